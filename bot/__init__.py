@@ -1,0 +1,1 @@
+"""credbot: unique, TOTP-protected, automatically revoked credentials for contractors."""

@@ -1,0 +1,5 @@
+"""``python -m bot`` runs the ``credbot`` command line."""
+
+from bot.cli import run
+
+run()

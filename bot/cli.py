@@ -1,0 +1,254 @@
+"""``credbot``: the command line for operators. Parses arguments, calls the core, prints.
+
+Exit codes scripts can rely on:
+  0 done; 1 done, but a problem was found (broken audit chain, revocation still pending);
+  2 usage error; 3 invalid settings; 4 Vault or the database unreachable;
+  5 refused by the lifecycle (not found, not allowed, illegal transition).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+from typing import IO, Any, ParamSpec, TypeVar
+
+import click
+
+from bot import wiring
+from bot.config import Settings, SettingsError, load_settings
+from bot.core import revocation
+from bot.core.audit import entry_as_json, verify_chain
+from bot.core.context import Core
+from bot.core.errors import CredbotError, RevocationPending
+from bot.core.models import Contractor
+from bot.core.queries import find_contractor
+from bot.core.states import State
+from bot.logs import configure_logging
+from bot.messages import explain
+from vault.errors import VaultError, VaultUnavailable
+
+EXIT_PROBLEM_FOUND = 1
+EXIT_SETTINGS = 3
+EXIT_UNAVAILABLE = 4
+EXIT_REFUSED = 5
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"credbot: {message}", err=True)
+    sys.exit(code)
+
+
+def exits_cleanly(command: Callable[P, R]) -> Callable[P, R]:
+    """Turn the typed errors a command can meet into a message and a documented exit code."""
+
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except SettingsError as exc:
+            _fail(str(exc), EXIT_SETTINGS)
+        except VaultUnavailable as exc:
+            _fail(f"Vault is unavailable: {exc}", EXIT_UNAVAILABLE)
+        except RevocationPending as exc:
+            _fail(explain(exc), EXIT_PROBLEM_FOUND)
+        except CredbotError as exc:
+            _fail(explain(exc), EXIT_REFUSED)
+        except VaultError as exc:
+            _fail(f"Vault refused: {exc}", EXIT_REFUSED)
+        raise AssertionError("unreachable")
+
+    return wrapper
+
+
+class Context:
+    """Settings are loaded lazily so ``--help`` works with a broken environment."""
+
+    def __init__(self) -> None:
+        self._settings: Settings | None = None
+        self._core: Core | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings()
+            configure_logging(self._settings.log_level)
+        return self._settings
+
+    @property
+    def core(self) -> Core:
+        if self._core is None:
+            self._core = wiring.build_core(self.settings)
+        return self._core
+
+
+pass_context = click.make_pass_decorator(Context, ensure=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="credbot")
+def main() -> None:
+    """credbot: unique, TOTP-protected, automatically revoked contractor credentials.
+
+    Settings come from the environment (see the README). Exit codes: 0 done, 1 problem found,
+    2 usage, 3 settings, 4 Vault/database unavailable, 5 refused.
+    """
+
+
+@main.group()
+def vault() -> None:
+    """Set up Vault (run once, with an admin token)."""
+
+
+@vault.command("init")
+@click.option(
+    "--secret-id-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also generate an AppRole secret ID for the bot and write it to this file (mode 0600).",
+)
+@pass_context
+@exits_cleanly
+def vault_init(ctx: Context, secret_id_file: Path | None) -> None:
+    """Create mounts, policies and the bot's AppRole role. Idempotent.
+
+    Needs VAULT_ADDR and an admin VAULT_TOKEN. Prints what changed and the AppRole role ID.
+    """
+    report, role_id = wiring.init_vault(ctx.settings)
+    for item in report.changed:
+        click.echo(f"changed:   {item}")
+    for item in report.unchanged:
+        click.echo(f"unchanged: {item}")
+    click.echo(f"AppRole role ID (set VAULT_ROLE_ID): {role_id}")
+    if secret_id_file is not None:
+        wiring.write_secret_id(ctx.settings, secret_id_file)
+        click.echo(f"AppRole secret ID written to {secret_id_file} (set VAULT_SECRET_ID from it)")
+
+
+@main.group()
+def db() -> None:
+    """Manage the database schema."""
+
+
+@db.command("upgrade")
+@pass_context
+@exits_cleanly
+def db_upgrade(ctx: Context) -> None:
+    """Create or migrate the schema to the newest version (safe to repeat)."""
+    revision = wiring.upgrade_database(ctx.settings)
+    click.echo(f"database at revision {revision}")
+
+
+@main.group()
+def audit() -> None:
+    """Verify and export the hash-chained audit trail."""
+
+
+@audit.command("verify")
+@pass_context
+@exits_cleanly
+def audit_verify(ctx: Context) -> None:
+    """Check every audit event against the chain. Exit 1 and name the rows if it is broken."""
+    count = 0
+
+    def counted() -> Any:
+        nonlocal count
+        for event in ctx.core.store.audit_events():
+            count += 1
+            yield event
+
+    breaks = verify_chain(counted())
+    if not breaks:
+        click.echo(f"audit chain intact: {count} events")
+        return
+    for chain_break in breaks:
+        click.echo(f"event #{chain_break.seq}: {chain_break.problem}", err=True)
+    _fail(f"audit chain broken in {len(breaks)} place(s) out of {count} events", EXIT_PROBLEM_FOUND)
+
+
+@audit.command("export")
+@click.option("-o", "--output", type=click.File("w"), default="-", help="File (default stdout).")
+@pass_context
+@exits_cleanly
+def audit_export(ctx: Context, output: IO[str]) -> None:
+    """Write every audit event as one JSON object per line, in chain order."""
+    for event in ctx.core.store.audit_events():
+        record = {
+            "seq": event.seq,
+            **entry_as_json(event.entry),
+            "prev_hash": event.prev_hash,
+            "hash": event.hash,
+        }
+        output.write(json.dumps(record, sort_keys=True) + "\n")
+
+
+def _as_json(contractor: Contractor) -> dict[str, Any]:
+    data = asdict(contractor)
+    return {
+        key: str(value) if not isinstance(value, int | type(None)) else value
+        for key, value in data.items()
+    }
+
+
+@main.command("list")
+@click.option(
+    "--state",
+    "states",
+    multiple=True,
+    type=click.Choice([s.value for s in State]),
+    help="Only these states (repeatable).",
+)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@pass_context
+@exits_cleanly
+def list_contractors(ctx: Context, states: tuple[str, ...], as_json: bool) -> None:
+    """List contractors, oldest first."""
+    contractors = ctx.core.store.list_contractors(
+        states=[State(s) for s in states] if states else None
+    )
+    for contractor in contractors:
+        if as_json:
+            click.echo(json.dumps(_as_json(contractor), sort_keys=True))
+        else:
+            click.echo(
+                f"{contractor.id}  {contractor.slack_user_id:<12} {contractor.state.value:<18}"
+                f" {contractor.role:<10} ends {contractor.end_date}  {contractor.username or '-'}"
+            )
+
+
+@main.command()
+@click.argument("contractor")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_context
+@exits_cleanly
+def status(ctx: Context, contractor: str, as_json: bool) -> None:
+    """Show one contractor, by contractor ID or Slack user ID."""
+    found = find_contractor(ctx.core, contractor)
+    if as_json:
+        click.echo(json.dumps(_as_json(found), sort_keys=True, indent=2))
+        return
+    for key, value in _as_json(found).items():
+        click.echo(f"{key:>22}: {value}")
+
+
+@main.command()
+@click.argument("contractor")
+@click.option("--reason", required=True, help="Why access ends (kept in the audit trail).")
+@click.option("--actor", default="cli", show_default=True, help="Who is offboarding.")
+@pass_context
+@exits_cleanly
+def offboard(ctx: Context, contractor: str, reason: str, actor: str) -> None:
+    """Revoke every credential of a contractor now. Exit 1 if Vault could not finish yet."""
+    found = find_contractor(ctx.core, contractor)
+    result = revocation.offboard(ctx.core, found.id, actor=actor, reason=reason)
+    click.echo(f"{result.id}: {result.state.value}")
+
+
+def run() -> None:
+    """Entry point for ``python -m bot``."""
+    main(prog_name="credbot")

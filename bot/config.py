@@ -1,0 +1,173 @@
+"""Settings from the environment, validated once at start with messages that name the variable.
+
+Names follow the ecosystem where one exists (``VAULT_ADDR``, ``VAULT_TOKEN``, ``SLACK_BOT_TOKEN``,
+...) and use ``CREDBOT_`` otherwise. Every setting is documented in the README's settings table.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Literal
+from urllib.parse import urlparse
+
+from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.durations import parse_duration
+
+DEFAULT_DATA_DIR = Path(".credbot")
+CsvList = Annotated[tuple[str, ...], NoDecode]
+
+
+class SettingsError(Exception):
+    """The environment does not describe a usable configuration; the message says why."""
+
+
+def _env(name: str) -> AliasChoices:
+    return AliasChoices(name)
+
+
+class Settings(BaseSettings):
+    """Every setting credbot reads. Construct with ``load_settings()``."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True, populate_by_name=False)
+
+    vault_addr: str = Field("http://127.0.0.1:8200", validation_alias=_env("VAULT_ADDR"))
+    vault_token: str | None = Field(None, validation_alias=_env("VAULT_TOKEN"), repr=False)
+    vault_role_id: str | None = Field(None, validation_alias=_env("VAULT_ROLE_ID"))
+    vault_secret_id: str | None = Field(None, validation_alias=_env("VAULT_SECRET_ID"), repr=False)
+    slack_bot_token: str | None = Field(None, validation_alias=_env("SLACK_BOT_TOKEN"), repr=False)
+    slack_signing_secret: str | None = Field(
+        None, validation_alias=_env("SLACK_SIGNING_SECRET"), repr=False
+    )
+    slack_api_url: str = Field("https://slack.com/api/", validation_alias=_env("SLACK_API_URL"))
+    database_url: str = Field(
+        f"sqlite:///{DEFAULT_DATA_DIR / 'credbot.sqlite3'}",
+        validation_alias=_env("CREDBOT_DATABASE_URL"),
+        repr=False,
+    )
+    public_url: str = Field("http://localhost:8080", validation_alias=_env("CREDBOT_PUBLIC_URL"))
+    managers: CsvList = Field((), validation_alias=_env("CREDBOT_MANAGERS"))
+    approvers: CsvList = Field((), validation_alias=_env("CREDBOT_APPROVERS"))
+    admins: CsvList = Field((), validation_alias=_env("CREDBOT_ADMINS"))
+    approval_channel: str | None = Field(None, validation_alias=_env("CREDBOT_APPROVAL_CHANNEL"))
+    audit_channel: str | None = Field(None, validation_alias=_env("CREDBOT_AUDIT_CHANNEL"))
+    allowed_countries: CsvList = Field((), validation_alias=_env("CREDBOT_ALLOWED_COUNTRIES"))
+    allowed_email_domains: CsvList = Field(
+        (), validation_alias=_env("CREDBOT_ALLOWED_EMAIL_DOMAINS")
+    )
+    roles: CsvList = Field(("reviewer",), validation_alias=_env("CREDBOT_ROLES"))
+    link_ttl: timedelta = Field(timedelta(hours=24), validation_alias=_env("CREDBOT_LINK_TTL"))
+    token_ttl: timedelta = Field(timedelta(hours=8), validation_alias=_env("CREDBOT_TOKEN_TTL"))
+    token_max_ttl: timedelta = Field(
+        timedelta(hours=12), validation_alias=_env("CREDBOT_TOKEN_MAX_TTL")
+    )
+    bound_cidrs: CsvList = Field((), validation_alias=_env("CREDBOT_BOUND_CIDRS"))
+    max_totp_failures: int = Field(
+        5, ge=1, le=20, validation_alias=_env("CREDBOT_MAX_TOTP_FAILURES")
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "INFO", validation_alias=_env("CREDBOT_LOG_LEVEL")
+    )
+
+    @field_validator(
+        "managers",
+        "approvers",
+        "admins",
+        "allowed_countries",
+        "allowed_email_domains",
+        "roles",
+        "bound_cidrs",
+        mode="before",
+    )
+    @classmethod
+    def _split_csv(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("link_ttl", "token_ttl", "token_max_ttl", mode="before")
+    @classmethod
+    def _duration(cls, value: object) -> object:
+        return parse_duration(value) if isinstance(value, str) else value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("vault_addr", "public_url", "slack_api_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        parsed = urlparse(value)
+        if parsed.scheme not in {"http", "https"} or not parsed.netloc:
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        return value
+
+    @field_validator("allowed_countries")
+    @classmethod
+    def _countries(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        codes = tuple(code.upper() for code in value)
+        bad = [code for code in codes if len(code) != 2 or not code.isalpha()]
+        if bad:
+            raise ValueError(f"not ISO 3166 alpha-2 codes: {', '.join(bad)}")
+        return codes
+
+    @field_validator("bound_cidrs")
+    @classmethod
+    def _cidrs(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for cidr in value:
+            ipaddress.ip_network(cidr, strict=False)
+        return value
+
+    @field_validator("link_ttl")
+    @classmethod
+    def _link_ttl_range(cls, value: timedelta) -> timedelta:
+        if not timedelta(minutes=5) <= value <= timedelta(days=7):
+            raise ValueError("must be between 5m and 7d")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Settings:
+        if bool(self.vault_role_id) != bool(self.vault_secret_id):
+            raise ValueError("VAULT_ROLE_ID and VAULT_SECRET_ID must be set together")
+        if self.token_ttl > self.token_max_ttl:
+            raise ValueError("CREDBOT_TOKEN_TTL must not exceed CREDBOT_TOKEN_MAX_TTL")
+        public = urlparse(self.public_url)
+        if public.scheme != "https" and public.hostname not in {"localhost", "127.0.0.1", "::1"}:
+            raise ValueError("CREDBOT_PUBLIC_URL must use https unless it is localhost")
+        return self
+
+    def vault_credentials_given(self) -> bool:
+        """True when a token or an AppRole pair is configured."""
+        return bool(self.vault_token or self.vault_role_id)
+
+
+_ENV_NAMES = {
+    name: str(field.validation_alias.choices[0])
+    for name, field in Settings.model_fields.items()
+    if isinstance(field.validation_alias, AliasChoices)
+}
+
+
+def load_settings(environ: dict[str, str] | None = None) -> Settings:
+    """Read and validate settings; raise ``SettingsError`` naming each bad variable."""
+    try:
+        if environ is None:
+            return Settings()
+        return Settings.model_validate(
+            {env: environ[env] for env in _ENV_NAMES.values() if env in environ}
+        )
+    except ValidationError as exc:
+        raise SettingsError(_describe(exc)) from None
+
+
+def _describe(exc: ValidationError) -> str:
+    lines = []
+    for error in exc.errors(include_input=False, include_url=False):
+        field = str(error["loc"][0]) if error["loc"] else ""
+        name = _ENV_NAMES.get(field, field) if field else "settings"
+        lines.append(f"{name}: {error['msg'].removeprefix('Value error, ')}")
+    return "invalid settings:\n  " + "\n  ".join(lines)

@@ -1,0 +1,146 @@
+"""What the contractor does with the link: reveal the secrets once, then prove a TOTP code.
+
+Both steps are keyed by the link secret itself (the page keeps it from the URL fragment), so
+only whoever holds the link can enrol, and no separate session is needed.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.core import links
+from bot.core.context import Core
+from bot.core.errors import (
+    EnrolmentLocked,
+    InvalidRequest,
+    LinkNotFound,
+    LinkUnusable,
+    PossibleInterception,
+    TotpRejected,
+    TotpReused,
+)
+from bot.core.models import Contractor, LinkRecord
+from bot.core.revocation import destroy_accounts
+from bot.core.states import State
+from vault.errors import TotpCodeReused, WrappingTokenRejected
+from vault.models import AccountSecrets
+
+LINK_SECRET = re.compile(r"^[A-Za-z0-9_-]{43}$")
+TOTP_CODE = re.compile(r"^[0-9]{6}$")
+
+
+def reveal(core: Core, secret: str) -> AccountSecrets:
+    """Claim the link (atomically, once) and unwrap the contractor's secrets from Vault.
+
+    Raises ``LinkNotFound`` (unknown or malformed), ``LinkUnusable`` (used, expired,
+    invalidated), ``PossibleInterception`` when Vault refuses a wrapping token nobody here has
+    unwrapped (audited, admins alerted).
+    """
+    link, contractor = _usable_link(core, secret)
+    now = core.clock.now()
+    if link.claimed_at is not None or not core.store.claim_link(link.link_hash, now=now):
+        raise LinkUnusable("used")
+    wrapping_token = links.unseal(secret, link.sealed_wrapping_token)
+    try:
+        secrets = core.vault.unwrap_account(username=link.username, wrapping_token=wrapping_token)
+    except WrappingTokenRejected as exc:
+        core.store.append_audit(
+            core.entry(
+                actor="credbot",
+                action="possible_interception",
+                contractor=contractor,
+                reason=str(exc),
+                details={"username": link.username, "wrapping_accessor": link.wrapping_accessor},
+            )
+        )
+        core.notifier.alert_admins(
+            summary=(
+                f"The credentials of {link.username} could not be unwrapped for the contractor:"
+                f" {exc}. Someone else may have opened them. Offboard or reissue now."
+            ),
+            contractor=contractor,
+        )
+        raise PossibleInterception(str(exc)) from exc
+    core.store.append_audit(
+        core.entry(
+            actor=contractor.slack_user_id,
+            action="link_revealed",
+            contractor=contractor,
+            details={"username": link.username},
+        )
+    )
+    return secrets
+
+
+def confirm_code(core: Core, secret: str, code: str) -> Contractor:
+    """Check the contractor's first TOTP code; a valid one activates the account.
+
+    Raises ``InvalidRequest`` for a malformed code (no attempt counted), ``TotpReused``,
+    ``TotpRejected`` with the tries left, ``EnrolmentLocked`` after too many failures (the Vault
+    account is destroyed; a manager must reissue).
+    """
+    _, contractor = _usable_link(core, secret, revealed=True)
+    code = code.strip().replace(" ", "")
+    if not TOTP_CODE.match(code):
+        raise InvalidRequest(field="code", problem="enter the 6 digits your app shows")
+    assert contractor.username is not None  # guaranteed by _usable_link
+    try:
+        valid = core.vault.check_totp(username=contractor.username, code=code)
+    except TotpCodeReused as exc:
+        raise TotpReused() from exc
+    if valid:
+        core.vault.activate_account(username=contractor.username, role=contractor.role)
+        active = core.move(
+            contractor,
+            State.ACTIVE,
+            actor=contractor.slack_user_id,
+            action="activated",
+            details={"username": contractor.username},
+        )
+        core.notifier.tell_requester(active, event="active", detail="TOTP proven, access on")
+        return active
+    failures = contractor.failed_totp_attempts + 1
+    if failures >= core.policy.max_totp_failures:
+        destroy_accounts(core, contractor, actor="credbot")
+        locked = core.move(
+            contractor,
+            State.LOCKED,
+            actor="credbot",
+            action="locked",
+            reason=f"{failures} wrong TOTP codes",
+            failed_totp_attempts=failures,
+        )
+        core.notifier.tell_requester(locked, event="locked", detail="too many wrong codes")
+        raise EnrolmentLocked()
+    core.record(
+        contractor,
+        actor=contractor.slack_user_id,
+        action="totp_failed",
+        failed_totp_attempts=failures,
+    )
+    raise TotpRejected(tries_left=core.policy.max_totp_failures - failures)
+
+
+def _usable_link(
+    core: Core, secret: str, *, revealed: bool = False
+) -> tuple[LinkRecord, Contractor]:
+    """Find the link and its contractor, or say why it cannot be used (without consuming it)."""
+    if not LINK_SECRET.match(secret):
+        raise LinkNotFound()
+    link = core.store.get_link(links.link_hash(secret))
+    if link is None:
+        raise LinkNotFound()
+    contractor = core.store.get_contractor(link.contractor_id)
+    if link.invalidated_at is not None or contractor.username != link.username:
+        raise LinkUnusable("invalidated")
+    if contractor.state is State.LOCKED:
+        raise LinkUnusable("locked")
+    if contractor.state is State.ACTIVE or (link.claimed_at is not None and not revealed):
+        raise LinkUnusable("used")
+    if contractor.state is not State.ISSUED:
+        raise LinkUnusable("invalidated")
+    if revealed and link.claimed_at is None:
+        raise LinkUnusable("not revealed yet")
+    if not revealed and link.expires_at <= core.clock.now():
+        raise LinkUnusable("expired")
+    return link, contractor

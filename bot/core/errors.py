@@ -1,0 +1,122 @@
+"""Typed domain errors. Each carries the data a door needs to render a clear message.
+
+User-facing wording lives in ``bot.core.messages``; these classes only carry facts.
+"""
+
+from __future__ import annotations
+
+
+class CredbotError(Exception):
+    """Base class for domain errors that a door turns into a message for a person."""
+
+
+class IllegalTransition(CredbotError):
+    """The lifecycle does not allow this change from the contractor's current state."""
+
+    def __init__(self, *, current: str, target: str) -> None:
+        super().__init__(f"cannot go from {current} to {target}")
+        self.current = current
+        self.target = target
+
+
+class StaleState(CredbotError):
+    """Another actor changed the contractor between our read and our write."""
+
+    def __init__(self, *, contractor_id: str, expected: str) -> None:
+        super().__init__(f"contractor {contractor_id} is no longer {expected}")
+        self.contractor_id = contractor_id
+        self.expected = expected
+
+
+class ContractorNotFound(CredbotError):
+    """No contractor matches the given id or Slack user."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"no contractor {key}")
+        self.key = key
+
+
+class DuplicateContractor(CredbotError):
+    """One person, one credential: this Slack user or email already has a live record."""
+
+    def __init__(self, *, existing_id: str, field: str) -> None:
+        super().__init__(f"a live contractor with the same {field} exists ({existing_id})")
+        self.existing_id = existing_id
+        self.field = field
+
+
+class NotAllowed(CredbotError):
+    """The actor may not do this (four eyes, self-approval, wrong role)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class InvalidRequest(CredbotError):
+    """A field of a request is malformed; ``field`` names it for inline error display."""
+
+    def __init__(self, *, field: str, problem: str) -> None:
+        super().__init__(f"{field}: {problem}")
+        self.field = field
+        self.problem = problem
+
+
+class RevocationPending(CredbotError):
+    """Revocation started (the contractor is ``revoking``) but Vault did not finish it.
+
+    The contractor is never shown as revoked; a retry or the sweep completes the job.
+    """
+
+    def __init__(self, *, contractor_id: str, cause: str) -> None:
+        super().__init__(f"revocation of {contractor_id} is pending: {cause}")
+        self.contractor_id = contractor_id
+        self.cause = cause
+
+
+class IssueFailed(CredbotError):
+    """Issuing an account failed; anything half-made in Vault was removed, a retry may work."""
+
+    def __init__(self, *, contractor_id: str, cause: str) -> None:
+        super().__init__(f"could not issue credentials for {contractor_id}: {cause}")
+        self.contractor_id = contractor_id
+        self.cause = cause
+
+
+class AuditWriteConflict(CredbotError):
+    """Appending to the audit chain kept colliding with concurrent writers."""
+
+
+class LinkNotFound(CredbotError):
+    """No link matches: wrong, mistyped or made-up. Says nothing more, by design."""
+
+
+class LinkUnusable(CredbotError):
+    """The link exists but can no longer be used; ``why`` is used, expired or invalidated."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__(f"link {why}")
+        self.why = why
+
+
+class PossibleInterception(CredbotError):
+    """Vault refused the wrapping token we were about to unwrap for the first time.
+
+    Somebody else may have unwrapped it; admins have been alerted and the event audited.
+    """
+
+
+class TotpRejected(CredbotError):
+    """A wrong TOTP code; ``tries_left`` before the enrolment locks."""
+
+    def __init__(self, *, tries_left: int) -> None:
+        super().__init__(f"wrong code, {tries_left} tries left")
+        self.tries_left = tries_left
+
+
+class TotpReused(CredbotError):
+    """The TOTP code was already used; wait for the next one."""
+
+
+class EnrolmentLocked(CredbotError):
+    """Too many wrong codes: the account was destroyed and a manager must reissue."""

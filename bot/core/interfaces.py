@@ -1,0 +1,175 @@
+"""The small interfaces the core is written against.
+
+Concrete backends are built in ``bot.wiring`` and handed in through keyword-only constructor
+arguments; tests hand in the real ones (SQLite/PostgreSQL, OpenBao).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from bot.core.models import (
+    AuditEntry,
+    AuditEvent,
+    Contractor,
+    ContractorChanges,
+    LinkRecord,
+    VaultAccountRecord,
+)
+from bot.core.states import State
+from vault.models import AccountSecrets, IssuedAccount, RevocationProof
+
+
+class Clock(Protocol):
+    """Where time comes from, so every time-dependent result is reproducible in tests."""
+
+    def now(self) -> datetime:
+        """Return the current time, timezone-aware, in UTC."""
+        ...
+
+
+class ContractorStore(Protocol):
+    """Durable state: contractors, Vault accounts, links and the audit chain.
+
+    Every method is one transaction. Methods that change a contractor also append the given
+    audit entry in the same transaction, so state and audit trail never disagree.
+    """
+
+    def add_contractor(self, contractor: Contractor, *, event: AuditEntry) -> Contractor:
+        """Insert a new contractor; raise ``DuplicateContractor`` if a contractor in a live
+        state has the same Slack user id or email."""
+        ...
+
+    def get_contractor(self, contractor_id: str) -> Contractor:
+        """Return the contractor or raise ``ContractorNotFound``."""
+        ...
+
+    def find_live_by_slack_user(self, slack_user_id: str) -> Contractor | None:
+        """Return the contractor in a live state for this Slack user, if any."""
+        ...
+
+    def list_contractors(
+        self,
+        *,
+        states: Collection[State] | None = None,
+        requested_by: str | None = None,
+    ) -> list[Contractor]:
+        """Contractors ordered by creation time, optionally filtered."""
+        ...
+
+    def apply(
+        self,
+        contractor_id: str,
+        *,
+        expected: State,
+        changes: ContractorChanges,
+        event: AuditEntry,
+    ) -> Contractor:
+        """Apply ``changes`` only if the contractor is still in ``expected`` (one conditional
+        UPDATE), bump ``version`` and ``updated_at``, append ``event``; return the new row.
+
+        Raise ``StaleState`` (and change nothing) when the state moved on meanwhile,
+        ``ContractorNotFound`` when there is no such contractor.
+        """
+        ...
+
+    def add_account(self, account: VaultAccountRecord) -> None:
+        """Record a Vault username before it is created in Vault."""
+        ...
+
+    def mark_account_revoked(self, username: str, *, at: datetime) -> None:
+        """Record that the Vault account is gone (idempotent)."""
+        ...
+
+    def unrevoked_accounts(self, contractor_id: str | None = None) -> list[VaultAccountRecord]:
+        """Accounts not yet proven revoked, for one contractor or all."""
+        ...
+
+    def add_link(self, link: LinkRecord) -> None:
+        """Store a new link (hash and sealed wrapping token only)."""
+        ...
+
+    def get_link(self, link_hash: str) -> LinkRecord | None:
+        """Return the link with this hash, if any."""
+        ...
+
+    def links_for(self, contractor_id: str) -> list[LinkRecord]:
+        """Every link ever made for this contractor, oldest first."""
+        ...
+
+    def claim_link(self, link_hash: str, *, now: datetime) -> bool:
+        """Atomically mark an unclaimed, valid, unexpired link as claimed.
+
+        One conditional UPDATE: of any number of concurrent callers exactly one gets ``True``.
+        """
+        ...
+
+    def invalidate_links(self, contractor_id: str, *, at: datetime) -> None:
+        """Make every unclaimed link of this contractor unusable (reissue, revocation)."""
+        ...
+
+    def append_audit(self, entry: AuditEntry) -> AuditEvent:
+        """Append an event that accompanies no state change (alerts, reports)."""
+        ...
+
+    def audit_events(self) -> Iterator[AuditEvent]:
+        """Every stored audit event in chain order (ascending ``seq``), streamed."""
+        ...
+
+
+class VaultBackend(Protocol):
+    """What the core needs from Vault. Implemented by ``vault.accounts.VaultAccounts``.
+
+    Raises the exceptions of ``vault.errors``.
+    """
+
+    def issue_account(self, *, username: str, wrap_ttl: timedelta) -> IssuedAccount:
+        """Create a userpass user granting nothing yet, import a fresh TOTP key, and return the
+        secrets as a response-wrapped token created at the KV source path. On failure, remove
+        whatever was created before re-raising."""
+        ...
+
+    def unwrap_account(self, *, username: str, wrapping_token: str) -> AccountSecrets:
+        """Check the wrapping token's creation path exactly, then unwrap it once."""
+        ...
+
+    def activate_account(self, *, username: str, role: str) -> None:
+        """Switch the user's policy from pending to the role's policy."""
+        ...
+
+    def check_totp(self, *, username: str, code: str) -> bool:
+        """Ask Vault's TOTP engine; raise ``TotpCodeReused`` for a code already used."""
+        ...
+
+    def revoke_account(
+        self, *, username: str, wrapping_accessor: str | None = None
+    ) -> RevocationProof:
+        """Revoke every token, disable the entity, delete user and TOTP key, revoke an unused
+        wrapping token; idempotent; return what Vault reports afterwards."""
+        ...
+
+    def list_accounts(self) -> list[str]:
+        """Every userpass username in credbot's mount (for reconciliation)."""
+        ...
+
+    def check_health(self) -> None:
+        """Return if Vault answers and is unsealed, else raise ``VaultUnavailable``."""
+        ...
+
+
+class Notifier(Protocol):
+    """How people hear about lifecycle events (Slack DMs in production)."""
+
+    def send_link(self, contractor: Contractor, *, url: str) -> None:
+        """Deliver the one-time link to the contractor only, with unfurling off."""
+        ...
+
+    def tell_requester(self, contractor: Contractor, *, event: str, detail: str = "") -> None:
+        """Tell the manager who asked what happened (approved, issued, active, revoked, ...)."""
+        ...
+
+    def alert_admins(self, *, summary: str, contractor: Contractor | None = None) -> None:
+        """Raise an alert an admin must look at (possible interception, stuck revocation)."""
+        ...

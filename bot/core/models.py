@@ -1,0 +1,101 @@
+"""Domain records. Storage maps its tables to and from these; the core never sees a table.
+
+None of these types holds a secret in clear: links are stored as a hash, and the Vault wrapping
+token only as ciphertext sealed with a key derived from the link secret.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from bot.core.states import State
+
+
+@dataclass(frozen=True)
+class Contractor:
+    """One onboarding request and, once issued, the person's credential."""
+
+    id: str
+    slack_user_id: str
+    email: str
+    display_name: str
+    country: str
+    end_date: date
+    role: str
+    requested_by: str
+    justification: str
+    state: State
+    created_at: datetime
+    updated_at: datetime
+    approved_by: str | None = None
+    username: str | None = None
+    """The current Vault userpass username (``None`` before issue)."""
+    failed_totp_attempts: int = 0
+    version: int = 1
+
+
+@dataclass(frozen=True)
+class ContractorChanges:
+    """Fields a lifecycle step may change; ``None`` means "leave as is"."""
+
+    state: State | None = None
+    approved_by: str | None = None
+    username: str | None = None
+    failed_totp_attempts: int | None = None
+
+
+@dataclass(frozen=True)
+class VaultAccountRecord:
+    """Every Vault user credbot ever created, written *before* the Vault call.
+
+    This is the durable intent that lets a sweep find half-made or forgotten accounts; the
+    username is the primary key, so a username is never reused.
+    """
+
+    username: str
+    contractor_id: str
+    created_at: datetime
+    revoked_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class LinkRecord:
+    """A one-time enrollment link. Only the SHA-256 of the link secret is kept."""
+
+    link_hash: str
+    contractor_id: str
+    username: str
+    sealed_wrapping_token: str
+    """The Vault wrapping token, AES-GCM encrypted under a key derived from the link secret."""
+    wrapping_accessor: str
+    creation_path: str
+    created_at: datetime
+    expires_at: datetime
+    claimed_at: datetime | None = None
+    invalidated_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """An audit event as the core writes it: who, what, when, why. Never a secret."""
+
+    at: datetime
+    actor: str
+    action: str
+    contractor_id: str | None = None
+    from_state: str | None = None
+    to_state: str | None = None
+    reason: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    """An audit event as stored: the entry plus its place in the hash chain."""
+
+    seq: int
+    entry: AuditEntry
+    prev_hash: str
+    hash: str

@@ -1,0 +1,109 @@
+"""Revocation: offboarding, finishing interrupted revocations, and destroying accounts.
+
+``revoking`` is a durable intent: it is written *before* any Vault call, and a contractor only
+becomes ``revoked`` once Vault proves nothing survives (user and TOTP key gone, no live token).
+A Vault outage leaves the contractor ``revoking``; calling ``offboard`` again, or the sweep,
+finishes the job. Revoking twice is a success.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from bot.core.context import Core
+from bot.core.errors import RevocationPending
+from bot.core.models import Contractor
+from bot.core.states import State
+from vault.errors import VaultError
+from vault.models import RevocationProof
+
+WITHDRAWABLE = frozenset({State.REQUESTED, State.VERIFYING, State.AWAITING_APPROVAL})
+NOTHING_TO_REVOKE = frozenset({State.REVOKED, State.REJECTED})
+
+
+def offboard(core: Core, contractor_id: str, *, actor: str, reason: str) -> Contractor:
+    """End a contractor's access for good.
+
+    A request not yet approved is simply withdrawn (``rejected``). Anything else goes
+    ``revoking`` first, then Vault is told, then ``revoked``. Raises ``RevocationPending`` (the
+    contractor stays ``revoking``) when Vault could not finish; calling again completes it.
+    """
+    contractor = core.store.get_contractor(contractor_id)
+    if contractor.state in NOTHING_TO_REVOKE:
+        return contractor
+    if contractor.state in WITHDRAWABLE:
+        withdrawn = core.move(
+            contractor, State.REJECTED, actor=actor, action="withdrawn", reason=reason
+        )
+        core.notifier.tell_requester(withdrawn, event="withdrawn", detail=reason)
+        return withdrawn
+    if contractor.state is not State.REVOKING:
+        contractor = core.move(
+            contractor, State.REVOKING, actor=actor, action="revocation_started", reason=reason
+        )
+    return finish_revocation(core, contractor, actor=actor)
+
+
+def finish_revocation(core: Core, contractor: Contractor, *, actor: str) -> Contractor:
+    """Destroy every account of a ``revoking`` contractor and mark them ``revoked``."""
+    proofs = destroy_accounts(core, contractor, actor=actor)
+    core.store.invalidate_links(contractor.id, at=core.clock.now())
+    revoked = core.move(
+        contractor,
+        State.REVOKED,
+        actor=actor,
+        action="revoked",
+        details={"proofs": [asdict(proof) for proof in proofs]},
+    )
+    core.notifier.tell_requester(
+        revoked, event="revoked", detail="every credential was revoked and Vault confirmed it"
+    )
+    return revoked
+
+
+def expire(core: Core, contractor: Contractor, *, actor: str) -> Contractor:
+    """An issued link ran out unused: destroy the account, move to ``expired``."""
+    destroy_accounts(core, contractor, actor=actor)
+    expired = core.move(
+        contractor, State.EXPIRED, actor=actor, action="expired", reason="link unused"
+    )
+    core.notifier.tell_requester(expired, event="expired", detail="use reissue to send a new link")
+    return expired
+
+
+def destroy_accounts(core: Core, contractor: Contractor, *, actor: str) -> list[RevocationProof]:
+    """Revoke every not-yet-revoked Vault account of the contractor, with proof.
+
+    Raises ``RevocationPending`` (audited) on a Vault failure or an incomplete proof; accounts
+    already proven gone stay recorded as revoked, so a retry only redoes what is left.
+    """
+    accessors = {
+        link.username: link.wrapping_accessor
+        for link in core.store.links_for(contractor.id)
+        if link.claimed_at is None
+    }
+    proofs = []
+    for account in core.store.unrevoked_accounts(contractor.id):
+        try:
+            proof = core.vault.revoke_account(
+                username=account.username, wrapping_accessor=accessors.get(account.username)
+            )
+        except VaultError as exc:
+            raise _pending(core, contractor, actor=actor, cause=str(exc)) from exc
+        if not proof.complete:
+            raise _pending(core, contractor, actor=actor, cause=f"Vault still reports {proof}")
+        core.store.mark_account_revoked(account.username, at=core.clock.now())
+        core.store.append_audit(
+            core.entry(
+                actor=actor, action="account_revoked", contractor=contractor, details=asdict(proof)
+            )
+        )
+        proofs.append(proof)
+    return proofs
+
+
+def _pending(core: Core, contractor: Contractor, *, actor: str, cause: str) -> RevocationPending:
+    core.store.append_audit(
+        core.entry(actor=actor, action="revocation_pending", contractor=contractor, reason=cause)
+    )
+    return RevocationPending(contractor_id=contractor.id, cause=cause)

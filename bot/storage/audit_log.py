@@ -1,0 +1,58 @@
+"""Appending to the hash-chained audit log inside a caller's transaction."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
+
+from bot.core.audit import GENESIS_HASH, chain_hash
+from bot.core.models import AuditEntry, AuditEvent
+from bot.storage.mapping import audit_values
+from bot.storage.tables import audit_events
+
+AUDIT_LOCK_KEY = 0x63726564626F74  # "credbot"
+"""PostgreSQL advisory lock that serializes appenders (held until their transaction ends)."""
+
+
+def append_event(
+    connection: Connection, entry: AuditEntry, *, serialize: bool = True
+) -> AuditEvent:
+    """Insert ``entry`` as the event after the current last one, in ``connection``'s transaction.
+
+    Reads the last ``(seq, hash)``, inserts ``seq + 1`` with ``prev_hash`` and ``chain_hash``.
+    On SQLite the transaction already holds the write lock (``BEGIN IMMEDIATE``), so appenders
+    are serialized. On PostgreSQL (READ COMMITTED) two appenders could read the same tail; with
+    ``serialize`` a transaction-scoped advisory lock makes them queue, taken as late as possible
+    so it is held only from here to commit. Either way the UNIQUE ``seq`` is the last line of
+    defence: a losing appender gets an ``IntegrityError`` that ``is_seq_conflict`` recognizes,
+    and the caller retries its whole transaction.
+    """
+    if serialize and connection.dialect.name == "postgresql":
+        connection.execute(sa.select(sa.func.pg_advisory_xact_lock(AUDIT_LOCK_KEY)))
+    last = connection.execute(
+        sa.select(audit_events.c.seq, audit_events.c.hash)
+        .order_by(audit_events.c.seq.desc())
+        .limit(1)
+    ).first()
+    seq, prev_hash = (1, GENESIS_HASH) if last is None else (last.seq + 1, last.hash)
+    hash_ = chain_hash(seq=seq, prev_hash=prev_hash, entry=entry)
+    connection.execute(
+        sa.insert(audit_events).values(
+            audit_values(seq=seq, entry=entry, prev_hash=prev_hash, hash_=hash_)
+        )
+    )
+    return AuditEvent(seq=seq, entry=entry, prev_hash=prev_hash, hash=hash_)
+
+
+def violated_constraint(error: IntegrityError) -> str:
+    """What the database says was violated: the constraint name (PostgreSQL) or its message."""
+    diag = getattr(error.orig, "diag", None)
+    name = getattr(diag, "constraint_name", None)
+    return name if isinstance(name, str) else str(error.orig)
+
+
+def is_seq_conflict(error: IntegrityError) -> bool:
+    """Whether ``error`` is a concurrent appender taking the same ``seq``."""
+    violated = violated_constraint(error)
+    return "uq_audit_events_seq" in violated or "audit_events.seq" in violated

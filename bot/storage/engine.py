@@ -1,0 +1,78 @@
+"""Building the SQLAlchemy engine for SQLite or PostgreSQL.
+
+SQLite: WAL (readers never block the writer), a busy timeout (a writer waits for the lock
+instead of failing at once), foreign keys on, and write transactions opened with
+``BEGIN IMMEDIATE``. Python's sqlite3 otherwise opens a *deferred* transaction that takes a read
+lock and upgrades it on the first write; two processes doing that at once deadlock, and SQLite
+answers one of them with "database is locked" without waiting. Taking the write lock up front
+makes writers queue on the busy timeout instead. This is the pysqlite recipe from SQLAlchemy's
+documentation: disable the driver's own transaction handling and emit BEGIN ourselves.
+
+Connections opened with ``read_only(connection)`` begin a plain deferred transaction: under WAL
+they read a snapshot and never hold up writers (a long streamed audit export stays harmless).
+
+PostgreSQL: ``pool_pre_ping`` so connections killed by a database restart are replaced
+transparently instead of failing the next request.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.pool import ConnectionPoolEntry
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+"""How long a SQLite writer waits for another writer's lock before giving up."""
+
+READ_ONLY_OPTION = "credbot_read_only"
+"""Execution option marking a connection whose transactions only read (SQLite: deferred BEGIN)."""
+
+
+def make_engine(
+    url: str, *, sqlite_busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS, **engine_options: Any
+) -> Engine:
+    """Return an engine for ``url`` (``sqlite:///path`` or ``postgresql+psycopg://...``).
+
+    ``engine_options`` are passed to ``sqlalchemy.create_engine`` (pool sizes, echo).
+    """
+    parsed = sa.make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(parsed, sqlite_busy_timeout_ms, engine_options)
+    engine_options.setdefault("pool_pre_ping", True)
+    return sa.create_engine(parsed, **engine_options)
+
+
+def read_only(connection: Connection) -> Connection:
+    """Mark ``connection`` (before its first statement) as only reading; see the module doc."""
+    return connection.execution_options(**{READ_ONLY_OPTION: True})
+
+
+def _sqlite_engine(url: sa.URL, busy_timeout_ms: int, engine_options: dict[str, Any]) -> Engine:
+    connect_args = dict(engine_options.pop("connect_args", {}))
+    connect_args["timeout"] = busy_timeout_ms / 1000
+    engine = sa.create_engine(url, connect_args=connect_args, **engine_options)
+    in_memory = url.database in (None, "", ":memory:")
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+        # No implicit BEGIN from the driver: transactions are begun in _on_begin below.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            if not in_memory:
+                cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+            cursor.execute("PRAGMA foreign_keys=ON")
+        finally:
+            cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        if connection.get_execution_options().get(READ_ONLY_OPTION):
+            connection.exec_driver_sql("BEGIN")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine

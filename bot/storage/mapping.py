@@ -1,0 +1,79 @@
+"""Rows to domain records and back. The core only ever sees ``bot.core.models``."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from sqlalchemy.engine import Row
+
+from bot.core.models import (
+    AuditEntry,
+    AuditEvent,
+    Contractor,
+    ContractorChanges,
+    LinkRecord,
+    VaultAccountRecord,
+)
+from bot.core.states import State
+
+
+def contractor_values(contractor: Contractor) -> dict[str, Any]:
+    """Column values for a new ``contractors`` row."""
+    values = asdict(contractor)
+    values["state"] = contractor.state.value
+    return values
+
+
+def change_values(changes: ContractorChanges) -> dict[str, Any]:
+    """Column values for the fields ``changes`` sets (``None`` means leave as is)."""
+    values: dict[str, Any] = {}
+    if changes.state is not None:
+        values["state"] = changes.state.value
+    if changes.approved_by is not None:
+        values["approved_by"] = changes.approved_by
+    if changes.username is not None:
+        values["username"] = changes.username
+    if changes.failed_totp_attempts is not None:
+        values["failed_totp_attempts"] = changes.failed_totp_attempts
+    return values
+
+
+def to_contractor(row: Row[Any]) -> Contractor:
+    """A ``contractors`` row as a ``Contractor``."""
+    values = dict(row._mapping)
+    values["state"] = State(values["state"])
+    return Contractor(**values)
+
+
+def to_account(row: Row[Any]) -> VaultAccountRecord:
+    """A ``vault_accounts`` row as a ``VaultAccountRecord``."""
+    return VaultAccountRecord(**row._mapping)
+
+
+def to_link(row: Row[Any]) -> LinkRecord:
+    """A ``links`` row as a ``LinkRecord``."""
+    return LinkRecord(**row._mapping)
+
+
+def audit_values(*, seq: int, entry: AuditEntry, prev_hash: str, hash_: str) -> dict[str, Any]:
+    """Column values for a new ``audit_events`` row."""
+    return {**asdict(entry), "seq": seq, "prev_hash": prev_hash, "hash": hash_}
+
+
+def to_audit_event(row: Row[Any]) -> AuditEvent:
+    """An ``audit_events`` row as an ``AuditEvent``."""
+    values = row._mapping
+    entry = AuditEntry(
+        at=values["at"],
+        actor=values["actor"],
+        action=values["action"],
+        contractor_id=values["contractor_id"],
+        from_state=values["from_state"],
+        to_state=values["to_state"],
+        reason=values["reason"],
+        details=dict(values["details"]),
+    )
+    return AuditEvent(
+        seq=values["seq"], entry=entry, prev_hash=values["prev_hash"], hash=values["hash"]
+    )

@@ -1,0 +1,355 @@
+"""``SqlStore``: the ``ContractorStore`` the core runs on, over SQLite or PostgreSQL."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Collection, Iterator
+from datetime import datetime
+from typing import TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
+
+from bot.core.errors import AuditWriteConflict, ContractorNotFound, DuplicateContractor, StaleState
+from bot.core.models import (
+    AuditEntry,
+    AuditEvent,
+    Contractor,
+    ContractorChanges,
+    LinkRecord,
+    VaultAccountRecord,
+)
+from bot.core.states import LIVE_STATES, State
+from bot.storage.audit_log import append_event, is_seq_conflict, violated_constraint
+from bot.storage.engine import read_only
+from bot.storage.mapping import (
+    change_values,
+    contractor_values,
+    to_account,
+    to_audit_event,
+    to_contractor,
+    to_link,
+)
+from bot.storage.tables import audit_events, contractors, links, vault_accounts
+
+T = TypeVar("T")
+
+LIVE_VALUES = sorted(state.value for state in LIVE_STATES)
+AUDIT_STREAM_BATCH = 500
+"""Rows fetched per round trip when streaming the audit log."""
+
+
+class SqlStore:
+    """``bot.core.interfaces.ContractorStore`` on SQLAlchemy Core; every method one transaction.
+
+    Writes that append to the audit chain are retried as a whole (up to ``max_attempts``) when a
+    concurrent appender took the same ``seq``; then ``AuditWriteConflict`` is raised.
+    ``serialize_audit=False`` turns off the PostgreSQL advisory lock (see ``append_event``) and
+    leaves only the retry, which the tests use to exercise that path.
+    """
+
+    def __init__(
+        self, *, engine: Engine, max_attempts: int = 10, serialize_audit: bool = True
+    ) -> None:
+        self._engine = engine
+        self._max_attempts = max_attempts
+        self._serialize_audit = serialize_audit
+        self.audit_retries = 0
+        """How many transactions were retried after an audit ``seq`` collision (for metrics)."""
+
+    # -- contractors ---------------------------------------------------------------------
+
+    def add_contractor(self, contractor: Contractor, *, event: AuditEntry) -> Contractor:
+        """Insert ``contractor`` and append ``event``; return the stored contractor.
+
+        Raise ``DuplicateContractor`` if a live contractor has the same Slack user id or email.
+        The check runs in the inserting transaction for a precise error; the partial unique
+        indexes on live rows make the insert itself fail when a concurrent request slipped in
+        between (PostgreSQL READ COMMITTED), which is then reported the same way.
+        """
+
+        def work(connection: Connection) -> Contractor:
+            _raise_if_duplicate(connection, contractor)
+            connection.execute(sa.insert(contractors).values(contractor_values(contractor)))
+            self._append(connection, event)
+            return _load_contractor(connection, contractor.id)
+
+        try:
+            return self._write(work)
+        except IntegrityError as error:
+            if not _is_live_index_hit(error):
+                raise
+            with self._reader() as connection:
+                _raise_if_duplicate(connection, contractor)
+            raise
+
+    def get_contractor(self, contractor_id: str) -> Contractor:
+        """Return the contractor or raise ``ContractorNotFound``."""
+        with self._reader() as connection:
+            return _load_contractor(connection, contractor_id)
+
+    def find_live_by_slack_user(self, slack_user_id: str) -> Contractor | None:
+        """Return the contractor in a live state for this Slack user, if any."""
+        with self._reader() as connection:
+            row = connection.execute(
+                sa.select(contractors).where(
+                    contractors.c.slack_user_id == slack_user_id,
+                    contractors.c.state.in_(LIVE_VALUES),
+                )
+            ).first()
+        return None if row is None else to_contractor(row)
+
+    def list_contractors(
+        self,
+        *,
+        states: Collection[State] | None = None,
+        requested_by: str | None = None,
+    ) -> list[Contractor]:
+        """Contractors ordered by creation time (then id), optionally filtered."""
+        query = sa.select(contractors).order_by(contractors.c.created_at, contractors.c.id)
+        if states is not None:
+            query = query.where(contractors.c.state.in_([state.value for state in states]))
+        if requested_by is not None:
+            query = query.where(contractors.c.requested_by == requested_by)
+        with self._reader() as connection:
+            return [to_contractor(row) for row in connection.execute(query)]
+
+    def apply(
+        self,
+        contractor_id: str,
+        *,
+        expected: State,
+        changes: ContractorChanges,
+        event: AuditEntry,
+    ) -> Contractor:
+        """Apply ``changes`` if the contractor is still ``expected``; append ``event``.
+
+        One conditional ``UPDATE ... WHERE id = :id AND state = :expected`` that also bumps
+        ``version`` and sets ``updated_at`` to ``event.at`` (the core's clock, not the
+        database's). Raise ``StaleState`` when no row matched but the contractor exists,
+        ``ContractorNotFound`` when it does not; either way nothing changes.
+        """
+
+        def work(connection: Connection) -> Contractor:
+            updated = connection.execute(
+                sa.update(contractors)
+                .where(contractors.c.id == contractor_id, contractors.c.state == expected.value)
+                .values(
+                    **change_values(changes),
+                    version=contractors.c.version + 1,
+                    updated_at=event.at,
+                )
+            )
+            if updated.rowcount != 1:
+                exists = connection.execute(
+                    sa.select(contractors.c.id).where(contractors.c.id == contractor_id)
+                ).first()
+                if exists is None:
+                    raise ContractorNotFound(contractor_id)
+                raise StaleState(contractor_id=contractor_id, expected=expected.value)
+            self._append(connection, event)
+            return _load_contractor(connection, contractor_id)
+
+        return self._write(work)
+
+    # -- Vault accounts ------------------------------------------------------------------
+
+    def add_account(self, account: VaultAccountRecord) -> None:
+        """Record a Vault username before it is created in Vault.
+
+        A username already recorded raises ``sqlalchemy.exc.IntegrityError``: usernames are
+        never reused.
+        """
+        with self._engine.begin() as connection:
+            connection.execute(
+                sa.insert(vault_accounts).values(
+                    username=account.username,
+                    contractor_id=account.contractor_id,
+                    created_at=account.created_at,
+                    revoked_at=account.revoked_at,
+                )
+            )
+
+    def mark_account_revoked(self, username: str, *, at: datetime) -> None:
+        """Record that the Vault account is gone; keeps the first ``revoked_at`` (idempotent).
+
+        An unknown username is a no-op.
+        """
+        with self._engine.begin() as connection:
+            connection.execute(
+                sa.update(vault_accounts)
+                .where(vault_accounts.c.username == username, vault_accounts.c.revoked_at.is_(None))
+                .values(revoked_at=at)
+            )
+
+    def unrevoked_accounts(self, contractor_id: str | None = None) -> list[VaultAccountRecord]:
+        """Accounts not yet proven revoked, for one contractor or all, oldest first."""
+        query = (
+            sa.select(vault_accounts)
+            .where(vault_accounts.c.revoked_at.is_(None))
+            .order_by(vault_accounts.c.created_at, vault_accounts.c.username)
+        )
+        if contractor_id is not None:
+            query = query.where(vault_accounts.c.contractor_id == contractor_id)
+        with self._reader() as connection:
+            return [to_account(row) for row in connection.execute(query)]
+
+    # -- links ---------------------------------------------------------------------------
+
+    def add_link(self, link: LinkRecord) -> None:
+        """Store a new link (its hash and the sealed wrapping token, never the link secret)."""
+        with self._engine.begin() as connection:
+            connection.execute(
+                sa.insert(links).values(
+                    {column.name: getattr(link, column.name) for column in links.columns}
+                )
+            )
+
+    def get_link(self, link_hash: str) -> LinkRecord | None:
+        """Return the link with this hash, if any."""
+        with self._reader() as connection:
+            row = connection.execute(sa.select(links).where(links.c.link_hash == link_hash)).first()
+        return None if row is None else to_link(row)
+
+    def links_for(self, contractor_id: str) -> list[LinkRecord]:
+        """Every link ever made for this contractor, oldest first (then by hash)."""
+        query = (
+            sa.select(links)
+            .where(links.c.contractor_id == contractor_id)
+            .order_by(links.c.created_at, links.c.link_hash)
+        )
+        with self._reader() as connection:
+            return [to_link(row) for row in connection.execute(query)]
+
+    def claim_link(self, link_hash: str, *, now: datetime) -> bool:
+        """Mark the link claimed at ``now`` if unclaimed, not invalidated and unexpired.
+
+        One conditional UPDATE, so the database decides: of any number of concurrent callers
+        exactly one sees a row count of 1 and gets ``True``.
+        """
+        with self._engine.begin() as connection:
+            result = connection.execute(
+                sa.update(links)
+                .where(
+                    links.c.link_hash == link_hash,
+                    links.c.claimed_at.is_(None),
+                    links.c.invalidated_at.is_(None),
+                    links.c.expires_at > now,
+                )
+                .values(claimed_at=now)
+            )
+            return result.rowcount == 1
+
+    def invalidate_links(self, contractor_id: str, *, at: datetime) -> None:
+        """Make every unclaimed, still valid link of this contractor unusable from ``at`` on."""
+        with self._engine.begin() as connection:
+            connection.execute(
+                sa.update(links)
+                .where(
+                    links.c.contractor_id == contractor_id,
+                    links.c.claimed_at.is_(None),
+                    links.c.invalidated_at.is_(None),
+                )
+                .values(invalidated_at=at)
+            )
+
+    # -- audit ---------------------------------------------------------------------------
+
+    def append_audit(self, entry: AuditEntry) -> AuditEvent:
+        """Append an event that accompanies no state change; return it as stored."""
+        return self._write(lambda connection: self._append(connection, entry))
+
+    def audit_events(self) -> Iterator[AuditEvent]:
+        """Every audit event in ascending ``seq``, streamed in batches.
+
+        PostgreSQL uses a server-side cursor; SQLite steps its cursor. The generator holds one
+        connection (and a read snapshot) until it is exhausted or closed.
+        """
+        with self._reader() as connection:
+            result = connection.execution_options(yield_per=AUDIT_STREAM_BATCH).execute(
+                sa.select(audit_events).order_by(audit_events.c.seq)
+            )
+            for row in result:
+                yield to_audit_event(row)
+
+    # -- plumbing ------------------------------------------------------------------------
+
+    def _append(self, connection: Connection, entry: AuditEntry) -> AuditEvent:
+        return append_event(connection, entry, serialize=self._serialize_audit)
+
+    def _reader(self) -> _ReadTransaction:
+        return _ReadTransaction(self._engine)
+
+    def _write(self, work: Callable[[Connection], T]) -> T:
+        """Run ``work`` in one write transaction, retried whole on an audit ``seq`` collision."""
+        for attempt in range(self._max_attempts):
+            try:
+                with self._engine.begin() as connection:
+                    return work(connection)
+            except IntegrityError as error:
+                if not is_seq_conflict(error):
+                    raise
+                self.audit_retries += 1
+                # Jittered backoff so colliding appenders do not collide again in lockstep.
+                time.sleep(random.uniform(0, 0.005 * (attempt + 1)))  # noqa: S311
+        raise AuditWriteConflict(
+            f"audit append still colliding after {self._max_attempts} attempts"
+        )
+
+
+class _ReadTransaction:
+    """A read-only transaction (on SQLite a deferred BEGIN, so it never blocks writers)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._connection = read_only(engine.connect())
+
+    def __enter__(self) -> Connection:
+        self._connection.begin()
+        return self._connection
+
+    def __exit__(self, *exc_info: object) -> None:
+        # Reads commit nothing; rollback just ends the snapshot.
+        self._connection.close()
+
+
+def _load_contractor(connection: Connection, contractor_id: str) -> Contractor:
+    row = connection.execute(
+        sa.select(contractors).where(contractors.c.id == contractor_id)
+    ).first()
+    if row is None:
+        raise ContractorNotFound(contractor_id)
+    return to_contractor(row)
+
+
+def _raise_if_duplicate(connection: Connection, contractor: Contractor) -> None:
+    """Raise ``DuplicateContractor`` naming the live row with this Slack user id or email."""
+    rows = connection.execute(
+        sa.select(contractors.c.id, contractors.c.slack_user_id)
+        .where(
+            contractors.c.state.in_(LIVE_VALUES),
+            sa.or_(
+                contractors.c.slack_user_id == contractor.slack_user_id,
+                contractors.c.email == contractor.email,
+            ),
+        )
+        .order_by(contractors.c.created_at)
+    ).all()
+    for row in rows:
+        if row.slack_user_id == contractor.slack_user_id:
+            raise DuplicateContractor(existing_id=row.id, field="slack_user_id")
+    if rows:
+        raise DuplicateContractor(existing_id=rows[0].id, field="email")
+
+
+def _is_live_index_hit(error: IntegrityError) -> bool:
+    """Whether ``error`` is a hit on a live-uniqueness index.
+
+    PostgreSQL names the index; SQLite names the columns (only those indexes are unique on them).
+    """
+    violated = violated_constraint(error)
+    return any(
+        marker in violated
+        for marker in ("uq_contractors_live_", "contractors.slack_user_id", "contractors.email")
+    )

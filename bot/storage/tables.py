@@ -1,0 +1,155 @@
+"""The SQLModel tables. Only ``bot.storage`` sees these; the core gets ``bot.core.models``.
+
+Every table change needs a migration in ``bot/storage/migrations/versions``;
+``tests/storage/test_migrations.py`` fails when the two disagree.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, ClassVar
+
+import sqlalchemy as sa
+from sqlmodel import JSON, Field, SQLModel
+
+from bot.core.states import LIVE_STATES
+from bot.storage.types import UtcDateTime
+
+LIVE_STATE_VALUES: tuple[str, ...] = tuple(sorted(state.value for state in LIVE_STATES))
+"""The live states as stored, in a fixed order (the partial indexes' predicate is built from it)."""
+
+LIVE_PREDICATE = "state IN ({})".format(", ".join(f"'{value}'" for value in LIVE_STATE_VALUES))
+"""SQL predicate "this contractor is live". Plain SQL so it reads the same on SQLite and PostgreSQL.
+
+The values come from ``LIVE_STATES`` (fixed enum values, not input), so interpolation is safe.
+Changing ``LIVE_STATES`` therefore needs a migration that recreates the two partial indexes.
+"""
+
+
+def _live_unique_index(name: str, column: str) -> sa.Index:
+    """One person, one live credential, enforced by the database itself.
+
+    SQLite (3.8+) and PostgreSQL both support partial unique indexes, so a concurrent second
+    request loses on the index even where the check-then-insert could interleave (PostgreSQL in
+    READ COMMITTED).
+    """
+    predicate = sa.text(LIVE_PREDICATE)
+    return sa.Index(name, column, unique=True, sqlite_where=predicate, postgresql_where=predicate)
+
+
+class ContractorRow(SQLModel, table=True):
+    """``contractors``: one onboarding request and its credential (see ``Contractor``)."""
+
+    __tablename__: ClassVar[Any] = "contractors"
+    __table_args__: ClassVar[Any] = (
+        _live_unique_index("uq_contractors_live_slack_user_id", "slack_user_id"),
+        _live_unique_index("uq_contractors_live_email", "email"),
+    )
+
+    id: str = Field(primary_key=True, max_length=64)
+    slack_user_id: str = Field(index=True, max_length=64)
+    email: str = Field(index=True, max_length=320)
+    display_name: str = Field(max_length=200)
+    country: str = Field(max_length=2)
+    end_date: date
+    role: str = Field(max_length=100)
+    requested_by: str = Field(max_length=64)
+    justification: str = Field(sa_type=sa.Text)
+    state: str = Field(index=True, max_length=32)
+    created_at: datetime = Field(sa_type=UtcDateTime, index=True)
+    updated_at: datetime = Field(sa_type=UtcDateTime)
+    approved_by: str | None = Field(default=None, max_length=64)
+    username: str | None = Field(default=None, max_length=128)
+    failed_totp_attempts: int = Field(default=0)
+    version: int = Field(default=1)
+
+
+class VaultAccountRow(SQLModel, table=True):
+    """``vault_accounts``: every Vault username ever created; the primary key forbids reuse."""
+
+    __tablename__: ClassVar[Any] = "vault_accounts"
+
+    username: str = Field(primary_key=True, max_length=128)
+    contractor_id: str = Field(foreign_key="contractors.id", index=True, max_length=64)
+    created_at: datetime = Field(sa_type=UtcDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
+class LinkRow(SQLModel, table=True):
+    """``links``: one-time enrollment links; only the link secret's hash is stored."""
+
+    __tablename__: ClassVar[Any] = "links"
+
+    link_hash: str = Field(primary_key=True, max_length=128)
+    contractor_id: str = Field(foreign_key="contractors.id", index=True, max_length=64)
+    username: str = Field(max_length=128)
+    sealed_wrapping_token: str = Field(sa_type=sa.Text)
+    wrapping_accessor: str = Field(max_length=128)
+    creation_path: str = Field(max_length=512)
+    created_at: datetime = Field(sa_type=UtcDateTime)
+    expires_at: datetime = Field(sa_type=UtcDateTime)
+    claimed_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    invalidated_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
+class CheckResultRow(SQLModel, table=True):
+    """``check_results``: one identity check's outcome (``pass``/``fail``/``pending``)."""
+
+    __tablename__: ClassVar[Any] = "check_results"
+
+    id: int | None = Field(default=None, primary_key=True)
+    contractor_id: str = Field(foreign_key="contractors.id", index=True, max_length=64)
+    check: str = Field(max_length=64)
+    outcome: str = Field(max_length=16)
+    reason: str = Field(default="", sa_type=sa.Text)
+    evidence: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    at: datetime = Field(sa_type=UtcDateTime)
+
+
+class AuditEventRow(SQLModel, table=True):
+    """``audit_events``: the hash chain. ``seq`` is UNIQUE so two appenders cannot both win."""
+
+    __tablename__: ClassVar[Any] = "audit_events"
+    __table_args__: ClassVar[Any] = (sa.UniqueConstraint("seq", name="uq_audit_events_seq"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    seq: int
+    at: datetime = Field(sa_type=UtcDateTime)
+    actor: str = Field(max_length=64)
+    action: str = Field(max_length=64)
+    contractor_id: str | None = Field(default=None, index=True, max_length=64)
+    from_state: str | None = Field(default=None, max_length=32)
+    to_state: str | None = Field(default=None, max_length=32)
+    reason: str = Field(default="", sa_type=sa.Text)
+    details: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)
+
+
+class ProcessedEventRow(SQLModel, table=True):
+    """``processed_events``: Slack ``event_id``s already handled (Slack retries deliveries)."""
+
+    __tablename__: ClassVar[Any] = "processed_events"
+
+    event_id: str = Field(primary_key=True, max_length=128)
+    received_at: datetime = Field(sa_type=UtcDateTime)
+    kind: str = Field(max_length=64)
+    done_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
+def table(row_class: type[SQLModel]) -> sa.Table:
+    """The Core ``Table`` of a row class (queries are written in Core, typed by column)."""
+    result = row_class.__table__  # type: ignore[attr-defined]
+    assert isinstance(result, sa.Table)
+    return result
+
+
+contractors = table(ContractorRow)
+vault_accounts = table(VaultAccountRow)
+links = table(LinkRow)
+check_results = table(CheckResultRow)
+audit_events = table(AuditEventRow)
+processed_events = table(ProcessedEventRow)
+
+metadata = SQLModel.metadata
+"""The metadata Alembic compares migrations against."""

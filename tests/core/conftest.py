@@ -1,0 +1,96 @@
+"""Core fixtures: the real core on a real store (SQLite and PostgreSQL) and a real OpenBao."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from urllib.parse import urlsplit
+
+import pytest
+
+from bot.core import issuing, onboarding
+from bot.core.clock import FrozenClock
+from bot.core.context import Core, Policy
+from bot.core.interfaces import ContractorStore, VaultBackend
+from bot.core.models import Contractor
+from bot.core.requests import OnboardingRequest
+from tests.support.notifier import RecordingNotifier
+
+MANAGER = "UMANAGER1"
+APPROVER = "UAPPROVER1"
+PUBLIC_URL = "https://credbot.test"
+
+
+@pytest.fixture
+def notifier() -> RecordingNotifier:
+    return RecordingNotifier()
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(datetime.now(UTC))
+
+
+def make_core(
+    store: ContractorStore, vault: VaultBackend, clock: FrozenClock, notifier: RecordingNotifier
+) -> Core:
+    return Core(
+        store=store,
+        vault=vault,
+        clock=clock,
+        notifier=notifier,
+        policy=Policy(public_url=PUBLIC_URL, link_ttl=timedelta(hours=1), max_totp_failures=3),
+    )
+
+
+@pytest.fixture
+def core(
+    store: ContractorStore,
+    vault_accounts: VaultBackend,
+    clock: FrozenClock,
+    notifier: RecordingNotifier,
+) -> Core:
+    return make_core(store, vault_accounts, clock, notifier)
+
+
+_counter = iter(range(10**6))
+
+
+def request_for(slack_user: str | None = None, **changes: object) -> OnboardingRequest:
+    """A valid onboarding request for a new (or the given) contractor."""
+    n = next(_counter)
+    fields: dict[str, object] = {
+        "slack_user_id": slack_user or f"UCONTR{n:05d}",
+        "email": f"contractor{n}@agency.example",
+        "display_name": f"Contractor {n}",
+        "country": "DE",
+        "end_date": date.today() + timedelta(days=90),
+        "role": "reviewer",
+        "justification": "Q1 review batch",
+    }
+    fields.update(changes)
+    return OnboardingRequest(**fields)  # type: ignore[arg-type]
+
+
+def approved_contractor(core: Core, slack_user: str | None = None) -> Contractor:
+    """Request, verify (no extra checks) and approve a new contractor."""
+    contractor = onboarding.request_onboarding(core, request_for(slack_user), requester=MANAGER)
+    onboarding.verify(core, contractor.id, checks=[])
+    return onboarding.approve(core, contractor.id, approver=APPROVER)
+
+
+def link_secret(url: str) -> str:
+    """The secret part of a link: its fragment."""
+    return urlsplit(url).fragment
+
+
+@pytest.fixture
+def issued(core: Core, notifier: RecordingNotifier) -> Callable[[], tuple[Contractor, str]]:
+    """Factory: a freshly issued contractor and their link secret."""
+
+    def make() -> tuple[Contractor, str]:
+        contractor = approved_contractor(core)
+        result = issuing.issue(core, contractor.id, actor=APPROVER)
+        return result.contractor, link_secret(notifier.last_link)
+
+    return make

@@ -1,0 +1,249 @@
+"""The whole lifecycle through the core, on real databases and a real OpenBao."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from datetime import timedelta
+
+import pyotp
+import pytest
+
+from bot.core import enrolment, issuing, onboarding, revocation
+from bot.core.audit import verify_chain
+from bot.core.clock import FrozenClock
+from bot.core.context import Core
+from bot.core.errors import (
+    DuplicateContractor,
+    EnrolmentLocked,
+    IllegalTransition,
+    InvalidRequest,
+    LinkUnusable,
+    NotAllowed,
+    StaleState,
+    TotpRejected,
+    TotpReused,
+)
+from bot.core.models import Contractor
+from bot.core.states import State
+from tests.core import vaultcheck
+from tests.core.conftest import (
+    APPROVER,
+    MANAGER,
+    approved_contractor,
+    link_secret,
+    request_for,
+)
+from tests.support.notifier import RecordingNotifier
+from tests.support.openbao import OpenBaoServer
+
+Issued = Callable[[], tuple[Contractor, str]]
+
+
+def audit_actions(core: Core, contractor_id: str) -> list[str]:
+    events = core.store.audit_events()
+    return [e.entry.action for e in events if e.entry.contractor_id == contractor_id]
+
+
+def test_contractor_goes_from_request_to_revoked(
+    core: Core, notifier: RecordingNotifier, openbao: OpenBaoServer
+) -> None:
+    contractor = onboarding.request_onboarding(core, request_for(), requester=MANAGER)
+    assert contractor.state is State.REQUESTED
+    contractor, _ = onboarding.verify(core, contractor.id, checks=[])
+    assert contractor.state is State.AWAITING_APPROVAL
+    contractor = onboarding.approve(core, contractor.id, approver=APPROVER)
+    assert (contractor.state, contractor.approved_by) == (State.APPROVED, APPROVER)
+
+    issued = issuing.issue(core, contractor.id, actor=APPROVER)
+    assert issued.contractor.state is State.ISSUED
+    assert notifier.links == [(contractor.slack_user_id, issued.url)]
+    secret = link_secret(issued.url)
+
+    secrets = enrolment.reveal(core, secret)
+    assert secrets.username == issued.contractor.username
+    pending = vaultcheck.login(openbao.addr, secrets.username, secrets.password)
+    assert vaultcheck.token_rejected(pending), "a pending account must grant nothing"
+
+    code = pyotp.TOTP(secrets.totp_secret).now()
+    active = enrolment.confirm_code(core, secret, code)
+    assert active.state is State.ACTIVE
+    reviewer = vaultcheck.login(openbao.addr, secrets.username, secrets.password)
+    assert vaultcheck.token_policies(reviewer) == ["credbot-role-reviewer"]
+
+    revoked = revocation.offboard(core, contractor.id, actor=MANAGER, reason="contract ended")
+    assert revoked.state is State.REVOKED
+    assert vaultcheck.token_rejected(reviewer), "the old token must stop working"
+    assert vaultcheck.login_fails(openbao.addr, secrets.username, secrets.password)
+
+    assert audit_actions(core, contractor.id) == [
+        "requested",
+        "verifying",
+        "checks_passed",
+        "approved",
+        "issued",
+        "link_revealed",
+        "activated",
+        "revocation_started",
+        "account_revoked",
+        "revoked",
+    ]
+    assert verify_chain(core.store.audit_events()) == []
+    assert notifier.events_for_requester() == ["approved", "issued", "active", "revoked"]
+
+
+def test_revoking_twice_is_a_success(core: Core, issued: Issued) -> None:
+    contractor, _ = issued()
+    first = revocation.offboard(core, contractor.id, actor=MANAGER, reason="left")
+    second = revocation.offboard(core, contractor.id, actor=MANAGER, reason="left")
+    assert first.state is second.state is State.REVOKED
+    assert audit_actions(core, contractor.id).count("revoked") == 1
+
+
+def test_requester_cannot_approve_their_own_request(core: Core) -> None:
+    contractor = onboarding.request_onboarding(core, request_for(), requester=MANAGER)
+    onboarding.verify(core, contractor.id, checks=[])
+    before = len(list(core.store.audit_events()))
+    with pytest.raises(NotAllowed):
+        onboarding.approve(core, contractor.id, approver=MANAGER)
+    with pytest.raises(NotAllowed):
+        onboarding.approve(core, contractor.id, approver=contractor.slack_user_id)
+    assert core.store.get_contractor(contractor.id).state is State.AWAITING_APPROVAL
+    assert len(list(core.store.audit_events())) == before
+
+
+def test_manager_cannot_request_credentials_for_themselves(core: Core) -> None:
+    with pytest.raises(NotAllowed):
+        onboarding.request_onboarding(core, request_for(MANAGER), requester=MANAGER)
+    assert core.store.list_contractors() == []
+
+
+def test_invalid_request_stores_nothing(core: Core) -> None:
+    with pytest.raises(InvalidRequest):
+        onboarding.request_onboarding(core, request_for(country="ZZ"), requester=MANAGER)
+    assert core.store.list_contractors() == []
+    assert list(core.store.audit_events()) == []
+
+
+def test_one_person_one_live_credential(core: Core) -> None:
+    first = approved_contractor(core)
+    with pytest.raises(DuplicateContractor):
+        onboarding.request_onboarding(core, request_for(first.slack_user_id), requester=MANAGER)
+    assert len(core.store.list_contractors()) == 1
+    revocation.offboard(core, first.id, actor=MANAGER, reason="done")
+    again = onboarding.request_onboarding(core, request_for(first.slack_user_id), requester=MANAGER)
+    assert again.id != first.id
+
+
+def test_illegal_transition_changes_nothing(core: Core) -> None:
+    contractor = onboarding.request_onboarding(core, request_for(), requester=MANAGER)
+    onboarding.reject(core, contractor.id, actor=APPROVER, reason="unknown agency")
+    before = list(core.store.audit_events())
+    with pytest.raises(IllegalTransition):
+        onboarding.approve(core, contractor.id, approver=APPROVER)
+    with pytest.raises(IllegalTransition):
+        issuing.issue(core, contractor.id, actor=APPROVER)
+    assert core.store.get_contractor(contractor.id).state is State.REJECTED
+    assert list(core.store.audit_events()) == before
+
+
+def test_two_approvers_clicking_at_once_approve_once(core: Core) -> None:
+    contractor = onboarding.request_onboarding(core, request_for(), requester=MANAGER)
+    onboarding.verify(core, contractor.id, checks=[])
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def click(approver: str) -> None:
+        barrier.wait()
+        try:
+            onboarding.approve(core, contractor.id, approver=approver)
+            outcomes.append("approved")
+        except (StaleState, IllegalTransition):
+            outcomes.append("refused")
+
+    threads = [threading.Thread(target=click, args=(a,)) for a in ("UAPPROVER1", "UAPPROVER2")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["approved", "refused"]
+    assert audit_actions(core, contractor.id).count("approved") == 1
+
+
+def test_link_reveals_once(core: Core, issued: Issued) -> None:
+    _, secret = issued()
+    enrolment.reveal(core, secret)
+    with pytest.raises(LinkUnusable) as raised:
+        enrolment.reveal(core, secret)
+    assert raised.value.why == "used"
+
+
+def test_expired_link_is_refused(core: Core, issued: Issued, clock: FrozenClock) -> None:
+    _, secret = issued()
+    clock.advance(timedelta(hours=1, seconds=1))
+    with pytest.raises(LinkUnusable) as raised:
+        enrolment.reveal(core, secret)
+    assert raised.value.why == "expired"
+
+
+def test_reissue_kills_the_old_password_and_link(
+    core: Core, issued: Issued, notifier: RecordingNotifier, openbao: OpenBaoServer
+) -> None:
+    contractor, old_secret = issued()
+    old = enrolment.reveal(core, old_secret)
+    enrolment.confirm_code(core, old_secret, pyotp.TOTP(old.totp_secret).now())
+    old_token = vaultcheck.login(openbao.addr, old.username, old.password)
+
+    again = issuing.issue(core, contractor.id, actor=MANAGER)
+    assert again.contractor.state is State.ISSUED
+    assert again.contractor.username != old.username
+    assert vaultcheck.token_rejected(old_token)
+    assert vaultcheck.login_fails(openbao.addr, old.username, old.password)
+    with pytest.raises(LinkUnusable):
+        enrolment.reveal(core, old_secret)
+    new = enrolment.reveal(core, link_secret(notifier.last_link))
+    assert new.password != old.password and new.totp_secret != old.totp_secret
+
+
+def wrong_codes_for(seed: str) -> list[str]:
+    """Distinct codes that are wrong now and one step either side (Vault remembers every code
+    tried, right or wrong, so a repeated wrong code would read as a reuse)."""
+    totp = pyotp.TOTP(seed)
+    now = int(time.time())
+    valid = {totp.at(now + delta) for delta in (-60, -30, 0, 30, 60)}
+    return [code for code in (f"{n:06d}" for n in range(100000, 100010)) if code not in valid]
+
+
+def test_wrong_codes_count_down_then_lock(
+    core: Core, issued: Issued, notifier: RecordingNotifier, openbao: OpenBaoServer
+) -> None:
+    contractor, secret = issued()
+    secrets = enrolment.reveal(core, secret)
+    wrong_codes = iter(wrong_codes_for(secrets.totp_secret))
+    with pytest.raises(InvalidRequest):
+        enrolment.confirm_code(core, secret, "12ab56")
+    tries = []
+    for _ in range(2):
+        with pytest.raises(TotpRejected) as raised:
+            enrolment.confirm_code(core, secret, next(wrong_codes))
+        tries.append(raised.value.tries_left)
+    assert tries == [2, 1]
+    with pytest.raises(EnrolmentLocked):
+        enrolment.confirm_code(core, secret, next(wrong_codes))
+    assert core.store.get_contractor(contractor.id).state is State.LOCKED
+    assert vaultcheck.login_fails(openbao.addr, secrets.username, secrets.password)
+    assert "locked" in notifier.events_for_requester()
+    with pytest.raises(LinkUnusable):
+        enrolment.confirm_code(core, secret, pyotp.TOTP(secrets.totp_secret).now())
+
+
+def test_a_code_is_accepted_once(core: Core, issued: Issued) -> None:
+    contractor, secret = issued()
+    secrets = enrolment.reveal(core, secret)
+    totp = pyotp.TOTP(secrets.totp_secret)
+    # Spend the current code through Vault's engine directly, as an attacker who saw it would.
+    assert core.vault.check_totp(username=secrets.username, code=totp.now())
+    with pytest.raises(TotpReused):
+        enrolment.confirm_code(core, secret, totp.now())
+    assert core.store.get_contractor(contractor.id).state is State.ISSUED

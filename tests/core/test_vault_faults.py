@@ -1,0 +1,128 @@
+"""Vault outages and tampering: nothing half-made survives, nothing looks revoked too early."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+import pyotp
+import pytest
+
+from bot.core import enrolment, issuing, links, revocation
+from bot.core.clock import FrozenClock
+from bot.core.context import Core
+from bot.core.errors import IssueFailed, PossibleInterception, RevocationPending
+from bot.core.interfaces import ContractorStore
+from bot.core.models import Contractor
+from bot.core.states import State
+from tests.core import vaultcheck
+from tests.core.conftest import APPROVER, MANAGER, approved_contractor, link_secret, make_core
+from tests.support.notifier import RecordingNotifier
+from tests.support.openbao import OpenBaoServer, accounts_for
+
+Issued = Callable[[], tuple[Contractor, str]]
+
+
+@pytest.fixture
+def outage_core(
+    throwaway_openbao: OpenBaoServer,
+    store: ContractorStore,
+    clock: FrozenClock,
+    notifier: RecordingNotifier,
+) -> Core:
+    """A core on its own OpenBao, which the test may seal."""
+    return make_core(store, accounts_for(throwaway_openbao), clock, notifier)
+
+
+def test_issue_while_vault_is_sealed_fails_cleanly_and_a_retry_works(
+    outage_core: Core, throwaway_openbao: OpenBaoServer, notifier: RecordingNotifier
+) -> None:
+    core = outage_core
+    contractor = approved_contractor(core)
+    throwaway_openbao.seal()
+    with pytest.raises(IssueFailed) as raised:
+        issuing.issue(core, contractor.id, actor=APPROVER)
+    assert "sealed" in str(raised.value).lower() or "unavailable" in str(raised.value).lower()
+    assert core.store.get_contractor(contractor.id).state is State.APPROVED
+    assert notifier.links == []
+
+    throwaway_openbao.unseal()
+    result = issuing.issue(core, contractor.id, actor=APPROVER)
+    assert result.contractor.state is State.ISSUED
+    # The half-made attempt's username is cleaned up by the sweep once Vault is back; the
+    # only Vault user that exists is the live one.
+    live = [a.username for a in core.store.unrevoked_accounts(contractor.id)]
+    assert result.contractor.username in live
+    assert core.vault.list_accounts() == [result.contractor.username]
+
+
+def test_issue_failing_half_way_leaves_no_vault_user(
+    outage_core: Core, throwaway_openbao: OpenBaoServer
+) -> None:
+    """The TOTP engine is gone, so the user is created and the key import fails."""
+    core = outage_core
+    contractor = approved_contractor(core)
+    throwaway_openbao.bao("secrets", "disable", "credbot-totp")
+    with pytest.raises(IssueFailed):
+        issuing.issue(core, contractor.id, actor=APPROVER)
+    assert core.vault.list_accounts() == []
+    assert core.store.unrevoked_accounts(contractor.id) == []
+    assert core.store.get_contractor(contractor.id).state is State.APPROVED
+
+
+def test_revoke_while_vault_is_sealed_stays_revoking_until_finished(
+    outage_core: Core, throwaway_openbao: OpenBaoServer
+) -> None:
+    core = outage_core
+    contractor = approved_contractor(core)
+    issued = issuing.issue(core, contractor.id, actor=APPROVER)
+    secrets = enrolment.reveal(core, link_secret(issued.url))
+    enrolment.confirm_code(core, link_secret(issued.url), pyotp.TOTP(secrets.totp_secret).now())
+    token = vaultcheck.login(throwaway_openbao.addr, secrets.username, secrets.password)
+
+    throwaway_openbao.seal()
+    with pytest.raises(RevocationPending):
+        revocation.offboard(core, contractor.id, actor=MANAGER, reason="left")
+    assert core.store.get_contractor(contractor.id).state is State.REVOKING
+
+    throwaway_openbao.unseal()
+    assert not vaultcheck.token_rejected(token), "still live: nothing was revoked early"
+    done = revocation.offboard(core, contractor.id, actor=MANAGER, reason="left")
+    assert done.state is State.REVOKED
+    assert vaultcheck.token_rejected(token)
+    assert vaultcheck.login_fails(throwaway_openbao.addr, secrets.username, secrets.password)
+
+
+def test_wrapping_token_unwrapped_by_someone_else_is_an_interception(
+    core: Core, issued: Issued, notifier: RecordingNotifier, openbao: OpenBaoServer
+) -> None:
+    contractor, secret = issued()
+    link = core.store.get_link(links.link_hash(secret))
+    assert link is not None
+    stolen = links.unseal(secret, link.sealed_wrapping_token)
+    openbao.root_client().sys.unwrap(stolen)  # the attacker got there first
+
+    with pytest.raises(PossibleInterception):
+        enrolment.reveal(core, secret)
+    actions = [e.entry.action for e in core.store.audit_events()]
+    assert "possible_interception" in actions
+    assert len(notifier.alerts) == 1 and contractor.username in notifier.alerts[0]
+
+
+def test_wrapping_token_from_another_path_is_refused(
+    core: Core, issued: Issued, notifier: RecordingNotifier, openbao: OpenBaoServer
+) -> None:
+    contractor, secret = issued()
+    link = core.store.get_link(links.link_hash(secret))
+    assert link is not None
+    root = openbao.root_client()
+    forged = root.sys.wrap({"password": "attacker-chosen"}, ttl="5m")["wrap_info"]["token"]
+    # Someone with database write access swaps in a link holding their own wrapping token.
+    core.store.invalidate_links(contractor.id, at=core.clock.now())
+    other = links.LinkSecret.generate()
+    core.store.add_link(
+        replace(link, link_hash=other.hash, sealed_wrapping_token=links.seal(other.value, forged))
+    )
+    with pytest.raises(PossibleInterception):
+        enrolment.reveal(core, other.value)
+    assert notifier.alerts and "sys/wrapping/wrap" in notifier.alerts[0]

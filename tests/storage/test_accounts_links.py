@@ -1,0 +1,105 @@
+"""Vault accounts and one-time links."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+from sqlalchemy.exc import IntegrityError
+
+from bot.core.models import Contractor
+from bot.storage.repository import SqlStore
+from tests.storage import factories
+from tests.storage.factories import T0
+
+
+@pytest.fixture
+def contractor(store: SqlStore) -> Contractor:
+    contractor = factories.contractor()
+    return store.add_contractor(contractor, event=factories.entry())
+
+
+def test_account_round_trip_and_revocation(store: SqlStore, contractor: Contractor) -> None:
+    other = store.add_contractor(factories.contractor(), event=factories.entry())
+    first = factories.account(contractor.id, created_at=T0)
+    second = factories.account(contractor.id, created_at=T0 + timedelta(hours=1))
+    elsewhere = factories.account(other.id)
+    for account in (second, first, elsewhere):
+        store.add_account(account)
+    assert store.unrevoked_accounts(contractor.id) == [first, second]
+    assert len(store.unrevoked_accounts()) == 3
+
+    revoked_at = T0 + timedelta(days=1)
+    store.mark_account_revoked(first.username, at=revoked_at)
+    store.mark_account_revoked(first.username, at=revoked_at + timedelta(hours=1))  # idempotent
+    store.mark_account_revoked("never-existed", at=revoked_at)
+    assert store.unrevoked_accounts(contractor.id) == [second]
+    assert replace(first, revoked_at=revoked_at) not in store.unrevoked_accounts()
+
+
+def test_username_is_never_reused(store: SqlStore, contractor: Contractor) -> None:
+    account = factories.account(contractor.id)
+    store.add_account(account)
+    store.mark_account_revoked(account.username, at=T0)
+    with pytest.raises(IntegrityError):
+        store.add_account(replace(account, revoked_at=None))
+
+
+def test_link_round_trip(store: SqlStore, contractor: Contractor) -> None:
+    link = factories.link(contractor.id)
+    store.add_link(link)
+    assert store.get_link(link.link_hash) == link
+    assert store.get_link("unknown") is None
+
+
+def test_links_for_lists_oldest_first(store: SqlStore, contractor: Contractor) -> None:
+    newer = factories.link(contractor.id, created_at=T0 + timedelta(hours=1))
+    older = factories.link(contractor.id, created_at=T0)
+    other = store.add_contractor(factories.contractor(), event=factories.entry())
+    for link in (newer, older, factories.link(other.id)):
+        store.add_link(link)
+    assert store.links_for(contractor.id) == [older, newer]
+    assert store.links_for("nobody") == []
+
+
+def test_claim_link_once(store: SqlStore, contractor: Contractor) -> None:
+    link = factories.link(contractor.id)
+    store.add_link(link)
+    now = T0 + timedelta(minutes=5)
+    assert store.claim_link(link.link_hash, now=now) is True
+    assert store.claim_link(link.link_hash, now=now) is False
+    assert store.get_link(link.link_hash) == replace(link, claimed_at=now)
+    assert store.claim_link("unknown", now=now) is False
+
+
+def test_expired_link_cannot_be_claimed(store: SqlStore, contractor: Contractor) -> None:
+    link = factories.link(contractor.id)
+    store.add_link(link)
+    assert store.claim_link(link.link_hash, now=link.expires_at) is False
+    assert store.claim_link(link.link_hash, now=link.expires_at + timedelta(seconds=1)) is False
+    assert store.get_link(link.link_hash) == link
+    assert store.claim_link(link.link_hash, now=link.expires_at - timedelta(microseconds=1))
+
+
+def test_invalidated_link_cannot_be_claimed(store: SqlStore, contractor: Contractor) -> None:
+    claimed = factories.link(contractor.id)
+    pending = factories.link(contractor.id)
+    other_contractor = store.add_contractor(factories.contractor(), event=factories.entry())
+    unrelated = factories.link(other_contractor.id)
+    for link in (claimed, pending, unrelated):
+        store.add_link(link)
+    store.claim_link(claimed.link_hash, now=T0)
+    at = T0 + timedelta(minutes=1)
+    store.invalidate_links(contractor.id, at=at)
+    assert store.claim_link(pending.link_hash, now=at) is False
+    assert store.get_link(pending.link_hash) == replace(pending, invalidated_at=at)
+    assert store.get_link(claimed.link_hash) == replace(claimed, claimed_at=T0)
+    assert store.get_link(unrelated.link_hash) == unrelated
+
+
+def test_naive_times_are_refused(store: SqlStore, contractor: Contractor) -> None:
+    link = factories.link(contractor.id)
+    store.add_link(link)
+    with pytest.raises(Exception, match="naive"):
+        store.claim_link(link.link_hash, now=T0.replace(tzinfo=None))

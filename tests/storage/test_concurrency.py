@@ -1,0 +1,178 @@
+"""Concurrent callers on separate connections (threads) and separate processes."""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from bot.core.audit import verify_chain
+from bot.core.errors import AuditWriteConflict, DuplicateContractor
+from bot.core.models import AuditEvent
+from bot.storage.audit_log import append_event
+from bot.storage.engine import make_engine
+from bot.storage.repository import SqlStore
+from tests.storage import factories, workers
+from tests.storage.factories import T0
+
+THREADS = 50
+
+
+def test_exactly_one_of_50_threads_claims_a_link(database_url: str) -> None:
+    # Pool as large as the crowd: every thread claims on its own connection at the same moment.
+    engine = make_engine(database_url, pool_size=THREADS, max_overflow=0)
+    try:
+        store = SqlStore(engine=engine)
+        contractor = store.add_contractor(factories.contractor(), event=factories.entry())
+        link = factories.link(contractor.id)
+        store.add_link(link)
+        barrier = threading.Barrier(THREADS)
+
+        def claim(_: int) -> bool:
+            barrier.wait(30)
+            return store.claim_link(link.link_hash, now=T0 + timedelta(minutes=1))
+
+        with ThreadPoolExecutor(THREADS) as pool:
+            results = list(pool.map(claim, range(THREADS)))
+        assert results.count(True) == 1
+        connections = engine.pool
+        assert isinstance(connections, sa.pool.QueuePool)
+        assert connections.checkedin() > 1  # really several connections
+    finally:
+        engine.dispose()
+
+
+def test_concurrent_requests_for_one_person_leave_one_live_record(
+    database_url: str,
+) -> None:
+    engine = make_engine(database_url, pool_size=10, max_overflow=0)
+    try:
+        store = SqlStore(engine=engine)
+        barrier = threading.Barrier(10)
+
+        def request(_: int) -> str:
+            barrier.wait(30)
+            try:
+                store.add_contractor(
+                    factories.contractor(slack_user_id="USAME"), event=factories.entry()
+                )
+            except DuplicateContractor:
+                return "duplicate"
+            return "added"
+
+        with ThreadPoolExecutor(10) as pool:
+            results = list(pool.map(request, range(10)))
+        assert results.count("added") == 1
+        assert len(store.list_contractors()) == 1
+        assert [e.seq for e in store.audit_events()] == [1]
+    finally:
+        engine.dispose()
+
+
+def run_two_appenders(url: str, *, serialize: bool, per_process: int = 100) -> int:
+    """Two spawned processes append ``per_process`` events each; return their retry count."""
+    context = multiprocessing.get_context("spawn")
+    with context.Manager() as manager, context.Pool(2) as pool:
+        start = manager.Barrier(2)
+        pending = [
+            pool.apply_async(workers.append_many, (url, worker, per_process, start, serialize))
+            for worker in (1, 2)
+        ]
+        return sum(result.get(timeout=120) for result in pending)
+
+
+def test_two_processes_appending_keep_the_chain_intact(database_url: str, store: SqlStore) -> None:
+    retries = run_two_appenders(database_url, serialize=True)
+    assert retries == 0  # SQLite: BEGIN IMMEDIATE; PostgreSQL: the advisory lock
+    events = list(store.audit_events())
+    assert [event.seq for event in events] == list(range(1, 201))
+    assert verify_chain(events) == []
+    assert {event.entry.actor for event in events} == {"worker-1", "worker-2"}
+
+
+@pytest.mark.postgres
+def test_retry_alone_keeps_the_chain_intact(postgres_database_url: str) -> None:
+    """Without the advisory lock, appenders collide on ``seq`` and retry their transaction."""
+    retries = run_two_appenders(postgres_database_url, serialize=False)
+    print(f"retried {retries} transactions")
+    check = make_engine(postgres_database_url)
+    try:
+        events = list(SqlStore(engine=check).audit_events())
+    finally:
+        check.dispose()
+    assert [event.seq for event in events] == list(range(1, 201))
+    assert verify_chain(events) == []
+
+
+def collide_once(url: str, store: SqlStore) -> AuditEvent | BaseException:
+    """Make ``store.append_audit`` collide with a concurrent appender exactly once.
+
+    Another transaction inserts ``seq`` 1 and holds it uncommitted; the store (without the
+    advisory lock) reads an empty tail, tries ``seq`` 1 too and blocks on the unique index. Once
+    it is seen waiting, the other transaction commits and the store's insert fails.
+    """
+    other = make_engine(url, poolclass=sa.NullPool)
+    outcome: list[AuditEvent | BaseException] = []
+    try:
+        with other.connect() as blocker, other.connect() as observer:
+            blocker.begin()
+            append_event(blocker, factories.entry(actor="other"), serialize=False)
+
+            def append() -> None:
+                try:
+                    outcome.append(store.append_audit(factories.entry(actor="store")))
+                except BaseException as error:  # handed to the test thread
+                    outcome.append(error)
+
+            thread = threading.Thread(target=append)
+            thread.start()
+            deadline = time.monotonic() + 10
+            while not _someone_waits_on_a_lock(observer):
+                assert time.monotonic() < deadline, "the store never blocked on the index"
+                time.sleep(0.01)
+            blocker.commit()
+            thread.join(10)
+    finally:
+        other.dispose()
+    return outcome[0]
+
+
+def _someone_waits_on_a_lock(connection: sa.Connection) -> bool:
+    waiting = connection.execute(
+        sa.text(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+    ).scalar_one()
+    connection.rollback()
+    return bool(waiting)
+
+
+@pytest.mark.postgres
+def test_seq_collision_retries_the_transaction(postgres_database_url: str) -> None:
+    engine = make_engine(postgres_database_url)
+    try:
+        store = SqlStore(engine=engine, serialize_audit=False)
+        event = collide_once(postgres_database_url, store)
+        assert isinstance(event, AuditEvent)
+        assert (event.seq, event.entry.actor) == (2, "store")
+        assert store.audit_retries == 1
+        assert verify_chain(store.audit_events()) == []
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.postgres
+def test_seq_collisions_beyond_the_bound_raise(postgres_database_url: str) -> None:
+    engine = make_engine(postgres_database_url)
+    try:
+        store = SqlStore(engine=engine, serialize_audit=False, max_attempts=1)
+        assert isinstance(collide_once(postgres_database_url, store), AuditWriteConflict)
+        assert [e.entry.actor for e in store.audit_events()] == ["other"]
+    finally:
+        engine.dispose()

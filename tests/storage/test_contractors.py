@@ -1,0 +1,153 @@
+"""Contractors: round trip, conditional state changes, one live record per person."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, timedelta, timezone
+
+import pytest
+
+from bot.core.errors import ContractorNotFound, DuplicateContractor, StaleState
+from bot.core.models import ContractorChanges
+from bot.core.states import State
+from bot.storage.repository import SqlStore
+from tests.storage import factories
+from tests.storage.factories import T0
+
+
+def test_contractor_round_trip(store: SqlStore) -> None:
+    contractor = factories.contractor(approved_by="UAPPROVER", username="ctr-1", version=3)
+    stored = store.add_contractor(contractor, event=factories.entry(contractor_id=contractor.id))
+    assert stored == contractor
+    loaded = store.get_contractor(contractor.id)
+    assert loaded == contractor
+    assert loaded.created_at.tzinfo is UTC
+    assert isinstance(loaded.state, State)
+
+
+def test_times_in_other_zones_come_back_as_utc(store: SqlStore) -> None:
+    lisbon_summer = timezone(timedelta(hours=1))
+    created = T0.astimezone(lisbon_summer)
+    contractor = factories.contractor(created_at=created, updated_at=created)
+    store.add_contractor(contractor, event=factories.entry())
+    loaded = store.get_contractor(contractor.id)
+    assert loaded.created_at == T0
+    assert loaded.created_at.tzinfo is UTC
+
+
+def test_get_unknown_contractor_raises(store: SqlStore) -> None:
+    with pytest.raises(ContractorNotFound):
+        store.get_contractor("nope")
+
+
+def test_list_and_filters(store: SqlStore) -> None:
+    first = factories.contractor(created_at=T0 + timedelta(minutes=2), requested_by="UA")
+    second = factories.contractor(created_at=T0, requested_by="UB", state=State.ACTIVE)
+    third = factories.contractor(created_at=T0 + timedelta(minutes=1), state=State.REVOKED)
+    for contractor in (first, second, third):
+        store.add_contractor(contractor, event=factories.entry())
+    assert [c.id for c in store.list_contractors()] == [second.id, third.id, first.id]
+    assert store.list_contractors(requested_by="UA") == [first]
+    assert store.list_contractors(states={State.ACTIVE, State.REVOKED}) == [second, third]
+    assert store.list_contractors(states=[State.ACTIVE], requested_by="UA") == []
+    assert store.list_contractors(states=[]) == []
+
+
+def test_find_live_by_slack_user_ignores_final_states(store: SqlStore) -> None:
+    revoked = factories.contractor(state=State.REVOKED, slack_user_id="UBOB")
+    store.add_contractor(revoked, event=factories.entry())
+    assert store.find_live_by_slack_user("UBOB") is None
+    live = factories.contractor(slack_user_id="UBOB", created_at=T0 + timedelta(days=1))
+    store.add_contractor(live, event=factories.entry())
+    assert store.find_live_by_slack_user("UBOB") == live
+
+
+def test_apply_changes_state_bumps_version_and_audits(store: SqlStore) -> None:
+    contractor = factories.contractor(state=State.APPROVED)
+    store.add_contractor(contractor, event=factories.entry(contractor_id=contractor.id))
+    later = T0 + timedelta(hours=1)
+    event = factories.entry(
+        at=later, action="issued", contractor_id=contractor.id, from_state="approved",
+        to_state="issued",
+    )  # fmt: skip
+    updated = store.apply(
+        contractor.id,
+        expected=State.APPROVED,
+        changes=ContractorChanges(state=State.ISSUED, username="ctr-9", failed_totp_attempts=0),
+        event=event,
+    )
+    assert updated == replace(
+        contractor, state=State.ISSUED, username="ctr-9", version=2, updated_at=later
+    )
+    assert store.get_contractor(contractor.id) == updated
+    assert [e.entry for e in store.audit_events()][-1] == event
+
+
+def test_apply_with_none_changes_leaves_fields(store: SqlStore) -> None:
+    contractor = factories.contractor(state=State.ISSUED, username="ctr-1", approved_by="UAPP")
+    store.add_contractor(contractor, event=factories.entry())
+    updated = store.apply(
+        contractor.id,
+        expected=State.ISSUED,
+        changes=ContractorChanges(failed_totp_attempts=2),
+        event=factories.entry(),
+    )
+    assert (updated.username, updated.approved_by, updated.state) == ("ctr-1", "UAPP", "issued")
+    assert updated.failed_totp_attempts == 2
+
+
+def test_apply_with_stale_expected_state_changes_nothing(store: SqlStore) -> None:
+    contractor = factories.contractor(state=State.VERIFYING)
+    store.add_contractor(contractor, event=factories.entry(contractor_id=contractor.id))
+    audit_before = list(store.audit_events())
+    with pytest.raises(StaleState) as caught:
+        store.apply(
+            contractor.id,
+            expected=State.AWAITING_APPROVAL,
+            changes=ContractorChanges(state=State.APPROVED, approved_by="UAPP"),
+            event=factories.entry(action="approved"),
+        )
+    assert caught.value.contractor_id == contractor.id
+    assert caught.value.expected == "awaiting_approval"
+    assert store.get_contractor(contractor.id) == contractor
+    assert list(store.audit_events()) == audit_before
+
+
+def test_apply_unknown_contractor_raises_not_found(store: SqlStore) -> None:
+    with pytest.raises(ContractorNotFound):
+        store.apply(
+            "missing",
+            expected=State.REQUESTED,
+            changes=ContractorChanges(state=State.VERIFYING),
+            event=factories.entry(),
+        )
+    assert list(store.audit_events()) == []
+
+
+@pytest.mark.parametrize("field", ["slack_user_id", "email"])
+def test_duplicate_live_contractor_is_refused(store: SqlStore, field: str) -> None:
+    existing = factories.contractor(state=State.ACTIVE)
+    store.add_contractor(existing, event=factories.entry())
+    audit_before = list(store.audit_events())
+    twin = factories.contractor(**{field: getattr(existing, field)})
+    with pytest.raises(DuplicateContractor) as caught:
+        store.add_contractor(twin, event=factories.entry())
+    assert (caught.value.existing_id, caught.value.field) == (existing.id, field)
+    with pytest.raises(ContractorNotFound):
+        store.get_contractor(twin.id)
+    assert list(store.audit_events()) == audit_before
+
+
+@pytest.mark.parametrize("final", [State.REVOKED, State.REJECTED])
+def test_final_contractor_does_not_block_a_new_request(store: SqlStore, final: State) -> None:
+    old = factories.contractor(state=State.ACTIVE)
+    store.add_contractor(old, event=factories.entry())
+    store.apply(
+        old.id,
+        expected=State.ACTIVE,
+        changes=ContractorChanges(state=final),
+        event=factories.entry(),
+    )
+    again = factories.contractor(slack_user_id=old.slack_user_id, email=old.email)
+    assert store.add_contractor(again, event=factories.entry()) == again
+    assert store.find_live_by_slack_user(old.slack_user_id) == again

@@ -1,0 +1,32 @@
+"""A notifier that records what people would be told, for assertions (stands in for Slack)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.core.models import Contractor
+
+
+@dataclass
+class RecordingNotifier:
+    """Keeps every notification in order."""
+
+    links: list[tuple[str, str]] = field(default_factory=list)
+    requester_events: list[tuple[str, str, str]] = field(default_factory=list)
+    alerts: list[str] = field(default_factory=list)
+
+    def send_link(self, contractor: Contractor, *, url: str) -> None:
+        self.links.append((contractor.slack_user_id, url))
+
+    def tell_requester(self, contractor: Contractor, *, event: str, detail: str = "") -> None:
+        self.requester_events.append((contractor.requested_by, event, detail))
+
+    def alert_admins(self, *, summary: str, contractor: Contractor | None = None) -> None:
+        self.alerts.append(summary)
+
+    @property
+    def last_link(self) -> str:
+        return self.links[-1][1]
+
+    def events_for_requester(self) -> list[str]:
+        return [event for _, event, _ in self.requester_events]

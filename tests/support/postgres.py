@@ -1,0 +1,217 @@
+"""Pytest plugin: a throwaway PostgreSQL server and database fixtures for both backends.
+
+Fixtures:
+- ``postgres_server`` (session): a running ``PostgresServer``; ``.url`` is a SQLAlchemy URL of
+  its ``postgres`` database, ``.restart()`` restarts it, ``.create_database()`` makes a new one.
+- ``postgres_url`` (session): ``postgres_server.url``.
+- ``postgres_database_url`` (function): a fresh PostgreSQL database migrated to head.
+- ``empty_database_url`` (function, parametrized ``sqlite`` / ``postgres``): a fresh, empty
+  database (a temp SQLite file, or a new PostgreSQL database).
+- ``database_url`` (function): ``empty_database_url`` migrated to head with ``upgrade``.
+- ``engine`` (function): ``make_engine(database_url)``, disposed afterwards.
+- ``store`` (function): ``SqlStore(engine=engine)``.
+
+The server runs as the ``postgres`` OS user when the tests run as root (PostgreSQL refuses to
+run as root), listens on a free loopback port, keeps its socket in its own temp dir and trusts
+every local connection. fsync is off and the cluster sits in RAM when it can: the data is
+thrown away anyway.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from glob import glob
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from bot.dev.openbao import free_port
+from bot.storage.engine import make_engine
+from bot.storage.migrate import upgrade
+from bot.storage.repository import SqlStore
+
+PG_BIN_GLOB = "/usr/lib/postgresql/*/bin"
+SERVER_USER = "postgres"
+
+
+def find_pg_bin() -> Path:
+    """The newest PostgreSQL ``bin`` directory holding ``initdb`` and ``pg_ctl``."""
+    candidates = [
+        Path(path)
+        for path in glob(PG_BIN_GLOB)
+        if (Path(path) / "initdb").exists() and (Path(path) / "pg_ctl").exists()
+    ]
+    if not candidates:
+        raise RuntimeError(
+            f"PostgreSQL server binaries (initdb, pg_ctl) not found under {PG_BIN_GLOB}; "
+            "install the Debian package `postgresql` (apt-get install postgresql)"
+        )
+    return max(candidates, key=lambda path: int(path.parent.name.split(".")[0]))
+
+
+def scratch_dir() -> str:
+    """Where the server's temp dir goes: the system temp dir, which the ``postgres`` user can
+    traverse (pytest's own temp dirs are private to root)."""
+    return tempfile.gettempdir()
+
+
+@dataclass
+class PostgresServer:
+    """A PostgreSQL cluster in a temp dir, controlled with ``pg_ctl``."""
+
+    bin_dir: Path
+    base_dir: Path
+    port: int
+    user: str = SERVER_USER
+
+    @property
+    def data_dir(self) -> Path:
+        return self.base_dir / "data"
+
+    @property
+    def socket_dir(self) -> Path:
+        return self.base_dir / "sock"
+
+    @property
+    def log_file(self) -> Path:
+        return self.base_dir / "server.log"
+
+    @property
+    def url(self) -> str:
+        """SQLAlchemy URL of the ``postgres`` maintenance database."""
+        return self.database_url("postgres")
+
+    def database_url(self, name: str) -> str:
+        return f"postgresql+psycopg://{self.user}@127.0.0.1:{self.port}/{name}"
+
+    def _run(self, *args: str) -> None:
+        command = [str(self.bin_dir / args[0]), *args[1:]]
+        if os.geteuid() == 0:
+            command = ["runuser", "-u", SERVER_USER, "--", *command]
+        completed = subprocess.run(command, capture_output=True, text=True, check=False)
+        if completed.returncode != 0:
+            log = self.log_file.read_text() if self.log_file.exists() else ""
+            raise RuntimeError(
+                f"{' '.join(command)} failed ({completed.returncode}):\n"
+                f"{completed.stdout}{completed.stderr}\n{log[-3000:]}"
+            )
+
+    def init(self) -> None:
+        self.socket_dir.mkdir()
+        if os.geteuid() == 0:
+            shutil.chown(self.base_dir, SERVER_USER)
+            shutil.chown(self.socket_dir, SERVER_USER)
+        self._run(
+            "initdb",
+            "-D", str(self.data_dir),
+            "-U", self.user,
+            "--auth=trust",
+            "--encoding=UTF8",
+            "--no-sync",
+        )  # fmt: skip
+
+    def start(self) -> None:
+        options = (
+            f"-h 127.0.0.1 -p {self.port} -k {self.socket_dir} "
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
+            "-c max_connections=300"
+        )
+        self._run("pg_ctl", "start", "-w", "-D", str(self.data_dir), "-l", str(self.log_file),
+                  "-o", options)  # fmt: skip
+
+    def restart(self) -> None:
+        """Restart the server (fast shutdown: every open connection is cut)."""
+        self._run("pg_ctl", "restart", "-w", "-m", "fast", "-D", str(self.data_dir),
+                  "-l", str(self.log_file))  # fmt: skip
+
+    def stop(self) -> None:
+        self._run("pg_ctl", "stop", "-w", "-m", "immediate", "-D", str(self.data_dir))
+
+    def create_database(self) -> str:
+        """Create an empty database with a unique name; return its URL."""
+        name = f"t_{uuid.uuid4().hex[:16]}"
+        self._admin(f'CREATE DATABASE "{name}"')
+        return self.database_url(name)
+
+    def drop_database(self, url: str) -> None:
+        name = sa.make_url(url).database
+        self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def _admin(self, statement: str) -> None:
+        engine = sa.create_engine(self.url, isolation_level="AUTOCOMMIT", poolclass=sa.NullPool)
+        try:
+            with engine.connect() as connection:
+                connection.exec_driver_sql(statement)
+        finally:
+            engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A running throwaway PostgreSQL server for the whole test session."""
+    bin_dir = find_pg_bin()
+    base_dir = Path(tempfile.mkdtemp(prefix="credbot-pg-", dir=scratch_dir()))
+    server = PostgresServer(bin_dir=bin_dir, base_dir=base_dir, port=free_port())
+    try:
+        server.init()
+        server.start()
+        yield server
+        server.stop()
+    finally:
+        shutil.rmtree(base_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres_server: PostgresServer) -> str:
+    """SQLAlchemy URL of the session server's ``postgres`` database."""
+    return postgres_server.url
+
+
+@pytest.fixture
+def postgres_database_url(postgres_server: PostgresServer) -> Iterator[str]:
+    """A fresh PostgreSQL database, migrated to head, dropped after the test."""
+    url = postgres_server.create_database()
+    upgrade(url)
+    yield url
+    postgres_server.drop_database(url)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database: a SQLite file, or a new database on the session server."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'credbot.db'}"
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    url = server.create_database()
+    yield url
+    server.drop_database(url)
+
+
+@pytest.fixture
+def database_url(empty_database_url: str) -> str:
+    """``empty_database_url`` migrated to head (the migration, not ``create_all``, makes it)."""
+    upgrade(empty_database_url)
+    return empty_database_url
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    """The application's engine on ``database_url``."""
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def store(engine: Engine) -> SqlStore:
+    """A ``SqlStore`` on a fresh, migrated database (both backends)."""
+    return SqlStore(engine=engine)

@@ -1,0 +1,120 @@
+"""No password, TOTP seed or wrapping token reaches an exception message or a log line."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+
+import hvac.exceptions
+import pyotp
+import pytest
+import requests
+
+from tests.support.openbao import OpenBaoServer
+from tests.vault.helpers import contractor_login
+from vault.accounts import VaultAccounts
+from vault.client import scrub, translate
+from vault.errors import (
+    TotpCodeReused,
+    VaultError,
+    VaultInvalidRequest,
+    VaultNotFound,
+    VaultPermissionDenied,
+    VaultUnavailable,
+    WrappingTokenRejected,
+)
+
+
+def test_full_lifecycle_logs_no_secret(
+    vault_accounts: VaultAccounts,
+    make_username: Callable[[str], str],
+    openbao: OpenBaoServer,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    username = make_username("quiet")
+    issued = vault_accounts.issue_account(username=username, wrap_ttl=timedelta(minutes=5))
+    secret = vault_accounts.unwrap_account(username=username, wrapping_token=issued.wrapping_token)
+    errors: list[str] = []
+    with pytest.raises(WrappingTokenRejected) as rejected:
+        vault_accounts.unwrap_account(username=username, wrapping_token=issued.wrapping_token)
+    errors.append(str(rejected.value))
+    code = pyotp.TOTP(secret.totp_secret).now()
+    vault_accounts.check_totp(username=username, code=code)
+    with pytest.raises(TotpCodeReused) as reused:
+        vault_accounts.check_totp(username=username, code=code)
+    errors.append(str(reused.value))
+    contractor_login(openbao, username, secret.password)
+    with pytest.raises(VaultError) as bad_login:
+        contractor_login(openbao, username, secret.password + "x")
+    errors.append(str(bad_login.value))
+    vault_accounts.activate_account(username=username, role="reviewer")
+    vault_accounts.revoke_account(username=username, wrapping_accessor=issued.wrapping_accessor)
+    with pytest.raises(VaultError) as after_revoke:
+        contractor_login(openbao, username, secret.password)
+    errors.append(str(after_revoke.value))
+
+    assert any(r.name.startswith("vault") for r in caplog.records)
+    assert any(r.levelno == logging.DEBUG for r in caplog.records)
+    for needle in (secret.password, secret.totp_secret, issued.wrapping_token):
+        assert needle not in caplog.text
+        for message in errors:
+            assert needle not in message
+    assert "otpauth://" not in caplog.text
+
+
+def fake_hvac_error(
+    cls: type[hvac.exceptions.VaultError], *errors: str
+) -> hvac.exceptions.VaultError:
+    return cls(errors=list(errors), method="post", url="http://vault:8200/v1/x")
+
+
+@pytest.mark.parametrize(
+    ("exc", "expected"),
+    [
+        (fake_hvac_error(hvac.exceptions.VaultDown, "Vault is sealed"), VaultUnavailable),
+        (fake_hvac_error(hvac.exceptions.VaultNotInitialized, "x"), VaultUnavailable),
+        (fake_hvac_error(hvac.exceptions.RateLimitExceeded, "x"), VaultUnavailable),
+        (fake_hvac_error(hvac.exceptions.Forbidden, "permission denied"), VaultPermissionDenied),
+        (fake_hvac_error(hvac.exceptions.Unauthorized, "x"), VaultPermissionDenied),
+        (fake_hvac_error(hvac.exceptions.InvalidPath, "x"), VaultNotFound),
+        (fake_hvac_error(hvac.exceptions.InvalidRequest, "bad"), VaultInvalidRequest),
+        (fake_hvac_error(hvac.exceptions.InvalidRequest, "code already used"), TotpCodeReused),
+        (fake_hvac_error(hvac.exceptions.InternalServerError, "boom"), VaultError),
+        (requests.ConnectionError("refused"), VaultUnavailable),
+        (requests.ReadTimeout("slow"), VaultUnavailable),
+    ],
+    ids=lambda v: type(v).__name__,
+)
+def test_translation_table(exc: BaseException, expected: type[VaultError]) -> None:
+    translated = translate(exc, operation="POST x")
+    assert type(translated) is expected
+
+
+def test_wrapping_rejection_is_only_recognised_on_wrapping_paths() -> None:
+    exc = fake_hvac_error(
+        hvac.exceptions.InvalidRequest, "wrapping token is not valid or does not exist"
+    )
+    assert type(translate(exc, operation="POST sys/wrapping/unwrap")) is WrappingTokenRejected
+    assert type(translate(exc, operation="POST other")) is VaultInvalidRequest
+
+
+def test_messages_are_scrubbed() -> None:
+    seed = pyotp.random_base32(32)
+    exc = fake_hvac_error(
+        hvac.exceptions.InvalidRequest,
+        "1 error occurred:\n\t* bad token hvs.CAESIabcdefghijklmnopqrstuv",
+        f"key {seed} rejected; uri otpauth://totp/credbot:ann?secret={seed}",
+        "password was hunter2-hunter2",
+    )
+    message = str(translate(exc, secrets=["hunter2-hunter2"], operation="POST x"))
+    assert "hvs." not in message
+    assert seed not in message
+    assert "otpauth" not in message
+    assert "hunter2" not in message
+    assert "error occurred" not in message
+    assert "bad token <redacted>" in message
+    assert scrub("s.abcdefghijklmnopqrstuvwx and b.AAAAAAAAAAAAAAAAAAAAAAAA") == (
+        "<redacted> and <redacted>"
+    )

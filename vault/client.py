@@ -1,0 +1,317 @@
+"""Connecting to Vault, and the one place where transport and HTTP failures become typed errors.
+
+Every Vault call in this package goes through :func:`request`, so every hvac exception and every
+``requests`` connection error is translated by :func:`translate` exactly once. Messages name the
+operation and Vault's stated reason; they never carry a request body, a token or any value the
+caller marks as secret.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import hvac
+import hvac.exceptions
+import requests
+
+from vault.errors import (
+    TotpCodeReused,
+    VaultError,
+    VaultInvalidRequest,
+    VaultNotFound,
+    VaultPermissionDenied,
+    VaultUnavailable,
+    WrappingTokenRejected,
+)
+from vault.layout import APPROLE_MOUNT
+
+if TYPE_CHECKING:
+    from vault.accounts import VaultAccounts
+
+__all__ = [
+    "AppRoleClient",
+    "VaultAccounts",
+    "connect",
+    "request",
+    "scrub",
+    "translate",
+    "translated",
+    "ttl",
+]
+
+DEFAULT_TIMEOUT = 10.0
+
+_REDACTED = "<redacted>"
+# Vault/OpenBao token formats (hvs./hvb./hvr./s./b./r. + opaque part), otpauth URIs, and long
+# base32 runs (TOTP seeds). Caller-supplied secrets are removed as well.
+_SECRET_PATTERNS = (
+    re.compile(r"\b(?:hv[sbr]|[sbr])\.[A-Za-z0-9_.-]{16,}"),
+    re.compile(r"otpauth://\S+"),
+    re.compile(r"\b[A-Z2-7]{26,}=*"),
+)
+_WRAPPING_REJECTIONS = ("wrapping token is not valid", "does not exist", "invalid token")
+
+
+def connect(
+    addr: str,
+    *,
+    token: str | None = None,
+    role_id: str | None = None,
+    secret_id: str | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    verify: bool | str = True,
+    approle_mount: str = APPROLE_MOUNT,
+) -> hvac.Client:
+    """Return an hvac client for ``addr``.
+
+    With ``role_id`` and ``secret_id``, log in through ``POST /auth/{approle_mount}/login`` and
+    use the returned token; otherwise use ``token`` (or no token at all, which is enough for
+    :func:`vault.health.read_health_status`). ``VAULT_TOKEN`` and ``~/.vault-token`` are
+    deliberately ignored: credentials come only from the arguments.
+
+    Raises ``VaultUnavailable`` (unreachable, sealed), ``VaultPermissionDenied`` (bad AppRole
+    credentials) or ``VaultInvalidRequest``.
+    """
+    if (role_id is None) != (secret_id is None):
+        raise ValueError("role_id and secret_id must be given together")
+    if role_id is not None and secret_id is not None:
+        approle = AppRoleClient(
+            url=addr,
+            role_id=role_id,
+            secret_id=secret_id,
+            mount=approle_mount,
+            timeout=timeout,
+            verify=verify,
+        )
+        approle.login()
+        return approle
+    client = hvac.Client(url=addr, token=token, timeout=timeout, verify=verify)
+    client.token = token
+    return client
+
+
+class AppRoleClient(hvac.Client):  # type: ignore[misc]
+    """An hvac client that logs in through AppRole and logs in again before its token expires.
+
+    The bot's AppRole tokens are short-lived (``vault.setup`` gives them a 20-minute TTL and a
+    one-hour maximum), and a long-running bot must outlive them. :func:`request` calls
+    :meth:`ensure_token` before every call; once two thirds of the token's lease have passed,
+    a fresh login replaces it, so the bot never holds a token longer than it needs.
+    The SecretID stays in memory for that purpose (it is never logged or put in messages).
+    """
+
+    def __init__(
+        self,
+        *,
+        url: str,
+        role_id: str,
+        secret_id: str,
+        mount: str = APPROLE_MOUNT,
+        timeout: float = DEFAULT_TIMEOUT,
+        verify: bool | str = True,
+    ) -> None:
+        super().__init__(url=url, token=None, timeout=timeout, verify=verify)
+        self.token = None
+        self._role_id = role_id
+        self._secret_id = secret_id
+        self._mount = mount
+        self._refresh_at = 0.0
+
+    def __repr__(self) -> str:
+        return f"AppRoleClient(url={self.url!r}, mount={self._mount!r})"
+
+    def login(self) -> None:
+        """``POST /auth/{mount}/login`` with RoleID and SecretID; keep the new token."""
+        self.token = None
+        body = _send(
+            self,
+            "POST",
+            f"auth/{self._mount}/login",
+            json={"role_id": self._role_id, "secret_id": self._secret_id},
+            secrets=(self._role_id, self._secret_id),
+        )
+        auth = _auth(body)
+        lease = int(auth.get("lease_duration") or 0)
+        self.token = auth["client_token"]
+        self._refresh_at = time.monotonic() + lease * 2 / 3 if lease else float("inf")
+
+    def ensure_token(self) -> None:
+        """Log in again if the current token is past two thirds of its lease."""
+        if time.monotonic() >= self._refresh_at:
+            self.login()
+
+
+def ttl(value: timedelta) -> str:
+    """Render a duration as Vault expects it (``"900s"``); refuse non-positive durations."""
+    seconds = int(value.total_seconds())
+    if seconds <= 0:
+        raise ValueError(f"duration must be at least one second, got {value}")
+    return f"{seconds}s"
+
+
+def request(
+    client: hvac.Client,
+    method: str,
+    path: str,
+    *,
+    json: Mapping[str, Any] | None = None,
+    params: Mapping[str, Any] | None = None,
+    wrap_ttl: timedelta | None = None,
+    secrets: Iterable[str] = (),
+) -> dict[str, Any] | None:
+    """Send ``METHOD /v1/{path}`` and return the decoded JSON body, or ``None`` for 204.
+
+    ``secrets`` are values in this request that must never reach an error message (passwords,
+    seeds, tokens). Raises the ``vault.errors`` class that :func:`translate` picks. An
+    :class:`AppRoleClient` first renews its login if its token is about to expire.
+    """
+    if isinstance(client, AppRoleClient):
+        client.ensure_token()
+    return _send(client, method, path, json=json, params=params, wrap_ttl=wrap_ttl, secrets=secrets)
+
+
+def _send(
+    client: hvac.Client,
+    method: str,
+    path: str,
+    *,
+    json: Mapping[str, Any] | None = None,
+    params: Mapping[str, Any] | None = None,
+    wrap_ttl: timedelta | None = None,
+    secrets: Iterable[str] = (),
+) -> dict[str, Any] | None:
+    """:func:`request` without the AppRole token check (used by the login itself)."""
+    kwargs: dict[str, Any] = {}
+    if json is not None:
+        kwargs["json"] = dict(json)
+    if params is not None:
+        kwargs["params"] = dict(params)
+    if wrap_ttl is not None:
+        kwargs["wrap_ttl"] = ttl(wrap_ttl)
+    with translated(*secrets, operation=f"{method} {path}"):
+        response = client.adapter.request(method, f"/v1/{path}", **kwargs)
+    if isinstance(response, dict):
+        return response
+    if isinstance(response, requests.Response) and response.status_code == 204:
+        return None
+    status = getattr(response, "status_code", "?")
+    raise VaultError(f"{method} {path}: unexpected response (HTTP {status})")
+
+
+@contextmanager
+def translated(*secrets: str, operation: str = "Vault request") -> Iterator[None]:
+    """Run the block, turning hvac / ``requests`` failures into ``vault.errors`` classes.
+
+    The original exception is not chained (``from None``): hvac keeps the response text on its
+    exceptions, and the typed error carries everything a caller needs.
+    """
+    try:
+        yield
+    except VaultError:
+        raise
+    except (hvac.exceptions.VaultError, requests.RequestException) as exc:
+        raise translate(exc, secrets=secrets, operation=operation) from None
+
+
+def translate(
+    exc: BaseException, *, secrets: Iterable[str] = (), operation: str = "Vault request"
+) -> VaultError:
+    """Map one hvac or ``requests`` exception to the matching ``vault.errors`` class.
+
+    - connection refused, DNS failure, timeout, TLS failure, and HTTP 429/501/502/503 (rate
+      limited, not initialised, sealed, standby): ``VaultUnavailable``
+    - 401/403: ``VaultPermissionDenied``; 404: ``VaultNotFound``
+    - 400 "code already used": ``TotpCodeReused``; 400 "unknown key" (TOTP) and "no auth
+      engine at" (``sys/auth/{path}``): ``VaultNotFound``;
+      400 from ``sys/wrapping/*`` for an unknown or used token: ``WrappingTokenRejected``;
+      any other 400: ``VaultInvalidRequest``
+    - anything else: ``VaultError``
+    """
+    secret_list = [s for s in secrets if s]
+    if isinstance(exc, requests.RequestException):
+        reason = f"Vault unreachable ({_transport_reason(exc)})"
+        return VaultUnavailable(scrub(f"{operation}: {reason}", secret_list))
+    if not isinstance(exc, hvac.exceptions.VaultError):
+        return VaultError(scrub(f"{operation}: {type(exc).__name__}", secret_list))
+    reason = "; ".join(_reasons(exc)) or type(exc).__name__
+    message = scrub(f"{operation}: {reason}", secret_list)
+    cls = _BY_STATUS.get(type(exc), VaultError)
+    if cls is VaultUnavailable:
+        message += " (Vault is sealed, uninitialised or on standby)"
+    if cls is VaultInvalidRequest:
+        cls = _classify_bad_request(reason.lower(), operation)
+    return cls(message)
+
+
+_BY_STATUS: dict[type[BaseException], type[VaultError]] = {
+    hvac.exceptions.VaultDown: VaultUnavailable,
+    hvac.exceptions.VaultNotInitialized: VaultUnavailable,
+    hvac.exceptions.BadGateway: VaultUnavailable,
+    hvac.exceptions.RateLimitExceeded: VaultUnavailable,
+    hvac.exceptions.Forbidden: VaultPermissionDenied,
+    hvac.exceptions.Unauthorized: VaultPermissionDenied,
+    hvac.exceptions.InvalidPath: VaultNotFound,
+    hvac.exceptions.InvalidRequest: VaultInvalidRequest,
+}
+
+
+def _classify_bad_request(reason: str, operation: str) -> type[VaultError]:
+    """Vault answers 400 for several distinct conditions; tell them apart by Vault's text."""
+    if "code already used" in reason:
+        return TotpCodeReused
+    if "unknown key" in reason or "no auth engine at" in reason:
+        return VaultNotFound
+    if "sys/wrapping/" in operation and any(r in reason for r in _WRAPPING_REJECTIONS):
+        return WrappingTokenRejected
+    return VaultInvalidRequest
+
+
+def scrub(text: str, secrets: Iterable[str] = ()) -> str:
+    """Remove ``secrets`` and anything shaped like a token, TOTP seed or otpauth URI."""
+    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
+        text = text.replace(secret, _REDACTED)
+    for pattern in _SECRET_PATTERNS:
+        text = pattern.sub(_REDACTED, text)
+    return text
+
+
+def _reasons(exc: hvac.exceptions.VaultError) -> list[str]:
+    """Vault's own error strings, flattened (Vault wraps them in "1 error occurred: * ...")."""
+    errors = exc.errors or ([str(exc.args[0])] if exc.args and exc.args[0] else [])
+    out: list[str] = []
+    for error in errors:
+        for raw in str(error).splitlines():
+            line = raw.strip().lstrip("*").strip()
+            if line and not line.endswith("error occurred:") and "errors occurred" not in line:
+                out.append(line)
+    return out
+
+
+def _transport_reason(exc: requests.RequestException) -> str:
+    """A short, secret-free cause: the exception class and the host it tried."""
+    url = getattr(exc.request, "url", None) if exc.request is not None else None
+    where = urlsplit(url).netloc if isinstance(url, str) else ""
+    kind = {
+        requests.ConnectTimeout: "connect timeout",
+        requests.ReadTimeout: "read timeout",
+        requests.exceptions.SSLError: "TLS error",
+        requests.ConnectionError: "connection failed",
+    }
+    for cls, label in kind.items():
+        if isinstance(exc, cls):
+            return f"{label} to {where}" if where else label
+    return type(exc).__name__
+
+
+def _auth(body: dict[str, Any] | None) -> dict[str, Any]:
+    """The ``auth`` block of a login response; ``VaultError`` if it is missing."""
+    auth = (body or {}).get("auth")
+    if not isinstance(auth, dict) or not isinstance(auth.get("client_token"), str):
+        raise VaultError("login response carried no token")
+    return auth

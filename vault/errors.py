@@ -1,0 +1,74 @@
+"""Typed Vault failures. The translation from HTTP status / hvac exceptions happens once, in
+``vault.client.translate``; everything else catches these classes.
+"""
+
+from __future__ import annotations
+
+
+class VaultError(Exception):
+    """Base class for every failure talking to Vault."""
+
+
+class VaultUnavailable(VaultError):
+    """Vault cannot be reached, is sealed, or is on standby: the operation may be retried."""
+
+
+class VaultPermissionDenied(VaultError):
+    """The bot's token lacks a capability: a policy or configuration problem, not retryable."""
+
+
+class VaultNotFound(VaultError):
+    """The addressed object does not exist."""
+
+
+class VaultInvalidRequest(VaultError):
+    """Vault rejected the request as malformed (HTTP 400)."""
+
+
+class WrappingTokenRejected(VaultError):
+    """A wrapping token could not be looked up or unwrapped.
+
+    Vault response-wrapping tokens are single-use: if lookup fails for a token credbot never
+    unwrapped, somebody else may have unwrapped it first. Callers must treat this as a possible
+    interception and raise an alert, never as a routine failure.
+    """
+
+
+class WrappingTokenTampered(WrappingTokenRejected):
+    """The wrapping token exists but was not created at the path credbot wrapped."""
+
+    def __init__(self, *, expected_path: str, actual_path: str) -> None:
+        super().__init__(
+            f"wrapping token was created at {actual_path!r}, expected {expected_path!r}"
+        )
+        self.expected_path = expected_path
+        self.actual_path = actual_path
+
+
+class TotpCodeReused(VaultError):
+    """Vault's TOTP engine refused a code that was already used in its time window."""
+
+
+class InvalidName(VaultInvalidRequest, ValueError):
+    """A username or role name is not safe to use in a Vault path; nothing was sent to Vault."""
+
+
+class VaultSetupConflict(VaultError):
+    """A mount credbot needs exists with another type or version; ``initialize`` will not
+    overwrite it."""
+
+    def __init__(self, *, path: str, expected: str, actual: str) -> None:
+        super().__init__(f"mount {path!r} is {actual}, expected {expected}")
+        self.path = path
+        self.expected = expected
+        self.actual = actual
+
+
+class UsernameTaken(VaultInvalidRequest):
+    """``issue_account`` refused a username that already has a user, or whose identity entity
+    was disabled by an earlier revocation (a retired name would never work again)."""
+
+    def __init__(self, *, username: str, reason: str) -> None:
+        super().__init__(f"username {username!r} cannot be issued: {reason}")
+        self.username = username
+        self.reason = reason

@@ -1,0 +1,55 @@
+"""Auth methods and secrets engines: ``sys/auth`` and ``sys/mounts``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import hvac
+
+from vault.client import request
+from vault.errors import VaultNotFound
+
+
+def list_auth_methods(client: hvac.Client) -> dict[str, dict[str, Any]]:
+    """``GET /sys/auth``: enabled auth methods keyed by path with a trailing slash."""
+    return _mount_table(request(client, "GET", "sys/auth"))
+
+
+def list_secrets_engines(client: hvac.Client) -> dict[str, dict[str, Any]]:
+    """``GET /sys/mounts``: enabled secrets engines keyed by path with a trailing slash."""
+    return _mount_table(request(client, "GET", "sys/mounts"))
+
+
+def read_auth_method(client: hvac.Client, path: str) -> dict[str, Any]:
+    """``GET /sys/auth/{path}`` (needs ``sudo``): one auth method, with its ``accessor``.
+
+    Raises ``VaultNotFound`` when nothing is mounted there (Vault answers 400 "No auth engine
+    at ...", which ``vault.client.translate`` maps) or ``VaultPermissionDenied``.
+    """
+    body = request(client, "GET", f"sys/auth/{path}")
+    data = (body or {}).get("data") or body
+    if not isinstance(data, dict) or "accessor" not in data:
+        raise VaultNotFound(f"no auth method at auth/{path}")
+    return data
+
+
+def enable_auth_method(client: hvac.Client, method_type: str, path: str) -> None:
+    """``POST /sys/auth/{path}`` with ``{"type": method_type}``."""
+    request(client, "POST", f"sys/auth/{path}", json={"type": method_type})
+
+
+def enable_secrets_engine(
+    client: hvac.Client, backend_type: str, path: str, options: Mapping[str, str] | None = None
+) -> None:
+    """``POST /sys/mounts/{path}`` with ``{"type": backend_type, "options": options}``."""
+    body: dict[str, Any] = {"type": backend_type}
+    if options:
+        body["options"] = dict(options)
+    request(client, "POST", f"sys/mounts/{path}", json=body)
+
+
+def _mount_table(body: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
+    """Vault returns mounts both top-level and under ``data``; use ``data`` when present."""
+    table = (body or {}).get("data") or body or {}
+    return {k: v for k, v in table.items() if k.endswith("/") and isinstance(v, dict)}

@@ -1,0 +1,107 @@
+"""The userpass auth method at ``auth/credbot``: one user per contractor.
+
+Functions are named after the Vault call they make, hvac style.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+import hvac
+
+from vault.client import request, ttl
+from vault.errors import VaultNotFound
+from vault.layout import USERPASS_MOUNT, check_username
+
+
+def create_or_update_user(
+    client: hvac.Client,
+    username: str,
+    *,
+    password: str | None = None,
+    token_policies: Sequence[str] | None = None,
+    token_ttl: timedelta | None = None,
+    token_max_ttl: timedelta | None = None,
+    token_bound_cidrs: Sequence[str] | None = None,
+    token_no_default_policy: bool | None = None,
+    mount: str = USERPASS_MOUNT,
+) -> None:
+    """``POST /auth/{mount}/users/{username}``: create the user, or update only the given fields.
+
+    Vault's userpass update is partial, so ``activate`` can change ``token_policies`` and keep
+    the TTLs and CIDR bindings chosen at issue time.
+    """
+    body: dict[str, Any] = {}
+    if password is not None:
+        body["password"] = password
+    if token_policies is not None:
+        body["token_policies"] = list(token_policies)
+    if token_ttl is not None:
+        body["token_ttl"] = ttl(token_ttl)
+    if token_max_ttl is not None:
+        body["token_max_ttl"] = ttl(token_max_ttl)
+    if token_bound_cidrs is not None:
+        body["token_bound_cidrs"] = list(token_bound_cidrs)
+    if token_no_default_policy is not None:
+        body["token_no_default_policy"] = token_no_default_policy
+    request(
+        client,
+        "POST",
+        f"auth/{mount}/users/{check_username(username)}",
+        json=body,
+        secrets=[password] if password else (),
+    )
+
+
+def read_user(
+    client: hvac.Client, username: str, *, mount: str = USERPASS_MOUNT
+) -> dict[str, Any] | None:
+    """``GET /auth/{mount}/users/{username}``: the user's settings, or ``None`` if absent."""
+    try:
+        body = request(client, "GET", f"auth/{mount}/users/{check_username(username)}")
+    except VaultNotFound:
+        return None
+    data = (body or {}).get("data")
+    return data if isinstance(data, dict) else None
+
+
+def delete_user(client: hvac.Client, username: str, *, mount: str = USERPASS_MOUNT) -> None:
+    """``DELETE /auth/{mount}/users/{username}``; succeeds when the user is already gone.
+
+    Deleting a user does not revoke the tokens it logged in with: see ``vault.leases``.
+    """
+    try:
+        request(client, "DELETE", f"auth/{mount}/users/{check_username(username)}")
+    except VaultNotFound:
+        return
+
+
+def list_users(client: hvac.Client, *, mount: str = USERPASS_MOUNT) -> list[str]:
+    """``LIST /auth/{mount}/users``: every username, sorted; ``[]`` when there is none."""
+    try:
+        body = request(client, "LIST", f"auth/{mount}/users")
+    except VaultNotFound:
+        return []
+    keys = ((body or {}).get("data") or {}).get("keys") or []
+    return sorted(str(k) for k in keys)
+
+
+def login(client: hvac.Client, username: str, password: str, *, mount: str = USERPASS_MOUNT) -> str:
+    """``POST /auth/{mount}/login/{username}``: return a client token for the user.
+
+    This is what the review tool does; credbot itself never logs in as a contractor.
+    Raises ``VaultInvalidRequest`` / ``VaultPermissionDenied`` for a wrong password.
+    """
+    body = request(
+        client,
+        "POST",
+        f"auth/{mount}/login/{check_username(username)}",
+        json={"password": password},
+        secrets=[password],
+    )
+    token = ((body or {}).get("auth") or {}).get("client_token")
+    if not isinstance(token, str):
+        raise VaultNotFound(f"login for {username!r} returned no token")
+    return token
