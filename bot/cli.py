@@ -121,9 +121,9 @@ def vault_init(ctx: Context, secret_id_file: Path | None) -> None:
     """
     report, role_id = wiring.init_vault(ctx.settings)
     for item in report.changed:
-        click.echo(f"changed:   {item}")
+        click.echo(f"updated:  {item}")
     for item in report.unchanged:
-        click.echo(f"unchanged: {item}")
+        click.echo(f"in place: {item}")
     click.echo(f"AppRole role ID (set VAULT_ROLE_ID): {role_id}")
     if secret_id_file is not None:
         wiring.write_secret_id(ctx.settings, secret_id_file)

@@ -3,4 +3,5 @@
 pytest_plugins = [
     "tests.support.openbao",
     "tests.support.postgres",
+    "tests.support.core",
 ]

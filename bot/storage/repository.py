@@ -21,7 +21,7 @@ from bot.core.models import (
     LinkRecord,
     VaultAccountRecord,
 )
-from bot.core.states import LIVE_STATES, State
+from bot.core.states import State
 from bot.storage.audit_log import append_event, is_seq_conflict, violated_constraint
 from bot.storage.engine import read_only
 from bot.storage.mapping import (
@@ -32,11 +32,16 @@ from bot.storage.mapping import (
     to_contractor,
     to_link,
 )
-from bot.storage.tables import audit_events, contractors, links, vault_accounts
+from bot.storage.tables import (
+    LIVE_STATE_VALUES,
+    audit_events,
+    contractors,
+    links,
+    vault_accounts,
+)
 
 T = TypeVar("T")
 
-LIVE_VALUES = sorted(state.value for state in LIVE_STATES)
 AUDIT_STREAM_BATCH = 500
 """Rows fetched per round trip when streaming the audit log."""
 
@@ -96,7 +101,7 @@ class SqlStore:
             row = connection.execute(
                 sa.select(contractors).where(
                     contractors.c.slack_user_id == slack_user_id,
-                    contractors.c.state.in_(LIVE_VALUES),
+                    contractors.c.state.in_(LIVE_STATE_VALUES),
                 )
             ).first()
         return None if row is None else to_contractor(row)
@@ -328,7 +333,7 @@ def _raise_if_duplicate(connection: Connection, contractor: Contractor) -> None:
     rows = connection.execute(
         sa.select(contractors.c.id, contractors.c.slack_user_id)
         .where(
-            contractors.c.state.in_(LIVE_VALUES),
+            contractors.c.state.in_(LIVE_STATE_VALUES),
             sa.or_(
                 contractors.c.slack_user_id == contractor.slack_user_id,
                 contractors.c.email == contractor.email,

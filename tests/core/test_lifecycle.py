@@ -28,7 +28,7 @@ from bot.core.errors import (
 from bot.core.models import Contractor
 from bot.core.states import State
 from tests.core import vaultcheck
-from tests.core.conftest import (
+from tests.support.core import (
     APPROVER,
     MANAGER,
     approved_contractor,

@@ -16,7 +16,7 @@ from bot.core.interfaces import ContractorStore
 from bot.core.models import Contractor
 from bot.core.states import State
 from tests.core import vaultcheck
-from tests.core.conftest import APPROVER, MANAGER, approved_contractor, link_secret, make_core
+from tests.support.core import APPROVER, MANAGER, approved_contractor, link_secret, make_core
 from tests.support.notifier import RecordingNotifier
 from tests.support.openbao import OpenBaoServer, accounts_for
 

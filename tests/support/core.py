@@ -1,4 +1,4 @@
-"""Core fixtures: the real core on a real store (SQLite and PostgreSQL) and a real OpenBao."""
+"""Pytest plugin: the real core on a real store (SQLite and PostgreSQL) and a real OpenBao."""
 
 from __future__ import annotations
 

@@ -1,0 +1,1 @@
+"""Benchmarks for credbot, run as scripts (``python -m bench.<name>``); see ``bench/README.md``."""

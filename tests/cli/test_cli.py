@@ -1,0 +1,135 @@
+"""The ``credbot`` command line: what operators type, what they read, and the exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+
+import click
+import pytest
+import sqlalchemy as sa
+from click.testing import CliRunner, Result
+
+from bot.cli import main
+from bot.core import issuing
+from bot.core.context import Core
+from bot.core.states import State
+from tests.support.core import APPROVER, approved_contractor
+from tests.support.openbao import OpenBaoServer
+from vault.setup import generate_secret_id, read_role_id
+
+
+def run(env: dict[str, str], *args: str) -> Result:
+    """Invoke ``credbot`` with exactly these settings (none inherited from the test process)."""
+    clean = {key: None for key in os.environ if key.startswith(("VAULT_", "CREDBOT_", "SLACK_"))}
+    return CliRunner().invoke(main, list(args), env={**clean, **env}, catch_exceptions=False)
+
+
+@pytest.fixture
+def bot_env(openbao: OpenBaoServer, database_url: str, vault_initialized: object) -> dict[str, str]:
+    """Settings of a bot using its AppRole on the shared server and the test database."""
+    root = openbao.root_client()
+    secret_id, _ = generate_secret_id(root)
+    return {
+        "VAULT_ADDR": openbao.addr,
+        "VAULT_ROLE_ID": read_role_id(root),
+        "VAULT_SECRET_ID": secret_id,
+        "CREDBOT_DATABASE_URL": database_url,
+    }
+
+
+def all_commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    found = [prefix]
+    for name, command in group.commands.items():
+        if isinstance(command, click.Group):
+            found += all_commands(command, (*prefix, name))
+        else:
+            found.append((*prefix, name))
+    return found
+
+
+@pytest.mark.parametrize("command", all_commands(main), ids=" ".join)
+def test_every_command_has_help(command: tuple[str, ...]) -> None:
+    result = run({"CREDBOT_LINK_TTL": "not a duration"}, *command, "--help")
+    assert result.exit_code == 0, result.output
+    assert "Usage: " in result.output
+
+
+def test_invalid_settings_name_the_variable_and_exit_3(tmp_path: Path) -> None:
+    result = run({"CREDBOT_LINK_TTL": "soon", "CREDBOT_ALLOWED_COUNTRIES": "Germany"}, "list")
+    assert result.exit_code == 3
+    assert "CREDBOT_LINK_TTL" in result.output and "CREDBOT_ALLOWED_COUNTRIES" in result.output
+
+
+def test_vault_init_is_idempotent(throwaway_openbao: OpenBaoServer, tmp_path: Path) -> None:
+    env = {"VAULT_ADDR": throwaway_openbao.addr, "VAULT_TOKEN": throwaway_openbao.root_token}
+    first = run(env, "vault", "init", "--secret-id-file", str(tmp_path / "secret-id"))
+    assert first.exit_code == 0, first.output
+    assert "updated:  policy credbot-bot" in first.output
+    assert stat.S_IMODE((tmp_path / "secret-id").stat().st_mode) == 0o600
+    assert (tmp_path / "secret-id").read_text().strip() not in first.output
+
+    second = run(env, "vault", "init")
+    assert second.exit_code == 0, second.output
+    assert "updated:" not in second.output
+    assert "in place: policy credbot-bot" in second.output
+    assert "AppRole role ID" in second.output
+
+
+def test_unreachable_vault_exits_4(tmp_path: Path) -> None:
+    env = {"VAULT_ADDR": "http://127.0.0.1:9", "VAULT_TOKEN": "root"}
+    result = run(env, "vault", "init")
+    assert result.exit_code == 4
+    assert "Vault is unavailable" in result.output
+
+
+def test_db_upgrade_creates_and_repeats(tmp_path: Path) -> None:
+    env = {"CREDBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}"}
+    for _ in range(2):
+        result = run(env, "db", "upgrade")
+        assert result.exit_code == 0, result.output
+        assert "database at revision" in result.output
+
+
+def test_list_status_and_offboard(bot_env: dict[str, str], core: Core) -> None:
+    contractor = approved_contractor(core)
+    issuing.issue(core, contractor.id, actor=APPROVER)
+
+    listed = run(bot_env, "list", "--json")
+    assert listed.exit_code == 0, listed.output
+    rows = [json.loads(line) for line in listed.output.splitlines()]
+    assert [(r["id"], r["state"]) for r in rows] == [(contractor.id, "issued")]
+    assert run(bot_env, "list", "--state", "active").output == ""
+
+    shown = run(bot_env, "status", contractor.slack_user_id)
+    assert shown.exit_code == 0 and "issued" in shown.output
+
+    gone = run(bot_env, "offboard", contractor.id, "--reason", "contract ended")
+    assert gone.exit_code == 0, gone.output
+    assert core.store.get_contractor(contractor.id).state is State.REVOKED
+
+    missing = run(bot_env, "status", "UNOBODY123")
+    assert missing.exit_code == 5
+    assert "No contractor found for UNOBODY123" in missing.output
+
+
+def test_audit_verify_and_export(bot_env: dict[str, str], core: Core, database_url: str) -> None:
+    approved_contractor(core)
+    verified = run(bot_env, "audit", "verify")
+    assert verified.exit_code == 0, verified.output
+    assert "audit chain intact: 4 events" in verified.output
+
+    exported = run(bot_env, "audit", "export")
+    records = [json.loads(line) for line in exported.output.splitlines()]
+    assert [r["seq"] for r in records] == [1, 2, 3, 4]
+    assert records[1]["prev_hash"] == records[0]["hash"]
+
+    engine = sa.create_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(sa.text("UPDATE audit_events SET reason = 'forged' WHERE seq = 2"))
+    engine.dispose()
+    broken = run(bot_env, "audit", "verify")
+    assert broken.exit_code == 1
+    assert "event #2: content does not match its hash" in broken.output
