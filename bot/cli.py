@@ -249,6 +249,23 @@ def offboard(ctx: Context, contractor: str, reason: str, actor: str) -> None:
     click.echo(f"{result.id}: {result.state.value}")
 
 
+@main.command()
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path(".credbot/demo"),
+    show_default=True,
+    help="Where the demo keeps its SQLite file and logs (emptied first).",
+)
+@exits_cleanly
+def demo(data_dir: Path) -> None:
+    """Play the whole lifecycle on embedded defaults: a local OpenBao dev server (unless
+    VAULT_ADDR and an admin VAULT_TOKEN are set) and a SQLite file. No Slack needed."""
+    from bot.dev.demo import run_demo  # noqa: PLC0415 - dev-only code, loaded on demand
+
+    run_demo(data_dir, click.echo)
+
+
 def run() -> None:
     """Entry point for ``python -m bot``."""
     main(prog_name="credbot")

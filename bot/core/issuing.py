@@ -103,7 +103,9 @@ def issue(core: Core, contractor_id: str, *, actor: str) -> IssuedLink:
         raise
     url = secret.url(core.policy.public_url)
     core.notifier.send_link(issued, url=url)
-    core.notifier.tell_requester(issued, event="issued", detail=f"link valid until {expires_at}")
+    core.notifier.tell_requester(
+        issued, event="issued", detail=f"link valid until {expires_at:%Y-%m-%d %H:%M} UTC"
+    )
     return IssuedLink(contractor=issued, url=url, expires_at=expires_at)
 
 
