@@ -70,14 +70,28 @@ RAW_RELOGIN_AFTER_S = 600.0
 
 @dataclass
 class Stopwatch:
-    """Accumulates the time and number of calls made through a :class:`TimedProxy`."""
+    """Accumulates the time and number of calls made through a :class:`TimedProxy`.
+
+    ``total_ns`` and ``calls`` cover the current measurement (``reset`` clears them);
+    ``by_method`` keeps ``[calls, ns]`` per method name over every measurement.
+    """
 
     total_ns: int = 0
     calls: int = 0
+    by_method: dict[str, list[int]] = field(default_factory=dict)
 
-    def reset(self) -> None:
+    def reset(self, *, everything: bool = False) -> None:
         self.total_ns = 0
         self.calls = 0
+        if everything:
+            self.by_method.clear()
+
+    def add(self, method: str, elapsed_ns: int) -> None:
+        self.total_ns += elapsed_ns
+        self.calls += 1
+        count_and_time = self.by_method.setdefault(method, [0, 0])
+        count_and_time[0] += 1
+        count_and_time[1] += elapsed_ns
 
 
 class TimedProxy:
@@ -102,8 +116,7 @@ class TimedProxy:
             try:
                 return attribute(*args, **kwargs)
             finally:
-                stopwatch.total_ns += time.perf_counter_ns() - start
-                stopwatch.calls += 1
+                stopwatch.add(name, time.perf_counter_ns() - start)
 
         return timed
 
@@ -155,6 +168,8 @@ class Samples:
     store_ns: list[int] = field(default_factory=list)
     store_calls: list[int] = field(default_factory=list)
     vault_ns: list[int] = field(default_factory=list)
+    store_by_method: dict[str, list[int]] = field(default_factory=dict)
+    """``[calls, ns]`` per store method, summed over every timed ``offboard``."""
 
 
 # -- the environment -------------------------------------------------------------------------
@@ -383,7 +398,7 @@ def raw_proof_complete(proof: dict[str, Any]) -> bool:
 
 
 def time_credbot(bench: Bench, contractor_id: str, samples: Samples) -> None:
-    bench.store_watch.reset()
+    bench.store_watch.reset(everything=True)
     bench.vault_watch.reset()
     start = time.perf_counter_ns()
     revoked = offboard(bench.core, contractor_id, actor=ADMIN, reason="benchmark")
@@ -393,6 +408,10 @@ def time_credbot(bench: Bench, contractor_id: str, samples: Samples) -> None:
     samples.credbot_ns.append(elapsed)
     samples.store_ns.append(bench.store_watch.total_ns)
     samples.store_calls.append(bench.store_watch.calls)
+    for method, (calls, ns) in bench.store_watch.by_method.items():
+        count_and_time = samples.store_by_method.setdefault(method, [0, 0])
+        count_and_time[0] += calls
+        count_and_time[1] += ns
     samples.vault_ns.append(bench.vault_watch.total_ns)
 
 
@@ -454,6 +473,16 @@ def build_report(samples: Samples, *, contractors: int, rounds: int) -> dict[str
             "store": asdict(store),
             "store_calls_per_contractor": statistics.fmean(samples.store_calls),
             "store_share_of_mean": store.mean_ms / credbot.mean_ms,
+            "store_by_method": {
+                method: {
+                    "calls_per_contractor": calls / credbot.n,
+                    "mean_ms_per_call": ns / calls / 1e6,
+                    "ms_per_contractor": ns / credbot.n / 1e6,
+                }
+                for method, (calls, ns) in sorted(
+                    samples.store_by_method.items(), key=lambda item: -item[1][1]
+                )
+            },
             "vault": asdict(vault),
             "vault_share_of_mean": vault.mean_ms / credbot.mean_ms,
             "vault_vs_raw_mean": vault.mean_ms / raw.mean_ms,
@@ -488,6 +517,12 @@ def render(report: dict[str, Any]) -> str:
         f"database {parts['store_share_of_mean']:.0%} and Vault "
         f"{parts['vault_share_of_mean']:.0%} of credbot's mean; "
         f"credbot's Vault part is {parts['vault_vs_raw_mean']:.2f}x the raw calls",
+        "  database time by store method (per contractor):",
+        *(
+            f"    {method:<22}{m['calls_per_contractor']:>4.0f} call(s) "
+            f"{m['ms_per_contractor']:>8.2f} ms ({m['mean_ms_per_call']:.2f} ms/call)"
+            for method, m in parts["store_by_method"].items()
+        ),
         "",
         f"ratio credbot/raw: mean {report['ratio_mean']:.2f}x, p50 {report['ratio_p50']:.2f}x",
         f"goal <= {report['goal']:.2f}x (both ratios): {verdict}",
