@@ -10,6 +10,7 @@ import logging
 import re
 import secrets
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import hvac
@@ -68,6 +69,7 @@ class VaultAccounts:
         self._token_max_ttl = token_max_ttl
         self._bound_cidrs = list(bound_cidrs) if bound_cidrs else None
         self._mount_accessor: str | None = None
+        self._pool = ThreadPoolExecutor(max_workers=5, thread_name_prefix="credbot-vault")
 
     # -- issue ---------------------------------------------------------------------------------
 
@@ -212,6 +214,7 @@ class VaultAccounts:
             username,
             mount_accessor=self._accessor(),
             wrapping_accessor=wrapping_accessor,
+            pool=self._pool,
         )
 
     def list_accounts(self) -> list[str]:

@@ -9,6 +9,7 @@ caller marks as secret.
 from __future__ import annotations
 
 import re
+import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -122,6 +123,7 @@ class AppRoleClient(hvac.Client):  # type: ignore[misc]
         self._secret_id = secret_id
         self._mount = mount
         self._refresh_at = 0.0
+        self._login_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"AppRoleClient(url={self.url!r}, mount={self._mount!r})"
@@ -142,9 +144,13 @@ class AppRoleClient(hvac.Client):  # type: ignore[misc]
         self._refresh_at = time.monotonic() + lease * 2 / 3 if lease else float("inf")
 
     def ensure_token(self) -> None:
-        """Log in again if the current token is past two thirds of its lease."""
-        if time.monotonic() >= self._refresh_at:
-            self.login()
+        """Log in again if the current token is past two thirds of its lease. Thread-safe:
+        concurrent callers (revocation fans calls out) log in once."""
+        if time.monotonic() < self._refresh_at:
+            return
+        with self._login_lock:
+            if time.monotonic() >= self._refresh_at:
+                self.login()
 
 
 def ttl(value: timedelta) -> str:

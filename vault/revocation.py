@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from concurrent.futures import Executor, wait
+from typing import Any
 
 import hvac
 
@@ -19,56 +22,87 @@ def revoke_account(
     *,
     mount_accessor: str,
     wrapping_accessor: str | None = None,
+    pool: Executor,
 ) -> RevocationProof:
     """Take away everything the account grants; idempotent; return what Vault says afterwards.
 
-    Order matters, and differs from the obvious one on purpose:
+    Three rounds; the calls inside a round are independent and run concurrently on ``pool``:
 
-    1. disable the identity entity (``POST identity/entity/id/{id}``): every token of the
-       contractor stops working at once, even one that escaped lease revocation;
-    2. delete the user (``DELETE auth/credbot/users/{u}``): no new login can start;
-    3. revoke every login lease (``POST sys/leases/revoke-prefix/auth/credbot/login/{u}``,
+    1. stop new use: disable the identity entity (``POST identity/lookup/entity``, then
+       ``POST identity/entity/id/{id}``), which makes every token of the contractor fail at
+       once; delete the user (``DELETE auth/credbot/users/{u}``), so no new login can start;
+       delete the TOTP key (``DELETE credbot-totp/keys/{u}``) and any pending KV copy
+       (``DELETE credbot-pending/metadata/{u}``); revoke an unused wrapping token
+       (``POST auth/token/revoke-accessor``);
+    2. revoke every login lease (``POST sys/leases/revoke-prefix/auth/credbot/login/{u}``,
        synchronously): deleting a user leaves its tokens valid, this kills them, including
-       any minted between steps 1 and 2;
-    4. delete the TOTP key and any pending KV copy of the secrets;
-    5. revoke the wrapping token by accessor, if one is given and still unused.
+       any minted while round 1 ran; it must come after the user is gone;
+    3. read everything back for the proof (``read_revocation_proof``).
 
     Every step treats "already gone" as success, so a sweep can simply call this again after
     a crash or an outage.
     """
     check_username(username)
+    first_round: list[Callable[[], object]] = [
+        lambda: _disable_entity(client, username, mount_accessor=mount_accessor),
+        lambda: userpass.delete_user(client, username),
+        lambda: totp.delete_key(client, username),
+        lambda: kv.delete_metadata_and_all_versions(client, username),
+    ]
+    if wrapping_accessor:
+        first_round.append(lambda: tokens.revoke_accessor(client, wrapping_accessor))
+    _all(pool, first_round)
+    leases.revoke_prefix(client, login_lease_prefix(username))
+    proof = read_revocation_proof(client, username, mount_accessor=mount_accessor, pool=pool)
+    log.info("revoked vault account %s (complete=%s)", username, proof.complete)
+    return proof
+
+
+def _disable_entity(client: hvac.Client, username: str, *, mount_accessor: str) -> None:
+    """Disable the contractor's identity entity, if they ever logged in (else none exists)."""
     entity = identity.lookup_entity(
         client, alias_name=username, alias_mount_accessor=mount_accessor
     )
     if entity is not None and not entity.get("disabled"):
         identity.disable_entity(client, str(entity["id"]))
-    userpass.delete_user(client, username)
-    leases.revoke_prefix(client, login_lease_prefix(username))
-    totp.delete_key(client, username)
-    kv.delete_metadata_and_all_versions(client, username)
-    if wrapping_accessor:
-        revoked = tokens.revoke_accessor(client, wrapping_accessor)
-        log.debug("wrapping token of %s %s", username, "revoked" if revoked else "already gone")
-    proof = read_revocation_proof(client, username, mount_accessor=mount_accessor)
-    log.info("revoked vault account %s (complete=%s)", username, proof.complete)
-    return proof
 
 
 def read_revocation_proof(
-    client: hvac.Client, username: str, *, mount_accessor: str
+    client: hvac.Client, username: str, *, mount_accessor: str, pool: Executor
 ) -> RevocationProof:
     """Read back user, TOTP key, live login leases and entity state for ``username``.
 
     Calls ``GET auth/credbot/users/{u}``, ``GET credbot-totp/keys/{u}``,
-    ``LIST sys/leases/lookup/auth/credbot/login/{u}/`` and ``POST identity/lookup/entity``.
+    ``LIST sys/leases/lookup/auth/credbot/login/{u}/`` and ``POST identity/lookup/entity``,
+    concurrently on ``pool``.
     """
-    entity = identity.lookup_entity(
-        client, alias_name=username, alias_mount_accessor=mount_accessor
+    entity, user, key, live = _all(
+        pool,
+        [
+            lambda: identity.lookup_entity(
+                client, alias_name=username, alias_mount_accessor=mount_accessor
+            ),
+            lambda: userpass.read_user(client, username),
+            lambda: totp.read_key(client, username),
+            lambda: leases.list_leases(client, login_lease_prefix(username)),
+        ],
     )
     return RevocationProof(
         username=username,
-        user_absent=userpass.read_user(client, username) is None,
-        totp_key_absent=totp.read_key(client, username) is None,
-        live_leases=len(leases.list_leases(client, login_lease_prefix(username))),
+        user_absent=user is None,
+        totp_key_absent=key is None,
+        live_leases=len(live),
         entity_disabled=None if entity is None else bool(entity.get("disabled")),
     )
+
+
+def _all(pool: Executor, calls: list[Callable[[], Any]]) -> list[Any]:
+    """Run independent Vault calls concurrently; return their results in order, or raise the
+    first failure once all have finished (no call is left running behind the caller)."""
+    futures = [pool.submit(call) for call in calls]
+    wait(futures)
+    for future in futures:
+        error = future.exception()
+        if error is not None:
+            raise error
+    return [future.result() for future in futures]

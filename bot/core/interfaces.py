@@ -79,8 +79,9 @@ class ContractorStore(Protocol):
         """Record a Vault username before it is created in Vault."""
         ...
 
-    def mark_account_revoked(self, username: str, *, at: datetime) -> None:
-        """Record that the Vault account is gone (idempotent)."""
+    def mark_account_revoked(self, username: str, *, at: datetime, event: AuditEntry) -> None:
+        """Record that the Vault account is gone, with its audit event, in one transaction;
+        keeps the first ``revoked_at`` (idempotent)."""
         ...
 
     def unrevoked_accounts(self, contractor_id: str | None = None) -> list[VaultAccountRecord]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
 from bot.core import links
@@ -61,7 +61,7 @@ def issue(core: Core, contractor_id: str, *, actor: str) -> IssuedLink:
     try:
         account = core.vault.issue_account(username=username, wrap_ttl=core.policy.link_ttl)
     except VaultError as exc:
-        _clean_up(core, username)
+        _clean_up(core, contractor, username)
         core.store.append_audit(
             core.entry(
                 actor=actor,
@@ -75,7 +75,6 @@ def issue(core: Core, contractor_id: str, *, actor: str) -> IssuedLink:
 
     secret = links.LinkSecret.generate()
     expires_at = min(now + core.policy.link_ttl, account.wrap_expires_at)
-    core.store.invalidate_links(contractor.id, at=now)
     core.store.add_link(
         LinkRecord(
             link_hash=secret.hash,
@@ -99,7 +98,7 @@ def issue(core: Core, contractor_id: str, *, actor: str) -> IssuedLink:
             details={"username": username, "link_expires_at": expires_at.isoformat()},
         )
     except StaleState:
-        _clean_up(core, username, wrapping_accessor=account.wrapping_accessor)
+        _clean_up(core, contractor, username, wrapping_accessor=account.wrapping_accessor)
         raise
     url = secret.url(core.policy.public_url)
     core.notifier.send_link(issued, url=url)
@@ -109,7 +108,9 @@ def issue(core: Core, contractor_id: str, *, actor: str) -> IssuedLink:
     return IssuedLink(contractor=issued, url=url, expires_at=expires_at)
 
 
-def _clean_up(core: Core, username: str, *, wrapping_accessor: str | None = None) -> None:
+def _clean_up(
+    core: Core, contractor: Contractor, username: str, *, wrapping_accessor: str | None = None
+) -> None:
     """Best-effort removal of a half-made account. If Vault is down, the unrevoked account
     record stays in the database and the sweep finishes the job."""
     try:
@@ -118,4 +119,14 @@ def _clean_up(core: Core, username: str, *, wrapping_accessor: str | None = None
         log.warning("could not clean up half-issued account %s: %s", username, exc)
         return
     if proof.complete:
-        core.store.mark_account_revoked(username, at=core.clock.now())
+        core.store.mark_account_revoked(
+            username,
+            at=core.clock.now(),
+            event=core.entry(
+                actor="credbot",
+                action="account_revoked",
+                contractor=contractor,
+                reason="half-issued account removed",
+                details=asdict(proof),
+            ),
+        )

@@ -47,7 +47,6 @@ def offboard(core: Core, contractor_id: str, *, actor: str, reason: str) -> Cont
 def finish_revocation(core: Core, contractor: Contractor, *, actor: str) -> Contractor:
     """Destroy every account of a ``revoking`` contractor and mark them ``revoked``."""
     proofs = destroy_accounts(core, contractor, actor=actor)
-    core.store.invalidate_links(contractor.id, at=core.clock.now())
     revoked = core.move(
         contractor,
         State.REVOKED,
@@ -72,16 +71,20 @@ def expire(core: Core, contractor: Contractor, *, actor: str) -> Contractor:
 
 
 def destroy_accounts(core: Core, contractor: Contractor, *, actor: str) -> list[RevocationProof]:
-    """Revoke every not-yet-revoked Vault account of the contractor, with proof.
+    """Revoke every not-yet-revoked Vault account of the contractor, with proof, and make its
+    unused links unusable.
 
     Raises ``RevocationPending`` (audited) on a Vault failure or an incomplete proof; accounts
     already proven gone stay recorded as revoked, so a retry only redoes what is left.
     """
-    accessors = {
-        link.username: link.wrapping_accessor
+    live_links = [
+        link
         for link in core.store.links_for(contractor.id)
-        if link.claimed_at is None
-    }
+        if link.claimed_at is None and link.invalidated_at is None
+    ]
+    if live_links:
+        core.store.invalidate_links(contractor.id, at=core.clock.now())
+    accessors = {link.username: link.wrapping_accessor for link in live_links}
     proofs = []
     for account in core.store.unrevoked_accounts(contractor.id):
         try:
@@ -92,11 +95,12 @@ def destroy_accounts(core: Core, contractor: Contractor, *, actor: str) -> list[
             raise _pending(core, contractor, actor=actor, cause=str(exc)) from exc
         if not proof.complete:
             raise _pending(core, contractor, actor=actor, cause=f"Vault still reports {proof}")
-        core.store.mark_account_revoked(account.username, at=core.clock.now())
-        core.store.append_audit(
-            core.entry(
+        core.store.mark_account_revoked(
+            account.username,
+            at=core.clock.now(),
+            event=core.entry(
                 actor=actor, action="account_revoked", contractor=contractor, details=asdict(proof)
-            )
+            ),
         )
         proofs.append(proof)
     return proofs

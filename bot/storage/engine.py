@@ -63,6 +63,11 @@ def _sqlite_engine(url: sa.URL, busy_timeout_ms: int, engine_options: dict[str, 
         try:
             if not in_memory:
                 cursor.execute("PRAGMA journal_mode=WAL")
+                # WAL + NORMAL: nothing is ever corrupted and a crash of credbot loses no commit;
+                # an OS crash or power cut may lose the last commits (not fsynced yet).
+                # Losing a commit only ever rolls a contractor back to an earlier state (e.g.
+                # "active" after Vault already revoked: fail closed), which the sweep repairs.
+                cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
             cursor.execute("PRAGMA foreign_keys=ON")
         finally:

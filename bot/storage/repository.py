@@ -138,7 +138,7 @@ class SqlStore:
         """
 
         def work(connection: Connection) -> Contractor:
-            updated = connection.execute(
+            row = connection.execute(
                 sa.update(contractors)
                 .where(contractors.c.id == contractor_id, contractors.c.state == expected.value)
                 .values(
@@ -146,8 +146,9 @@ class SqlStore:
                     version=contractors.c.version + 1,
                     updated_at=event.at,
                 )
-            )
-            if updated.rowcount != 1:
+                .returning(*contractors.c)
+            ).first()
+            if row is None:
                 exists = connection.execute(
                     sa.select(contractors.c.id).where(contractors.c.id == contractor_id)
                 ).first()
@@ -155,7 +156,7 @@ class SqlStore:
                     raise ContractorNotFound(contractor_id)
                 raise StaleState(contractor_id=contractor_id, expected=expected.value)
             self._append(connection, event)
-            return _load_contractor(connection, contractor_id)
+            return to_contractor(row)
 
         return self._write(work)
 
@@ -177,17 +178,19 @@ class SqlStore:
                 )
             )
 
-    def mark_account_revoked(self, username: str, *, at: datetime) -> None:
-        """Record that the Vault account is gone; keeps the first ``revoked_at`` (idempotent).
+    def mark_account_revoked(self, username: str, *, at: datetime, event: AuditEntry) -> None:
+        """Record that the Vault account is gone and append ``event``, in one transaction;
+        keeps the first ``revoked_at`` (idempotent). An unknown username only appends."""
 
-        An unknown username is a no-op.
-        """
-        with self._engine.begin() as connection:
+        def work(connection: Connection) -> None:
             connection.execute(
                 sa.update(vault_accounts)
                 .where(vault_accounts.c.username == username, vault_accounts.c.revoked_at.is_(None))
                 .values(revoked_at=at)
             )
+            self._append(connection, event)
+
+        self._write(work)
 
     def unrevoked_accounts(self, contractor_id: str | None = None) -> list[VaultAccountRecord]:
         """Accounts not yet proven revoked, for one contractor or all, oldest first."""

@@ -31,17 +31,21 @@ def test_account_round_trip_and_revocation(store: SqlStore, contractor: Contract
     assert len(store.unrevoked_accounts()) == 3
 
     revoked_at = T0 + timedelta(days=1)
-    store.mark_account_revoked(first.username, at=revoked_at)
-    store.mark_account_revoked(first.username, at=revoked_at + timedelta(hours=1))  # idempotent
-    store.mark_account_revoked("never-existed", at=revoked_at)
+    event = factories.entry(action="account_revoked", contractor_id=contractor.id)
+    store.mark_account_revoked(first.username, at=revoked_at, event=event)
+    later = revoked_at + timedelta(hours=1)
+    store.mark_account_revoked(first.username, at=later, event=event)  # idempotent
+    store.mark_account_revoked("never-existed", at=revoked_at, event=event)
     assert store.unrevoked_accounts(contractor.id) == [second]
     assert replace(first, revoked_at=revoked_at) not in store.unrevoked_accounts()
+    actions = [e.entry.action for e in store.audit_events()]
+    assert actions.count("account_revoked") == 3
 
 
 def test_username_is_never_reused(store: SqlStore, contractor: Contractor) -> None:
     account = factories.account(contractor.id)
     store.add_account(account)
-    store.mark_account_revoked(account.username, at=T0)
+    store.mark_account_revoked(account.username, at=T0, event=factories.entry())
     with pytest.raises(IntegrityError):
         store.add_account(replace(account, revoked_at=None))
 
