@@ -124,7 +124,7 @@ class TimedProxy:
 class NullNotifier:
     """A ``Notifier`` that tells nobody anything (Slack is not part of this measurement)."""
 
-    def send_link(self, contractor: Contractor, *, url: str) -> None:
+    def send_link(self, contractor: Contractor, *, url: str, code: str) -> None:
         del contractor, url
 
     def tell_requester(self, contractor: Contractor, *, event: str, detail: str = "") -> None:
@@ -260,7 +260,7 @@ def prepare_credbot_contractor(bench: Bench) -> str:
     onboarding.approve(core, contractor.id, approver=APPROVER)
     issued = issuing.issue(core, contractor.id, actor=APPROVER)
     link_secret = issued.url.rsplit("#", 1)[1]
-    account = enrolment.reveal(core, link_secret)
+    account = enrolment.reveal(core, link_secret, issued.code)
     active = enrolment.confirm_code(core, link_secret, pyotp.TOTP(account.totp_secret).now())
     if active.state is not State.ACTIVE:
         raise RuntimeError(f"contractor {active.id} is {active.state.value}, not active")

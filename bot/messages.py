@@ -43,6 +43,11 @@ def explain(error: errors.CredbotError) -> str:  # noqa: PLR0911, PLR0912 - one 
             return "This link is not valid. Check that you copied all of it."
         case errors.LinkUnusable(why=why):
             return _LINK_WHY.get(why, "This link cannot be used.")
+        case errors.ConfirmationRejected(tries_left=left):
+            return (
+                "That confirmation code does not match the one in your Slack message. "
+                f"{left} {'try' if left == 1 else 'tries'} left."
+            )
         case errors.PossibleInterception():
             return (
                 "These credentials could not be opened: someone may have opened them first. "

@@ -20,7 +20,7 @@ class NoDeliveryConfigured(RuntimeError):
 class LogNotifier:
     """Logs notifications instead of sending them (the admin reads them in the job output)."""
 
-    def send_link(self, contractor: Contractor, *, url: str) -> None:
+    def send_link(self, contractor: Contractor, *, url: str, code: str) -> None:
         """Refuse: links go to the contractor's Slack DM only."""
         raise NoDeliveryConfigured(
             f"cannot deliver the link for contractor {contractor.id}: Slack is not configured"

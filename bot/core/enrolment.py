@@ -7,10 +7,12 @@ only whoever holds the link can enrol, and no separate session is needed.
 from __future__ import annotations
 
 import re
+from typing import NoReturn
 
 from bot.core import links
 from bot.core.context import Core
 from bot.core.errors import (
+    ConfirmationRejected,
     EnrolmentLocked,
     InvalidRequest,
     LinkNotFound,
@@ -29,14 +31,21 @@ LINK_SECRET = re.compile(r"^[A-Za-z0-9_-]{43}$")
 TOTP_CODE = re.compile(r"^[0-9]{6}$")
 
 
-def reveal(core: Core, secret: str) -> AccountSecrets:
-    """Claim the link (atomically, once) and unwrap the contractor's secrets from Vault.
+MAX_CONFIRMATION_FAILURES = 5
+
+
+def reveal(core: Core, secret: str, code: str) -> AccountSecrets:
+    """Check the confirmation code, claim the link (atomically, once) and unwrap the
+    contractor's secrets from Vault.
 
     Raises ``LinkNotFound`` (unknown or malformed), ``LinkUnusable`` (used, expired,
-    invalidated), ``PossibleInterception`` when Vault refuses a wrapping token nobody here has
-    unwrapped (audited, admins alerted).
+    invalidated, locked), ``ConfirmationRejected`` with the tries left (after
+    ``MAX_CONFIRMATION_FAILURES`` the link is invalidated), ``PossibleInterception`` when Vault
+    refuses a wrapping token nobody here has unwrapped (audited, admins alerted).
     """
     link, contractor = _usable_link(core, secret)
+    if not links.code_matches(secret, code, link.confirmation_digest):
+        _count_wrong_confirmation(core, link, contractor)
     now = core.clock.now()
     if link.claimed_at is not None or not core.store.claim_link(link.link_hash, now=now):
         raise LinkUnusable("used")
@@ -121,6 +130,27 @@ def confirm_code(core: Core, secret: str, code: str) -> Contractor:
     raise TotpRejected(tries_left=core.policy.max_totp_failures - failures)
 
 
+def _count_wrong_confirmation(core: Core, link: LinkRecord, contractor: Contractor) -> NoReturn:
+    """Count a wrong confirmation code; invalidate the link after too many."""
+    failures = core.store.record_failed_confirmation(link.link_hash)
+    if failures < MAX_CONFIRMATION_FAILURES:
+        raise ConfirmationRejected(tries_left=MAX_CONFIRMATION_FAILURES - failures)
+    core.store.invalidate_links(contractor.id, at=core.clock.now())
+    core.store.append_audit(
+        core.entry(
+            actor="credbot",
+            action="link_locked",
+            contractor=contractor,
+            reason=f"{failures} wrong confirmation codes",
+            details={"username": link.username},
+        )
+    )
+    core.notifier.tell_requester(
+        contractor, event="link locked", detail="too many wrong confirmation codes; reissue"
+    )
+    raise LinkUnusable("locked")
+
+
 def _usable_link(
     core: Core, secret: str, *, revealed: bool = False
 ) -> tuple[LinkRecord, Contractor]:
@@ -131,6 +161,8 @@ def _usable_link(
     if link is None:
         raise LinkNotFound()
     contractor = core.store.get_contractor(link.contractor_id)
+    if link.failed_confirmations >= MAX_CONFIRMATION_FAILURES:
+        raise LinkUnusable("locked")
     if link.invalidated_at is not None or contractor.username != link.username:
         raise LinkUnusable("invalidated")
     if contractor.state is State.LOCKED:

@@ -99,6 +99,14 @@ class LinkUnusable(CredbotError):
         self.why = why
 
 
+class ConfirmationRejected(CredbotError):
+    """The confirmation code shown next to the link in Slack was wrong."""
+
+    def __init__(self, *, tries_left: int) -> None:
+        super().__init__(f"wrong confirmation code, {tries_left} tries left")
+        self.tries_left = tries_left
+
+
 class PossibleInterception(CredbotError):
     """Vault refused the wrapping token we were about to unwrap for the first time.
 

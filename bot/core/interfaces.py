@@ -107,6 +107,11 @@ class ContractorStore(Protocol):
         """
         ...
 
+    def record_failed_confirmation(self, link_hash: str) -> int:
+        """Count one wrong confirmation code for the link (atomic increment); return the new
+        count."""
+        ...
+
     def invalidate_links(self, contractor_id: str, *, at: datetime) -> None:
         """Make every unclaimed link of this contractor unusable (reissue, revocation)."""
         ...
@@ -163,8 +168,9 @@ class VaultBackend(Protocol):
 class Notifier(Protocol):
     """How people hear about lifecycle events (Slack DMs in production)."""
 
-    def send_link(self, contractor: Contractor, *, url: str) -> None:
-        """Deliver the one-time link to the contractor only, with unfurling off."""
+    def send_link(self, contractor: Contractor, *, url: str, code: str) -> None:
+        """Deliver the one-time link and its confirmation code to the contractor only, with
+        unfurling off."""
         ...
 
     def tell_requester(self, contractor: Contractor, *, event: str, detail: str = "") -> None:

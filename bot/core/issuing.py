@@ -30,6 +30,7 @@ class IssuedLink:
 
     contractor: Contractor
     url: str = field(repr=False)
+    code: str = field(repr=False)
     expires_at: datetime
 
 
@@ -74,6 +75,7 @@ def issue(core: Core, contractor_id: str, *, actor: str) -> IssuedLink:
         raise IssueFailed(contractor_id=contractor.id, cause=str(exc)) from exc
 
     secret = links.LinkSecret.generate()
+    code = links.new_confirmation_code()
     expires_at = min(now + core.policy.link_ttl, account.wrap_expires_at)
     core.store.add_link(
         LinkRecord(
@@ -83,6 +85,7 @@ def issue(core: Core, contractor_id: str, *, actor: str) -> IssuedLink:
             sealed_wrapping_token=links.seal(secret.value, account.wrapping_token),
             wrapping_accessor=account.wrapping_accessor,
             creation_path=account.creation_path,
+            confirmation_digest=links.confirmation_digest(secret.value, code),
             created_at=now,
             expires_at=expires_at,
         )
@@ -101,11 +104,11 @@ def issue(core: Core, contractor_id: str, *, actor: str) -> IssuedLink:
         _clean_up(core, contractor, username, wrapping_accessor=account.wrapping_accessor)
         raise
     url = secret.url(core.policy.public_url)
-    core.notifier.send_link(issued, url=url)
+    core.notifier.send_link(issued, url=url, code=code)
     core.notifier.tell_requester(
         issued, event="issued", detail=f"link valid until {expires_at:%Y-%m-%d %H:%M} UTC"
     )
-    return IssuedLink(contractor=issued, url=url, expires_at=expires_at)
+    return IssuedLink(contractor=issued, url=url, code=code, expires_at=expires_at)
 
 
 def _clean_up(

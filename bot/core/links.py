@@ -5,12 +5,19 @@ fragment, which browsers never send to a server, so it reaches no access log, pr
 header. The database keeps only ``link_hash`` (SHA-256 of the secret) to find the link, and the
 Vault wrapping token sealed with AES-256-GCM under a key derived (HKDF-SHA256) from the secret.
 A stolen database therefore yields neither a usable link nor a usable wrapping token.
+
+Next to the link, the contractor's DM shows a short **confirmation code** that the page asks for
+before revealing. A link scanner, unfurler or mail-security crawler that opens links and even
+clicks buttons only sees the link, not the code, so it cannot burn the link; after a few wrong
+codes the link is invalidated and a manager reissues. Only an HMAC of the code, keyed by the
+link secret, is stored, so the database does not allow guessing it offline either.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass, field
 
@@ -25,7 +32,11 @@ SECRET_BYTES = 32
 ENROLL_PATH = "/enroll"
 _HASH_DOMAIN = b"credbot link id v1\x00"
 _KEY_INFO = b"credbot wrapping-token key v1"
+_CODE_KEY_INFO = b"credbot confirmation-code key v1"
 _NONCE_BYTES = 12
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+"""No 0/O, 1/I/L: the code is read off one screen and typed on another."""
+CODE_LENGTH = 6
 
 
 @dataclass(frozen=True)
@@ -49,15 +60,36 @@ class LinkSecret:
         return f"{public_url.rstrip('/')}{ENROLL_PATH}#{self.value}"
 
 
+def new_confirmation_code() -> str:
+    """Six characters from ``CODE_ALPHABET`` (about 30 bits), shown as ``ABC-DEF``."""
+    code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    return f"{code[:3]}-{code[3:]}"
+
+
+def normalise_code(code: str) -> str:
+    """Upper-case, without spaces or dashes: what the contractor meant to type."""
+    return code.upper().replace("-", "").replace(" ", "").strip()
+
+
+def confirmation_digest(secret: str, code: str) -> str:
+    """HMAC-SHA256 of the normalised code under a key derived from the link secret."""
+    return hmac.new(
+        _key(secret, _CODE_KEY_INFO), normalise_code(code).encode(), hashlib.sha256
+    ).hexdigest()
+
+
+def code_matches(secret: str, code: str, digest: str) -> bool:
+    """Constant-time check of a typed code against the stored digest."""
+    return hmac.compare_digest(confirmation_digest(secret, code), digest)
+
+
 def link_hash(secret: str) -> str:
     """SHA-256 (domain-separated) of a link secret, hex."""
     return hashlib.sha256(_HASH_DOMAIN + secret.encode()).hexdigest()
 
 
-def _key(secret: str) -> bytes:
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_KEY_INFO).derive(
-        secret.encode()
-    )
+def _key(secret: str, info: bytes = _KEY_INFO) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(secret.encode())
 
 
 def seal(secret: str, plaintext: str) -> str:

@@ -71,10 +71,13 @@ class LinkRecord:
     """The Vault wrapping token, AES-GCM encrypted under a key derived from the link secret."""
     wrapping_accessor: str
     creation_path: str
+    confirmation_digest: str
+    """HMAC of the short confirmation code sent next to the link, keyed by the link secret."""
     created_at: datetime
     expires_at: datetime
     claimed_at: datetime | None = None
     invalidated_at: datetime | None = None
+    failed_confirmations: int = 0
 
 
 @dataclass(frozen=True)

@@ -40,9 +40,9 @@ class TerminalNotifier:
 
     say: Say
 
-    def send_link(self, contractor: Contractor, *, url: str) -> None:
+    def send_link(self, contractor: Contractor, *, url: str, code: str) -> None:
         masked = url.split("#", 1)[0] + "#" + "•" * 12
-        self.say(f"    DM to <@{contractor.slack_user_id}> (unfurling off): {masked}")
+        self.say(f"    DM to <@{contractor.slack_user_id}> (unfurling off): {masked} code •••-•••")
 
     def tell_requester(self, contractor: Contractor, *, event: str, detail: str = "") -> None:
         self.say(f"    DM to <@{contractor.requested_by}>: {event}. {detail}".rstrip())
@@ -133,7 +133,7 @@ def _walk_through(core: Core, say: Say) -> None:
     secret = issued.url.split("#", 1)[1]
     say(f"   -> {issued.contractor.state.value} as Vault user {issued.contractor.username}")
     say("4. The contractor opens the link once and sees password and QR code (not shown here)")
-    secrets = enrolment.reveal(core, secret)
+    secrets = enrolment.reveal(core, secret, issued.code)
     say("5. The contractor proves the code from their authenticator app")
     active = enrolment.confirm_code(core, secret, pyotp.TOTP(secrets.totp_secret).now())
     say(f"   -> {active.state.value}: the Vault policy now grants the reviewer role")

@@ -250,6 +250,21 @@ class SqlStore:
             )
             return result.rowcount == 1
 
+    def record_failed_confirmation(self, link_hash: str) -> int:
+        """Count one wrong confirmation code (one atomic UPDATE); return the new count, or 0
+        for an unknown link."""
+
+        def work(connection: Connection) -> int:
+            count = connection.execute(
+                sa.update(links)
+                .where(links.c.link_hash == link_hash)
+                .values(failed_confirmations=links.c.failed_confirmations + 1)
+                .returning(links.c.failed_confirmations)
+            ).scalar()
+            return int(count or 0)
+
+        return self._write(work)
+
     def invalidate_links(self, contractor_id: str, *, at: datetime) -> None:
         """Make every unclaimed, still valid link of this contractor unusable from ``at`` on."""
         with self._engine.begin() as connection:

@@ -86,6 +86,8 @@ class LinkRow(SQLModel, table=True):
     sealed_wrapping_token: str = Field(sa_type=sa.Text)
     wrapping_accessor: str = Field(max_length=128)
     creation_path: str = Field(max_length=512)
+    confirmation_digest: str = Field(max_length=128)
+    failed_confirmations: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = Field(sa_type=UtcDateTime)
     expires_at: datetime = Field(sa_type=UtcDateTime)
     claimed_at: datetime | None = Field(default=None, sa_type=UtcDateTime)

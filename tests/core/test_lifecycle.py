@@ -15,6 +15,7 @@ from bot.core.audit import verify_chain
 from bot.core.clock import FrozenClock
 from bot.core.context import Core
 from bot.core.errors import (
+    ConfirmationRejected,
     DuplicateContractor,
     EnrolmentLocked,
     IllegalTransition,
@@ -61,7 +62,7 @@ def test_contractor_goes_from_request_to_revoked(
     assert notifier.links == [(contractor.slack_user_id, issued.url)]
     secret = link_secret(issued.url)
 
-    secrets = enrolment.reveal(core, secret)
+    secrets = enrolment.reveal(core, secret, notifier.code_for(secret))
     assert secrets.username == issued.contractor.username
     pending = vaultcheck.login(openbao.addr, secrets.username, secrets.password)
     assert vaultcheck.token_rejected(pending), "a pending account must grant nothing"
@@ -171,19 +172,21 @@ def test_two_approvers_clicking_at_once_approve_once(core: Core) -> None:
     assert audit_actions(core, contractor.id).count("approved") == 1
 
 
-def test_link_reveals_once(core: Core, issued: Issued) -> None:
+def test_link_reveals_once(core: Core, issued: Issued, notifier: RecordingNotifier) -> None:
     _, secret = issued()
-    enrolment.reveal(core, secret)
+    enrolment.reveal(core, secret, notifier.code_for(secret))
     with pytest.raises(LinkUnusable) as raised:
-        enrolment.reveal(core, secret)
+        enrolment.reveal(core, secret, notifier.code_for(secret))
     assert raised.value.why == "used"
 
 
-def test_expired_link_is_refused(core: Core, issued: Issued, clock: FrozenClock) -> None:
+def test_expired_link_is_refused(
+    core: Core, issued: Issued, clock: FrozenClock, notifier: RecordingNotifier
+) -> None:
     _, secret = issued()
     clock.advance(timedelta(hours=1, seconds=1))
     with pytest.raises(LinkUnusable) as raised:
-        enrolment.reveal(core, secret)
+        enrolment.reveal(core, secret, notifier.code_for(secret))
     assert raised.value.why == "expired"
 
 
@@ -191,7 +194,7 @@ def test_reissue_kills_the_old_password_and_link(
     core: Core, issued: Issued, notifier: RecordingNotifier, openbao: OpenBaoServer
 ) -> None:
     contractor, old_secret = issued()
-    old = enrolment.reveal(core, old_secret)
+    old = enrolment.reveal(core, old_secret, notifier.code_for(old_secret))
     enrolment.confirm_code(core, old_secret, pyotp.TOTP(old.totp_secret).now())
     old_token = vaultcheck.login(openbao.addr, old.username, old.password)
 
@@ -201,8 +204,9 @@ def test_reissue_kills_the_old_password_and_link(
     assert vaultcheck.token_rejected(old_token)
     assert vaultcheck.login_fails(openbao.addr, old.username, old.password)
     with pytest.raises(LinkUnusable):
-        enrolment.reveal(core, old_secret)
-    new = enrolment.reveal(core, link_secret(notifier.last_link))
+        enrolment.reveal(core, old_secret, notifier.code_for(old_secret))
+    new_secret = link_secret(notifier.last_link)
+    new = enrolment.reveal(core, new_secret, notifier.code_for(new_secret))
     assert new.password != old.password and new.totp_secret != old.totp_secret
 
 
@@ -219,7 +223,7 @@ def test_wrong_codes_count_down_then_lock(
     core: Core, issued: Issued, notifier: RecordingNotifier, openbao: OpenBaoServer
 ) -> None:
     contractor, secret = issued()
-    secrets = enrolment.reveal(core, secret)
+    secrets = enrolment.reveal(core, secret, notifier.code_for(secret))
     wrong_codes = iter(wrong_codes_for(secrets.totp_secret))
     with pytest.raises(InvalidRequest):
         enrolment.confirm_code(core, secret, "12ab56")
@@ -238,12 +242,42 @@ def test_wrong_codes_count_down_then_lock(
         enrolment.confirm_code(core, secret, pyotp.TOTP(secrets.totp_secret).now())
 
 
-def test_a_code_is_accepted_once(core: Core, issued: Issued) -> None:
+def test_a_code_is_accepted_once(core: Core, issued: Issued, notifier: RecordingNotifier) -> None:
     contractor, secret = issued()
-    secrets = enrolment.reveal(core, secret)
+    secrets = enrolment.reveal(core, secret, notifier.code_for(secret))
     totp = pyotp.TOTP(secrets.totp_secret)
     # Spend the current code through Vault's engine directly, as an attacker who saw it would.
     assert core.vault.check_totp(username=secrets.username, code=totp.now())
     with pytest.raises(TotpReused):
         enrolment.confirm_code(core, secret, totp.now())
     assert core.store.get_contractor(contractor.id).state is State.ISSUED
+
+
+def test_wrong_confirmation_code_consumes_nothing(
+    core: Core, issued: Issued, notifier: RecordingNotifier
+) -> None:
+    _, secret = issued()
+    code = notifier.code_for(secret)
+    with pytest.raises(ConfirmationRejected) as raised:
+        enrolment.reveal(core, secret, "AAA-AAA" if code != "AAA-AAA" else "BBB-BBB")
+    assert raised.value.tries_left == 4
+    typed = code.lower().replace("-", " ")  # read off a phone, typed loosely
+    assert enrolment.reveal(core, secret, typed).username
+
+
+def test_too_many_wrong_confirmation_codes_lock_the_link(
+    core: Core, issued: Issued, notifier: RecordingNotifier
+) -> None:
+    contractor, secret = issued()
+    code = notifier.code_for(secret)
+    wrong = "AAA-AAA" if code != "AAA-AAA" else "BBB-BBB"
+    for _ in range(4):
+        with pytest.raises(ConfirmationRejected):
+            enrolment.reveal(core, secret, wrong)
+    with pytest.raises(LinkUnusable) as raised:
+        enrolment.reveal(core, secret, wrong)
+    assert raised.value.why == "locked"
+    with pytest.raises(LinkUnusable):
+        enrolment.reveal(core, secret, code)
+    assert "link_locked" in audit_actions(core, contractor.id)
+    assert "link locked" in notifier.events_for_requester()

@@ -45,7 +45,7 @@ def test_lifecycle_leaves_no_secret_behind(
         secret = link_secret(issued.url)
         link = core.store.get_link(links.link_hash(secret))
         assert link is not None
-        secrets = enrolment.reveal(core, secret)
+        secrets = enrolment.reveal(core, secret, notifier.code_for(secret))
         canaries += [
             secret,
             links.unseal(secret, link.sealed_wrapping_token),
@@ -58,7 +58,7 @@ def test_lifecycle_leaves_no_secret_behind(
         except CredbotError as exc:
             errors.append(str(exc))
         try:
-            enrolment.reveal(core, secret)
+            enrolment.reveal(core, secret, notifier.code_for(secret))
         except CredbotError as exc:
             errors.append(str(exc))
     enrolment.confirm_code(core, secret, pyotp.TOTP(secrets.totp_secret).now())

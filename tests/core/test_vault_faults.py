@@ -76,7 +76,7 @@ def test_revoke_while_vault_is_sealed_stays_revoking_until_finished(
     core = outage_core
     contractor = approved_contractor(core)
     issued = issuing.issue(core, contractor.id, actor=APPROVER)
-    secrets = enrolment.reveal(core, link_secret(issued.url))
+    secrets = enrolment.reveal(core, link_secret(issued.url), issued.code)
     enrolment.confirm_code(core, link_secret(issued.url), pyotp.TOTP(secrets.totp_secret).now())
     token = vaultcheck.login(throwaway_openbao.addr, secrets.username, secrets.password)
 
@@ -103,7 +103,7 @@ def test_wrapping_token_unwrapped_by_someone_else_is_an_interception(
     openbao.root_client().sys.unwrap(stolen)  # the attacker got there first
 
     with pytest.raises(PossibleInterception):
-        enrolment.reveal(core, secret)
+        enrolment.reveal(core, secret, notifier.code_for(secret))
     actions = [e.entry.action for e in core.store.audit_events()]
     assert "possible_interception" in actions
     assert len(notifier.alerts) == 1 and contractor.username in notifier.alerts[0]
@@ -121,8 +121,13 @@ def test_wrapping_token_from_another_path_is_refused(
     core.store.invalidate_links(contractor.id, at=core.clock.now())
     other = links.LinkSecret.generate()
     core.store.add_link(
-        replace(link, link_hash=other.hash, sealed_wrapping_token=links.seal(other.value, forged))
+        replace(
+            link,
+            link_hash=other.hash,
+            sealed_wrapping_token=links.seal(other.value, forged),
+            confirmation_digest=links.confirmation_digest(other.value, "ABC-DEF"),
+        )
     )
     with pytest.raises(PossibleInterception):
-        enrolment.reveal(core, other.value)
+        enrolment.reveal(core, other.value, "abc def")
     assert notifier.alerts and "sys/wrapping/wrap" in notifier.alerts[0]

@@ -62,6 +62,7 @@ def link(contractor_id: str, **overrides: Any) -> LinkRecord:
         "sealed_wrapping_token": "c2VhbGVk",
         "wrapping_accessor": "acc-1",
         "creation_path": "credbot-kv/data/pending/ctr-x",
+        "confirmation_digest": "d" * 64,
         "created_at": T0,
         "expires_at": T0 + timedelta(hours=24),
     }

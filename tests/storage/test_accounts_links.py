@@ -107,3 +107,14 @@ def test_naive_times_are_refused(store: SqlStore, contractor: Contractor) -> Non
     store.add_link(link)
     with pytest.raises(Exception, match="naive"):
         store.claim_link(link.link_hash, now=T0.replace(tzinfo=None))
+
+
+def test_failed_confirmations_are_counted_atomically(
+    store: SqlStore, contractor: Contractor
+) -> None:
+    link = factories.link(contractor.id)
+    store.add_link(link)
+    assert [store.record_failed_confirmation(link.link_hash) for _ in range(3)] == [1, 2, 3]
+    stored = store.get_link(link.link_hash)
+    assert stored is not None and stored.failed_confirmations == 3
+    assert store.record_failed_confirmation("unknown") == 0

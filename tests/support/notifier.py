@@ -12,17 +12,26 @@ class RecordingNotifier:
     """Keeps every notification in order."""
 
     links: list[tuple[str, str]] = field(default_factory=list)
+    codes: list[str] = field(default_factory=list)
     requester_events: list[tuple[str, str, str]] = field(default_factory=list)
     alerts: list[str] = field(default_factory=list)
 
-    def send_link(self, contractor: Contractor, *, url: str) -> None:
+    def send_link(self, contractor: Contractor, *, url: str, code: str) -> None:
         self.links.append((contractor.slack_user_id, url))
+        self.codes.append(code)
 
     def tell_requester(self, contractor: Contractor, *, event: str, detail: str = "") -> None:
         self.requester_events.append((contractor.requested_by, event, detail))
 
     def alert_admins(self, *, summary: str, contractor: Contractor | None = None) -> None:
         self.alerts.append(summary)
+
+    def code_for(self, secret: str) -> str:
+        """The confirmation code sent with the link whose fragment is ``secret``."""
+        for (_, url), code in zip(self.links, self.codes, strict=True):
+            if url.endswith(f"#{secret}"):
+                return code
+        raise KeyError("no link with that secret was sent")
 
     @property
     def last_link(self) -> str:

@@ -89,6 +89,8 @@ def upgrade() -> None:
         sa.Column("sealed_wrapping_token", sa.Text(), nullable=False),
         sa.Column("wrapping_accessor", sa.String(128), nullable=False),
         sa.Column("creation_path", sa.String(512), nullable=False),
+        sa.Column("confirmation_digest", sa.String(128), nullable=False),
+        sa.Column("failed_confirmations", sa.Integer(), nullable=False, server_default="0"),
         _time("created_at"),
         _time("expires_at"),
         _time("claimed_at", nullable=True),
