@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import IO, Any, ParamSpec, TypeVar
 
 import click
+import uvicorn
 
 from bot import wiring
 from bot.config import Settings, SettingsError, load_settings
@@ -247,6 +248,25 @@ def offboard(ctx: Context, contractor: str, reason: str, actor: str) -> None:
     found = find_contractor(ctx.core, contractor)
     result = revocation.offboard(ctx.core, found.id, actor=actor, reason=reason)
     click.echo(f"{result.id}: {result.state.value}")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
+@pass_context
+@exits_cleanly
+def serve(ctx: Context, host: str, port: int) -> None:
+    """Serve Slack's endpoint (POST /slack/events), the enrollment pages, GET /healthz and
+    GET /metrics as one ASGI app (uvicorn)."""
+    app = wiring.build_server(ctx.settings)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level=ctx.settings.log_level.lower(),
+        proxy_headers=True,
+        server_header=False,
+    )
 
 
 @main.command()

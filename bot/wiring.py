@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from starlette.applications import Starlette
+
 from bot.config import Settings
 from bot.core.clock import SystemClock
 from bot.core.context import Core, Policy
@@ -14,6 +16,7 @@ from bot.notify import LogNotifier
 from bot.storage.engine import make_engine
 from bot.storage.migrate import upgrade
 from bot.storage.repository import SqlStore
+from bot.web.app import build_web_app
 from vault.accounts import VaultAccounts
 from vault.client import connect
 from vault.setup import (
@@ -67,6 +70,13 @@ def build_core(
         notifier=notifier or LogNotifier(),
         policy=build_policy(settings),
     )
+
+
+def build_server(settings: Settings) -> Starlette:
+    """The ASGI app ``credbot serve`` runs, on real backends."""
+    core = build_core(settings)
+    https = settings.public_url.startswith("https://")
+    return build_web_app(core=core, https=https)
 
 
 def upgrade_database(settings: Settings) -> str:

@@ -59,6 +59,14 @@ class ContractorStore(Protocol):
         """Contractors ordered by creation time, optionally filtered."""
         ...
 
+    def count_by_state(self) -> dict[State, int]:
+        """How many contractors are in each state (states with none are left out)."""
+        ...
+
+    def check_health(self) -> None:
+        """Return if the database answers, else raise (any exception means unhealthy)."""
+        ...
+
     def apply(
         self,
         contractor_id: str,

@@ -24,6 +24,7 @@ from bot.core.models import (
 from bot.core.states import State
 from bot.storage.audit_log import append_event, is_seq_conflict, violated_constraint
 from bot.storage.engine import read_only
+from bot.storage.health import check_database
 from bot.storage.mapping import (
     change_values,
     contractor_values,
@@ -120,6 +121,16 @@ class SqlStore:
             query = query.where(contractors.c.requested_by == requested_by)
         with self._reader() as connection:
             return [to_contractor(row) for row in connection.execute(query)]
+
+    def count_by_state(self) -> dict[State, int]:
+        """One ``GROUP BY state`` query: how many contractors are in each state."""
+        query = sa.select(contractors.c.state, sa.func.count()).group_by(contractors.c.state)
+        with self._reader() as connection:
+            return {State(state): int(count) for state, count in connection.execute(query)}
+
+    def check_health(self) -> None:
+        """``SELECT 1``; raises the driver's error when the database does not answer."""
+        check_database(self._engine)
 
     def apply(
         self,

@@ -1,0 +1,1 @@
+"""The HTTP door: one ASGI app with Slack's endpoint, the enrollment pages, health, metrics."""
