@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import functools
 import json
+import os
+import socket
 import sys
 from collections.abc import Callable
 from dataclasses import asdict
@@ -18,6 +20,8 @@ from typing import IO, Any, ParamSpec, TypeVar
 
 import click
 import uvicorn
+from rich.console import Console
+from rich.progress import Progress
 
 from bot import wiring
 from bot.config import Settings, SettingsError, load_settings
@@ -28,8 +32,10 @@ from bot.core.errors import CredbotError, RevocationPending
 from bot.core.models import Contractor
 from bot.core.queries import find_contractor
 from bot.core.states import State
+from bot.core.sweep import SweepOptions, sweep
 from bot.logs import configure_logging
 from bot.messages import explain
+from bot.sweep_report import print_report
 from vault.errors import VaultError, VaultUnavailable
 
 EXIT_PROBLEM_FOUND = 1
@@ -248,6 +254,39 @@ def offboard(ctx: Context, contractor: str, reason: str, actor: str) -> None:
     found = find_contractor(ctx.core, contractor)
     result = revocation.offboard(ctx.core, found.id, actor=actor, reason=reason)
     click.echo(f"{result.id}: {result.state.value}")
+
+
+@main.command("sweep")
+@click.option("--dry-run", is_flag=True, help="Show what would be done; change nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--fix-drift", is_flag=True, help="Also remove orphan Vault users.")
+@click.option("--force", is_flag=True, help="Override the circuit breaker (after checking).")
+@pass_context
+@exits_cleanly
+def sweep_command(ctx: Context, dry_run: bool, as_json: bool, fix_drift: bool, force: bool) -> None:
+    """Revoke what is due (ended contracts, expired links, interrupted revocations), then
+    reconcile Vault with the database. Exit 0 when all is done, 1 when work is pending."""
+    options = SweepOptions(
+        worker=f"{socket.gethostname()}:{os.getpid()}",
+        dry_run=dry_run,
+        fix_drift=fix_drift,
+        force=force,
+        max_share=ctx.settings.sweep_max_share,
+    )
+    console = Console(stderr=as_json)
+    with Progress(console=console, transient=True, disable=as_json) as bar:
+        task = bar.add_task("revoking", total=None)
+        report = sweep(
+            ctx.core,
+            options,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+    if as_json:
+        click.echo(json.dumps(report.as_json(), sort_keys=True))
+    else:
+        print_report(report, console)
+    if not report.all_done:
+        sys.exit(EXIT_PROBLEM_FOUND)
 
 
 @main.command()

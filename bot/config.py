@@ -68,6 +68,12 @@ class Settings(BaseSettings):
     max_totp_failures: int = Field(
         5, ge=1, le=20, validation_alias=_env("CREDBOT_MAX_TOTP_FAILURES")
     )
+    sweep_interval: timedelta = Field(
+        timedelta(minutes=15), validation_alias=_env("CREDBOT_SWEEP_INTERVAL")
+    )
+    sweep_max_share: float = Field(
+        0.2, gt=0, le=1, validation_alias=_env("CREDBOT_SWEEP_MAX_SHARE")
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", validation_alias=_env("CREDBOT_LOG_LEVEL")
     )
@@ -88,7 +94,7 @@ class Settings(BaseSettings):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
 
-    @field_validator("link_ttl", "token_ttl", "token_max_ttl", mode="before")
+    @field_validator("link_ttl", "token_ttl", "token_max_ttl", "sweep_interval", mode="before")
     @classmethod
     def _duration(cls, value: object) -> object:
         return parse_duration(value) if isinstance(value, str) else value

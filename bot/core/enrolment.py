@@ -7,7 +7,7 @@ only whoever holds the link can enrol, and no separate session is needed.
 from __future__ import annotations
 
 import re
-from typing import NoReturn
+from typing import Literal, NoReturn
 
 from bot.core import links
 from bot.core.context import Core
@@ -24,7 +24,7 @@ from bot.core.errors import (
 from bot.core.models import Contractor, LinkRecord
 from bot.core.revocation import destroy_accounts
 from bot.core.states import State
-from vault.errors import TotpCodeReused, WrappingTokenRejected
+from vault.errors import TotpCodeReused, VaultUnavailable, WrappingTokenRejected
 from vault.models import AccountSecrets
 
 LINK_SECRET = re.compile(r"^[A-Za-z0-9_-]{43}$")
@@ -33,17 +33,41 @@ TOTP_CODE = re.compile(r"^[0-9]{6}$")
 
 MAX_CONFIRMATION_FAILURES = 5
 
+LinkStatus = Literal["ready", "revealed"]
+
+
+def link_status(core: Core, secret: str) -> LinkStatus:
+    """Say what the link can do now, consuming and counting nothing (the page asks on load).
+
+    ``"ready"``: it can be revealed (with the confirmation code). ``"revealed"``: the secrets
+    were shown, the TOTP proof is still open. Raises ``LinkNotFound`` or ``LinkUnusable`` like
+    ``reveal`` would.
+    """
+    try:
+        _usable_link(core, secret)
+    except LinkUnusable as exc:
+        if exc.why != "used":
+            raise
+        _usable_link(core, secret, revealed=True)
+        return "revealed"
+    return "ready"
+
 
 def reveal(core: Core, secret: str, code: str) -> AccountSecrets:
     """Check the confirmation code, claim the link (atomically, once) and unwrap the
     contractor's secrets from Vault.
 
     Raises ``LinkNotFound`` (unknown or malformed), ``LinkUnusable`` (used, expired,
-    invalidated, locked), ``ConfirmationRejected`` with the tries left (after
+    invalidated, locked), ``InvalidRequest`` for a code that cannot be one (empty, wrong length
+    or characters: not counted, so a crawler filling forms with junk burns nothing),
+    ``ConfirmationRejected`` with the tries left (after
     ``MAX_CONFIRMATION_FAILURES`` the link is invalidated), ``PossibleInterception`` when Vault
-    refuses a wrapping token nobody here has unwrapped (audited, admins alerted).
+    refuses a wrapping token nobody here has unwrapped (audited, admins alerted), and
+    ``VaultUnavailable`` when Vault does not answer (the claim is undone: the link still works).
     """
     link, contractor = _usable_link(core, secret)
+    if not links.is_confirmation_code(code):
+        raise InvalidRequest(field="code", problem="enter the 6-character code from Slack")
     if not links.code_matches(secret, code, link.confirmation_digest):
         _count_wrong_confirmation(core, link, contractor)
     now = core.clock.now()
@@ -70,6 +94,12 @@ def reveal(core: Core, secret: str, code: str) -> AccountSecrets:
             contractor=contractor,
         )
         raise PossibleInterception(str(exc)) from exc
+    except VaultUnavailable:
+        # Vault did not answer, so (unless only its answer was lost, which the next try
+        # reports as a possible interception) nothing was unwrapped: an outage must not burn
+        # the link.
+        core.store.release_link(link.link_hash, claimed_at=now)
+        raise
     core.store.append_audit(
         core.entry(
             actor=contractor.slack_user_id,

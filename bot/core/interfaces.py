@@ -7,7 +7,7 @@ arguments; tests hand in the real ones (SQLite/PostgreSQL, OpenBao).
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Protocol
 
 from bot.core.models import (
@@ -55,6 +55,7 @@ class ContractorStore(Protocol):
         *,
         states: Collection[State] | None = None,
         requested_by: str | None = None,
+        slack_user_ids: Collection[str] | None = None,
     ) -> list[Contractor]:
         """Contractors ordered by creation time, optionally filtered."""
         ...
@@ -65,6 +66,10 @@ class ContractorStore(Protocol):
 
     def check_health(self) -> None:
         """Return if the database answers, else raise (any exception means unhealthy)."""
+        ...
+
+    def usernames_in_use(self) -> set[str]:
+        """The current Vault usernames of ``issued`` and ``active`` contractors."""
         ...
 
     def apply(
@@ -81,6 +86,24 @@ class ContractorStore(Protocol):
         Raise ``StaleState`` (and change nothing) when the state moved on meanwhile,
         ``ContractorNotFound`` when there is no such contractor.
         """
+        ...
+
+    def due_for_sweep(self, *, now: datetime, today: date) -> list[Contractor]:
+        """Contractors the sweep must act on, not claimed by another sweep right now:
+        ``revoking`` ones; ``issued`` ones whose current link expired unused; and those whose
+        contract ended before ``today`` and who may still hold or get access. Indexed queries
+        only: a sweep with nothing due stays fast however many contractors there are."""
+        ...
+
+    def claim_for_sweep(
+        self, contractor_id: str, *, worker: str, now: datetime, lease: timedelta
+    ) -> bool:
+        """Claim a contractor for one sweep worker until ``now + lease`` (one conditional
+        UPDATE: unclaimed, or the previous claim lapsed). Exactly one concurrent caller wins."""
+        ...
+
+    def release_sweep_claim(self, contractor_id: str, *, worker: str) -> None:
+        """Drop this worker's claim (a lapsed or foreign claim is left alone)."""
         ...
 
     def add_account(self, account: VaultAccountRecord) -> None:
@@ -113,6 +136,11 @@ class ContractorStore(Protocol):
 
         One conditional UPDATE: of any number of concurrent callers exactly one gets ``True``.
         """
+        ...
+
+    def release_link(self, link_hash: str, *, claimed_at: datetime) -> None:
+        """Make a link claimed at ``claimed_at`` unclaimed again (Vault was unreachable while
+        unwrapping, so nothing was delivered); a link claimed at another time is left alone."""
         ...
 
     def record_failed_confirmation(self, link_hash: str) -> int:
@@ -170,6 +198,15 @@ class VaultBackend(Protocol):
 
     def check_health(self) -> None:
         """Return if Vault answers and is unsealed, else raise ``VaultUnavailable``."""
+        ...
+
+
+class Directory(Protocol):
+    """Who still exists in the workspace (Slack's ``users.list`` in production)."""
+
+    def deactivated_user_ids(self) -> set[str]:
+        """IDs of deactivated or deleted users; raise when the answer is incomplete (never
+        guess: a partial list must not look like "nobody left")."""
         ...
 
 

@@ -71,6 +71,12 @@ def normalise_code(code: str) -> str:
     return code.upper().replace("-", "").replace(" ", "").strip()
 
 
+def is_confirmation_code(code: str) -> bool:
+    """Whether ``code``, normalised, could be a confirmation code at all (length, alphabet)."""
+    normalised = normalise_code(code)
+    return len(normalised) == CODE_LENGTH and all(c in CODE_ALPHABET for c in normalised)
+
+
 def confirmation_digest(secret: str, code: str) -> str:
     """HMAC-SHA256 of the normalised code under a key derived from the link secret."""
     return hmac.new(

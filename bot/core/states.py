@@ -64,6 +64,12 @@ LIVE_STATES: frozenset[State] = frozenset(
 ACCESS_STATES: frozenset[State] = frozenset({State.ISSUED, State.ACTIVE})
 """States in which a Vault account is meant to exist."""
 
+CONTRACT_END_STATES: frozenset[State] = frozenset(
+    {State.APPROVED, State.ISSUED, State.ACTIVE, State.EXPIRED, State.LOCKED}
+)
+"""States from which an ended contract must be offboarded by the sweep (``revoking`` ones are
+finished anyway; requests not yet approved are withdrawn by the manager)."""
+
 FINAL_STATES: frozenset[State] = frozenset({State.REVOKED, State.REJECTED})
 
 

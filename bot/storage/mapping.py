@@ -39,9 +39,13 @@ def change_values(changes: ContractorChanges) -> dict[str, Any]:
     return values
 
 
+SWEEP_COLUMNS = frozenset({"sweep_claimed_by", "sweep_claimed_until"})
+"""Storage-only bookkeeping of which sweep works on a contractor; not part of the domain."""
+
+
 def to_contractor(row: Row[Any]) -> Contractor:
     """A ``contractors`` row as a ``Contractor``."""
-    values = dict(row._mapping)
+    values = {key: value for key, value in row._mapping.items() if key not in SWEEP_COLUMNS}
     values["state"] = State(values["state"])
     return Contractor(**values)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Collection, Iterator
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import TypeVar
 
 import sqlalchemy as sa
@@ -21,7 +21,7 @@ from bot.core.models import (
     LinkRecord,
     VaultAccountRecord,
 )
-from bot.core.states import State
+from bot.core.states import CONTRACT_END_STATES, State
 from bot.storage.audit_log import append_event, is_seq_conflict, violated_constraint
 from bot.storage.engine import read_only
 from bot.storage.health import check_database
@@ -112,9 +112,12 @@ class SqlStore:
         *,
         states: Collection[State] | None = None,
         requested_by: str | None = None,
+        slack_user_ids: Collection[str] | None = None,
     ) -> list[Contractor]:
         """Contractors ordered by creation time (then id), optionally filtered."""
         query = sa.select(contractors).order_by(contractors.c.created_at, contractors.c.id)
+        if slack_user_ids is not None:
+            query = query.where(contractors.c.slack_user_id.in_(list(slack_user_ids)))
         if states is not None:
             query = query.where(contractors.c.state.in_([state.value for state in states]))
         if requested_by is not None:
@@ -127,6 +130,15 @@ class SqlStore:
         query = sa.select(contractors.c.state, sa.func.count()).group_by(contractors.c.state)
         with self._reader() as connection:
             return {State(state): int(count) for state, count in connection.execute(query)}
+
+    def usernames_in_use(self) -> set[str]:
+        """Current usernames of ``issued``/``active`` contractors (one indexed query)."""
+        query = sa.select(contractors.c.username).where(
+            contractors.c.state.in_([State.ISSUED.value, State.ACTIVE.value]),
+            contractors.c.username.is_not(None),
+        )
+        with self._reader() as connection:
+            return {str(name) for name in connection.execute(query).scalars()}
 
     def check_health(self) -> None:
         """``SELECT 1``; raises the driver's error when the database does not answer."""
@@ -172,6 +184,66 @@ class SqlStore:
         return self._write(work)
 
     # -- Vault accounts ------------------------------------------------------------------
+
+    def due_for_sweep(self, *, now: datetime, today: date) -> list[Contractor]:
+        """Revoking contractors, issued ones whose current link expired unused, and ended
+        contracts that may still hold or get access; never those claimed by a live sweep."""
+        expired_link = (
+            sa.select(links.c.link_hash)
+            .where(
+                links.c.contractor_id == contractors.c.id,
+                links.c.username == contractors.c.username,
+                links.c.claimed_at.is_(None),
+                links.c.invalidated_at.is_(None),
+                links.c.expires_at <= now,
+            )
+            .exists()
+        )
+        due = sa.or_(
+            contractors.c.state == State.REVOKING.value,
+            sa.and_(contractors.c.state == State.ISSUED.value, expired_link),
+            sa.and_(
+                contractors.c.end_date < today,
+                contractors.c.state.in_([s.value for s in CONTRACT_END_STATES]),
+            ),
+        )
+        unclaimed = sa.or_(
+            contractors.c.sweep_claimed_until.is_(None), contractors.c.sweep_claimed_until <= now
+        )
+        query = (
+            sa.select(contractors)
+            .where(due, unclaimed)
+            .order_by(contractors.c.created_at, contractors.c.id)
+        )
+        with self._reader() as connection:
+            return [to_contractor(row) for row in connection.execute(query)]
+
+    def claim_for_sweep(
+        self, contractor_id: str, *, worker: str, now: datetime, lease: timedelta
+    ) -> bool:
+        """One conditional UPDATE: the claim is free or lapsed; returns whether we won."""
+        with self._engine.begin() as connection:
+            result = connection.execute(
+                sa.update(contractors)
+                .where(
+                    contractors.c.id == contractor_id,
+                    sa.or_(
+                        contractors.c.sweep_claimed_until.is_(None),
+                        contractors.c.sweep_claimed_until <= now,
+                    ),
+                )
+                .values(sweep_claimed_by=worker, sweep_claimed_until=now + lease)
+            )
+            return result.rowcount == 1
+
+    def release_sweep_claim(self, contractor_id: str, *, worker: str) -> None:
+        """Clear the claim if it is still this worker's."""
+        with self._engine.begin() as connection:
+            connection.execute(
+                sa.update(contractors)
+                .where(contractors.c.id == contractor_id, contractors.c.sweep_claimed_by == worker)
+                .values(sweep_claimed_by=None, sweep_claimed_until=None)
+            )
 
     def add_account(self, account: VaultAccountRecord) -> None:
         """Record a Vault username before it is created in Vault.
@@ -260,6 +332,16 @@ class SqlStore:
                 .values(claimed_at=now)
             )
             return result.rowcount == 1
+
+    def release_link(self, link_hash: str, *, claimed_at: datetime) -> None:
+        """Undo the claim made at ``claimed_at`` (one conditional UPDATE): Vault did not answer
+        during the unwrap, so an outage must not burn the link. Another claim is left alone."""
+        with self._engine.begin() as connection:
+            connection.execute(
+                sa.update(links)
+                .where(links.c.link_hash == link_hash, links.c.claimed_at == claimed_at)
+                .values(claimed_at=None)
+            )
 
     def record_failed_confirmation(self, link_hash: str) -> int:
         """Count one wrong confirmation code (one atomic UPDATE); return the new count, or 0

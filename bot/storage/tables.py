@@ -51,7 +51,7 @@ class ContractorRow(SQLModel, table=True):
     email: str = Field(index=True, max_length=320)
     display_name: str = Field(max_length=200)
     country: str = Field(max_length=2)
-    end_date: date
+    end_date: date = Field(index=True)
     role: str = Field(max_length=100)
     requested_by: str = Field(max_length=64)
     justification: str = Field(sa_type=sa.Text)
@@ -62,6 +62,8 @@ class ContractorRow(SQLModel, table=True):
     username: str | None = Field(default=None, max_length=128)
     failed_totp_attempts: int = Field(default=0)
     version: int = Field(default=1)
+    sweep_claimed_by: str | None = Field(default=None, max_length=128)
+    sweep_claimed_until: datetime | None = Field(default=None, sa_type=UtcDateTime)
 
 
 class VaultAccountRow(SQLModel, table=True):

@@ -18,7 +18,7 @@ from bot.core.context import Core
 from bot.core.states import State
 from tests.support.core import APPROVER, approved_contractor
 from tests.support.openbao import OpenBaoServer
-from vault.setup import generate_secret_id, read_role_id
+from vault.setup import generate_secret_id, initialize, read_role_id
 
 
 def run(env: dict[str, str], *args: str) -> Result:
@@ -133,3 +133,32 @@ def test_audit_verify_and_export(bot_env: dict[str, str], core: Core, database_u
     broken = run(bot_env, "audit", "verify")
     assert broken.exit_code == 1
     assert "event #2: content does not match its hash" in broken.output
+
+
+def test_sweep_reports_and_exits_by_outcome(bot_env: dict[str, str], core: Core) -> None:
+    text = run(bot_env, "sweep")
+    assert text.exit_code == 0, text.output
+    assert "Nothing due." in text.output and "All done." in text.output
+
+    dry = run(bot_env, "sweep", "--dry-run", "--json")
+    assert dry.exit_code == 0, dry.output
+    report = json.loads(dry.output)
+    assert report["dry_run"] is True and report["all_done"] is True and report["items"] == []
+
+
+def test_sweep_with_vault_sealed_exits_4(
+    throwaway_openbao: OpenBaoServer, database_url: str
+) -> None:
+    root = throwaway_openbao.root_client()
+    initialize(root)
+    secret_id, _ = generate_secret_id(root)
+    env = {
+        "VAULT_ADDR": throwaway_openbao.addr,
+        "VAULT_ROLE_ID": read_role_id(root),
+        "VAULT_SECRET_ID": secret_id,
+        "CREDBOT_DATABASE_URL": database_url,
+    }
+    throwaway_openbao.seal()
+    result = run(env, "sweep")
+    assert result.exit_code == 4
+    assert "Vault is unavailable" in result.output

@@ -1,0 +1,267 @@
+"""The sweep: revoke what is due, finish what was interrupted, reconcile Vault with the database.
+
+Run by admins (``credbot sweep``, cron, ``/contractor sweep``) and on a schedule inside
+``credbot serve``. It is safe with several replicas on one database: each contractor is claimed
+with a lease (one conditional UPDATE) before Vault is touched, so two sweeps never work on the
+same contractor, and a claim left by a replica that died lapses and is taken over.
+
+A circuit breaker protects against misconfiguration: if one run would start revoking more than
+``max_share`` of the contractors who hold access (say Slack reports everyone deactivated during
+an outage), it starts none of them and alerts instead; ``force`` overrides after a human looked.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import date, timedelta
+from typing import Literal
+
+from bot.core import revocation
+from bot.core.context import Core
+from bot.core.errors import IllegalTransition, RevocationPending, StaleState
+from bot.core.interfaces import Directory
+from bot.core.models import Contractor, VaultAccountRecord
+from bot.core.states import CONTRACT_END_STATES, State
+from vault.errors import VaultError
+
+log = logging.getLogger("credbot.core.sweep")
+
+Action = Literal["finish_revocation", "expire_link", "contract_ended", "deactivated"]
+Outcome = Literal["planned", "done", "pending", "skipped", "held"]
+
+BREAKER_MIN_REVOCATIONS = 5
+"""Below this many new revocations in one run the breaker never trips (small teams)."""
+STALE_ACCOUNT_GRACE = timedelta(minutes=10)
+"""An account record younger than this may belong to an issue still under way."""
+SWEEP_ACTOR = "credbot-sweep"
+
+
+@dataclass(frozen=True)
+class SweepOptions:
+    """How a sweep runs; ``worker`` names this process in claims and the audit trail."""
+
+    worker: str = SWEEP_ACTOR
+    dry_run: bool = False
+    fix_drift: bool = False
+    force: bool = False
+    max_share: float = 0.2
+    lease: timedelta = timedelta(minutes=10)
+
+
+@dataclass
+class SweepItem:
+    """One contractor the sweep acted on (or, in a dry run, would)."""
+
+    contractor_id: str
+    slack_user_id: str
+    action: Action
+    outcome: Outcome = "planned"
+    detail: str = ""
+
+
+@dataclass
+class SweepReport:
+    """What a sweep found and did; ``all_done`` is what the exit code reports."""
+
+    dry_run: bool
+    items: list[SweepItem] = field(default_factory=list)
+    stale_accounts: list[str] = field(default_factory=list)
+    """Vault accounts the database records as not in use (half-made issues, old accounts)."""
+    orphans: list[str] = field(default_factory=list)
+    """Vault users in credbot's mount that the database has no live record of."""
+    orphans_removed: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    """Usernames of issued/active contractors that Vault does not have."""
+    breaker: str | None = None
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def pending(self) -> list[SweepItem]:
+        """Items whose revocation could not finish in this run."""
+        return [item for item in self.items if item.outcome in ("pending", "held")]
+
+    @property
+    def all_done(self) -> bool:
+        """True when nothing is left for a later run."""
+        return not self.pending and self.breaker is None and not self.problems
+
+    def as_json(self) -> dict[str, object]:
+        """The report as JSON-ready data (``credbot sweep --json``)."""
+        return {**asdict(self), "all_done": self.all_done}
+
+
+Progress = Callable[[int, int], None]
+
+
+def sweep(
+    core: Core,
+    options: SweepOptions,
+    *,
+    directory: Directory | None = None,
+    progress: Progress | None = None,
+) -> SweepReport:
+    """Plan, guard, act, reconcile. Never raises for one contractor's failure: it is recorded
+    as ``pending`` and the next run retries it."""
+    report = SweepReport(dry_run=options.dry_run)
+    report.items = _plan(core, directory, report)
+    _apply_breaker(core, options, report)
+    if not options.dry_run:
+        for done, item in enumerate(report.items, start=1):
+            if item.outcome == "planned":
+                _act(core, options, item)
+            if progress is not None:
+                progress(done, len(report.items))
+    _reconcile(core, options, report)
+    if not options.dry_run:
+        core.store.append_audit(
+            core.entry(
+                actor=options.worker,
+                action="sweep",
+                reason="sweep finished" if report.all_done else "sweep left work pending",
+                details={
+                    "done": sum(item.outcome == "done" for item in report.items),
+                    "pending": len(report.pending),
+                    "orphans": len(report.orphans),
+                    "orphans_removed": len(report.orphans_removed),
+                    "missing": len(report.missing),
+                    "breaker": report.breaker,
+                },
+            )
+        )
+    return report
+
+
+def _plan(core: Core, directory: Directory | None, report: SweepReport) -> list[SweepItem]:
+    now = core.clock.now()
+    items: dict[str, SweepItem] = {}
+    for contractor in core.store.due_for_sweep(now=now, today=now.date()):
+        items[contractor.id] = SweepItem(
+            contractor.id, contractor.slack_user_id, _reason_due(contractor, now.date())
+        )
+    if directory is not None:
+        try:
+            gone = directory.deactivated_user_ids()
+        except Exception as exc:  # the directory is Slack: any failure means "unknown"
+            report.problems.append(f"could not list deactivated Slack users: {exc}")
+            gone = set()
+        if gone:
+            for contractor in core.store.list_contractors(
+                states=CONTRACT_END_STATES, slack_user_ids=gone
+            ):
+                items.setdefault(
+                    contractor.id,
+                    SweepItem(contractor.id, contractor.slack_user_id, "deactivated"),
+                )
+    return list(items.values())
+
+
+def _reason_due(contractor: Contractor, today: date) -> Action:
+    if contractor.state is State.REVOKING:
+        return "finish_revocation"
+    if contractor.end_date < today:
+        return "contract_ended"
+    return "expire_link"
+
+
+def _apply_breaker(core: Core, options: SweepOptions, report: SweepReport) -> None:
+    starts = [i for i in report.items if i.action in ("contract_ended", "deactivated")]
+    if options.force or len(starts) < BREAKER_MIN_REVOCATIONS:
+        return
+    counts = core.store.count_by_state()
+    holding = sum(counts.get(state, 0) for state in CONTRACT_END_STATES)
+    if len(starts) <= options.max_share * holding:
+        return
+    report.breaker = (
+        f"{len(starts)} new revocations out of {holding} contractors with access exceeds the "
+        f"{options.max_share:.0%} limit; none were started. Check the cause, then run with "
+        "--force."
+    )
+    for item in starts:
+        item.outcome = "held"
+        item.detail = "circuit breaker"
+    if not options.dry_run:
+        core.notifier.alert_admins(summary=f"Sweep circuit breaker tripped: {report.breaker}")
+
+
+def _act(core: Core, options: SweepOptions, item: SweepItem) -> None:
+    now = core.clock.now()
+    if not core.store.claim_for_sweep(
+        item.contractor_id, worker=options.worker, now=now, lease=options.lease
+    ):
+        item.outcome, item.detail = "skipped", "another sweep is working on it"
+        return
+    try:
+        if item.action == "expire_link":
+            revocation.expire(
+                core, core.store.get_contractor(item.contractor_id), actor=options.worker
+            )
+        else:
+            reason = {
+                "finish_revocation": "finishing an interrupted revocation",
+                "contract_ended": "contract ended",
+                "deactivated": "Slack account deactivated",
+            }[item.action]
+            revocation.offboard(core, item.contractor_id, actor=options.worker, reason=reason)
+        item.outcome = "done"
+    except RevocationPending as exc:
+        item.outcome, item.detail = "pending", exc.cause
+    except (StaleState, IllegalTransition) as exc:
+        item.outcome, item.detail = "skipped", f"changed meanwhile: {exc}"
+    finally:
+        core.store.release_sweep_claim(item.contractor_id, worker=options.worker)
+
+
+def _reconcile(core: Core, options: SweepOptions, report: SweepReport) -> None:
+    """Compare Vault's users with the database; destroy stale accounts; report drift."""
+    try:
+        in_vault = set(core.vault.list_accounts())
+    except VaultError as exc:
+        report.problems.append(f"could not list Vault users: {exc}")
+        return
+    in_use = core.store.usernames_in_use()
+    recorded = core.store.unrevoked_accounts()
+    cutoff = core.clock.now() - STALE_ACCOUNT_GRACE
+    stale = [a for a in recorded if a.username not in in_use and a.created_at < cutoff]
+    report.stale_accounts = [a.username for a in stale]
+    report.orphans = sorted(in_vault - {a.username for a in recorded})
+    report.missing = sorted(in_use - in_vault)
+    if options.dry_run:
+        return
+    for account in stale:
+        _destroy(core, options, account, report, reason="account not in use")
+    if options.fix_drift:
+        for username in report.orphans:
+            orphan = VaultAccountRecord(username=username, contractor_id="", created_at=cutoff)
+            if _destroy(core, options, orphan, report, reason="orphan removed (--fix-drift)"):
+                report.orphans_removed.append(username)
+
+
+def _destroy(
+    core: Core,
+    options: SweepOptions,
+    account: VaultAccountRecord,
+    report: SweepReport,
+    *,
+    reason: str,
+) -> bool:
+    try:
+        proof = core.vault.revoke_account(username=account.username)
+    except VaultError as exc:
+        report.problems.append(f"could not revoke {account.username}: {exc}")
+        return False
+    if not proof.complete:
+        report.problems.append(f"Vault still reports {proof}")
+        return False
+    core.store.mark_account_revoked(
+        account.username,
+        at=core.clock.now(),
+        event=core.entry(
+            actor=options.worker,
+            action="account_revoked",
+            reason=reason,
+            details={"contractor_id": account.contractor_id or None, **asdict(proof)},
+        ),
+    )
+    return True

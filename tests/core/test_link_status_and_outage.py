@@ -1,0 +1,104 @@
+"""What the enrollment page relies on from the core: asking about a link consumes nothing, and
+a Vault outage during the reveal does not burn the link."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pyotp
+import pytest
+
+from bot.core import enrolment, issuing, links
+from bot.core.clock import FrozenClock
+from bot.core.context import Core
+from bot.core.errors import ConfirmationRejected, InvalidRequest, LinkNotFound, LinkUnusable
+from bot.core.interfaces import ContractorStore
+from bot.core.models import Contractor
+from tests.support.core import APPROVER, approved_contractor, link_secret, make_core
+from tests.support.notifier import RecordingNotifier
+from tests.support.openbao import OpenBaoServer, accounts_for
+from vault.errors import VaultUnavailable
+
+Issued = Callable[[], tuple[Contractor, str]]
+
+
+def test_status_follows_the_link_and_consumes_nothing(
+    core: Core, issued: Issued, notifier: RecordingNotifier
+) -> None:
+    _, secret = issued()
+    for _ in range(3):
+        assert enrolment.link_status(core, secret) == "ready"
+    link = core.store.get_link(links.link_hash(secret))
+    assert link is not None and link.claimed_at is None and link.failed_confirmations == 0
+
+    secrets = enrolment.reveal(core, secret, notifier.code_for(secret))
+    assert enrolment.link_status(core, secret) == "revealed"
+    enrolment.confirm_code(core, secret, pyotp.TOTP(secrets.totp_secret).now())
+    with pytest.raises(LinkUnusable) as raised:
+        enrolment.link_status(core, secret)
+    assert raised.value.why == "used"
+
+
+def test_status_of_unknown_expired_and_locked_links(
+    core: Core, issued: Issued, clock: FrozenClock, notifier: RecordingNotifier
+) -> None:
+    with pytest.raises(LinkNotFound):
+        enrolment.link_status(core, links.LinkSecret.generate().value)
+    with pytest.raises(LinkNotFound):
+        enrolment.link_status(core, "not a link")
+
+    _, locked = issued()
+    for _ in range(enrolment.MAX_CONFIRMATION_FAILURES):
+        with pytest.raises((ConfirmationRejected, LinkUnusable)):
+            enrolment.reveal(core, locked, "ZZZ-ZZZ")
+    with pytest.raises(LinkUnusable) as raised:
+        enrolment.link_status(core, locked)
+    assert raised.value.why == "locked"
+
+    _, expired = issued()
+    clock.advance(core.policy.link_ttl)
+    with pytest.raises(LinkUnusable) as raised:
+        enrolment.link_status(core, expired)
+    assert raised.value.why == "expired"
+
+
+def test_vault_outage_during_reveal_leaves_the_link_usable(
+    throwaway_openbao: OpenBaoServer,
+    store: ContractorStore,
+    clock: FrozenClock,
+    notifier: RecordingNotifier,
+) -> None:
+    core = make_core(store, accounts_for(throwaway_openbao), clock, notifier)
+    contractor = approved_contractor(core)
+    issued = issuing.issue(core, contractor.id, actor=APPROVER)
+    secret = link_secret(issued.url)
+
+    throwaway_openbao.seal()
+    with pytest.raises(VaultUnavailable):
+        enrolment.reveal(core, secret, issued.code)
+    link = core.store.get_link(links.link_hash(secret))
+    assert link is not None and link.claimed_at is None
+    assert enrolment.link_status(core, secret) == "ready"
+
+    throwaway_openbao.unseal()
+    assert enrolment.reveal(core, secret, issued.code).username == contractor_username(
+        core, contractor
+    )
+    assert notifier.alerts == []
+
+
+def contractor_username(core: Core, contractor: Contractor) -> str | None:
+    return core.store.get_contractor(contractor.id).username
+
+
+@pytest.mark.parametrize("junk", ["", "   ", "12", "ABCDEFG", "ABC-DE0", "OOO-III", "ÄBC-DEF"])
+def test_a_code_that_cannot_be_one_is_refused_without_counting(
+    core: Core, issued: Issued, notifier: RecordingNotifier, junk: str
+) -> None:
+    _, secret = issued()
+    for _ in range(enrolment.MAX_CONFIRMATION_FAILURES + 1):
+        with pytest.raises(InvalidRequest):
+            enrolment.reveal(core, secret, junk)
+    link = core.store.get_link(links.link_hash(secret))
+    assert link is not None and link.failed_confirmations == 0
+    assert enrolment.reveal(core, secret, notifier.code_for(secret).lower()).password

@@ -1,0 +1,239 @@
+"""The sweep on real backends: what it revokes, what it leaves, and that it never overdoes it."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import timedelta
+
+import pyotp
+import pytest
+
+from bot.core import enrolment, issuing, revocation
+from bot.core.clock import FrozenClock
+from bot.core.context import Core
+from bot.core.errors import IssueFailed, RevocationPending
+from bot.core.interfaces import ContractorStore
+from bot.core.models import Contractor
+from bot.core.states import State
+from bot.core.sweep import SweepOptions, SweepReport, sweep
+from tests.core import vaultcheck
+from tests.support.core import APPROVER, MANAGER, approved_contractor, link_secret, make_core
+from tests.support.notifier import RecordingNotifier
+from tests.support.openbao import OpenBaoServer, accounts_for
+from vault.layout import USERPASS_MOUNT
+
+Issued = Callable[[], tuple[Contractor, str]]
+RUN = SweepOptions(worker="test-sweep")
+
+
+def active_contractor(core: Core, notifier: RecordingNotifier) -> tuple[Contractor, str, str]:
+    """An active contractor, their username and password."""
+    contractor = approved_contractor(core)
+    issued = issuing.issue(core, contractor.id, actor=APPROVER)
+    secret = link_secret(issued.url)
+    secrets = enrolment.reveal(core, secret, issued.code)
+    enrolment.confirm_code(core, secret, pyotp.TOTP(secrets.totp_secret).now())
+    return contractor, secrets.username, secrets.password
+
+
+def outcomes(report: SweepReport) -> dict[str, tuple[str, str]]:
+    return {item.contractor_id: (item.action, item.outcome) for item in report.items}
+
+
+class FakeDirectory:
+    """Slack's users.list as the sweep sees it: the deactivated IDs, or a failure."""
+
+    def __init__(self, gone: set[str] | None = None, *, fails: bool = False) -> None:
+        self.gone = gone or set()
+        self.fails = fails
+
+    def deactivated_user_ids(self) -> set[str]:
+        if self.fails:
+            raise RuntimeError("ratelimited")
+        return self.gone
+
+
+def test_nothing_due_is_all_done(core: Core, issued: Issued) -> None:
+    issued()
+    report = sweep(core, RUN)
+    assert report.items == [] and report.all_done
+    assert report.missing == [] and report.stale_accounts == []
+
+
+def test_expired_link_destroys_the_account(
+    core: Core, issued: Issued, clock: FrozenClock, openbao: OpenBaoServer
+) -> None:
+    contractor, _ = issued()
+    clock.advance(timedelta(hours=2))
+    report = sweep(core, RUN)
+    assert outcomes(report) == {contractor.id: ("expire_link", "done")}
+    assert core.store.get_contractor(contractor.id).state is State.EXPIRED
+    assert contractor.username not in core.vault.list_accounts()
+
+
+def test_ended_contract_is_revoked(
+    core: Core, notifier: RecordingNotifier, clock: FrozenClock, openbao: OpenBaoServer
+) -> None:
+    contractor, username, password = active_contractor(core, notifier)
+    token = vaultcheck.login(openbao.addr, username, password)
+    clock.advance(timedelta(days=91))
+    report = sweep(core, RUN)
+    assert outcomes(report) == {contractor.id: ("contract_ended", "done")}
+    assert core.store.get_contractor(contractor.id).state is State.REVOKED
+    assert vaultcheck.token_rejected(token)
+    assert report.all_done
+
+
+def test_dry_run_changes_nothing(core: Core, issued: Issued, clock: FrozenClock) -> None:
+    contractor, _ = issued()
+    clock.advance(timedelta(hours=2))
+    before = list(core.store.audit_events())
+    report = sweep(core, SweepOptions(dry_run=True))
+    assert outcomes(report) == {contractor.id: ("expire_link", "planned")}
+    assert core.store.get_contractor(contractor.id).state is State.ISSUED
+    assert list(core.store.audit_events()) == before
+
+
+def test_sweep_finishes_a_revocation_vault_interrupted(
+    throwaway_openbao: OpenBaoServer,
+    store: ContractorStore,
+    clock: FrozenClock,
+    notifier: RecordingNotifier,
+) -> None:
+    core = make_core(store, accounts_for(throwaway_openbao), clock, notifier)
+    contractor, username, password = active_contractor(core, notifier)
+    throwaway_openbao.seal()
+    with pytest.raises(RevocationPending):
+        revocation.offboard(core, contractor.id, actor=MANAGER, reason="left")
+    pending = sweep(core, RUN)
+    assert outcomes(pending) == {contractor.id: ("finish_revocation", "pending")}
+    assert not pending.all_done
+    assert core.store.get_contractor(contractor.id).state is State.REVOKING
+
+    throwaway_openbao.unseal()
+    done = sweep(core, RUN)
+    assert outcomes(done) == {contractor.id: ("finish_revocation", "done")}
+    assert core.store.get_contractor(contractor.id).state is State.REVOKED
+    assert vaultcheck.login_fails(throwaway_openbao.addr, username, password)
+
+
+def test_circuit_breaker_holds_mass_revocation(
+    core: Core, notifier: RecordingNotifier, clock: FrozenClock
+) -> None:
+    contractors = [active_contractor(core, notifier)[0] for _ in range(6)]
+    gone = {c.slack_user_id for c in contractors}
+    report = sweep(core, RUN, directory=FakeDirectory(gone))
+    assert report.breaker is not None and not report.all_done
+    assert {outcome for _, outcome in outcomes(report).values()} == {"held"}
+    assert all(core.store.get_contractor(c.id).state is State.ACTIVE for c in contractors)
+    assert notifier.alerts and "circuit breaker" in notifier.alerts[-1]
+
+    forced = sweep(core, SweepOptions(force=True), directory=FakeDirectory(gone))
+    assert {outcome for _, outcome in outcomes(forced).values()} == {"done"}
+    assert all(core.store.get_contractor(c.id).state is State.REVOKED for c in contractors)
+
+
+def test_deactivated_slack_user_is_revoked(core: Core, notifier: RecordingNotifier) -> None:
+    stays, _, _ = active_contractor(core, notifier)
+    leaves, _, _ = active_contractor(core, notifier)
+    report = sweep(core, RUN, directory=FakeDirectory({leaves.slack_user_id}))
+    assert outcomes(report) == {leaves.id: ("deactivated", "done")}
+    assert core.store.get_contractor(stays.id).state is State.ACTIVE
+
+
+def test_directory_failure_revokes_nobody_and_says_so(
+    core: Core, notifier: RecordingNotifier
+) -> None:
+    contractor, _, _ = active_contractor(core, notifier)
+    report = sweep(core, RUN, directory=FakeDirectory(fails=True))
+    assert report.items == [] and not report.all_done
+    assert "ratelimited" in report.problems[0]
+    assert core.store.get_contractor(contractor.id).state is State.ACTIVE
+
+
+def test_orphans_are_reported_and_removed_only_with_fix_drift(
+    throwaway_openbao: OpenBaoServer,
+    store: ContractorStore,
+    clock: FrozenClock,
+    notifier: RecordingNotifier,
+) -> None:
+    """On its own server: --fix-drift removes every user the database does not know."""
+    core = make_core(store, accounts_for(throwaway_openbao), clock, notifier)
+    _, live, _ = active_contractor(core, notifier)
+    orphan = "orphan-made-by-hand"
+    throwaway_openbao.root_client().write(
+        f"auth/{USERPASS_MOUNT}/users/{orphan}", password="x" * 20
+    )
+    report = sweep(core, RUN)
+    assert report.orphans == [orphan] and report.orphans_removed == []
+    assert orphan in core.vault.list_accounts()
+
+    fixed = sweep(core, SweepOptions(fix_drift=True))
+    assert fixed.orphans_removed == [orphan]
+    assert core.vault.list_accounts() == [live]
+
+
+def test_missing_vault_user_is_reported(
+    core: Core, notifier: RecordingNotifier, openbao: OpenBaoServer
+) -> None:
+    _, username, _ = active_contractor(core, notifier)
+    openbao.root_client().delete(f"auth/{USERPASS_MOUNT}/users/{username}")
+    assert username in sweep(core, RUN).missing
+
+
+def test_half_made_account_is_cleaned_up_after_the_grace_period(
+    throwaway_openbao: OpenBaoServer,
+    store: ContractorStore,
+    clock: FrozenClock,
+    notifier: RecordingNotifier,
+) -> None:
+    core = make_core(store, accounts_for(throwaway_openbao), clock, notifier)
+    contractor = approved_contractor(core)
+    throwaway_openbao.seal()
+    with pytest.raises(IssueFailed):
+        issuing.issue(core, contractor.id, actor=APPROVER)
+    throwaway_openbao.unseal()
+    [half_made] = core.store.unrevoked_accounts(contractor.id)
+    assert sweep(core, RUN).stale_accounts == [], "too young: may be an issue under way"
+    clock.advance(timedelta(minutes=11))
+    report = sweep(core, RUN)
+    assert report.stale_accounts == [half_made.username] and report.all_done
+    assert core.store.unrevoked_accounts(contractor.id) == []
+
+
+def test_two_sweeps_at_once_revoke_each_contractor_once(
+    core: Core, notifier: RecordingNotifier, clock: FrozenClock
+) -> None:
+    contractors = [active_contractor(core, notifier)[0] for _ in range(4)]
+    clock.advance(timedelta(days=91))
+    reports: list[SweepReport] = []
+    barrier = threading.Barrier(2)
+
+    def run(worker: str) -> None:
+        barrier.wait()
+        reports.append(sweep(core, SweepOptions(worker=worker, force=True)))
+
+    threads = [threading.Thread(target=run, args=(f"replica-{n}",)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert all(core.store.get_contractor(c.id).state is State.REVOKED for c in contractors)
+    revoked_events = [e for e in core.store.audit_events() if e.entry.action == "revoked"]
+    assert sorted(e.entry.contractor_id or "" for e in revoked_events) == sorted(
+        c.id for c in contractors
+    )
+
+
+def test_a_claim_left_by_a_dead_replica_lapses(
+    core: Core, issued: Issued, clock: FrozenClock
+) -> None:
+    contractor, _ = issued()
+    clock.advance(timedelta(hours=2))
+    assert core.store.claim_for_sweep(
+        contractor.id, worker="dead-replica", now=clock.now(), lease=timedelta(minutes=10)
+    )
+    assert sweep(core, RUN).items == []
+    clock.advance(timedelta(minutes=11))
+    assert outcomes(sweep(core, RUN)) == {contractor.id: ("expire_link", "done")}
