@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from typing import Literal
@@ -48,6 +49,9 @@ class SweepOptions:
     force: bool = False
     max_share: float = 0.2
     lease: timedelta = timedelta(minutes=10)
+    workers: int = 4
+    """Contractors revoked at once: Vault handles concurrent requests well, so a large sweep
+    is bounded by round trips, not by Vault's work."""
 
 
 @dataclass
@@ -108,11 +112,7 @@ def sweep(
     report.items = _plan(core, directory, report)
     _apply_breaker(core, options, report)
     if not options.dry_run:
-        for done, item in enumerate(report.items, start=1):
-            if item.outcome == "planned":
-                _act(core, options, item)
-            if progress is not None:
-                progress(done, len(report.items))
+        _act_on_all(core, options, report.items, progress)
     _reconcile(core, options, report)
     if not options.dry_run:
         core.store.append_audit(
@@ -183,6 +183,20 @@ def _apply_breaker(core: Core, options: SweepOptions, report: SweepReport) -> No
         item.detail = "circuit breaker"
     if not options.dry_run:
         core.notifier.alert_admins(summary=f"Sweep circuit breaker tripped: {report.breaker}")
+
+
+def _act_on_all(
+    core: Core, options: SweepOptions, items: list[SweepItem], progress: Progress | None
+) -> None:
+    """Act on every planned item with ``options.workers`` threads; report progress in order
+    of completion."""
+    planned = [item for item in items if item.outcome == "planned"]
+    with ThreadPoolExecutor(max_workers=max(1, options.workers)) as pool:
+        futures = [pool.submit(_act, core, options, item) for item in planned]
+        for done, future in enumerate(as_completed(futures), start=1):
+            future.result()
+            if progress is not None:
+                progress(done, len(planned))
 
 
 def _act(core: Core, options: SweepOptions, item: SweepItem) -> None:

@@ -6,10 +6,13 @@ Routes: ``POST /slack/events`` (when a Bolt app is given), the enrollment pages 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Protocol
 
 from slack_bolt import App
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
@@ -19,14 +22,28 @@ from bot.web.operations import health_route, metrics_route
 from bot.web.slack_endpoint import slack_route
 
 
+class Background(Protocol):
+    """A job that runs beside the server (started and stopped with it)."""
+
+    def start(self) -> None:
+        """Start; must return quickly."""
+        ...
+
+    def stop(self) -> None:
+        """Stop and wait for the job to finish."""
+        ...
+
+
 def build_web_app(
     *,
     core: Core,
     https: bool,
     slack_app: App | None = None,
     pages: Sequence[BaseRoute] = (),
+    background: Sequence[Background] = (),
 ) -> Starlette:
-    """Assemble the app; ``https`` switches HSTS on (from ``CREDBOT_PUBLIC_URL``)."""
+    """Assemble the app; ``https`` switches HSTS on (from ``CREDBOT_PUBLIC_URL``);
+    ``background`` jobs (the periodic sweep) start and stop with the server."""
     routes: list[BaseRoute] = [
         health_route({"database": core.store.check_health, "vault": core.vault.check_health}),
         metrics_route(core),
@@ -34,4 +51,18 @@ def build_web_app(
     ]
     if slack_app is not None:
         routes.append(slack_route(slack_app))
-    return Starlette(routes=routes, middleware=[Middleware(SecurityHeaders, https=https)])
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        for job in background:
+            job.start()
+        try:
+            yield
+        finally:
+            for job in background:
+                await run_in_threadpool(job.stop)
+
+    return Starlette(
+        routes=routes,
+        middleware=[Middleware(SecurityHeaders, https=https)],
+        lifespan=lifespan,
+    )
