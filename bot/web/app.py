@@ -51,6 +51,7 @@ def build_web_app(
     ]
     if slack_app is not None:
         routes.append(slack_route(slack_app))
+
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         for job in background:
