@@ -15,6 +15,7 @@ from bot.core.models import (
     AuditEvent,
     Contractor,
     ContractorChanges,
+    DepartureEvent,
     LinkRecord,
     VaultAccountRecord,
 )
@@ -152,6 +153,19 @@ class ContractorStore(Protocol):
         """Make every unclaimed link of this contractor unusable (reissue, revocation)."""
         ...
 
+    def record_event(self, event: DepartureEvent) -> bool:
+        """Insert the event unless its ``event_id`` is known; ``False`` for a duplicate (Slack
+        retries deliveries). Durable when it returns."""
+        ...
+
+    def pending_events(self) -> list[DepartureEvent]:
+        """Recorded events not yet marked done, oldest first."""
+        ...
+
+    def mark_event_done(self, event_id: str, *, at: datetime) -> None:
+        """Record that the event's work is finished."""
+        ...
+
     def append_audit(self, entry: AuditEntry) -> AuditEvent:
         """Append an event that accompanies no state change (alerts, reports)."""
         ...
@@ -207,6 +221,11 @@ class Directory(Protocol):
     def deactivated_user_ids(self) -> set[str]:
         """IDs of deactivated or deleted users; raise when the answer is incomplete (never
         guess: a partial list must not look like "nobody left")."""
+        ...
+
+    def is_deactivated(self, slack_user_id: str) -> bool:
+        """Look one user up now (an event's missing ``deleted`` field proves nothing); raise
+        when Slack does not answer."""
         ...
 
 

@@ -81,6 +81,16 @@ class LinkRecord:
 
 
 @dataclass(frozen=True)
+class DepartureEvent:
+    """A Slack event that may mean someone left, recorded before it was acknowledged."""
+
+    event_id: str
+    kind: str
+    slack_user_id: str
+    received_at: datetime
+
+
+@dataclass(frozen=True)
 class AuditEntry:
     """An audit event as the core writes it: who, what, when, why. Never a secret."""
 

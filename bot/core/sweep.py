@@ -21,6 +21,7 @@ from typing import Literal
 
 from bot.core import revocation
 from bot.core.context import Core
+from bot.core.departures import process_departures
 from bot.core.errors import IllegalTransition, RevocationPending, StaleState
 from bot.core.interfaces import Directory
 from bot.core.models import Contractor, VaultAccountRecord
@@ -80,6 +81,8 @@ class SweepReport:
     """Usernames of issued/active contractors that Vault does not have."""
     breaker: str | None = None
     problems: list[str] = field(default_factory=list)
+    departures: list[str] = field(default_factory=list)
+    """Contractors revoked while finishing recorded Slack departure events."""
 
     @property
     def pending(self) -> list[SweepItem]:
@@ -109,6 +112,8 @@ def sweep(
     """Plan, guard, act, reconcile. Never raises for one contractor's failure: it is recorded
     as ``pending`` and the next run retries it."""
     report = SweepReport(dry_run=options.dry_run)
+    if directory is not None and not options.dry_run:
+        report.departures = process_departures(core, directory)
     report.items = _plan(core, directory, report)
     _apply_breaker(core, options, report)
     if not options.dry_run:

@@ -138,7 +138,8 @@ class ProcessedEventRow(SQLModel, table=True):
     event_id: str = Field(primary_key=True, max_length=128)
     received_at: datetime = Field(sa_type=UtcDateTime)
     kind: str = Field(max_length=64)
-    done_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    done_at: datetime | None = Field(default=None, sa_type=UtcDateTime, index=True)
+    slack_user_id: str | None = Field(default=None, max_length=64)
 
 
 def table(row_class: type[SQLModel]) -> sa.Table:

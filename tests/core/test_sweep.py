@@ -19,6 +19,7 @@ from bot.core.states import State
 from bot.core.sweep import SweepOptions, SweepReport, sweep
 from tests.core import vaultcheck
 from tests.support.core import APPROVER, MANAGER, approved_contractor, link_secret, make_core
+from tests.support.directory import FakeDirectory
 from tests.support.notifier import RecordingNotifier
 from tests.support.openbao import OpenBaoServer, accounts_for
 from vault.layout import USERPASS_MOUNT
@@ -39,19 +40,6 @@ def active_contractor(core: Core, notifier: RecordingNotifier) -> tuple[Contract
 
 def outcomes(report: SweepReport) -> dict[str, tuple[str, str]]:
     return {item.contractor_id: (item.action, item.outcome) for item in report.items}
-
-
-class FakeDirectory:
-    """Slack's users.list as the sweep sees it: the deactivated IDs, or a failure."""
-
-    def __init__(self, gone: set[str] | None = None, *, fails: bool = False) -> None:
-        self.gone = gone or set()
-        self.fails = fails
-
-    def deactivated_user_ids(self) -> set[str]:
-        if self.fails:
-            raise RuntimeError("ratelimited")
-        return self.gone
 
 
 def test_nothing_due_is_all_done(core: Core, issued: Issued) -> None:
