@@ -22,7 +22,6 @@ import argparse
 import json
 import secrets
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -30,29 +29,24 @@ from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import hvac
 import hvac.exceptions
 import pyotp
 
+from bench._setup import Stopwatch, TimedProxy, log_in, make_core, openbao, progress
 from bot.core import enrolment, issuing, onboarding
-from bot.core.clock import SystemClock
-from bot.core.context import Core, Policy
-from bot.core.interfaces import ContractorStore, VaultBackend
-from bot.core.models import Contractor
+from bot.core.context import Core
 from bot.core.requests import OnboardingRequest
 from bot.core.revocation import offboard
 from bot.core.states import State
-from bot.dev.openbao import OpenBaoDevServer
 from bot.storage.engine import make_engine
 from bot.storage.migrate import upgrade
 from bot.storage.repository import SqlStore
-from vault import userpass
 from vault.accounts import VaultAccounts
-from vault.client import connect
 from vault.layout import PENDING_MOUNT, TOTP_MOUNT, USERPASS_MOUNT, login_lease_prefix
-from vault.setup import generate_secret_id, initialize, read_role_id
+from vault.setup import generate_secret_id
 
 GOAL = 1.25
 """credbot may take at most this many times the raw hvac calls, per contractor."""
@@ -66,72 +60,6 @@ RAW_RELOGIN_AFTER_S = 600.0
 
 
 # -- measuring ---------------------------------------------------------------------------------
-
-
-@dataclass
-class Stopwatch:
-    """Accumulates the time and number of calls made through a :class:`TimedProxy`.
-
-    ``total_ns`` and ``calls`` cover the current measurement (``reset`` clears them);
-    ``by_method`` keeps ``[calls, ns]`` per method name over every measurement.
-    """
-
-    total_ns: int = 0
-    calls: int = 0
-    by_method: dict[str, list[int]] = field(default_factory=dict)
-
-    def reset(self, *, everything: bool = False) -> None:
-        self.total_ns = 0
-        self.calls = 0
-        if everything:
-            self.by_method.clear()
-
-    def add(self, method: str, elapsed_ns: int) -> None:
-        self.total_ns += elapsed_ns
-        self.calls += 1
-        count_and_time = self.by_method.setdefault(method, [0, 0])
-        count_and_time[0] += 1
-        count_and_time[1] += elapsed_ns
-
-
-class TimedProxy:
-    """Forwards every attribute to ``inner``; every method call is timed into ``stopwatch``.
-
-    Wrapping ``core.store`` this way tells how much of an ``offboard`` is the database, and
-    wrapping ``core.vault`` how much is Vault (including the ``vault`` package's own code).
-    """
-
-    def __init__(self, inner: object, stopwatch: Stopwatch) -> None:
-        self._inner = inner
-        self._stopwatch = stopwatch
-
-    def __getattr__(self, name: str) -> Any:
-        attribute = getattr(self._inner, name)
-        if not callable(attribute):
-            return attribute
-        stopwatch = self._stopwatch
-
-        def timed(*args: Any, **kwargs: Any) -> Any:
-            start = time.perf_counter_ns()
-            try:
-                return attribute(*args, **kwargs)
-            finally:
-                stopwatch.add(name, time.perf_counter_ns() - start)
-
-        return timed
-
-
-class NullNotifier:
-    """A ``Notifier`` that tells nobody anything (Slack is not part of this measurement)."""
-
-    def send_link(self, contractor: Contractor, *, url: str, code: str) -> None:
-        del contractor, url
-
-    def tell_requester(self, contractor: Contractor, *, event: str, detail: str = "") -> None:
-        del contractor, event, detail
-
-    def alert_admins(self, *, summary: str, contractor: Contractor | None = None) -> None:
-        del summary, contractor
 
 
 @dataclass(frozen=True)
@@ -191,34 +119,26 @@ class Bench:
 def bench_environment(workdir: Path) -> Iterator[Bench]:
     """Start OpenBao, initialise it, log the bot in through AppRole, migrate a SQLite file;
     stop the server afterwards."""
-    server = OpenBaoDevServer(log_path=workdir / "openbao.log").start()
-    try:
-        root = connect(server.addr, token=server.root_token)
-        initialize(root)
-        role_id = read_role_id(root)
-        # Exactly as tests/support/openbao.py: a fresh SecretID, then an AppRole login, so
-        # credbot holds a token with the credbot-bot policy only.
-        secret_id, _ = generate_secret_id(root)
-        accounts = VaultAccounts(client=connect(server.addr, role_id=role_id, secret_id=secret_id))
+    with openbao(workdir) as bao:
+        # As tests/support/openbao.py: a fresh SecretID, then an AppRole login, so credbot
+        # holds a token with the credbot-bot policy only.
+        accounts = bao.bot_accounts()
         # The raw side gets its own SecretID and logs in with hvac's own AppRole call:
         # same role, same policy, its own HTTP session.
-        raw_secret_id, _ = generate_secret_id(root)
-        raw = RawClient(server.addr, role_id=role_id, secret_id=raw_secret_id)
+        raw_secret_id, _ = generate_secret_id(bao.root)
+        raw = RawClient(bao.addr, role_id=bao.role_id, secret_id=raw_secret_id)
 
         url = f"sqlite:///{workdir / 'credbot.db'}"
         upgrade(url)
         engine = make_engine(url)
         store_watch, vault_watch = Stopwatch(), Stopwatch()
-        core = Core(
-            store=cast(ContractorStore, TimedProxy(SqlStore(engine=engine), store_watch)),
-            vault=cast(VaultBackend, TimedProxy(accounts, vault_watch)),
-            clock=SystemClock(),
-            notifier=NullNotifier(),
-            policy=Policy(public_url="https://credbot.bench", link_ttl=LINK_TTL),
+        core = make_core(
+            TimedProxy(SqlStore(engine=engine), store_watch),
+            TimedProxy(accounts, vault_watch),
         )
         try:
             yield Bench(
-                addr=server.addr,
+                addr=bao.addr,
                 core=core,
                 accounts=accounts,
                 raw=raw,
@@ -227,16 +147,9 @@ def bench_environment(workdir: Path) -> Iterator[Bench]:
             )
         finally:
             engine.dispose()
-    finally:
-        server.stop()
 
 
 # -- preparing accounts ----------------------------------------------------------------------
-
-
-def log_in(addr: str, username: str, password: str) -> str:
-    """A userpass login as the review tool does it: a live token (and lease) to revoke."""
-    return userpass.login(hvac.Client(url=addr), username, password)
 
 
 def prepare_credbot_contractor(bench: Bench) -> str:
@@ -528,10 +441,6 @@ def render(report: dict[str, Any]) -> str:
         f"goal <= {report['goal']:.2f}x (both ratios): {verdict}",
     ]
     return "\n".join(lines)
-
-
-def progress(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:

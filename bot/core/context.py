@@ -73,10 +73,11 @@ class Core:
         approved_by: str | None = None,
         username: str | None = None,
         failed_totp_attempts: int | None = None,
+        revoked_accounts: tuple[str, ...] = (),
     ) -> Contractor:
         """Check the lifecycle allows ``contractor.state -> target``, then apply it with its
-        audit event in one transaction. Raises ``IllegalTransition`` or ``StaleState`` and
-        changes nothing in either case."""
+        audit event (and the Vault accounts it proved gone) in one transaction. Raises
+        ``IllegalTransition`` or ``StaleState`` and changes nothing in either case."""
         ensure_transition(contractor.state, target)
         moved = self.store.apply(
             contractor.id,
@@ -86,6 +87,7 @@ class Core:
                 approved_by=approved_by,
                 username=username,
                 failed_totp_attempts=failed_totp_attempts,
+                revoked_accounts=revoked_accounts,
             ),
             event=self.entry(
                 actor=actor,

@@ -7,6 +7,7 @@ only whoever holds the link can enrol, and no separate session is needed.
 from __future__ import annotations
 
 import re
+from dataclasses import asdict
 from typing import Literal, NoReturn
 
 from bot.core import links
@@ -140,7 +141,7 @@ def confirm_code(core: Core, secret: str, code: str) -> Contractor:
         return active
     failures = contractor.failed_totp_attempts + 1
     if failures >= core.policy.max_totp_failures:
-        destroy_accounts(core, contractor, actor="credbot")
+        proofs = destroy_accounts(core, contractor, actor="credbot", record=False)
         locked = core.move(
             contractor,
             State.LOCKED,
@@ -148,6 +149,8 @@ def confirm_code(core: Core, secret: str, code: str) -> Contractor:
             action="locked",
             reason=f"{failures} wrong TOTP codes",
             failed_totp_attempts=failures,
+            details={"proofs": [asdict(proof) for proof in proofs]},
+            revoked_accounts=tuple(proof.username for proof in proofs),
         )
         core.notifier.tell_requester(locked, event="locked", detail="too many wrong codes")
         raise EnrolmentLocked()

@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from typing import Protocol
 
 from bot.core.models import (
+    AccountInventory,
     AuditEntry,
     AuditEvent,
     Contractor,
@@ -69,8 +70,9 @@ class ContractorStore(Protocol):
         """Return if the database answers, else raise (any exception means unhealthy)."""
         ...
 
-    def usernames_in_use(self) -> set[str]:
-        """The current Vault usernames of ``issued`` and ``active`` contractors."""
+    def account_inventory(self, *, stale_before: datetime) -> AccountInventory:
+        """Recorded, in-use and stale accounts (see ``AccountInventory``); stale ones are
+        computed by the database, so only they are loaded as records."""
         ...
 
     def apply(
@@ -82,7 +84,9 @@ class ContractorStore(Protocol):
         event: AuditEntry,
     ) -> Contractor:
         """Apply ``changes`` only if the contractor is still in ``expected`` (one conditional
-        UPDATE), bump ``version`` and ``updated_at``, append ``event``; return the new row.
+        UPDATE), bump ``version`` and ``updated_at``, record ``changes.revoked_accounts`` as
+        revoked, release any sweep claim when the state changes, append ``event``; all in one
+        transaction; return the new row.
 
         Raise ``StaleState`` (and change nothing) when the state moved on meanwhile,
         ``ContractorNotFound`` when there is no such contractor.

@@ -44,6 +44,8 @@ class ContractorChanges:
     approved_by: str | None = None
     username: str | None = None
     failed_totp_attempts: int | None = None
+    revoked_accounts: tuple[str, ...] = ()
+    """Vault usernames proven gone, recorded as revoked in the same transaction."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,20 @@ class VaultAccountRecord:
     contractor_id: str
     created_at: datetime
     revoked_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class AccountInventory:
+    """What the database says about Vault accounts, for reconciliation (usernames only, so
+    100,000 contractors cost a few megabytes)."""
+
+    recorded: frozenset[str]
+    """Every account not yet recorded as revoked."""
+    in_use: frozenset[str]
+    """The current accounts of ``issued`` and ``active`` contractors."""
+    stale: tuple[VaultAccountRecord, ...]
+    """Unrevoked accounts no contractor uses (half-made issues, accounts replaced by a
+    reissue), older than the grace period, whose contractor is not being revoked right now."""
 
 
 @dataclass(frozen=True)

@@ -45,14 +45,16 @@ def offboard(core: Core, contractor_id: str, *, actor: str, reason: str) -> Cont
 
 
 def finish_revocation(core: Core, contractor: Contractor, *, actor: str) -> Contractor:
-    """Destroy every account of a ``revoking`` contractor and mark them ``revoked``."""
-    proofs = destroy_accounts(core, contractor, actor=actor)
+    """Destroy every account of a ``revoking`` contractor and mark them ``revoked``; the
+    accounts are recorded as revoked in the same transaction as the state, with the proofs."""
+    proofs = destroy_accounts(core, contractor, actor=actor, record=False)
     revoked = core.move(
         contractor,
         State.REVOKED,
         actor=actor,
         action="revoked",
         details={"proofs": [asdict(proof) for proof in proofs]},
+        revoked_accounts=tuple(proof.username for proof in proofs),
     )
     core.notifier.tell_requester(
         revoked, event="revoked", detail="every credential was revoked and Vault confirmed it"
@@ -62,17 +64,27 @@ def finish_revocation(core: Core, contractor: Contractor, *, actor: str) -> Cont
 
 def expire(core: Core, contractor: Contractor, *, actor: str) -> Contractor:
     """An issued link ran out unused: destroy the account, move to ``expired``."""
-    destroy_accounts(core, contractor, actor=actor)
+    proofs = destroy_accounts(core, contractor, actor=actor, record=False)
     expired = core.move(
-        contractor, State.EXPIRED, actor=actor, action="expired", reason="link unused"
+        contractor,
+        State.EXPIRED,
+        actor=actor,
+        action="expired",
+        reason="link unused",
+        details={"proofs": [asdict(proof) for proof in proofs]},
+        revoked_accounts=tuple(proof.username for proof in proofs),
     )
     core.notifier.tell_requester(expired, event="expired", detail="use reissue to send a new link")
     return expired
 
 
-def destroy_accounts(core: Core, contractor: Contractor, *, actor: str) -> list[RevocationProof]:
+def destroy_accounts(
+    core: Core, contractor: Contractor, *, actor: str, record: bool = True
+) -> list[RevocationProof]:
     """Revoke every not-yet-revoked Vault account of the contractor, with proof, and make its
-    unused links unusable.
+    unused links unusable. With ``record`` each account is recorded as revoked (and audited)
+    at once; without, the caller records the proofs with its own state change
+    (``Core.move(revoked_accounts=...)``), saving a transaction per revocation.
 
     Raises ``RevocationPending`` (audited) on a Vault failure or an incomplete proof; accounts
     already proven gone stay recorded as revoked, so a retry only redoes what is left.
@@ -95,6 +107,9 @@ def destroy_accounts(core: Core, contractor: Contractor, *, actor: str) -> list[
             raise _pending(core, contractor, actor=actor, cause=str(exc)) from exc
         if not proof.complete:
             raise _pending(core, contractor, actor=actor, cause=f"Vault still reports {proof}")
+        proofs.append(proof)
+        if not record:
+            continue
         core.store.mark_account_revoked(
             account.username,
             at=core.clock.now(),
@@ -102,7 +117,6 @@ def destroy_accounts(core: Core, contractor: Contractor, *, actor: str) -> list[
                 actor=actor, action="account_revoked", contractor=contractor, details=asdict(proof)
             ),
         )
-        proofs.append(proof)
     return proofs
 
 

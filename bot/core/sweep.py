@@ -118,6 +118,7 @@ def sweep(
     _apply_breaker(core, options, report)
     if not options.dry_run:
         _act_on_all(core, options, report.items, progress)
+        _note_claimed_elsewhere(core, report)
     _reconcile(core, options, report)
     if not options.dry_run:
         core.store.append_audit(
@@ -229,7 +230,21 @@ def _act(core: Core, options: SweepOptions, item: SweepItem) -> None:
     except (StaleState, IllegalTransition) as exc:
         item.outcome, item.detail = "skipped", f"changed meanwhile: {exc}"
     finally:
-        core.store.release_sweep_claim(item.contractor_id, worker=options.worker)
+        if item.outcome != "done":  # a finished revocation released the claim with its state
+            core.store.release_sweep_claim(item.contractor_id, worker=options.worker)
+
+
+def _note_claimed_elsewhere(core: Core, report: SweepReport) -> None:
+    """``due_for_sweep`` hides contractors claimed by another sweep: a live replica, or one
+    that died and whose lease has not lapsed. A ``revoking`` one among them is not done, so
+    the run must not report "all done" (exit 0) while it may still hold access."""
+    ours = sum(item.outcome == "pending" and item.action != "expire_link" for item in report.items)
+    elsewhere = core.store.count_by_state().get(State.REVOKING, 0) - ours
+    if elsewhere > 0:
+        report.problems.append(
+            f"{elsewhere} revocation(s) claimed by another sweep (a running replica, or one "
+            "that died: its claims lapse after their lease) are not finished yet"
+        )
 
 
 def _reconcile(core: Core, options: SweepOptions, report: SweepReport) -> None:
@@ -239,16 +254,14 @@ def _reconcile(core: Core, options: SweepOptions, report: SweepReport) -> None:
     except VaultError as exc:
         report.problems.append(f"could not list Vault users: {exc}")
         return
-    in_use = core.store.usernames_in_use()
-    recorded = core.store.unrevoked_accounts()
     cutoff = core.clock.now() - STALE_ACCOUNT_GRACE
-    stale = [a for a in recorded if a.username not in in_use and a.created_at < cutoff]
-    report.stale_accounts = [a.username for a in stale]
-    report.orphans = sorted(in_vault - {a.username for a in recorded})
-    report.missing = sorted(in_use - in_vault)
+    inventory = core.store.account_inventory(stale_before=cutoff)
+    report.stale_accounts = [a.username for a in inventory.stale]
+    report.orphans = sorted(in_vault - inventory.recorded)
+    report.missing = sorted(inventory.in_use - in_vault)
     if options.dry_run:
         return
-    for account in stale:
+    for account in inventory.stale:
         _destroy(core, options, account, report, reason="account not in use")
     if options.fix_drift:
         for username in report.orphans:

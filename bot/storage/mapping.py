@@ -36,6 +36,11 @@ def change_values(changes: ContractorChanges) -> dict[str, Any]:
         values["username"] = changes.username
     if changes.failed_totp_attempts is not None:
         values["failed_totp_attempts"] = changes.failed_totp_attempts
+    if changes.state is not None and changes.state is not State.REVOKING:
+        # Reaching a state past ``revoking`` is what a sweep claim waits for: release it in the
+        # same UPDATE (entering ``revoking`` keeps it: the Vault calls are still to come).
+        values["sweep_claimed_by"] = None
+        values["sweep_claimed_until"] = None
     return values
 
 

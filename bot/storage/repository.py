@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.core.errors import AuditWriteConflict, ContractorNotFound, DuplicateContractor, StaleState
 from bot.core.models import (
+    AccountInventory,
     AuditEntry,
     AuditEvent,
     Contractor,
@@ -133,14 +134,35 @@ class SqlStore:
         with self._reader() as connection:
             return {State(state): int(count) for state, count in connection.execute(query)}
 
-    def usernames_in_use(self) -> set[str]:
-        """Current usernames of ``issued``/``active`` contractors (one indexed query)."""
-        query = sa.select(contractors.c.username).where(
-            contractors.c.state.in_([State.ISSUED.value, State.ACTIVE.value]),
-            contractors.c.username.is_not(None),
+    def account_inventory(self, *, stale_before: datetime) -> AccountInventory:
+        """Three queries in one read transaction; only stale accounts become records."""
+        in_use_states = [State.ISSUED.value, State.ACTIVE.value]
+        recorded = sa.select(vault_accounts.c.username).where(vault_accounts.c.revoked_at.is_(None))
+        in_use = sa.select(contractors.c.username).where(
+            contractors.c.state.in_(in_use_states), contractors.c.username.is_not(None)
+        )
+        stale = (
+            sa.select(vault_accounts)
+            .join(contractors, contractors.c.id == vault_accounts.c.contractor_id)
+            .where(
+                vault_accounts.c.revoked_at.is_(None),
+                vault_accounts.c.created_at < stale_before,
+                contractors.c.state != State.REVOKING.value,
+                sa.not_(
+                    sa.and_(
+                        contractors.c.state.in_(in_use_states),
+                        sa.func.coalesce(contractors.c.username, "") == vault_accounts.c.username,
+                    )
+                ),
+            )
+            .order_by(vault_accounts.c.created_at, vault_accounts.c.username)
         )
         with self._reader() as connection:
-            return {str(name) for name in connection.execute(query).scalars()}
+            return AccountInventory(
+                recorded=frozenset(connection.execute(recorded).scalars()),
+                in_use=frozenset(connection.execute(in_use).scalars()),
+                stale=tuple(to_account(row) for row in connection.execute(stale)),
+            )
 
     def check_health(self) -> None:
         """``SELECT 1``; raises the driver's error when the database does not answer."""
@@ -180,6 +202,15 @@ class SqlStore:
                 if exists is None:
                     raise ContractorNotFound(contractor_id)
                 raise StaleState(contractor_id=contractor_id, expected=expected.value)
+            if changes.revoked_accounts:
+                connection.execute(
+                    sa.update(vault_accounts)
+                    .where(
+                        vault_accounts.c.username.in_(changes.revoked_accounts),
+                        vault_accounts.c.revoked_at.is_(None),
+                    )
+                    .values(revoked_at=event.at)
+                )
             self._append(connection, event)
             return to_contractor(row)
 

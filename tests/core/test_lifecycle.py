@@ -87,7 +87,6 @@ def test_contractor_goes_from_request_to_revoked(
         "link_revealed",
         "activated",
         "revocation_started",
-        "account_revoked",
         "revoked",
     ]
     assert verify_chain(core.store.audit_events()) == []

