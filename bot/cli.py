@@ -15,6 +15,7 @@ import socket
 import sys
 from collections.abc import Callable
 from dataclasses import asdict
+from datetime import timedelta
 from pathlib import Path
 from typing import IO, Any, ParamSpec, TypeVar
 
@@ -33,6 +34,7 @@ from bot.core.models import Contractor
 from bot.core.queries import find_contractor
 from bot.core.states import State
 from bot.core.sweep import SweepOptions, sweep
+from bot.durations import parse_duration
 from bot.logs import configure_logging
 from bot.messages import explain
 from bot.sweep_report import print_report
@@ -256,14 +258,36 @@ def offboard(ctx: Context, contractor: str, reason: str, actor: str) -> None:
     click.echo(f"{result.id}: {result.state.value}")
 
 
+def _duration_option(_ctx: click.Context, _param: click.Parameter, value: str) -> timedelta:
+    try:
+        lease = parse_duration(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    if lease <= timedelta(0):
+        raise click.BadParameter("must be longer than 0s")
+    return lease
+
+
 @main.command("sweep")
 @click.option("--dry-run", is_flag=True, help="Show what would be done; change nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--fix-drift", is_flag=True, help="Also remove orphan Vault users.")
 @click.option("--force", is_flag=True, help="Override the circuit breaker (after checking).")
+@click.option(
+    "--lease",
+    default="10m",
+    show_default=True,
+    metavar="DURATION",
+    callback=_duration_option,
+    help="How long this run's claim on one contractor holds if the run dies (90s, 10m, ...); "
+    "a claim is taken just before that contractor is revoked, so it only needs to outlast one "
+    "revocation. After a crash, claims of the dead run block those contractors this long.",
+)
 @pass_context
 @exits_cleanly
-def sweep_command(ctx: Context, dry_run: bool, as_json: bool, fix_drift: bool, force: bool) -> None:
+def sweep_command(
+    ctx: Context, *, dry_run: bool, as_json: bool, fix_drift: bool, force: bool, lease: timedelta
+) -> None:
     """Revoke what is due (ended contracts, expired links, interrupted revocations), then
     reconcile Vault with the database. Exit 0 when all is done, 1 when work is pending."""
     options = SweepOptions(
@@ -272,6 +296,7 @@ def sweep_command(ctx: Context, dry_run: bool, as_json: bool, fix_drift: bool, f
         fix_drift=fix_drift,
         force=force,
         max_share=ctx.settings.sweep_max_share,
+        lease=lease,
     )
     console = Console(stderr=as_json)
     with Progress(console=console, transient=True, disable=as_json) as bar:
@@ -316,13 +341,28 @@ def serve(ctx: Context, host: str, port: int) -> None:
     show_default=True,
     help="Where the demo keeps its SQLite file and logs (emptied first).",
 )
+@click.option(
+    "--keep-running",
+    is_flag=True,
+    help="After printing the contractor's link, keep the server up (Ctrl-C stops it) so the "
+    "link can be opened in a browser; without it the demo offboards and exits.",
+)
 @exits_cleanly
-def demo(data_dir: Path) -> None:
-    """Play the whole lifecycle on embedded defaults: a local OpenBao dev server (unless
-    VAULT_ADDR and an admin VAULT_TOKEN are set) and a SQLite file. No Slack needed."""
+def demo(data_dir: Path, keep_running: bool) -> None:
+    """Run the real app on embedded defaults (a local OpenBao dev server unless VAULT_ADDR and
+    an admin VAULT_TOKEN are set, a SQLite file) with a LOCAL STAND-IN of Slack: a manager's
+    /contractor onboard and an approver's click are sent as signed requests, and the
+    contractor's one-time link is printed. No Slack workspace needed."""
+    import threading  # noqa: PLC0415
+
     from bot.dev.demo import run_demo  # noqa: PLC0415 - dev-only code, loaded on demand
 
-    run_demo(data_dir, click.echo)
+    stop = threading.Event()
+    try:
+        run_demo(data_dir, click.echo, keep_running=keep_running, stop=stop)
+    except KeyboardInterrupt:
+        stop.set()
+        click.echo("stopped")
 
 
 def run() -> None:

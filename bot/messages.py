@@ -7,6 +7,8 @@ none) and never a stack trace.
 from __future__ import annotations
 
 from bot.core import errors
+from bot.core.models import Contractor
+from bot.core.sweep import SweepReport
 
 _LINK_WHY = {
     "used": "This link was already used. Links work once; ask your manager to reissue.",
@@ -60,3 +62,363 @@ def explain(error: errors.CredbotError) -> str:  # noqa: PLR0911, PLR0912 - one 
         case errors.EnrolmentLocked():
             return _LINK_WHY["locked"]
     return str(error)
+
+
+# --- The Slack door: replies, DMs and help. Nothing here ever receives a secret except
+# ``link_dm``, whose text goes to the contractor's DM only.
+
+COMMAND = "/contractor"
+
+USAGE: dict[str, str] = {
+    "onboard": (
+        f"`{COMMAND} onboard` opens a form. Power users: "
+        f"`{COMMAND} onboard @person country=DE end=2027-03-31 role=reviewer [why…]`. "
+        "Managers only; an approver must then approve, and credbot DMs the person a one-time link."
+    ),
+    "offboard": (
+        f"`{COMMAND} offboard @person [reason]`: revoke every credential now (or withdraw a "
+        "request not approved yet). Managers and admins."
+    ),
+    "reissue": (
+        f"`{COMMAND} reissue @person`: lost phone or expired link. The old password, TOTP key "
+        "and link die; a new link is DMed. The manager who asked, or an admin."
+    ),
+    "status": f"`{COMMAND} status @person`: where the person's credential stands.",
+    "list": (
+        f"`{COMMAND} list [state]`: your contractors (approvers and admins see everyone); "
+        "states: requested, verifying, awaiting_approval, approved, issued, active, expired, "
+        "locked, revoking, revoked, rejected."
+    ),
+    "sweep": (
+        f"`{COMMAND} sweep [dry-run]`: admins. Revokes what is due (ended contracts, expired "
+        "links, interrupted revocations, deactivated Slack accounts) and reconciles Vault with "
+        "the database; `dry-run` only shows the plan."
+    ),
+    "help": f"`{COMMAND} help [subcommand]`: this help.",
+}
+
+
+def help_text(topic: str | None = None) -> str:
+    """Help for one subcommand, or the overview."""
+    if topic is not None:
+        return USAGE[topic]
+    return "*credbot* gives contractors unique, TOTP-protected credentials.\n" + "\n".join(
+        f"• {text}" for text in USAGE.values()
+    )
+
+
+def bad_command(problem: str, topic: str | None) -> str:
+    """The command text could not be understood: why, then how to write it."""
+    hint = USAGE[topic] if topic else f"Try `{COMMAND} help`."
+    return f"Sorry, I did not understand that: {problem}.\n{hint}"
+
+
+def not_in_role(action: str, roles: str) -> str:
+    """The caller lacks the role ``action`` needs."""
+    return f"Not allowed: only {roles} can {action}. Nothing was changed."
+
+
+def role_lookup_failed(error: str) -> str:
+    """A role's user group could not be resolved (fail closed)."""
+    return (
+        f"I could not check your role with Slack ({error}), so nothing was changed. "
+        "Try again in a minute; if it persists, tell an admin."
+    )
+
+
+_NOT_A_CONTRACTOR = {
+    "bot": "is a bot or app, not a person",
+    "deleted": "is a deactivated Slack account",
+    "no_email": "has no email address in Slack (credbot needs it to identify the person)",
+    "user_not_found": "is not a user of this workspace",
+    "user_not_visible": "is not visible to credbot",
+}
+
+
+def not_a_contractor(user_id: str, why: str) -> str:
+    """The named Slack account cannot be onboarded."""
+    reason = _NOT_A_CONTRACTOR.get(why, f"cannot be looked up ({why})")
+    return f"<@{user_id}> {reason}. Nothing was changed."
+
+
+def slack_unavailable(error: str) -> str:
+    """Slack's API refused or failed after retries."""
+    return f"Slack did not answer as expected ({error}). Nothing was changed; try again."
+
+
+def unexpected_failure() -> str:
+    """A bug or outage the door did not foresee (details are in the server log)."""
+    return "Something went wrong on credbot's side; it is logged. Check the status before retrying."
+
+
+def working() -> str:
+    """The immediate answer to a command whose work runs after the ack."""
+    return "On it…"
+
+
+def onboard_requested(user_id: str, state: str, channel: str | None) -> str:
+    """Reply to the manager once a request is stored and checked."""
+    if state == "awaiting_approval":
+        where = f" in <#{channel}>" if channel else ""
+        return f"Request for <@{user_id}> recorded and sent to the approvers{where}."
+    return f"Request for <@{user_id}> recorded; it is now {state}."
+
+
+def already_decided(state: str, approved_by: str | None) -> str:
+    """A button was clicked on a request someone has already decided."""
+    who = f" by <@{approved_by}>" if approved_by else ""
+    return f"This request was already decided{who}: it is {state}. Nothing was changed."
+
+
+def decided_card_line(decision: str, actor: str, at: str) -> str:
+    """The line replacing the buttons on a decided approval card."""
+    return f"*{decision.capitalize()}* by <@{actor}> at {at} UTC"
+
+
+def approval_unavailable() -> str:
+    """No approval channel is configured."""
+    return (
+        "No approval channel is configured (CREDBOT_APPROVAL_CHANNEL), so no approver "
+        "can see this request. Tell an admin."
+    )
+
+
+def offboarded(user_id: str, state: str) -> str:
+    """Reply after an offboard."""
+    if state == "revoked":
+        return f"<@{user_id}>: every credential is revoked and Vault confirmed it."
+    return f"<@{user_id}>: the request was withdrawn ({state})."
+
+
+def reissued(user_id: str, expires: str) -> str:
+    """Reply after a reissue."""
+    return (
+        f"<@{user_id}>: old credentials destroyed, a new link was DMed (valid until {expires} UTC)."
+    )
+
+
+def sweep_report(report: SweepReport) -> str:
+    """What ``/contractor sweep`` did (or, in a dry run, would do)."""
+    verb = {
+        "planned": "would act on",
+        "done": "done",
+        "pending": "still pending",
+        "skipped": "skipped",
+        "held": "held by the circuit breaker",
+    }
+    lines = ["*Sweep (dry run: nothing changed)*" if report.dry_run else "*Sweep*"]
+    if not report.items:
+        lines.append("Nothing due.")
+    for item in report.items:
+        detail = f" ({item.detail})" if item.detail else ""
+        lines.append(
+            f"• <@{item.slack_user_id}>: {item.action.replace('_', ' ')}, "
+            f"{verb[item.outcome]}{detail}"
+        )
+    for label, names in (
+        ("Accounts not in use, revoked", report.stale_accounts),
+        ("Orphan Vault users (run `credbot sweep --fix-drift` to remove)", report.orphans),
+        ("Issued/active contractors missing in Vault", report.missing),
+    ):
+        if names:
+            lines.append(
+                f"{label}: {', '.join(f'`{n}`' for n in names[:20])}"
+                + (f" and {len(names) - 20} more" if len(names) > 20 else "")
+            )
+    if report.breaker:
+        lines.append(f":warning: Circuit breaker: {report.breaker}")
+    lines.extend(f":warning: {problem}" for problem in report.problems)
+    lines.append(
+        "All done."
+        if report.all_done
+        else f"{len(report.pending)} revocation(s) still pending: the next sweep retries."
+    )
+    return "\n".join(lines)
+
+
+def link_dm(name: str, *, url: str, code: str) -> str:
+    """The contractor's DM: the one-time link (text only) and the confirmation code."""
+    return (
+        f"Hello {name}, your credentials for the review tool are ready.\n\n"
+        f"1. Open this one-time link in a browser: {url}\n"
+        f"2. When the page asks, enter this confirmation code: *{code}*\n\n"
+        "The code proves the page was opened by you, from this message: nobody from credbot "
+        "or security will ever ask you for it. The link works once and expires; if it does "
+        "not work, ask your manager to reissue. Do not forward this message."
+    )
+
+
+def link_not_delivered(contractor: Contractor, error: str) -> str:
+    """The link DM failed; a person must reissue."""
+    return (
+        f"The one-time link for <@{contractor.slack_user_id}> could not be delivered ({error}). "
+        f"Fix the cause, then run `{COMMAND} reissue <@{contractor.slack_user_id}>`."
+    )
+
+
+_REQUESTER_EVENTS = {
+    "approved": "was approved",
+    "rejected": "was rejected",
+    "withdrawn": "was withdrawn",
+    "issued": "got a one-time link by DM",
+    "active": "enrolled: the TOTP code is proven and access is on",
+    "expired": "did not use the link in time; the account was destroyed",
+    "locked": "was locked out after too many wrong codes; the account was destroyed",
+    "link locked": "entered too many wrong confirmation codes; the link is dead",
+    "revoked": "is offboarded",
+    "link not delivered": "could not be sent the one-time link",
+}
+
+
+def requester_update(contractor: Contractor, *, event: str, detail: str = "") -> str:
+    """The DM telling the manager what happened to their request."""
+    what = _REQUESTER_EVENTS.get(event, event)
+    text = f"Your contractor <@{contractor.slack_user_id}> {what}."
+    if detail:
+        text += f" {detail}"
+    if event in {"expired", "locked", "link locked", "link not delivered"}:
+        text += f" To send a new link: `{COMMAND} reissue <@{contractor.slack_user_id}>`."
+    return text
+
+
+def requester_not_told(contractor: Contractor, *, event: str, error: str) -> str:
+    """Admin alert: the requester could not be DMed."""
+    return (
+        f"<@{contractor.requested_by}> could not be told ({error}) that their contractor "
+        f"<@{contractor.slack_user_id}> {_REQUESTER_EVENTS.get(event, event)}."
+    )
+
+
+def admin_alert(summary: str, contractor: Contractor | None) -> str:
+    """An alert for the audit channel."""
+    about = f" (contractor <@{contractor.slack_user_id}>, `{contractor.id}`)" if contractor else ""
+    return f":rotating_light: credbot alert{about}: {summary}"
+
+
+STATE_WORDS = {
+    "requested": "requested",
+    "verifying": "identity checks running",
+    "awaiting_approval": "waiting for an approver",
+    "approved": "approved, credentials being issued",
+    "issued": "link sent, not used yet",
+    "active": "active",
+    "expired": "link expired unused",
+    "locked": "locked after wrong codes",
+    "revoking": "revocation in progress",
+    "revoked": "revoked",
+    "rejected": "rejected",
+}
+
+
+def contractor_line(contractor: Contractor) -> str:
+    """One line per contractor (status, list, App Home)."""
+    return (
+        f"<@{contractor.slack_user_id}> ({contractor.display_name}): "
+        f"*{STATE_WORDS.get(contractor.state.value, contractor.state.value)}* "
+        f"(`{contractor.state.value}`), {contractor.role} in {contractor.country}, "
+        f"ends {contractor.end_date:%Y-%m-%d}"
+    )
+
+
+def no_contractors(state: str | None) -> str:
+    """An empty list."""
+    return f"No contractors{f' in state {state}' if state else ''}."
+
+
+# -- The enrollment page (bot.web.enrollment) ---------------------------------------------------
+# Titles and texts of what a contractor sees. They name what happened and the next step; none
+# says whether a link exists beyond "not valid", and none carries a secret.
+
+ENROLL_LINK_INCOMPLETE = (
+    "This page needs the whole link from your Slack message, including the part after the #. "
+    "Open the link from Slack again."
+)
+ENROLL_REVEALED_ALREADY = (
+    "You already revealed your credentials with this link. If you added the account to your "
+    "authenticator app, enter the code it shows now to finish. If you did not save your "
+    "password, ask your manager to reissue your link."
+)
+ENROLL_DONE_TITLE = "You're done"
+ENROLL_DONE = (
+    "Your account is active: log in to the review tool with your username, your password and a "
+    "code from your authenticator app. Your manager has been told. You can close this page."
+)
+ENROLL_COPIED = "Copied."
+ENROLL_COPY_FAILED = "Could not copy: the text is selected, copy it with your keyboard."
+ENROLL_NETWORK = "credbot did not answer. Check your connection and try again."
+ENROLL_BAD_FORM = "The form could not be read. Open the link from your Slack message again."
+ENROLL_TOO_LARGE = "That request is too large for this page."
+ENROLL_UNSUPPORTED = "Send the form as JSON or as an HTML form."
+ENROLL_CHANGED = (
+    "Your enrolment changed while this page was open. Open the newest link from Slack again."
+)
+ENROLL_VAULT_DOWN = (
+    "credbot cannot reach its credential store right now. Nothing was used up: try again in a "
+    "few minutes (with a fresh code from your app if it asked for one)."
+)
+ENROLL_INTERNAL = (
+    "credbot could not finish this because of a problem on its side. Nothing was shown to "
+    "anyone else. Try again later, or ask your manager."
+)
+
+ENROLL_TITLES = {
+    "link_not_found": "This link is not valid",
+    "link_incomplete": "This link is incomplete",
+    "link_used": "This link was already used",
+    "link_expired": "This link has expired",
+    "link_invalidated": "This link was replaced",
+    "link_locked": "This enrolment is locked",
+    "not_revealed": "Reveal your credentials first",
+    "confirmation_rejected": "Wrong confirmation code",
+    "totp_rejected": "Wrong code",
+    "totp_reused": "Code already used",
+    "possible_interception": "These credentials could not be opened",
+    "bad_request": "Something is missing",
+    "too_large": "Request too large",
+    "unsupported": "Unsupported request",
+    "changed": "Your enrolment changed",
+    "unavailable": "Try again in a few minutes",
+    "internal": "Something went wrong",
+}
+"""Page titles by the kind of problem (the ``error`` field of the JSON answers)."""
+
+
+def link_not_delivered_reply(error: str) -> str:
+    """Reply to whoever triggered an issue whose link DM failed."""
+    return (
+        f"Credentials were issued but the DM with the link failed ({error}); the requester and "
+        f"the admins were told. Fix the cause, then `{COMMAND} reissue` the person."
+    )
+
+
+def approval_card_failed(contractor: Contractor, error: str) -> str:
+    """Admin alert: the approval card could not be posted."""
+    return (
+        f"The approval card for <@{contractor.slack_user_id}> (asked by "
+        f"<@{contractor.requested_by}>) could not be posted to the approval channel ({error}). "
+        "The request waits in `awaiting_approval`: fix the channel, withdraw it with "
+        f"`{COMMAND} offboard <@{contractor.slack_user_id}>` and ask again."
+    )
+
+
+def approval_not_posted_reply(error: str) -> str:
+    """Reply to the manager when the approval card failed."""
+    return (
+        f"The request was recorded, but the approval card could not be posted ({error}). "
+        "The admins were told."
+    )
+
+
+def link_sent(user_id: str) -> str:
+    """Card note once the link DM went out."""
+    return f"Credentials issued; the one-time link was DMed to <@{user_id}>."
+
+
+def own_status(contractor: Contractor) -> str:
+    """What a contractor sees about their own access (App Home)."""
+    return (
+        f"Your access as *{contractor.role}* is "
+        f"*{STATE_WORDS.get(contractor.state.value, contractor.state.value)}*; "
+        f"your contract ends {contractor.end_date:%Y-%m-%d}. "
+        f"Questions: ask <@{contractor.requested_by}>."
+    )

@@ -4,19 +4,36 @@ core. Doors import this module, never ``sqlmodel`` or ``hvac``.
 
 from __future__ import annotations
 
+import logging
+import os
+import socket
+from datetime import timedelta
 from pathlib import Path
 
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
 from starlette.applications import Starlette
 
 from bot.config import Settings
 from bot.core.clock import SystemClock
 from bot.core.context import Core, Policy
 from bot.core.interfaces import Clock, Notifier
+from bot.core.sweep import SweepOptions
 from bot.notify import LogNotifier
+from bot.scheduler import PeriodicSweep
+from bot.slack.app import build_slack_app
+from bot.slack.directory import SlackDirectory
+from bot.slack.notifier import SlackNotifier
 from bot.storage.engine import make_engine
 from bot.storage.migrate import upgrade
 from bot.storage.repository import SqlStore
-from bot.web.app import build_web_app
+from bot.web import enrollment
+from bot.web.app import Background, build_web_app
 from vault.accounts import VaultAccounts
 from vault.client import connect
 from vault.setup import (
@@ -26,6 +43,8 @@ from vault.setup import (
     read_role_id,
     write_secret_file,
 )
+
+log = logging.getLogger("credbot.wiring")
 
 
 def build_store(settings: Settings) -> SqlStore:
@@ -72,11 +91,74 @@ def build_core(
     )
 
 
+def slack_enabled(settings: Settings) -> bool:
+    """True when both Slack secrets are set."""
+    return bool(settings.slack_bot_token and settings.slack_signing_secret)
+
+
+def build_slack_client(settings: Settings) -> WebClient:
+    """The Web API client: bot token, ``SLACK_API_URL``, and retries for rate limits (after
+    ``Retry-After``), dropped connections and 5xx answers. Errors left after the retries
+    reach the caller as ``SlackApiError``."""
+    base_url = settings.slack_api_url.rstrip("/") + "/"
+    return WebClient(
+        token=settings.slack_bot_token,
+        base_url=base_url,
+        timeout=10,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=3),
+            ServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+def build_slack(
+    settings: Settings, *, clock: Clock | None = None
+) -> tuple[Core, App, SlackDirectory]:
+    """The core with a ``SlackNotifier``, the Bolt app and the directory the sweep asks, all
+    on the same Web API client."""
+    client = build_slack_client(settings)
+    notifier = SlackNotifier(
+        client=client, audit_channel=settings.audit_channel, admins=settings.admins
+    )
+    core = build_core(settings, notifier=notifier, clock=clock)
+    app = build_slack_app(core=core, settings=settings, client=client)
+    return core, app, SlackDirectory(client=client)
+
+
 def build_server(settings: Settings) -> Starlette:
-    """The ASGI app ``credbot serve`` runs, on real backends."""
-    core = build_core(settings)
+    """The ASGI app ``credbot serve`` runs, on real backends. Slack's endpoint is served only
+    when ``SLACK_BOT_TOKEN`` and ``SLACK_SIGNING_SECRET`` are set; otherwise a warning says so
+    at start-up and links cannot be delivered."""
     https = settings.public_url.startswith("https://")
-    return build_web_app(core=core, https=https)
+    slack_app: App | None = None
+    directory: SlackDirectory | None = None
+    if slack_enabled(settings):
+        core, slack_app, directory = build_slack(settings)
+        log.info("Slack is on: POST /slack/events, Web API at %s", settings.slack_api_url)
+    else:
+        core = build_core(settings)
+        log.warning(
+            "Slack is off: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET to serve /slack/events"
+        )
+    background: list[Background] = []
+    if settings.sweep_interval > timedelta(0):
+        options = SweepOptions(
+            worker=f"{socket.gethostname()}:{os.getpid()}", max_share=settings.sweep_max_share
+        )
+        background.append(
+            PeriodicSweep(
+                core=core, options=options, interval=settings.sweep_interval, directory=directory
+            )
+        )
+    return build_web_app(
+        core=core,
+        https=https,
+        slack_app=slack_app,
+        pages=enrollment.pages(core, settings),
+        background=background,
+    )
 
 
 def upgrade_database(settings: Settings) -> str:

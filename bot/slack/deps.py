@@ -1,0 +1,52 @@
+"""What every listener needs, handed to each ``register(app, deps)``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import Executor
+from dataclasses import dataclass
+
+from slack_sdk import WebClient
+
+from bot.core.context import Core
+from bot.slack.roles import Role, Roles
+
+
+class Forbidden(Exception):
+    """The caller lacks every role that may do ``action``."""
+
+    def __init__(self, *, action: str, roles: tuple[Role, ...]) -> None:
+        super().__init__(f"{action} needs one of {', '.join(roles)}")
+        self.action = action
+        self.roles = roles
+
+
+@dataclass(frozen=True)
+class Deps:
+    """The core, the Slack client, the role checker and where approval cards go."""
+
+    core: Core
+    client: WebClient
+    roles: Roles
+    approval_channel: str | None
+    after_ack: Executor
+    """Where work that follows an ack runs: a small pool, so a burst of slow work (Vault,
+    Slack API, database) cannot crowd the threads (and the GIL) that answer the next acks."""
+
+    def later(self, work: Callable[[], None]) -> None:
+        """Run ``work`` after the ack, on ``after_ack``; its failures are logged."""
+        self.after_ack.submit(_logged, work)
+
+    def require(self, user_id: str, *roles: Role, action: str) -> None:
+        """Raise ``Forbidden`` unless ``user_id`` holds one of ``roles`` (asked fresh; may
+        raise ``RoleLookupFailed``)."""
+        if not self.roles.any_of(user_id, roles):
+            raise Forbidden(action=action, roles=roles)
+
+
+def _logged(work: Callable[[], None]) -> None:
+    try:
+        work()
+    except Exception:
+        logging.getLogger("credbot.slack").exception("work after the ack failed")

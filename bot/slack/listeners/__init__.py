@@ -1,0 +1,1 @@
+"""Listeners grouped by Slack surface; each package exposes ``register(app, deps)``."""

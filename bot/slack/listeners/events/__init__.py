@@ -1,0 +1,14 @@
+"""Events: App Home, and Slack accounts that are deactivated or leave the workspace."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.slack.deps import Deps
+from bot.slack.listeners.events import departures, home
+
+
+def register(app: App, deps: Deps) -> None:
+    """Listen to ``app_home_opened``, ``user_change`` and ``team_leave``."""
+    home.register(app, deps)
+    departures.register(app, deps)

@@ -1,0 +1,51 @@
+"""Exceptions the Slack door can meet, translated to a reply in one place.
+
+Known failures become the texts of ``bot.messages``; anything else is logged with its stack
+trace (never a request body) and answered with a generic sentence, so no handler crashes
+silently and nobody is left without an answer.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from slack_sdk.errors import SlackApiError
+
+from bot import messages
+from bot.core.errors import CredbotError
+from bot.slack.deps import Forbidden
+from bot.slack.directory import NotAContractor, SlackLookupFailed
+from bot.slack.notifier import LinkNotDelivered, slack_error
+from bot.slack.onboarding_flow import ApprovalNotPosted
+from bot.slack.parsing import CommandError
+from bot.slack.roles import RoleLookupFailed
+
+log = logging.getLogger("credbot.slack")
+
+_ROLE_NAMES = {"manager": "managers", "approver": "approvers", "admin": "admins"}
+
+
+def describe(exc: BaseException) -> str:  # noqa: PLR0911 - one case per failure type
+    """The message a person sees for ``exc``."""
+    match exc:
+        case CommandError(problem=problem, topic=topic):
+            return messages.bad_command(problem, topic)
+        case Forbidden(action=action, roles=roles):
+            return messages.not_in_role(action, " or ".join(_ROLE_NAMES[r] for r in roles))
+        case RoleLookupFailed(error=error):
+            return messages.role_lookup_failed(error)
+        case NotAContractor(user_id=user_id, why=why):
+            return messages.not_a_contractor(user_id, why)
+        case SlackLookupFailed(error=error):
+            return messages.slack_unavailable(error)
+        case LinkNotDelivered() as failed:
+            return messages.link_not_delivered_reply(failed.error)
+        case ApprovalNotPosted(error=error):
+            return messages.approval_not_posted_reply(error)
+        case CredbotError():
+            return messages.explain(exc)
+        case SlackApiError():
+            log.error("Slack API call failed: %s", slack_error(exc))
+            return messages.slack_unavailable(slack_error(exc))
+    log.error("unexpected failure in a Slack handler", exc_info=exc)
+    return messages.unexpected_failure()

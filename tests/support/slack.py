@@ -1,0 +1,230 @@
+"""Fixtures for the Slack door: the real app served by uvicorn, signed requests, and the
+recording stand-in of Slack's Web API (``bot.dev.slack_standin``).
+
+``slack_world`` wires exactly what ``bot.wiring.build_slack`` wires (the same ``WebClient``
+with its retry handlers, ``SlackNotifier``, ``build_slack_app``, ``build_web_app``), but on the
+test store (SQLite and PostgreSQL) and the shared OpenBao, with a frozen core clock.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from bot import wiring
+from bot.config import Settings, load_settings
+from bot.core.clock import FrozenClock
+from bot.core.context import Core, Policy
+from bot.core.interfaces import ContractorStore, VaultBackend
+from bot.core.models import Contractor
+from bot.dev.server import BackgroundServer
+from bot.dev.slack_requests import Reply, SignedSlack, block_action, view_submission
+from bot.dev.slack_standin import Call, SlackStandIn
+from bot.slack import blocks
+from bot.slack.app import build_slack_app
+from bot.slack.notifier import SlackNotifier
+from bot.web.app import build_web_app
+
+SECRET = "8f14e45fceea167a5a36dedd4bea2543"
+MANAGER = "UMANAGER1"
+MANAGER2 = "UMANAGER2"
+APPROVER = "UAPPROVER1"
+APPROVER2 = "UAPPROVER2"
+GROUP_APPROVER = "UAPPROVER3"
+ADMIN = "UADMIN1"
+OUTSIDER = "UOUTSIDER1"
+CONTRACTOR = "UCONTR0001"
+BOT_USER = "UBOTUSER01"
+DELETED = "UDELETED01"
+NO_EMAIL = "UNOEMAIL01"
+APPROVAL_CHANNEL = "CAPPROVALS"
+AUDIT_CHANNEL = "CAUDIT0001"
+APPROVER_GROUP = "SAPPROVERS"
+PUBLIC_URL = "https://credbot.test"
+
+
+def slack_settings(standin: SlackStandIn) -> Settings:
+    return load_settings(
+        {
+            "SLACK_BOT_TOKEN": "xoxb-test-token",
+            "SLACK_SIGNING_SECRET": SECRET,
+            "SLACK_API_URL": standin.api_url,
+            "CREDBOT_PUBLIC_URL": PUBLIC_URL,
+            "CREDBOT_MANAGERS": f"{MANAGER},{MANAGER2}",
+            "CREDBOT_APPROVERS": f"{APPROVER},{APPROVER2},{APPROVER_GROUP}",
+            "CREDBOT_ADMINS": ADMIN,
+            "CREDBOT_APPROVAL_CHANNEL": APPROVAL_CHANNEL,
+            "CREDBOT_AUDIT_CHANNEL": AUDIT_CHANNEL,
+        }
+    )
+
+
+def populate(standin: SlackStandIn) -> None:
+    """The workspace the tests play in."""
+    for user in (MANAGER, MANAGER2, APPROVER, APPROVER2, GROUP_APPROVER, ADMIN, OUTSIDER):
+        standin.add_user(user, email=f"{user.lower()}@corp.example")
+    standin.add_user(CONTRACTOR, name="Ana Contractor", email="ana@agency.example")
+    standin.add_user(BOT_USER, name="Some Bot", email="bot@corp.example", is_bot=True)
+    standin.add_user(DELETED, name="Gone", email="gone@agency.example", deleted=True)
+    standin.add_user(NO_EMAIL, name="No Mail")
+    standin.groups[APPROVER_GROUP] = [GROUP_APPROVER]
+
+
+@dataclass
+class SlackWorld:
+    """The running app and everything around it."""
+
+    core: Core
+    clock: FrozenClock
+    standin: SlackStandIn
+    slack: SignedSlack
+    server: BackgroundServer
+
+    # --- what people do
+
+    def command(self, text: str, *, user: str = MANAGER) -> tuple[Reply, str]:
+        """Type ``/contractor text``; return the HTTP reply and the ``response_url``."""
+        response_url = self.standin.response_url()
+        reply = self.slack.command(text, user_id=user, response_url=response_url)
+        return reply, response_url
+
+    def command_reply(self, text: str, *, user: str = MANAGER, timeout: float = 15) -> str:
+        """Type a command that answers after the ack; return what it posts to response_url."""
+        reply, response_url = self.command(text, user=user)
+        assert reply.status == 200, reply.text
+        return self.response(response_url, timeout=timeout)["text"]
+
+    def response(self, response_url: str, *, timeout: float = 15) -> dict[str, Any]:
+        """The (last) message posted to ``response_url``."""
+        path = response_url.split("//", 1)[1].split("/", 1)[1]
+        call = self.standin.wait_for_call("respond", url=f"/{path}", timeout=timeout)
+        return call.args
+
+    def onboard(self, contractor: str = CONTRACTOR, *, user: str = MANAGER, **fields: str) -> str:
+        """The inline onboard; return the reply text."""
+        end = fields.pop("end", (date.today() + timedelta(days=90)).isoformat())
+        args = {"country": "DE", "end": end, "role": "reviewer", **fields}
+        text = " ".join(f"{k}={v}" for k, v in args.items())
+        return self.command_reply(f"onboard <@{contractor}|ana> {text} Q1 review batch", user=user)
+
+    def card(self, count: int = 1) -> Call:
+        """The ``count``-th approval card posted."""
+        return self.standin.wait_for_call("chat.postMessage", channel=APPROVAL_CHANNEL, count=count)
+
+    def click(self, action_id: str, *, user: str, card: Call | None = None) -> tuple[Reply, str]:
+        """Click a button on ``card`` (default: the first card)."""
+        card = card or self.card()
+        contractor_id = card_contractor_id(card)
+        response_url = self.standin.response_url()
+        payload = block_action(
+            user_id=user,
+            action_id=action_id,
+            value=contractor_id,
+            channel=APPROVAL_CHANNEL,
+            message_ts=self.posted_ts(card),
+            response_url=response_url,
+        )
+        return self.slack.interact(payload), response_url
+
+    def submit_onboard_form(self, *, user: str = MANAGER, **values: Any) -> Reply:
+        """Submit the onboarding modal."""
+        end = (date.today() + timedelta(days=90)).isoformat()
+        fields = {
+            "contractor": {"type": "users_select", "selected_user": CONTRACTOR},
+            "country": {"type": "plain_text_input", "value": "DE"},
+            "end": {"type": "datepicker", "selected_date": end},
+            "role": {
+                "type": "static_select",
+                "selected_option": {"value": "reviewer", "text": {"type": "plain_text"}},
+            },
+            "justification": {"type": "plain_text_input", "value": "Q1 review batch"},
+        }
+        fields.update(values)
+        payload = view_submission(user_id=user, callback_id=blocks.ONBOARD_VIEW, values=fields)
+        return self.slack.interact(payload)
+
+    # --- what happened
+
+    def posted_ts(self, call: Call) -> str:
+        """The ``ts`` the stand-in answered for a ``chat.postMessage`` call."""
+        return str(call.reply["ts"])
+
+    def contractor(self, slack_user: str = CONTRACTOR) -> Contractor | None:
+        found = [c for c in self.core.store.list_contractors() if c.slack_user_id == slack_user]
+        return found[-1] if found else None
+
+    def dms_to(self, user: str) -> list[dict[str, Any]]:
+        return self.standin.messages_to(self.standin.dm_channel(user))
+
+    def wait_state(self, state: str, slack_user: str = CONTRACTOR, timeout: float = 15) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            contractor = self.contractor(slack_user)
+            if contractor is not None and contractor.state.value == state:
+                return
+            time.sleep(0.05)
+        raise AssertionError(f"{slack_user} never became {state}: {self.contractor(slack_user)}")
+
+    def audit_count(self) -> int:
+        return sum(1 for _ in self.core.store.audit_events())
+
+
+def card_contractor_id(card: Call) -> str:
+    """The contractor ID in an approval card's buttons."""
+    for block in card.args["blocks"]:
+        if block.get("type") == "actions":
+            return str(block["elements"][0]["value"])
+    raise AssertionError("no buttons on this card")
+
+
+def make_world(
+    store: ContractorStore, vault: VaultBackend, standin: SlackStandIn
+) -> Iterator[SlackWorld]:
+    populate(standin)
+    settings = slack_settings(standin)
+    client = wiring.build_slack_client(settings)
+    clock = FrozenClock(datetime.now(UTC))
+    core = Core(
+        store=store,
+        vault=vault,
+        clock=clock,
+        notifier=SlackNotifier(
+            client=client, audit_channel=settings.audit_channel, admins=settings.admins
+        ),
+        policy=Policy(public_url=PUBLIC_URL, link_ttl=timedelta(hours=1)),
+    )
+    app = build_slack_app(core=core, settings=settings, client=client)
+    server = BackgroundServer(build_web_app(core=core, https=True, slack_app=app)).start()
+    try:
+        yield SlackWorld(
+            core=core,
+            clock=clock,
+            standin=standin,
+            slack=SignedSlack(server.url, SECRET),
+            server=server,
+        )
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def standin() -> Iterator[SlackStandIn]:
+    """A recording stand-in of Slack's Web API."""
+    standin = SlackStandIn().start()
+    try:
+        yield standin
+    finally:
+        standin.stop()
+
+
+@pytest.fixture
+def slack_world(
+    store: ContractorStore, vault_accounts: VaultBackend, standin: SlackStandIn
+) -> Iterator[SlackWorld]:
+    """The Slack door on the real app, store (both backends) and OpenBao."""
+    yield from make_world(store, vault_accounts, standin)
