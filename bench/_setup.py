@@ -9,6 +9,7 @@ so the benchmarks and the tests run on the same server configuration.
 
 from __future__ import annotations
 
+import secrets
 import shutil
 import sys
 import tempfile
@@ -16,7 +17,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from bot.core.clock import SystemClock
 from bot.core.context import Core, Policy
 from bot.core.interfaces import Clock, ContractorStore, VaultBackend
 from bot.core.models import Contractor
+from bot.core.requests import OnboardingRequest
 from bot.dev.openbao import OpenBaoDevServer, free_port
 from tests.support.postgres import PostgresServer, find_pg_bin, scratch_dir
 from vault import userpass
@@ -197,4 +199,18 @@ def make_core(
         clock=clock or SystemClock(),
         notifier=NullNotifier(),
         policy=Policy(public_url=PUBLIC_URL, link_ttl=LINK_TTL),
+    )
+
+
+def new_request(purpose: str) -> OnboardingRequest:
+    """A valid onboarding request for a new, unique bench contractor."""
+    tag = secrets.token_hex(5).upper()
+    return OnboardingRequest(
+        slack_user_id=f"UB{tag}",
+        email=f"bench-{tag.lower()}@agency.example",
+        display_name=f"Bench {tag}",
+        country="DE",
+        end_date=date.today() + timedelta(days=90),
+        role="reviewer",
+        justification=purpose,
     )

@@ -30,7 +30,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -38,11 +38,11 @@ import httpx
 import hvac
 import pyotp
 
+from bench._setup import new_request
 from bot.core import issuing, onboarding
 from bot.core.clock import SystemClock
 from bot.core.context import Core, Policy
 from bot.core.models import Contractor
-from bot.core.requests import OnboardingRequest
 from bot.dev.openbao import OpenBaoDevServer, free_port
 from bot.storage.engine import make_engine
 from bot.storage.migrate import upgrade
@@ -147,16 +147,7 @@ def environment(workdir: Path) -> Iterator[Env]:
 
 def awaiting_approval(core: Core) -> str:
     """A new contractor waiting for an approver; returns the id."""
-    tag = secrets.token_hex(5).upper()
-    request = OnboardingRequest(
-        slack_user_id=f"UB{tag}",
-        email=f"bench-{tag.lower()}@agency.example",
-        display_name=f"Bench {tag}",
-        country="DE",
-        end_date=date.today() + timedelta(days=90),
-        role="reviewer",
-        justification="enrollment benchmark",
-    )
+    request = new_request("enrollment benchmark")
     contractor = onboarding.request_onboarding(core, request, requester=MANAGER)
     onboarding.verify(core, contractor.id, checks=[])
     return contractor.id

@@ -20,14 +20,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import secrets
 import statistics
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -35,10 +34,17 @@ import hvac
 import hvac.exceptions
 import pyotp
 
-from bench._setup import Stopwatch, TimedProxy, log_in, make_core, openbao, progress
+from bench._setup import (
+    Stopwatch,
+    TimedProxy,
+    log_in,
+    make_core,
+    new_request,
+    openbao,
+    progress,
+)
 from bot.core import enrolment, issuing, onboarding
 from bot.core.context import Core
-from bot.core.requests import OnboardingRequest
 from bot.core.revocation import offboard
 from bot.core.states import State
 from bot.storage.engine import make_engine
@@ -158,16 +164,7 @@ def prepare_credbot_contractor(bench: Bench) -> str:
     Returns the id of a contractor that is ``active`` and holds one live login token.
     """
     core = bench.core
-    tag = secrets.token_hex(5).upper()
-    request = OnboardingRequest(
-        slack_user_id=f"UB{tag}",
-        email=f"bench-{tag.lower()}@agency.example",
-        display_name=f"Bench {tag}",
-        country="DE",
-        end_date=date.today() + timedelta(days=90),
-        role="reviewer",
-        justification="revocation benchmark",
-    )
+    request = new_request("revocation benchmark")
     contractor = onboarding.request_onboarding(core, request, requester=MANAGER)
     onboarding.verify(core, contractor.id, checks=[])
     onboarding.approve(core, contractor.id, approver=APPROVER)

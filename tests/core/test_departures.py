@@ -6,17 +6,14 @@ import pyotp
 import pytest
 
 from bot.core import departures, enrolment, issuing
-from bot.core.clock import FrozenClock
 from bot.core.context import Core
-from bot.core.interfaces import ContractorStore
 from bot.core.models import Contractor
 from bot.core.states import State
 from bot.core.sweep import SweepOptions, sweep
 from tests.core import vaultcheck
-from tests.support.core import APPROVER, approved_contractor, link_secret, make_core
+from tests.support.core import APPROVER, approved_contractor, link_secret
 from tests.support.directory import FakeDirectory
-from tests.support.notifier import RecordingNotifier
-from tests.support.openbao import OpenBaoServer, accounts_for
+from tests.support.openbao import OpenBaoServer
 
 
 def active(core: Core, addr: str) -> tuple[Contractor, object]:
@@ -70,11 +67,9 @@ def test_slack_down_keeps_the_event_for_later(core: Core, openbao: OpenBaoServer
 
 def test_vault_down_keeps_the_event_and_the_sweep_finishes_it(
     throwaway_openbao: OpenBaoServer,
-    store: ContractorStore,
-    clock: FrozenClock,
-    notifier: RecordingNotifier,
+    outage_core: Core,
 ) -> None:
-    core = make_core(store, accounts_for(throwaway_openbao), clock, notifier)
+    core = outage_core
     contractor, token = active(core, throwaway_openbao.addr)
     user = contractor.slack_user_id
     departures.record_departure(core, event_id="Ev4", kind="user_change", slack_user_id=user)

@@ -12,11 +12,10 @@ from bot.core import enrolment, issuing, links
 from bot.core.clock import FrozenClock
 from bot.core.context import Core
 from bot.core.errors import ConfirmationRejected, InvalidRequest, LinkNotFound, LinkUnusable
-from bot.core.interfaces import ContractorStore
 from bot.core.models import Contractor
-from tests.support.core import APPROVER, approved_contractor, link_secret, make_core
+from tests.support.core import APPROVER, approved_contractor, link_secret
 from tests.support.notifier import RecordingNotifier
-from tests.support.openbao import OpenBaoServer, accounts_for
+from tests.support.openbao import OpenBaoServer
 from vault.errors import VaultUnavailable
 
 Issued = Callable[[], tuple[Contractor, str]]
@@ -64,11 +63,10 @@ def test_status_of_unknown_expired_and_locked_links(
 
 def test_vault_outage_during_reveal_leaves_the_link_usable(
     throwaway_openbao: OpenBaoServer,
-    store: ContractorStore,
-    clock: FrozenClock,
+    outage_core: Core,
     notifier: RecordingNotifier,
 ) -> None:
-    core = make_core(store, accounts_for(throwaway_openbao), clock, notifier)
+    core = outage_core
     contractor = approved_contractor(core)
     issued = issuing.issue(core, contractor.id, actor=APPROVER)
     secret = link_secret(issued.url)

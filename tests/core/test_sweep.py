@@ -13,15 +13,14 @@ from bot.core import enrolment, issuing, revocation
 from bot.core.clock import FrozenClock
 from bot.core.context import Core
 from bot.core.errors import IssueFailed, RevocationPending
-from bot.core.interfaces import ContractorStore
 from bot.core.models import Contractor
 from bot.core.states import State
 from bot.core.sweep import SweepOptions, SweepReport, sweep
 from tests.core import vaultcheck
-from tests.support.core import APPROVER, MANAGER, approved_contractor, link_secret, make_core
+from tests.support.core import APPROVER, MANAGER, approved_contractor, link_secret
 from tests.support.directory import FakeDirectory
 from tests.support.notifier import RecordingNotifier
-from tests.support.openbao import OpenBaoServer, accounts_for
+from tests.support.openbao import OpenBaoServer
 from vault.layout import USERPASS_MOUNT
 
 Issued = Callable[[], tuple[Contractor, str]]
@@ -85,11 +84,10 @@ def test_dry_run_changes_nothing(core: Core, issued: Issued, clock: FrozenClock)
 
 def test_sweep_finishes_a_revocation_vault_interrupted(
     throwaway_openbao: OpenBaoServer,
-    store: ContractorStore,
-    clock: FrozenClock,
+    outage_core: Core,
     notifier: RecordingNotifier,
 ) -> None:
-    core = make_core(store, accounts_for(throwaway_openbao), clock, notifier)
+    core = outage_core
     contractor, username, password = active_contractor(core, notifier)
     throwaway_openbao.seal()
     with pytest.raises(RevocationPending):
@@ -142,12 +140,11 @@ def test_directory_failure_revokes_nobody_and_says_so(
 
 def test_orphans_are_reported_and_removed_only_with_fix_drift(
     throwaway_openbao: OpenBaoServer,
-    store: ContractorStore,
-    clock: FrozenClock,
+    outage_core: Core,
     notifier: RecordingNotifier,
 ) -> None:
     """On its own server: --fix-drift removes every user the database does not know."""
-    core = make_core(store, accounts_for(throwaway_openbao), clock, notifier)
+    core = outage_core
     _, live, _ = active_contractor(core, notifier)
     orphan = "orphan-made-by-hand"
     throwaway_openbao.root_client().write(
@@ -172,11 +169,10 @@ def test_missing_vault_user_is_reported(
 
 def test_half_made_account_is_cleaned_up_after_the_grace_period(
     throwaway_openbao: OpenBaoServer,
-    store: ContractorStore,
+    outage_core: Core,
     clock: FrozenClock,
-    notifier: RecordingNotifier,
 ) -> None:
-    core = make_core(store, accounts_for(throwaway_openbao), clock, notifier)
+    core = outage_core
     contractor = approved_contractor(core)
     throwaway_openbao.seal()
     with pytest.raises(IssueFailed):

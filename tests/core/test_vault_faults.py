@@ -9,29 +9,16 @@ import pyotp
 import pytest
 
 from bot.core import enrolment, issuing, links, revocation
-from bot.core.clock import FrozenClock
 from bot.core.context import Core
 from bot.core.errors import IssueFailed, PossibleInterception, RevocationPending
-from bot.core.interfaces import ContractorStore
 from bot.core.models import Contractor
 from bot.core.states import State
 from tests.core import vaultcheck
-from tests.support.core import APPROVER, MANAGER, approved_contractor, link_secret, make_core
+from tests.support.core import APPROVER, MANAGER, approved_contractor, link_secret
 from tests.support.notifier import RecordingNotifier
-from tests.support.openbao import OpenBaoServer, accounts_for
+from tests.support.openbao import OpenBaoServer
 
 Issued = Callable[[], tuple[Contractor, str]]
-
-
-@pytest.fixture
-def outage_core(
-    throwaway_openbao: OpenBaoServer,
-    store: ContractorStore,
-    clock: FrozenClock,
-    notifier: RecordingNotifier,
-) -> Core:
-    """A core on its own OpenBao, which the test may seal."""
-    return make_core(store, accounts_for(throwaway_openbao), clock, notifier)
 
 
 def test_issue_while_vault_is_sealed_fails_cleanly_and_a_retry_works(

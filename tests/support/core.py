@@ -15,6 +15,7 @@ from bot.core.interfaces import ContractorStore, VaultBackend
 from bot.core.models import Contractor
 from bot.core.requests import OnboardingRequest
 from tests.support.notifier import RecordingNotifier
+from tests.support.openbao import OpenBaoServer, accounts_for
 
 MANAGER = "UMANAGER1"
 APPROVER = "UAPPROVER1"
@@ -41,6 +42,17 @@ def make_core(
         notifier=notifier,
         policy=Policy(public_url=PUBLIC_URL, link_ttl=timedelta(hours=1), max_totp_failures=3),
     )
+
+
+@pytest.fixture
+def outage_core(
+    throwaway_openbao: OpenBaoServer,
+    store: ContractorStore,
+    clock: FrozenClock,
+    notifier: RecordingNotifier,
+) -> Core:
+    """A core on its own OpenBao (``throwaway_openbao``), which the test may seal or break."""
+    return make_core(store, accounts_for(throwaway_openbao), clock, notifier)
 
 
 @pytest.fixture

@@ -6,13 +6,10 @@ import pytest
 from starlette.testclient import TestClient
 
 from bot.core import issuing
-from bot.core.clock import FrozenClock
 from bot.core.context import Core
-from bot.core.interfaces import ContractorStore
 from bot.web.app import build_web_app
-from tests.support.core import APPROVER, approved_contractor, make_core
-from tests.support.notifier import RecordingNotifier
-from tests.support.openbao import OpenBaoServer, accounts_for
+from tests.support.core import APPROVER, approved_contractor
+from tests.support.openbao import OpenBaoServer
 
 
 def client_for(core: Core, *, https: bool = False) -> TestClient:
@@ -28,11 +25,9 @@ def test_healthz_is_200_when_database_and_vault_answer(core: Core) -> None:
 
 def test_healthz_is_503_when_vault_is_sealed(
     throwaway_openbao: OpenBaoServer,
-    store: ContractorStore,
-    clock: FrozenClock,
-    notifier: RecordingNotifier,
+    outage_core: Core,
 ) -> None:
-    core = make_core(store, accounts_for(throwaway_openbao), clock, notifier)
+    core = outage_core
     throwaway_openbao.seal()
     response = client_for(core).get("/healthz")
     assert response.status_code == 503
