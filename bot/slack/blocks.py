@@ -21,6 +21,7 @@ Block = dict[str, Any]
 ONBOARD_VIEW = "credbot_onboard"
 APPROVE = "credbot_approve"
 REJECT = "credbot_reject"
+END_MY_ACCESS = "credbot_end_my_access"
 FIELDS = ("contractor", "country", "end", "role", "justification")
 """Block IDs of the onboarding modal (each input's action ID is ``value``)."""
 
@@ -177,6 +178,35 @@ def contractor_list(contractors: Sequence[Contractor], *, empty: str) -> list[Bl
     if len(contractors) > 40:
         lines.append(f"… and {len(contractors) - 40} more")
     return text("\n".join(lines))
+
+
+def end_my_access_button() -> list[Block]:
+    """The contractor's own "End my access" button, with Slack's confirmation dialog."""
+    return [
+        {
+            "type": "actions",
+            "block_id": "own_access",
+            "elements": [
+                {
+                    "type": "button",
+                    "action_id": END_MY_ACCESS,
+                    "style": "danger",
+                    "text": _plain("End my access"),
+                    "value": "end",
+                    "confirm": {
+                        "title": _plain("End your access?"),
+                        "text": _plain(
+                            "Your password, TOTP key and every login are revoked at once. "
+                            "Coming back needs a new request by your manager."
+                        ),
+                        "confirm": _plain("End my access"),
+                        "deny": _plain("Keep it"),
+                        "style": "danger",
+                    },
+                }
+            ],
+        }
+    ]
 
 
 def home_view(sections: Sequence[tuple[str, list[Block]]]) -> dict[str, Any]:

@@ -1,13 +1,14 @@
-"""Buttons: Approve / Reject on the approval card."""
+"""Buttons: Approve / Reject on the approval card; "End my access" in App Home."""
 
 from __future__ import annotations
 
 from slack_bolt import App
 
 from bot.slack.deps import Deps
-from bot.slack.listeners.actions import approval
+from bot.slack.listeners.actions import approval, own_access
 
 
 def register(app: App, deps: Deps) -> None:
-    """Listen to the approval card's buttons."""
+    """Listen to the approval card's buttons and the App Home button."""
     approval.register(app, deps)
+    own_access.register(app, deps)

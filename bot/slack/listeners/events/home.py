@@ -17,7 +17,7 @@ from bot import messages
 from bot.core.errors import ContractorNotFound
 from bot.core.models import Contractor
 from bot.core.queries import find_contractor
-from bot.core.states import State
+from bot.core.states import CONTRACT_END_STATES, State
 from bot.slack import blocks
 from bot.slack.deps import Deps
 from bot.slack.notifier import slack_error
@@ -36,16 +36,17 @@ def register(app: App, deps: Deps) -> None:
             return
         user_id = str(event.get("user", ""))
 
-        def work() -> None:
-            try:
-                view = blocks.home_view(sections(deps, user_id))
-                deps.client.views_publish(user_id=user_id, view=view)
-            except SlackApiError as exc:
-                log.error("App Home for %s not published: %s", user_id, slack_error(exc))
-
-        deps.later(work)
+        deps.later(lambda: publish(deps, user_id))
 
     app.event("app_home_opened")(opened)
+
+
+def publish(deps: Deps, user_id: str) -> None:
+    """Build and publish ``user_id``'s Home tab; a Slack failure is logged, not raised."""
+    try:
+        deps.client.views_publish(user_id=user_id, view=blocks.home_view(sections(deps, user_id)))
+    except SlackApiError as exc:
+        log.error("App Home for %s not published: %s", user_id, slack_error(exc))
 
 
 def sections(deps: Deps, user_id: str) -> list[tuple[str, list[blocks.Block]]]:
@@ -58,7 +59,10 @@ def sections(deps: Deps, user_id: str) -> list[tuple[str, list[blocks.Block]]]:
     out: list[tuple[str, list[blocks.Block]]] = []
     mine = _own(deps, user_id)
     if mine is not None:
-        out.append(("Your access", blocks.text(messages.own_status(mine))))
+        own = blocks.text(messages.own_status(mine))
+        if mine.state in CONTRACT_END_STATES:
+            own += blocks.end_my_access_button()
+        out.append(("Your access", own))
     if Role.MANAGER in held:
         out.append(
             (
