@@ -18,6 +18,7 @@ from bot.core.models import (
     ContractorChanges,
     DepartureEvent,
     LinkRecord,
+    RevocationTargets,
     VaultAccountRecord,
 )
 from bot.core.states import State
@@ -102,9 +103,10 @@ class ContractorStore(Protocol):
 
     def claim_for_sweep(
         self, contractor_id: str, *, worker: str, now: datetime, lease: timedelta
-    ) -> bool:
+    ) -> Contractor | None:
         """Claim a contractor for one sweep worker until ``now + lease`` (one conditional
-        UPDATE: unclaimed, or the previous claim lapsed). Exactly one concurrent caller wins."""
+        UPDATE: unclaimed, or the previous claim lapsed) and return it as it is now; ``None``
+        when someone else holds it. Exactly one concurrent caller wins."""
         ...
 
     def release_sweep_claim(self, contractor_id: str, *, worker: str) -> None:
@@ -132,8 +134,8 @@ class ContractorStore(Protocol):
         """Return the link with this hash, if any."""
         ...
 
-    def links_for(self, contractor_id: str) -> list[LinkRecord]:
-        """Every link ever made for this contractor, oldest first."""
+    def revocation_targets(self, contractor_id: str) -> RevocationTargets:
+        """The contractor's unrevoked accounts and live links, in one read transaction."""
         ...
 
     def claim_link(self, link_hash: str, *, now: datetime) -> bool:

@@ -77,6 +77,16 @@ class AccountInventory:
 
 
 @dataclass(frozen=True)
+class RevocationTargets:
+    """What revoking a contractor must destroy, read in one go."""
+
+    accounts: tuple[VaultAccountRecord, ...]
+    """Their Vault accounts not yet recorded as revoked, oldest first."""
+    live_links: tuple[LinkRecord, ...]
+    """Their links neither claimed nor invalidated (their wrapping tokens may be unused)."""
+
+
+@dataclass(frozen=True)
 class LinkRecord:
     """A one-time enrollment link. Only the SHA-256 of the link secret is kept."""
 

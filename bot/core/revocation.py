@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from bot.core.context import Core
-from bot.core.errors import RevocationPending
-from bot.core.models import Contractor
-from bot.core.states import State
+from bot.core.errors import RevocationPending, StaleState
+from bot.core.models import Contractor, RevocationTargets
+from bot.core.states import State, ensure_transition
 from vault.errors import VaultError
 from vault.models import RevocationProof
 
@@ -28,7 +28,16 @@ def offboard(core: Core, contractor_id: str, *, actor: str, reason: str) -> Cont
     ``revoking`` first, then Vault is told, then ``revoked``. Raises ``RevocationPending`` (the
     contractor stays ``revoking``) when Vault could not finish; calling again completes it.
     """
-    contractor = core.store.get_contractor(contractor_id)
+    return offboard_contractor(
+        core, core.store.get_contractor(contractor_id), actor=actor, reason=reason
+    )
+
+
+def offboard_contractor(
+    core: Core, contractor: Contractor, *, actor: str, reason: str
+) -> Contractor:
+    """``offboard`` for a contractor already read (the sweep has it from its claim); a stale
+    read is safe: every change is conditional on the state read."""
     if contractor.state in NOTHING_TO_REVOKE:
         return contractor
     if contractor.state in WITHDRAWABLE:
@@ -63,8 +72,17 @@ def finish_revocation(core: Core, contractor: Contractor, *, actor: str) -> Cont
 
 
 def expire(core: Core, contractor: Contractor, *, actor: str) -> Contractor:
-    """An issued link ran out unused: destroy the account, move to ``expired``."""
-    proofs = destroy_accounts(core, contractor, actor=actor, record=False)
+    """An issued link ran out unused: destroy the account, move to ``expired``.
+
+    Checked again here, not only when the sweep planned it: if the contractor opened the link
+    meanwhile (or was moved on), ``StaleState``/``IllegalTransition`` and nothing is destroyed.
+    """
+    ensure_transition(contractor.state, State.EXPIRED)
+    targets = core.store.revocation_targets(contractor.id)
+    now = core.clock.now()
+    if not targets.live_links or any(link.expires_at > now for link in targets.live_links):
+        raise StaleState(contractor_id=contractor.id, expected="issued with an expired link")
+    proofs = destroy_accounts(core, contractor, actor=actor, record=False, targets=targets)
     expired = core.move(
         contractor,
         State.EXPIRED,
@@ -79,26 +97,28 @@ def expire(core: Core, contractor: Contractor, *, actor: str) -> Contractor:
 
 
 def destroy_accounts(
-    core: Core, contractor: Contractor, *, actor: str, record: bool = True
+    core: Core,
+    contractor: Contractor,
+    *,
+    actor: str,
+    record: bool = True,
+    targets: RevocationTargets | None = None,
 ) -> list[RevocationProof]:
     """Revoke every not-yet-revoked Vault account of the contractor, with proof, and make its
-    unused links unusable. With ``record`` each account is recorded as revoked (and audited)
-    at once; without, the caller records the proofs with its own state change
-    (``Core.move(revoked_accounts=...)``), saving a transaction per revocation.
+    unused links unusable (``targets`` when the caller already read them). With ``record``
+    each account is recorded as revoked (and audited) at once; without, the caller records the
+    proofs with its own state change (``Core.move(revoked_accounts=...)``), saving a
+    transaction per revocation.
 
     Raises ``RevocationPending`` (audited) on a Vault failure or an incomplete proof; accounts
     already proven gone stay recorded as revoked, so a retry only redoes what is left.
     """
-    live_links = [
-        link
-        for link in core.store.links_for(contractor.id)
-        if link.claimed_at is None and link.invalidated_at is None
-    ]
-    if live_links:
+    targets = targets or core.store.revocation_targets(contractor.id)
+    if targets.live_links:
         core.store.invalidate_links(contractor.id, at=core.clock.now())
-    accessors = {link.username: link.wrapping_accessor for link in live_links}
+    accessors = {link.username: link.wrapping_accessor for link in targets.live_links}
     proofs = []
-    for account in core.store.unrevoked_accounts(contractor.id):
+    for account in targets.accounts:
         try:
             proof = core.vault.revoke_account(
                 username=account.username, wrapping_accessor=accessors.get(account.username)

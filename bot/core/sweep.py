@@ -207,23 +207,22 @@ def _act_on_all(
 
 def _act(core: Core, options: SweepOptions, item: SweepItem) -> None:
     now = core.clock.now()
-    if not core.store.claim_for_sweep(
+    contractor = core.store.claim_for_sweep(
         item.contractor_id, worker=options.worker, now=now, lease=options.lease
-    ):
+    )
+    if contractor is None:
         item.outcome, item.detail = "skipped", "another sweep is working on it"
         return
     try:
         if item.action == "expire_link":
-            revocation.expire(
-                core, core.store.get_contractor(item.contractor_id), actor=options.worker
-            )
+            revocation.expire(core, contractor, actor=options.worker)
         else:
             reason = {
                 "finish_revocation": "finishing an interrupted revocation",
                 "contract_ended": "contract ended",
                 "deactivated": "Slack account deactivated",
             }[item.action]
-            revocation.offboard(core, item.contractor_id, actor=options.worker, reason=reason)
+            revocation.offboard_contractor(core, contractor, actor=options.worker, reason=reason)
         item.outcome = "done"
     except RevocationPending as exc:
         item.outcome, item.detail = "pending", exc.cause

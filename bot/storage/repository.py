@@ -21,6 +21,7 @@ from bot.core.models import (
     ContractorChanges,
     DepartureEvent,
     LinkRecord,
+    RevocationTargets,
     VaultAccountRecord,
 )
 from bot.core.states import CONTRACT_END_STATES, State
@@ -253,10 +254,11 @@ class SqlStore:
 
     def claim_for_sweep(
         self, contractor_id: str, *, worker: str, now: datetime, lease: timedelta
-    ) -> bool:
-        """One conditional UPDATE: the claim is free or lapsed; returns whether we won."""
+    ) -> Contractor | None:
+        """One conditional UPDATE ... RETURNING: the claim is free or lapsed; the contractor
+        when we won, else ``None``."""
         with self._engine.begin() as connection:
-            result = connection.execute(
+            row = connection.execute(
                 sa.update(contractors)
                 .where(
                     contractors.c.id == contractor_id,
@@ -266,8 +268,9 @@ class SqlStore:
                     ),
                 )
                 .values(sweep_claimed_by=worker, sweep_claimed_until=now + lease)
-            )
-            return result.rowcount == 1
+                .returning(*contractors.c)
+            ).first()
+            return None if row is None else to_contractor(row)
 
     def release_sweep_claim(self, contractor_id: str, *, worker: str) -> None:
         """Clear the claim if it is still this worker's."""
@@ -337,15 +340,30 @@ class SqlStore:
             row = connection.execute(sa.select(links).where(links.c.link_hash == link_hash)).first()
         return None if row is None else to_link(row)
 
-    def links_for(self, contractor_id: str) -> list[LinkRecord]:
-        """Every link ever made for this contractor, oldest first (then by hash)."""
-        query = (
+    def revocation_targets(self, contractor_id: str) -> RevocationTargets:
+        """Unrevoked accounts and live links of the contractor, oldest first, one snapshot."""
+        accounts = (
+            sa.select(vault_accounts)
+            .where(
+                vault_accounts.c.contractor_id == contractor_id,
+                vault_accounts.c.revoked_at.is_(None),
+            )
+            .order_by(vault_accounts.c.created_at, vault_accounts.c.username)
+        )
+        live_links = (
             sa.select(links)
-            .where(links.c.contractor_id == contractor_id)
+            .where(
+                links.c.contractor_id == contractor_id,
+                links.c.claimed_at.is_(None),
+                links.c.invalidated_at.is_(None),
+            )
             .order_by(links.c.created_at, links.c.link_hash)
         )
         with self._reader() as connection:
-            return [to_link(row) for row in connection.execute(query)]
+            return RevocationTargets(
+                accounts=tuple(to_account(row) for row in connection.execute(accounts)),
+                live_links=tuple(to_link(row) for row in connection.execute(live_links)),
+            )
 
     def claim_link(self, link_hash: str, *, now: datetime) -> bool:
         """Mark the link claimed at ``now`` if unclaimed, not invalidated and unexpired.

@@ -12,7 +12,7 @@ import pytest
 from bot.core import enrolment, issuing, revocation
 from bot.core.clock import FrozenClock
 from bot.core.context import Core
-from bot.core.errors import IssueFailed, RevocationPending
+from bot.core.errors import IssueFailed, RevocationPending, StaleState
 from bot.core.models import Contractor
 from bot.core.states import State
 from bot.core.sweep import SweepOptions, SweepReport, sweep
@@ -221,3 +221,17 @@ def test_a_claim_left_by_a_dead_replica_lapses(
     assert sweep(core, RUN).items == []
     clock.advance(timedelta(minutes=11))
     assert outcomes(sweep(core, RUN)) == {contractor.id: ("expire_link", "done")}
+
+
+def test_expiry_is_checked_again_before_anything_is_destroyed(
+    core: Core, issued: Issued, notifier: RecordingNotifier
+) -> None:
+    """A stale plan (the link was opened, or is not expired yet) must destroy nothing."""
+    contractor, secret = issued()
+    with pytest.raises(StaleState):
+        revocation.expire(core, contractor, actor="test-sweep")
+    enrolment.reveal(core, secret, notifier.code_for(secret))
+    with pytest.raises(StaleState):
+        revocation.expire(core, core.store.get_contractor(contractor.id), actor="test-sweep")
+    assert contractor.username in core.vault.list_accounts()
+    assert core.store.get_contractor(contractor.id).state is State.ISSUED

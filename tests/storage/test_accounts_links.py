@@ -57,14 +57,23 @@ def test_link_round_trip(store: SqlStore, contractor: Contractor) -> None:
     assert store.get_link("unknown") is None
 
 
-def test_links_for_lists_oldest_first(store: SqlStore, contractor: Contractor) -> None:
+def test_revocation_targets_are_live_links_and_unrevoked_accounts(
+    store: SqlStore, contractor: Contractor
+) -> None:
     newer = factories.link(contractor.id, created_at=T0 + timedelta(hours=1))
     older = factories.link(contractor.id, created_at=T0)
+    used = factories.link(contractor.id, created_at=T0)
     other = store.add_contractor(factories.contractor(), event=factories.entry())
-    for link in (newer, older, factories.link(other.id)):
+    for link in (newer, older, used, factories.link(other.id)):
         store.add_link(link)
-    assert store.links_for(contractor.id) == [older, newer]
-    assert store.links_for("nobody") == []
+    assert store.claim_link(used.link_hash, now=T0)
+    account = factories.account(contractor.id)
+    store.add_account(account)
+    targets = store.revocation_targets(contractor.id)
+    assert targets.live_links == (older, newer)
+    assert targets.accounts == (account,)
+    empty = store.revocation_targets("nobody")
+    assert empty.live_links == () and empty.accounts == ()
 
 
 def test_claim_link_once(store: SqlStore, contractor: Contractor) -> None:
