@@ -41,7 +41,7 @@ from bot.config import load_settings
 from bot.dev.openbao import OpenBaoDevServer, free_port
 from bot.dev.server import BackgroundServer
 from bot.dev.slack_requests import SignedSlack
-from bot.dev.slack_standin import SlackStandIn
+from bot.dev.slack_standin import STANDIN_BOT_TOKEN, SlackStandIn
 from bot.web.slack_endpoint import slack_route
 
 MANAGER = "UBENCHMGR"
@@ -108,7 +108,7 @@ def main() -> None:
                 "vault_role_id": role_id,
                 "vault_secret_id": (work / "secret-id").read_text().strip(),
                 "database_url": f"sqlite:///{work / 'credbot.sqlite3'}",
-                "slack_bot_token": "xoxb-bench",
+                "slack_bot_token": STANDIN_BOT_TOKEN,
                 "slack_signing_secret": secret,
                 "slack_api_url": standin.api_url,
                 "public_url": f"http://127.0.0.1:{port}",
@@ -120,7 +120,7 @@ def main() -> None:
         wiring.upgrade_database(settings)
         credbot = BackgroundServer(wiring.build_server(settings), port=port).start()
         bare = BackgroundServer(
-            bare_app(secret, WebClient(token="xoxb-bench", base_url=standin.api_url))
+            bare_app(secret, WebClient(token=STANDIN_BOT_TOKEN, base_url=standin.api_url))
         ).start()
         servers += [credbot, bare]
         sides = {"credbot": SignedSlack(credbot.url, secret), "bare": SignedSlack(bare.url, secret)}

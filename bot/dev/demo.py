@@ -28,7 +28,7 @@ from bot.core.audit import verify_chain
 from bot.dev.openbao import OpenBaoDevServer, free_port
 from bot.dev.server import BackgroundServer
 from bot.dev.slack_requests import SignedSlack, block_action
-from bot.dev.slack_standin import Call, SlackStandIn
+from bot.dev.slack_standin import STANDIN_BOT_TOKEN, Call, SlackStandIn
 from bot.slack import blocks
 
 MANAGER = "UDEMOMANAGER"
@@ -191,7 +191,7 @@ def _end_date() -> str:
 
 def _slack_settings(bot: Settings, standin: SlackStandIn, port: int, secret: str) -> Settings:
     changes: dict[str, Any] = {
-        "slack_bot_token": "xoxb-demo-stand-in",
+        "slack_bot_token": STANDIN_BOT_TOKEN,
         "slack_signing_secret": secret,
         "slack_api_url": standin.api_url,
         "public_url": f"http://127.0.0.1:{port}",

@@ -26,6 +26,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
 from urllib.parse import parse_qsl, urlsplit
 
+STANDIN_BOT_TOKEN = "stand-in-bot-token"  # noqa: S105 - a placeholder, not a credential
+"""What the bot sends as its token to the stand-in, which accepts any (never a real token)."""
 BOT_USER = "UCREDBOT0"
 TEAM = "T0CREDBOT"
 
