@@ -146,10 +146,6 @@ class Settings(BaseSettings):
             raise ValueError("CREDBOT_PUBLIC_URL must use https unless it is localhost")
         return self
 
-    def vault_credentials_given(self) -> bool:
-        """True when a token or an AppRole pair is configured."""
-        return bool(self.vault_token or self.vault_role_id)
-
 
 _ENV_NAMES = {
     name: str(field.validation_alias.choices[0])

@@ -15,12 +15,3 @@ def parse_duration(text: str) -> timedelta:
     if not match:
         raise ValueError(f"{text!r} is not a duration; use e.g. 90s, 30m, 24h, 7d")
     return timedelta(seconds=int(match[1]) * _UNIT_SECONDS[match[2]])
-
-
-def format_duration(delta: timedelta) -> str:
-    """The shortest exact form, e.g. ``24h`` (used in messages and ``credbot config``)."""
-    seconds = int(delta.total_seconds())
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds and seconds % size == 0:
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from bot.config import SettingsError, load_settings
-from bot.durations import format_duration, parse_duration
+from bot.durations import parse_duration
 
 
 def test_defaults_are_the_embedded_ones() -> None:
@@ -15,7 +15,7 @@ def test_defaults_are_the_embedded_ones() -> None:
     assert settings.database_url.startswith("sqlite:///")
     assert settings.link_ttl == timedelta(hours=24)
     assert settings.roles == ("reviewer",)
-    assert not settings.vault_credentials_given()
+    assert settings.vault_token is None and settings.vault_role_id is None
 
 
 def test_every_variable_is_read() -> None:
@@ -45,7 +45,7 @@ def test_every_variable_is_read() -> None:
             "CREDBOT_LOG_LEVEL": "debug",
         }
     )
-    assert settings.vault_credentials_given()
+    assert (settings.vault_role_id, settings.vault_secret_id) == ("role", "secret")
     assert settings.managers == ("U1", "S2")
     assert settings.admins == ("U4", "U5")
     assert settings.allowed_countries == ("DE", "PT")
@@ -104,7 +104,6 @@ def test_secrets_stay_out_of_repr_and_errors() -> None:
 )
 def test_durations(text: str, delta: timedelta) -> None:
     assert parse_duration(text) == delta
-    assert parse_duration(format_duration(delta)) == delta
 
 
 @pytest.mark.parametrize("text", ["", "h", "-5m", "1.5h", "5 minutes", "5w"])

@@ -21,7 +21,7 @@ def find_contractor(core: Core, key: str) -> Contractor:
     live = core.store.find_live_by_slack_user(key)
     if live is not None:
         return live
-    matches = [c for c in core.store.list_contractors() if c.slack_user_id == key]
+    matches = core.store.list_contractors(slack_user_ids=[key])
     if not matches:
         raise ContractorNotFound(key)
     return matches[-1]
