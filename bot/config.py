@@ -7,6 +7,7 @@ Names follow the ecosystem where one exists (``VAULT_ADDR``, ``VAULT_TOKEN``, ``
 from __future__ import annotations
 
 import ipaddress
+import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Literal
@@ -18,7 +19,19 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from bot.durations import parse_duration
 
 DEFAULT_DATA_DIR = Path(".credbot")
+DEFAULT_IDENTITY_CHECKS = (
+    "requester_role",
+    "slack_account",
+    "email_domain",
+    "work_country",
+    "uniqueness",
+    "kyc_attestation",
+)
+ACCOUNT_TYPES = frozenset({"member", "multi_channel_guest", "single_channel_guest"})
+"""Slack account kinds: full members, multi-channel guests (``is_restricted``) and
+single-channel guests (``is_ultra_restricted``)."""
 CsvList = Annotated[tuple[str, ...], NoDecode]
+DOMAIN = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)+$")
 
 
 class SettingsError(Exception):
@@ -58,6 +71,15 @@ class Settings(BaseSettings):
     allowed_email_domains: CsvList = Field(
         (), validation_alias=_env("CREDBOT_ALLOWED_EMAIL_DOMAINS")
     )
+    identity_checks: CsvList = Field(
+        DEFAULT_IDENTITY_CHECKS, validation_alias=_env("CREDBOT_IDENTITY_CHECKS")
+    )
+    allowed_account_types: CsvList = Field(
+        ("member", "multi_channel_guest"), validation_alias=_env("CREDBOT_ALLOWED_ACCOUNT_TYPES")
+    )
+    kyc_webhook_secret: str | None = Field(
+        None, validation_alias=_env("CREDBOT_KYC_WEBHOOK_SECRET"), repr=False
+    )
     roles: CsvList = Field(("reviewer",), validation_alias=_env("CREDBOT_ROLES"))
     link_ttl: timedelta = Field(timedelta(hours=24), validation_alias=_env("CREDBOT_LINK_TTL"))
     token_ttl: timedelta = Field(timedelta(hours=8), validation_alias=_env("CREDBOT_TOKEN_TTL"))
@@ -84,6 +106,8 @@ class Settings(BaseSettings):
         "admins",
         "allowed_countries",
         "allowed_email_domains",
+        "identity_checks",
+        "allowed_account_types",
         "roles",
         "bound_cidrs",
         mode="before",
@@ -120,6 +144,33 @@ class Settings(BaseSettings):
         if bad:
             raise ValueError(f"not ISO 3166 alpha-2 codes: {', '.join(bad)}")
         return codes
+
+    @field_validator("allowed_email_domains")
+    @classmethod
+    def _domains(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        domains = tuple(domain.lower().removeprefix("@") for domain in value)
+        bad = [d for d in domains if "." not in d or not DOMAIN.match(d)]
+        if bad:
+            raise ValueError(f"not email domains: {', '.join(bad)}")
+        return domains
+
+    @field_validator("allowed_account_types")
+    @classmethod
+    def _account_types(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = sorted(set(value) - ACCOUNT_TYPES)
+        if unknown:
+            known = ", ".join(sorted(ACCOUNT_TYPES))
+            raise ValueError(f"unknown account types {', '.join(unknown)} (known: {known})")
+        return value
+
+    @field_validator("kyc_webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: str | None) -> str | None:
+        if value is not None and len(value) < 32:
+            raise ValueError(
+                "must be at least 32 characters (generate one with `openssl rand -hex 32`)"
+            )
+        return value
 
     @field_validator("bound_cidrs")
     @classmethod

@@ -6,8 +6,10 @@ none) and never a stack trace.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bot.core import errors
-from bot.core.models import Contractor
+from bot.core.models import CheckResult, Contractor
 from bot.core.sweep import SweepReport
 
 _LINK_WHY = {
@@ -78,6 +80,10 @@ USAGE: dict[str, str] = {
     "offboard": (
         f"`{COMMAND} offboard @person [reason]`: revoke every credential now (or withdraw a "
         "request not approved yet). Managers and admins."
+    ),
+    "recheck": (
+        f"`{COMMAND} recheck @person`: run the identity checks of a waiting request again "
+        "(after Slack was down, a setting was fixed or an ID was verified)."
     ),
     "reissue": (
         f"`{COMMAND} reissue @person`: lost phone or expired link. The old password, TOTP key "
@@ -156,12 +162,65 @@ def working() -> str:
     return "On it…"
 
 
-def onboard_requested(user_id: str, state: str, channel: str | None) -> str:
-    """Reply to the manager once a request is stored and checked."""
-    if state == "awaiting_approval":
+def check_lines(checks: Sequence[CheckResult]) -> str:
+    """Identity check results, one line each, the outcome first."""
+    marks = {"pass": "passed", "fail": "FAILED", "pending": "waiting"}
+    return "\n".join(f"• {c.check}: *{marks[c.outcome]}*: {c.reason}" for c in checks)
+
+
+def checks_outcome(
+    contractor: Contractor, checks: Sequence[CheckResult], channel: str | None
+) -> str:
+    """Reply to the manager once the identity checks ran on a request."""
+    who = f"<@{contractor.slack_user_id}>"
+    if contractor.state.value == "awaiting_approval":
         where = f" in <#{channel}>" if channel else ""
-        return f"Request for <@{user_id}> recorded and sent to the approvers{where}."
-    return f"Request for <@{user_id}> recorded; it is now {state}."
+        return f"Request for {who} passed the identity checks and went to the approvers{where}."
+    if contractor.state.value == "rejected":
+        failed = [c for c in checks if c.outcome == "fail"]
+        return f"Request for {who} was rejected by the identity checks:\n" + check_lines(failed)
+    waiting = [c for c in checks if c.outcome == "pending"]
+    return (
+        f"Request for {who} recorded; identity checks are waiting:\n{check_lines(waiting)}\n"
+        f"`{COMMAND} recheck {who}` runs them again once the cause is fixed."
+    )
+
+
+def checks_failed_line() -> str:
+    """Under a card of a request the identity checks rejected."""
+    return "*Rejected by the identity checks*: nothing was issued; the manager was told why."
+
+
+def recheck_failed(contractor: Contractor, error: str) -> str:
+    """DM to the manager: a verification result arrived but the checks could not run again."""
+    who = f"<@{contractor.slack_user_id}>"
+    return (
+        f"The identity verification of {who} reported back, but the checks could not run "
+        f"again ({error}). Run `{COMMAND} recheck {who}`."
+    )
+
+
+def attestation_needed(contractor: Contractor) -> str:
+    """Below the verification card's checks."""
+    return (
+        f"*An approver must check <@{contractor.slack_user_id}>'s official photo ID* (a video "
+        "call or in person; not the requester, not the contractor), then press the button. "
+        "credbot records who checked, when and the document type, never the document number."
+    )
+
+
+def attestation_prompt(contractor: Contractor) -> str:
+    """At the top of the attestation form."""
+    return (
+        f"Confirm that you saw an official photo ID of <@{contractor.slack_user_id}> "
+        f"({contractor.display_name}), that it was valid and that it matched the person. "
+        "Do not type the document number anywhere."
+    )
+
+
+def attested(attester: str, document: str) -> str:
+    """Added to the verification card once an approver attested."""
+    return f"{document} checked by <@{attester}>; the identity checks ran again."
 
 
 def already_decided(state: str, approved_by: str | None) -> str:

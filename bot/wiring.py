@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 from starlette.applications import Starlette
+from starlette.routing import BaseRoute
 
 from bot.config import Settings
 from bot.core.clock import SystemClock
@@ -26,14 +28,17 @@ from bot.core.interfaces import Clock, Notifier
 from bot.core.sweep import SweepOptions
 from bot.notify import LogNotifier
 from bot.scheduler import PeriodicSweep
-from bot.slack.app import build_slack_app
+from bot.slack.app import build_deps, build_slack_app
+from bot.slack.deps import Deps
 from bot.slack.directory import SlackDirectory
 from bot.slack.notifier import SlackNotifier
+from bot.slack.onboarding_flow import recheck_and_tell
 from bot.storage.engine import make_engine
 from bot.storage.migrate import upgrade
 from bot.storage.repository import SqlStore
 from bot.web import enrollment
 from bot.web.app import Background, build_web_app
+from bot.web.kyc_webhook import kyc_webhook_route
 from vault.accounts import VaultAccounts
 from vault.client import connect
 from vault.setup import (
@@ -113,18 +118,50 @@ def build_slack_client(settings: Settings) -> WebClient:
     )
 
 
-def build_slack(
-    settings: Settings, *, clock: Clock | None = None
-) -> tuple[Core, App, SlackDirectory]:
-    """The core with a ``SlackNotifier``, the Bolt app and the directory the sweep asks, all
-    on the same Web API client."""
+@dataclass(frozen=True)
+class SlackParts:
+    """The Slack door as ``build_slack`` wires it, all on one Web API client."""
+
+    core: Core
+    """The core with a ``SlackNotifier``."""
+    app: App
+    deps: Deps
+    directory: SlackDirectory
+    """What the sweep asks about departures."""
+
+
+def build_slack(settings: Settings, *, clock: Clock | None = None) -> SlackParts:
+    """The core, the Bolt app and what they share. Raises ``CheckConfigError`` when the
+    identity checks' settings are missing."""
     client = build_slack_client(settings)
     notifier = SlackNotifier(
         client=client, audit_channel=settings.audit_channel, admins=settings.admins
     )
     core = build_core(settings, notifier=notifier, clock=clock)
-    app = build_slack_app(core=core, settings=settings, client=client)
-    return core, app, SlackDirectory(client=client)
+    deps = build_deps(core=core, settings=settings, client=client)
+    return SlackParts(
+        core=core,
+        app=build_slack_app(deps, settings=settings),
+        deps=deps,
+        directory=SlackDirectory(client=client),
+    )
+
+
+def kyc_webhook(settings: Settings, deps: Deps) -> list[BaseRoute]:
+    """``POST /kyc/webhook`` when ``CREDBOT_KYC_WEBHOOK_SECRET`` is set: a service's result is
+    stored, then the request's checks run again after the answer."""
+    secret = settings.kyc_webhook_secret
+    if not secret:
+        return []
+    return [
+        kyc_webhook_route(
+            deps.core,
+            secret=secret,
+            on_result=lambda contractor_id: deps.later(
+                lambda: recheck_and_tell(deps, contractor_id)
+            ),
+        )
+    ]
 
 
 def build_server(settings: Settings) -> Starlette:
@@ -134,8 +171,11 @@ def build_server(settings: Settings) -> Starlette:
     https = settings.public_url.startswith("https://")
     slack_app: App | None = None
     directory: SlackDirectory | None = None
+    webhooks: list[BaseRoute] = []
     if slack_enabled(settings):
-        core, slack_app, directory = build_slack(settings)
+        slack = build_slack(settings)
+        core, slack_app, directory = slack.core, slack.app, slack.directory
+        webhooks = kyc_webhook(settings, slack.deps)
         log.info("Slack is on: POST /slack/events, Web API at %s", settings.slack_api_url)
     else:
         core = build_core(settings)
@@ -156,7 +196,7 @@ def build_server(settings: Settings) -> Starlette:
         core=core,
         https=https,
         slack_app=slack_app,
-        pages=enrollment.pages(core, settings),
+        routes=[*enrollment.pages(core, settings), *webhooks],
         background=background,
     )
 

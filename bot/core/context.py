@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 from bot.core.interfaces import Clock, ContractorStore, Notifier, VaultBackend
-from bot.core.models import AuditEntry, Contractor, ContractorChanges
+from bot.core.models import AuditEntry, CheckResult, Contractor, ContractorChanges
 from bot.core.states import State, ensure_transition
 
 log = logging.getLogger("credbot.core")
@@ -74,6 +74,7 @@ class Core:
         username: str | None = None,
         failed_totp_attempts: int | None = None,
         revoked_accounts: tuple[str, ...] = (),
+        checks: tuple[CheckResult, ...] | None = None,
     ) -> Contractor:
         """Check the lifecycle allows ``contractor.state -> target``, then apply it with its
         audit event (and the Vault accounts it proved gone) in one transaction. Raises
@@ -88,6 +89,7 @@ class Core:
                 username=username,
                 failed_totp_attempts=failed_totp_attempts,
                 revoked_accounts=revoked_accounts,
+                checks=checks,
             ),
             event=self.entry(
                 actor=actor,
@@ -117,13 +119,14 @@ class Core:
         reason: str = "",
         details: dict[str, Any] | None = None,
         failed_totp_attempts: int | None = None,
+        checks: tuple[CheckResult, ...] | None = None,
     ) -> Contractor:
-        """Change counters of a contractor without a state change, audited, guarded by the
-        current state (``StaleState`` if it moved on)."""
+        """Change counters or check results of a contractor without a state change, audited,
+        guarded by the current state (``StaleState`` if it moved on)."""
         return self.store.apply(
             contractor.id,
             expected=contractor.state,
-            changes=ContractorChanges(failed_totp_attempts=failed_totp_attempts),
+            changes=ContractorChanges(failed_totp_attempts=failed_totp_attempts, checks=checks),
             event=self.entry(
                 actor=actor, action=action, contractor=contractor, reason=reason, details=details
             ),

@@ -128,3 +128,24 @@ class TotpReused(CredbotError):
 
 class EnrolmentLocked(CredbotError):
     """Too many wrong codes: the account was destroyed and a manager must reissue."""
+
+
+class VerificationNotFound(CredbotError):
+    """No identity verification has this reference (mistyped, made up, or for another bot)."""
+
+    def __init__(self, reference: str) -> None:
+        super().__init__(f"no identity verification {reference}")
+        self.reference = reference
+
+
+class VerificationDecided(CredbotError):
+    """The identity verification, or the request it belongs to, was already decided."""
+
+    def __init__(self, *, reference: str, state: str) -> None:
+        super().__init__(f"identity verification {reference} is already decided ({state})")
+        self.reference = reference
+        self.state = state
+
+
+class DeliveryReplayed(CredbotError):
+    """This exact signed delivery was received before: a replay (or a provider's duplicate)."""

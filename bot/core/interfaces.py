@@ -14,9 +14,11 @@ from bot.core.models import (
     AccountInventory,
     AuditEntry,
     AuditEvent,
+    CheckResult,
     Contractor,
     ContractorChanges,
     DepartureEvent,
+    IdentityVerification,
     LinkRecord,
     RevocationTargets,
     VaultAccountRecord,
@@ -170,6 +172,33 @@ class ContractorStore(Protocol):
 
     def mark_event_done(self, event_id: str, *, at: datetime) -> None:
         """Record that the event's work is finished."""
+        ...
+
+    def check_results(self, contractor_id: str) -> list[CheckResult]:
+        """The identity checks last run on the contractor, in the order they ran."""
+        ...
+
+    def live_duplicates(self, contractor: Contractor) -> list[Contractor]:
+        """Other live contractors with the same Slack user or email."""
+        ...
+
+    def add_verification(self, verification: IdentityVerification, *, event: AuditEntry) -> None:
+        """Store a new identity verification with its audit event."""
+        ...
+
+    def verifications(self, contractor_id: str) -> list[IdentityVerification]:
+        """The contractor's identity verifications, newest first."""
+        ...
+
+    def find_verification(self, reference: str) -> IdentityVerification | None:
+        """The verification with this reference, if any."""
+        ...
+
+    def decide_verification(
+        self, decided: IdentityVerification, *, delivery: str, event: AuditEntry
+    ) -> None:
+        """Record a service's result on a pending verification; raise ``DeliveryReplayed``
+        for a delivery seen before, ``VerificationDecided`` if it is no longer pending."""
         ...
 
     def append_audit(self, entry: AuditEntry) -> AuditEvent:

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from bot.core.states import State
+
+Outcome = Literal["pass", "fail", "pending"]
+VerificationStatus = Literal["pending", "passed", "failed"]
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,39 @@ class ContractorChanges:
     failed_totp_attempts: int | None = None
     revoked_accounts: tuple[str, ...] = ()
     """Vault usernames proven gone, recorded as revoked in the same transaction."""
+    checks: tuple[CheckResult, ...] | None = None
+    """The identity checks just run; they replace the stored ones in the same transaction."""
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """What one identity check concluded, why (in words a manager understands), and on which
+    evidence. Evidence is a few facts (a domain, a country, who attested), never a document."""
+
+    check: str
+    outcome: Outcome
+    reason: str
+    evidence: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class IdentityVerification:
+    """A KYC verification of one request: an approver's attestation or an external service's
+    result. Only who, when, how and a reference are kept; never document numbers or images."""
+
+    reference: str
+    """credbot's reference (``kyc_`` and 128 random bits); the webhook names it."""
+    contractor_id: str
+    method: Literal["attestation", "webhook"]
+    status: VerificationStatus
+    created_at: datetime
+    document_type: str | None = None
+    verified_by: str | None = None
+    """The attesting approver's Slack user ID, or the name the verification service gave."""
+    external_reference: str | None = None
+    """The attester's optional note (a ticket ID) or the service's own verification ID."""
+    reason: str = ""
+    decided_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -6,38 +6,19 @@ enforced here, in the core, so no door can forget it.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from typing import Literal, Protocol
+from dataclasses import replace
 
 from bot.core.context import Core
-from bot.core.errors import NotAllowed
-from bot.core.models import Contractor
+from bot.core.errors import IllegalTransition, NotAllowed
+from bot.core.identity import IdentityCheck
+from bot.core.models import CheckResult, Contractor
 from bot.core.requests import OnboardingRequest, validate_request
 from bot.core.states import State
 
-Outcome = Literal["pass", "fail", "pending"]
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    """What one identity check concluded, why, and on which evidence (no documents)."""
-
-    check: str
-    outcome: Outcome
-    reason: str
-    evidence: dict[str, str]
-
-
-class IdentityCheck(Protocol):
-    """One identity check run before a request can reach an approver."""
-
-    name: str
-
-    def run(self, contractor: Contractor) -> CheckResult:
-        """Judge the contractor; never raise for a failed check, return ``fail``."""
-        ...
+log = logging.getLogger("credbot.core.onboarding")
 
 
 def request_onboarding(core: Core, request: OnboardingRequest, *, requester: str) -> Contractor:
@@ -76,11 +57,19 @@ def verify(
     core: Core, contractor_id: str, *, checks: Sequence[IdentityCheck], actor: str = "credbot"
 ) -> tuple[Contractor, list[CheckResult]]:
     """Run every identity check and move on: all pass -> ``awaiting_approval``; any fail ->
-    ``rejected`` with the reasons; otherwise stay ``verifying`` until a pending check resolves."""
+    ``rejected`` with the reasons; otherwise stay ``verifying`` until a pending check resolves
+    (an attestation, a webhook, a ``recheck``). Results are stored with the move and audited.
+
+    Runs again on a request already ``verifying`` (every check afresh: people and settings
+    change); raises ``IllegalTransition`` for a request that is decided. Which checks run is
+    the caller's choice: ``bot.checks.build_checks`` refuses a set that proves no identity.
+    """
     contractor = core.store.get_contractor(contractor_id)
     if contractor.state is State.REQUESTED:
         contractor = core.move(contractor, State.VERIFYING, actor=actor, action="verifying")
-    results = [check.run(contractor) for check in checks]
+    elif contractor.state is not State.VERIFYING:
+        raise IllegalTransition(current=contractor.state.value, target=State.VERIFYING.value)
+    results = tuple(_run(check, contractor) for check in checks)
     details = {
         "checks": [
             {"check": r.check, "outcome": r.outcome, "reason": r.reason, "evidence": r.evidence}
@@ -97,6 +86,7 @@ def verify(
             action="checks_failed",
             reason=reason,
             details=details,
+            checks=results,
         )
         core.notifier.tell_requester(contractor, event="rejected", detail=reason)
     elif all(r.outcome == "pass" for r in results):
@@ -106,12 +96,26 @@ def verify(
             actor=actor,
             action="checks_passed",
             details=details,
+            checks=results,
         )
     else:
-        core.store.append_audit(
-            core.entry(actor=actor, action="checks_pending", contractor=contractor, details=details)
+        contractor = core.record(
+            contractor, actor=actor, action="checks_pending", details=details, checks=results
         )
-    return contractor, results
+    return contractor, list(results)
+
+
+def _run(check: IdentityCheck, contractor: Contractor) -> CheckResult:
+    """One check; a check that crashes is ``pending``, never ``pass`` (fail closed)."""
+    try:
+        return check.run(contractor)
+    except Exception as exc:
+        log.exception("identity check %s crashed on %s", check.name, contractor.id)
+        return CheckResult(
+            check=check.name,
+            outcome="pending",
+            reason=f"the check could not run ({type(exc).__name__}); nothing was decided",
+        )
 
 
 def approve(core: Core, contractor_id: str, *, approver: str) -> Contractor:

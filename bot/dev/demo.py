@@ -27,7 +27,7 @@ from bot.config import Settings, load_settings
 from bot.core.audit import verify_chain
 from bot.dev.openbao import OpenBaoDevServer, free_port
 from bot.dev.server import BackgroundServer
-from bot.dev.slack_requests import SignedSlack, block_action
+from bot.dev.slack_requests import Reply, SignedSlack, block_action, view_submission
 from bot.dev.slack_standin import STANDIN_BOT_TOKEN, Call, SlackStandIn
 from bot.slack import blocks
 
@@ -114,27 +114,23 @@ def _walk_through(slack: SignedSlack, standin: SlackStandIn, say: Say) -> None:
     say(f"1. Manager <@{MANAGER}> types: /contractor {text}")
     reply = _command(slack, standin, text, MANAGER)
     say(f"   credbot (ephemeral): {reply}")
-    if "sent to the approvers" not in reply:
-        raise RuntimeError(f"the request was not sent for approval: {reply}")
+    if "waiting" not in reply:
+        raise RuntimeError(f"the identity checks did not wait for an ID check: {reply}")
     card = standin.wait_for_call("chat.postMessage", channel=APPROVAL_CHANNEL, timeout=WAIT_S)
-    say(f"   approval card posted to #{APPROVAL_CHANNEL} with Approve / Reject buttons")
-    say(f"2. Approver <@{APPROVER}> clicks Approve (never the person who asked)")
-    contractor_id = _card_contractor(card)
-    answer = slack.interact(
-        block_action(
-            user_id=APPROVER,
-            action_id=blocks.APPROVE,
-            value=contractor_id,
-            channel=APPROVAL_CHANNEL,
-            message_ts=str(card.reply.get("ts", "")),
-            response_url=standin.response_url(),
-        )
+    say(f"   verification card posted to #{APPROVAL_CHANNEL} with an 'I checked their ID' button")
+    say(f"2. Approver <@{APPROVER}> checks Ana's passport on a video call and confirms it")
+    _attest(slack, standin, card)
+    card = standin.wait_for_call(
+        "chat.postMessage", channel=APPROVAL_CHANNEL, count=2, timeout=WAIT_S
     )
+    say("   every identity check passed: approval card posted with Approve / Reject buttons")
+    say(f"3. Approver <@{APPROVER}> clicks Approve (never the person who asked)")
+    answer = _click(slack, standin, card, blocks.APPROVE)
     say(f"   acknowledged in {answer.elapsed_s * 1000:.0f} ms; Vault work runs after the ack")
     dm = standin.wait_for_call(
         "chat.postMessage", channel=standin.dm_channel(CONTRACTOR), timeout=WAIT_S
     )
-    say(f"3. credbot DMs <@{CONTRACTOR}> (unfurl_links={dm.args.get('unfurl_links')}):")
+    say(f"4. credbot DMs <@{CONTRACTOR}> (unfurl_links={dm.args.get('unfurl_links')}):")
     url, code = _link_and_code(str(dm.args.get("text", "")))
     say("")
     say(f"   one-time link:      {url}")
@@ -144,9 +140,44 @@ def _walk_through(slack: SignedSlack, standin: SlackStandIn, say: Say) -> None:
     say("   shows the username and password once, and a TOTP QR code to scan and prove.")
 
 
+def _attest(slack: SignedSlack, standin: SlackStandIn, card: Call) -> None:
+    """Click "I checked their ID" and submit the form Slack would show."""
+    _click(slack, standin, card, blocks.ATTEST)
+    form = standin.wait_for_call("views.open", timeout=WAIT_S).args["view"]
+    answer = slack.interact(
+        view_submission(
+            user_id=APPROVER,
+            callback_id=blocks.ATTEST_VIEW,
+            private_metadata=str(form.get("private_metadata", "")),
+            values={
+                "document_type": {
+                    "type": "static_select",
+                    "selected_option": {"value": "passport"},
+                },
+                "note": {"type": "plain_text_input", "value": "call-2026-11-26"},
+            },
+        )
+    )
+    if answer.status != 200 or answer.text:
+        raise RuntimeError(f"the attestation was refused: {answer.status} {answer.text}")
+
+
+def _click(slack: SignedSlack, standin: SlackStandIn, card: Call, action_id: str) -> Reply:
+    return slack.interact(
+        block_action(
+            user_id=APPROVER,
+            action_id=action_id,
+            value=_card_contractor(card),
+            channel=APPROVAL_CHANNEL,
+            message_ts=str(card.reply.get("ts", "")),
+            response_url=standin.response_url(),
+        )
+    )
+
+
 def _offboard(slack: SignedSlack, standin: SlackStandIn, say: Say) -> None:
     text = f"offboard <@{CONTRACTOR}> contract ended"
-    say(f"4. Manager types: /contractor {text}")
+    say(f"5. Manager types: /contractor {text}")
     say(f"   credbot (ephemeral): {_command(slack, standin, text, MANAGER)}")
 
 
@@ -154,7 +185,7 @@ def _verify_audit(settings: Settings, say: Say) -> None:
     store = wiring.build_store(settings)
     breaks = verify_chain(store.audit_events())
     count = sum(1 for _ in store.audit_events())
-    say(f"5. Audit trail: {count} hash-chained events, {'intact' if not breaks else 'BROKEN'}")
+    say(f"6. Audit trail: {count} hash-chained events, {'intact' if not breaks else 'BROKEN'}")
     if breaks:
         raise RuntimeError(f"audit chain broken: {breaks}")
 
@@ -172,7 +203,7 @@ def _card_contractor(card: Call) -> str:
     for block in card.args.get("blocks") or []:
         if block.get("type") == "actions":
             return str(block["elements"][0]["value"])
-    raise RuntimeError("the approval card has no buttons")
+    raise RuntimeError("the card has no buttons")
 
 
 def _link_and_code(text: str) -> tuple[str, str]:
@@ -200,6 +231,8 @@ def _slack_settings(bot: Settings, standin: SlackStandIn, port: int, secret: str
         "admins": (MANAGER,),
         "approval_channel": APPROVAL_CHANNEL,
         "audit_channel": AUDIT_CHANNEL,
+        "allowed_countries": ("DE", "NL", "PT"),
+        "allowed_email_domains": ("agency.example",),
     }
     return bot.model_copy(update=changes)
 

@@ -116,10 +116,15 @@ def block_action(
 
 
 def view_submission(
-    *, user_id: str, callback_id: str, values: dict[str, dict[str, Any]]
+    *,
+    user_id: str,
+    callback_id: str,
+    values: dict[str, dict[str, Any]],
+    private_metadata: str = "",
 ) -> dict[str, Any]:
     """A modal submission; ``values`` maps block ID to the element's state (action ID
-    ``value``), e.g. ``{"country": {"type": "plain_text_input", "value": "DE"}}``."""
+    ``value``), e.g. ``{"country": {"type": "plain_text_input", "value": "DE"}}``;
+    ``private_metadata`` is what the app put in the view it opened."""
     return {
         "type": "view_submission",
         "team": {"id": TEAM, "domain": "credbot-demo"},
@@ -131,7 +136,7 @@ def view_submission(
             "id": f"V{uuid.uuid4().hex[:10].upper()}",
             "type": "modal",
             "callback_id": callback_id,
-            "private_metadata": "",
+            "private_metadata": private_metadata,
             "state": {"values": {block: {"value": state} for block, state in values.items()}},
         },
         "response_urls": [],

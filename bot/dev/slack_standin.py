@@ -115,8 +115,11 @@ class SlackStandIn:
         email: str | None = None,
         is_bot: bool = False,
         deleted: bool = False,
+        email_confirmed: bool = True,
+        guest: str | None = None,
     ) -> None:
-        """Make ``users.info`` know this user."""
+        """Make ``users.info`` know this user; ``guest`` is ``multi_channel`` or
+        ``single_channel`` (Slack's ``is_restricted`` / ``is_ultra_restricted``)."""
         name = name or user_id.lower()
         self.users[user_id] = {
             "id": user_id,
@@ -125,6 +128,9 @@ class SlackStandIn:
             "real_name": name,
             "deleted": deleted,
             "is_bot": is_bot,
+            "is_restricted": guest is not None,
+            "is_ultra_restricted": guest == "single_channel",
+            "is_email_confirmed": email_confirmed,
             "profile": {
                 "real_name": name,
                 "display_name": name,

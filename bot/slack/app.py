@@ -13,6 +13,7 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 from slack_bolt import App
 from slack_sdk import WebClient
 
+from bot.checks import CheckEnvironment, build_checks
 from bot.config import Settings
 from bot.core.context import Core
 from bot.slack.deps import Deps
@@ -29,35 +30,54 @@ dozens of busy threads would fight the threads answering acks for the GIL; queue
 a little longer instead, which Slack does not time."""
 
 
-def build_slack_app(
+def build_deps(
     *,
     core: Core,
     settings: Settings,
     client: WebClient,
     roles: Roles | None = None,
-    now: Callable[[], float] | None = None,
-    listener_executor: Executor | None = None,
     after_ack: Executor | None = None,
-) -> App:
-    """The Bolt app. ``client`` carries the bot token, ``base_url`` (``SLACK_API_URL``) and the
-    retry handlers (see ``bot.wiring.build_slack_client``). ``roles`` and ``now`` (the
-    signature clock) are injectable for tests. Raises ``ValueError`` without a signing secret.
-    """
-    if not settings.slack_signing_secret:
-        raise ValueError("SLACK_SIGNING_SECRET is required for the Slack app")
+) -> Deps:
+    """What the listeners share, with the identity checks ``CREDBOT_IDENTITY_CHECKS`` names.
+    ``client`` carries the bot token, ``base_url`` (``SLACK_API_URL``) and the retry handlers
+    (see ``bot.wiring.build_slack_client``); ``roles`` is injectable for tests. Raises
+    ``CheckConfigError`` when the checks' settings are missing."""
     roles = roles or Roles(
         members=RoleMembers(
             managers=settings.managers, approvers=settings.approvers, admins=settings.admins
         ),
         client=client,
     )
+    environment = CheckEnvironment(settings=settings, core=core, slack=client, roles=roles)
+    return Deps(
+        core=core,
+        client=client,
+        roles=roles,
+        checks=build_checks(settings.identity_checks, environment),
+        approval_channel=settings.approval_channel,
+        after_ack=after_ack
+        or ThreadPoolExecutor(max_workers=WORK_THREADS, thread_name_prefix="credbot-work"),
+    )
+
+
+def build_slack_app(
+    deps: Deps,
+    *,
+    settings: Settings,
+    now: Callable[[], float] | None = None,
+    listener_executor: Executor | None = None,
+) -> App:
+    """The Bolt app on ``deps``. ``now`` (the signature clock) is injectable for tests.
+    Raises ``ValueError`` without a signing secret."""
+    if not settings.slack_signing_secret:
+        raise ValueError("SLACK_SIGNING_SECRET is required for the Slack app")
     verification = (
         SignedRequests(settings.slack_signing_secret, now=now)
         if now
         else SignedRequests(settings.slack_signing_secret)
     )
     app = App(
-        client=client,
+        client=deps.client,
         signing_secret=settings.slack_signing_secret,
         token_verification_enabled=False,
         request_verification_enabled=False,
@@ -65,14 +85,6 @@ def build_slack_app(
         listener_executor=listener_executor
         or ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="credbot-slack"),
         logger=logging.getLogger("credbot.slack.bolt"),
-    )
-    deps = Deps(
-        core=core,
-        client=client,
-        roles=roles,
-        approval_channel=settings.approval_channel,
-        after_ack=after_ack
-        or ThreadPoolExecutor(max_workers=WORK_THREADS, thread_name_prefix="credbot-work"),
     )
     for surface in (commands, actions, views, events):
         surface.register(app, deps)

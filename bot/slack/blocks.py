@@ -13,8 +13,8 @@ from datetime import date, datetime
 from typing import Any
 
 from bot import messages
-from bot.core.models import Contractor
-from bot.core.onboarding import CheckResult
+from bot.core.identity import DOCUMENT_TYPES
+from bot.core.models import CheckResult, Contractor
 
 Block = dict[str, Any]
 
@@ -22,6 +22,12 @@ ONBOARD_VIEW = "credbot_onboard"
 APPROVE = "credbot_approve"
 REJECT = "credbot_reject"
 END_MY_ACCESS = "credbot_end_my_access"
+ATTEST = "credbot_attest"
+ATTEST_VIEW = "credbot_attest_identity"
+ATTEST_FIELDS = ("document_type", "note")
+"""Block IDs of the attestation modal (equal to the core's ``InvalidRequest`` fields)."""
+ATTESTATION_CHECK = "kyc_attestation"
+"""The check whose ``pending`` result an approver resolves with the card's button."""
 FIELDS = ("contractor", "country", "end", "role", "justification")
 """Block IDs of the onboarding modal (each input's action ID is ``value``)."""
 
@@ -122,17 +128,102 @@ def approval_card(contractor: Contractor, checks: Sequence[CheckResult]) -> tupl
     return fallback, blocks
 
 
+def awaits_attestation(checks: Sequence[CheckResult]) -> bool:
+    """Whether an approver's ID attestation is what the request waits for."""
+    return any(c.check == ATTESTATION_CHECK and c.outcome == "pending" for c in checks)
+
+
+def verification_card(
+    contractor: Contractor, checks: Sequence[CheckResult]
+) -> tuple[str, list[Block]]:
+    """The request while it waits for an approver to check an official ID: the check
+    results and a button that opens the attestation form (value: the contractor ID)."""
+    fallback = (
+        f"<@{contractor.requested_by}> asks credentials for <@{contractor.slack_user_id}>: "
+        "an approver must check their ID first"
+    )
+    blocks = [*_request_context(contractor, checks)]
+    blocks.extend(text(messages.attestation_needed(contractor)))
+    blocks.append(
+        {
+            "type": "actions",
+            "block_id": "attestation",
+            "elements": [
+                {
+                    "type": "button",
+                    "action_id": ATTEST,
+                    "text": _plain("I checked their ID"),
+                    "style": "primary",
+                    "value": contractor.id,
+                },
+                {
+                    "type": "button",
+                    "action_id": REJECT,
+                    "text": _plain("Reject"),
+                    "style": "danger",
+                    "value": contractor.id,
+                },
+            ],
+        }
+    )
+    return fallback, blocks
+
+
+def checks_failed_card(
+    contractor: Contractor, checks: Sequence[CheckResult]
+) -> tuple[str, list[Block]]:
+    """A request the identity checks rejected: what was asked and why it failed; no buttons."""
+    line = messages.checks_failed_line()
+    blocks = [*_request_context(contractor, checks)]
+    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": line}]})
+    return f"{line}: <@{contractor.slack_user_id}>", blocks
+
+
+def attestation_modal(contractor: Contractor, *, card: str) -> dict[str, Any]:
+    """The attestation form (``views.open``); ``card`` (``channel:ts``) lets the submission
+    update the card it came from."""
+    return {
+        "type": "modal",
+        "callback_id": ATTEST_VIEW,
+        "private_metadata": f"{contractor.id}|{card}",
+        "title": _plain("Identity check"),
+        "submit": _plain("Confirm"),
+        "close": _plain("Cancel"),
+        "blocks": [
+            *text(messages.attestation_prompt(contractor)),
+            _input(
+                "document_type",
+                "Official photo ID you checked",
+                {
+                    "type": "static_select",
+                    "options": [
+                        {"text": _plain(label), "value": value}
+                        for value, label in DOCUMENT_TYPES.items()
+                    ],
+                },
+            ),
+            _input(
+                "note",
+                "Reference (optional): a ticket or call ID, never the document number",
+                {"type": "plain_text_input", "max_length": 64},
+                optional=True,
+            ),
+        ],
+    }
+
+
 def decided_card(
     contractor: Contractor,
     *,
     decision: str,
     actor: str,
     at: datetime,
+    checks: Sequence[CheckResult] = (),
     note: str = "",
 ) -> tuple[str, list[Block]]:
-    """The approval card after a decision (``chat.update``): no buttons, who and when."""
+    """A card after a decision (``chat.update``): no buttons, who and when."""
     line = messages.decided_card_line(decision, actor, f"{at:%Y-%m-%d %H:%M}")
-    blocks = [*_request_context(contractor, ())]
+    blocks = [*_request_context(contractor, checks)]
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": line}]})
     if note:
         blocks.extend(text(note))
@@ -157,10 +248,7 @@ def _request_context(contractor: Contractor, checks: Sequence[CheckResult]) -> l
         *text(f"*Why*\n{contractor.justification or '_no justification given_'}"),
     ]
     if checks:
-        lines = [f"• {c.check}: *{c.outcome}* ({c.reason})" for c in checks]
-        blocks.extend(text("*Identity checks*\n" + "\n".join(lines)))
-    else:
-        blocks.extend(text("*Identity checks*\n_none configured yet: verify the person yourself_"))
+        blocks.extend(text("*Identity checks*\n" + messages.check_lines(checks)))
     blocks.append(
         {
             "type": "context",

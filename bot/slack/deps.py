@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 
 from slack_sdk import WebClient
 
 from bot.core.context import Core
+from bot.core.identity import IdentityCheck
 from bot.slack.roles import Role, Roles
 
 
@@ -24,11 +25,13 @@ class Forbidden(Exception):
 
 @dataclass(frozen=True)
 class Deps:
-    """The core, the Slack client, the role checker and where approval cards go."""
+    """The core, the Slack client, the role checker, the identity checks every request
+    passes, and where approval cards go."""
 
     core: Core
     client: WebClient
     roles: Roles
+    checks: Sequence[IdentityCheck]
     approval_channel: str | None
     after_ack: Executor
     """Where work that follows an ack runs: a small pool, so a burst of slow work (Vault,

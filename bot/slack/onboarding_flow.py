@@ -1,5 +1,5 @@
-"""The onboarding steps the inline command and the modal share: who the person is (from
-Slack), the core's request and checks, and the approval card.
+"""The onboarding steps the inline command, the modal, ``recheck``, the attestation and the KYC
+webhook share: who the person is (from Slack), the core's request and checks, and the cards.
 
 Thin on purpose: each step is one core call or one Slack call; the lifecycle rules (four eyes,
 one live record per person, valid fields) are the core's.
@@ -11,15 +11,17 @@ import logging
 from collections.abc import Collection
 from datetime import date
 
+from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import messages
 from bot.core import onboarding
 from bot.core.errors import InvalidRequest
-from bot.core.models import Contractor
+from bot.core.models import CheckResult, Contractor
 from bot.core.requests import OnboardingRequest
 from bot.core.states import State
 from bot.slack import blocks
+from bot.slack.blocks import Block
 from bot.slack.deps import Deps
 from bot.slack.directory import look_up
 from bot.slack.notifier import slack_error
@@ -68,16 +70,33 @@ def build_request(
     )
 
 
-def send_for_approval(deps: Deps, contractor: Contractor) -> Contractor:
-    """Run the identity checks (none yet: a later issue adds KYC) and, when they pass, post the
-    approval card. Raises ``ApprovalNotPosted`` when the card cannot be posted."""
-    checked, results = onboarding.verify(deps.core, contractor.id, checks=[])
-    if checked.state is not State.AWAITING_APPROVAL:
-        return checked
+def run_checks(deps: Deps, contractor_id: str) -> tuple[Contractor, list[CheckResult]]:
+    """Run the identity checks (again) and show approvers what they can act on.
+
+    Checks passed: post the approval card. A check waits for an approver's attestation on the
+    first run: post the verification card with its button. Any check failed: the core has
+    rejected the request and told the manager; the approvers see why on a card without
+    buttons (a request that fails its checks is worth a look). Raises ``ApprovalNotPosted``
+    when a card cannot be posted, ``IllegalTransition`` when the request was already decided.
+    """
+    first_run = deps.core.store.get_contractor(contractor_id).state is State.REQUESTED
+    checked, results = onboarding.verify(deps.core, contractor_id, checks=deps.checks)
+    if checked.state is State.AWAITING_APPROVAL:
+        _post_card(deps, checked, *blocks.approval_card(checked, results))
+    elif checked.state is State.VERIFYING and first_run and blocks.awaits_attestation(results):
+        _post_card(deps, checked, *blocks.verification_card(checked, results))
+    elif checked.state is State.REJECTED:
+        _post_card(deps, checked, *blocks.checks_failed_card(checked, results))
+    return checked, results
+
+
+def _post_card(deps: Deps, contractor: Contractor, fallback: str, card: list[Block]) -> None:
+    """``chat.postMessage`` to the approval channel; admins hear when that is impossible."""
     if not deps.approval_channel:
-        deps.core.notifier.alert_admins(summary=messages.approval_unavailable(), contractor=checked)
-        raise ApprovalNotPosted(contractor_id=checked.id, error="no approval channel")
-    fallback, card = blocks.approval_card(checked, results)
+        deps.core.notifier.alert_admins(
+            summary=messages.approval_unavailable(), contractor=contractor
+        )
+        raise ApprovalNotPosted(contractor_id=contractor.id, error="no approval channel")
     try:
         deps.client.chat_postMessage(
             channel=deps.approval_channel,
@@ -88,9 +107,30 @@ def send_for_approval(deps: Deps, contractor: Contractor) -> Contractor:
         )
     except SlackApiError as exc:
         error = slack_error(exc)
-        log.error("approval card for %s not posted: %s", checked.id, error)
+        log.error("card for %s not posted: %s", contractor.id, error)
         deps.core.notifier.alert_admins(
-            summary=messages.approval_card_failed(checked, error), contractor=checked
+            summary=messages.approval_card_failed(contractor, error), contractor=contractor
         )
-        raise ApprovalNotPosted(contractor_id=checked.id, error=error) from exc
-    return checked
+        raise ApprovalNotPosted(contractor_id=contractor.id, error=error) from exc
+
+
+def recheck_and_tell(deps: Deps, contractor_id: str) -> None:
+    """After something outside Slack changed a check (a verification service's result): run
+    the checks again and DM the manager who asked what followed."""
+    contractor = deps.core.store.get_contractor(contractor_id)
+    try:
+        checked, results = run_checks(deps, contractor_id)
+        text = messages.checks_outcome(checked, results, deps.approval_channel)
+    except Exception as exc:
+        log.exception("checks of %s did not run again", contractor_id)
+        text = messages.recheck_failed(contractor, type(exc).__name__)
+    tell_user(deps.client, contractor.requested_by, text)
+
+
+def tell_user(client: WebClient, user_id: str, text: str) -> None:
+    """DM someone what their form or an outside event led to (``chat.postMessage`` to their
+    user ID: the app's DM). Forms have no ``response_url``; this is the way back."""
+    try:
+        client.chat_postMessage(channel=user_id, text=text, unfurl_links=False)
+    except SlackApiError as exc:
+        log.error("could not DM %s: %s", user_id, slack_error(exc))

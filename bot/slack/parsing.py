@@ -25,7 +25,7 @@ ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 ROLE = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
 MAX_TEXT = 500
 ONBOARD_KEYS = frozenset({"country", "end", "role"})
-SUBCOMMANDS = ("onboard", "offboard", "reissue", "status", "list", "sweep", "help")
+SUBCOMMANDS = ("onboard", "offboard", "recheck", "reissue", "status", "list", "sweep", "help")
 
 
 class CommandError(Exception):
@@ -77,6 +77,13 @@ class Reissue:
 
 
 @dataclass(frozen=True)
+class Recheck:
+    """``recheck <@U…>``."""
+
+    user_id: str
+
+
+@dataclass(frozen=True)
 class Status:
     """``status <@U…>``."""
 
@@ -97,7 +104,17 @@ class Sweep:
     dry_run: bool = False
 
 
-Command = Help | OpenOnboardForm | Onboard | Offboard | Reissue | Status | ListContractors | Sweep
+Command = (
+    Help
+    | OpenOnboardForm
+    | Onboard
+    | Offboard
+    | Recheck
+    | Reissue
+    | Status
+    | ListContractors
+    | Sweep
+)
 
 
 def parse_command(text: str) -> Command:  # noqa: PLR0911 - one return per subcommand
@@ -114,6 +131,8 @@ def parse_command(text: str) -> Command:  # noqa: PLR0911 - one return per subco
         case "offboard":
             user_id = _mention(args, topic="offboard")
             return Offboard(user_id=user_id, reason=_free_text(args[1:], topic="offboard"))
+        case "recheck":
+            return Recheck(user_id=_only_mention(args, topic="recheck"))
         case "reissue":
             return Reissue(user_id=_only_mention(args, topic="reissue"))
         case "status":

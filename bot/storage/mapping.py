@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.engine import Row
@@ -10,8 +11,10 @@ from sqlalchemy.engine import Row
 from bot.core.models import (
     AuditEntry,
     AuditEvent,
+    CheckResult,
     Contractor,
     ContractorChanges,
+    IdentityVerification,
     LinkRecord,
     VaultAccountRecord,
 )
@@ -63,6 +66,32 @@ def to_account(row: Row[Any]) -> VaultAccountRecord:
 def to_link(row: Row[Any]) -> LinkRecord:
     """A ``links`` row as a ``LinkRecord``."""
     return LinkRecord(**row._mapping)
+
+
+def check_values(contractor_id: str, result: CheckResult, *, at: datetime) -> dict[str, Any]:
+    """Column values for a new ``check_results`` row."""
+    return {**asdict(result), "contractor_id": contractor_id, "at": at}
+
+
+def to_check_result(row: Row[Any]) -> CheckResult:
+    """A ``check_results`` row as a ``CheckResult``."""
+    values = row._mapping
+    return CheckResult(
+        check=values["check"],
+        outcome=values["outcome"],
+        reason=values["reason"],
+        evidence=dict(values["evidence"]),
+    )
+
+
+def verification_values(verification: IdentityVerification) -> dict[str, Any]:
+    """Column values for a new ``identity_verifications`` row."""
+    return asdict(verification)
+
+
+def to_verification(row: Row[Any]) -> IdentityVerification:
+    """An ``identity_verifications`` row as an ``IdentityVerification``."""
+    return IdentityVerification(**row._mapping)
 
 
 def audit_values(*, seq: int, entry: AuditEntry, prev_hash: str, hash_: str) -> dict[str, Any]:

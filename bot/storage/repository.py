@@ -12,14 +12,23 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
-from bot.core.errors import AuditWriteConflict, ContractorNotFound, DuplicateContractor, StaleState
+from bot.core.errors import (
+    AuditWriteConflict,
+    ContractorNotFound,
+    DeliveryReplayed,
+    DuplicateContractor,
+    StaleState,
+    VerificationDecided,
+)
 from bot.core.models import (
     AccountInventory,
     AuditEntry,
     AuditEvent,
+    CheckResult,
     Contractor,
     ContractorChanges,
     DepartureEvent,
+    IdentityVerification,
     LinkRecord,
     RevocationTargets,
     VaultAccountRecord,
@@ -30,16 +39,22 @@ from bot.storage.engine import read_only
 from bot.storage.health import check_database
 from bot.storage.mapping import (
     change_values,
+    check_values,
     contractor_values,
     to_account,
     to_audit_event,
+    to_check_result,
     to_contractor,
     to_link,
+    to_verification,
+    verification_values,
 )
 from bot.storage.tables import (
     LIVE_STATE_VALUES,
     audit_events,
+    check_results,
     contractors,
+    identity_verifications,
     links,
     processed_events,
     vault_accounts,
@@ -212,6 +227,15 @@ class SqlStore:
                     )
                     .values(revoked_at=event.at)
                 )
+            if changes.checks is not None:
+                connection.execute(
+                    sa.delete(check_results).where(check_results.c.contractor_id == contractor_id)
+                )
+                if changes.checks:
+                    connection.execute(
+                        sa.insert(check_results),
+                        [check_values(contractor_id, r, at=event.at) for r in changes.checks],
+                    )
             self._append(connection, event)
             return to_contractor(row)
 
@@ -421,6 +445,123 @@ class SqlStore:
                 )
                 .values(invalidated_at=at)
             )
+
+    # -- identity checks -----------------------------------------------------------------
+
+    def check_results(self, contractor_id: str) -> list[CheckResult]:
+        """The identity checks last run on the contractor, in the order they ran."""
+        query = (
+            sa.select(check_results)
+            .where(check_results.c.contractor_id == contractor_id)
+            .order_by(check_results.c.id)
+        )
+        with self._reader() as connection:
+            return [to_check_result(row) for row in connection.execute(query)]
+
+    def live_duplicates(self, contractor: Contractor) -> list[Contractor]:
+        """Other live contractors with the same Slack user or email (one person, one
+        credential)."""
+        query = (
+            sa.select(contractors)
+            .where(
+                contractors.c.id != contractor.id,
+                contractors.c.state.in_(LIVE_STATE_VALUES),
+                sa.or_(
+                    contractors.c.slack_user_id == contractor.slack_user_id,
+                    contractors.c.email == contractor.email,
+                ),
+            )
+            .order_by(contractors.c.created_at)
+        )
+        with self._reader() as connection:
+            return [to_contractor(row) for row in connection.execute(query)]
+
+    def add_verification(self, verification: IdentityVerification, *, event: AuditEntry) -> None:
+        """Insert ``verification`` and append ``event`` in one transaction."""
+
+        def work(connection: Connection) -> None:
+            connection.execute(
+                sa.insert(identity_verifications).values(verification_values(verification))
+            )
+            self._append(connection, event)
+
+        self._write(work)
+
+    def verifications(self, contractor_id: str) -> list[IdentityVerification]:
+        """The contractor's identity verifications, newest first."""
+        query = (
+            sa.select(identity_verifications)
+            .where(identity_verifications.c.contractor_id == contractor_id)
+            .order_by(identity_verifications.c.created_at.desc())
+        )
+        with self._reader() as connection:
+            return [to_verification(row) for row in connection.execute(query)]
+
+    def find_verification(self, reference: str) -> IdentityVerification | None:
+        """The verification with this reference, if any."""
+        query = sa.select(identity_verifications).where(
+            identity_verifications.c.reference == reference
+        )
+        with self._reader() as connection:
+            row = connection.execute(query).first()
+        return None if row is None else to_verification(row)
+
+    def decide_verification(
+        self, decided: IdentityVerification, *, delivery: str, event: AuditEntry
+    ) -> None:
+        """Record a service's result on a pending verification, with the delivery that
+        carried it and ``event``, in one transaction.
+
+        Raises ``DeliveryReplayed`` when ``delivery`` was recorded before (its primary key
+        decides, so two concurrent copies apply once), then ``VerificationDecided`` when the
+        request is no longer ``verifying`` or the verification no longer pending; nothing
+        changes then.
+        """
+
+        def work(connection: Connection) -> None:
+            connection.execute(
+                sa.insert(processed_events).values(
+                    event_id=f"kyc:{delivery}",
+                    kind="kyc_webhook",
+                    received_at=event.at,
+                    done_at=event.at,
+                )
+            )
+            state = connection.execute(
+                sa.select(contractors.c.state).where(contractors.c.id == decided.contractor_id)
+            ).scalar_one()
+            if state != State.VERIFYING.value:
+                raise VerificationDecided(reference=decided.reference, state=state)
+            updated = connection.execute(
+                sa.update(identity_verifications)
+                .where(
+                    identity_verifications.c.reference == decided.reference,
+                    identity_verifications.c.status == "pending",
+                )
+                .values(
+                    status=decided.status,
+                    document_type=decided.document_type,
+                    verified_by=decided.verified_by,
+                    external_reference=decided.external_reference,
+                    reason=decided.reason,
+                    decided_at=decided.decided_at,
+                )
+            )
+            if updated.rowcount != 1:
+                status = connection.execute(
+                    sa.select(identity_verifications.c.status).where(
+                        identity_verifications.c.reference == decided.reference
+                    )
+                ).scalar_one()
+                raise VerificationDecided(reference=decided.reference, state=status)
+            self._append(connection, event)
+
+        try:
+            self._write(work)
+        except IntegrityError as error:
+            if "processed_events" not in violated_constraint(error):
+                raise
+            raise DeliveryReplayed(f"delivery {delivery[:12]} was received before") from None
 
     # -- audit ---------------------------------------------------------------------------
 

@@ -110,6 +110,24 @@ class CheckResultRow(SQLModel, table=True):
     at: datetime = Field(sa_type=UtcDateTime)
 
 
+class IdentityVerificationRow(SQLModel, table=True):
+    """``identity_verifications``: KYC attestations and webhook verifications (see
+    ``IdentityVerification``); who, when, how and a reference, never a document."""
+
+    __tablename__: ClassVar[Any] = "identity_verifications"
+
+    reference: str = Field(primary_key=True, max_length=64)
+    contractor_id: str = Field(foreign_key="contractors.id", index=True, max_length=64)
+    method: str = Field(max_length=32)
+    status: str = Field(max_length=16)
+    created_at: datetime = Field(sa_type=UtcDateTime)
+    document_type: str | None = Field(default=None, max_length=32)
+    verified_by: str | None = Field(default=None, max_length=64)
+    external_reference: str | None = Field(default=None, max_length=64)
+    reason: str = Field(default="", sa_type=sa.Text)
+    decided_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
 class AuditEventRow(SQLModel, table=True):
     """``audit_events``: the hash chain. ``seq`` is UNIQUE so two appenders cannot both win."""
 
@@ -131,7 +149,8 @@ class AuditEventRow(SQLModel, table=True):
 
 
 class ProcessedEventRow(SQLModel, table=True):
-    """``processed_events``: Slack ``event_id``s already handled (Slack retries deliveries)."""
+    """``processed_events``: deliveries already handled: Slack ``event_id``s (Slack retries
+    deliveries) and signed KYC webhook deliveries (``kyc:`` and the signature's hash)."""
 
     __tablename__: ClassVar[Any] = "processed_events"
 
@@ -153,6 +172,7 @@ contractors = table(ContractorRow)
 vault_accounts = table(VaultAccountRow)
 links = table(LinkRow)
 check_results = table(CheckResultRow)
+identity_verifications = table(IdentityVerificationRow)
 audit_events = table(AuditEventRow)
 processed_events = table(ProcessedEventRow)
 

@@ -1,7 +1,8 @@
 """The one ASGI app ``credbot serve`` runs.
 
-Routes: ``POST /slack/events`` (when a Bolt app is given), the enrollment pages (when given),
-``GET /healthz``, ``GET /metrics``. Every response carries the security headers.
+Routes: ``POST /slack/events`` (when a Bolt app is given), the enrollment pages and
+``POST /kyc/webhook`` (when given), ``GET /healthz``, ``GET /metrics``. Every response carries
+the security headers.
 """
 
 from __future__ import annotations
@@ -39,18 +40,19 @@ def build_web_app(
     core: Core,
     https: bool,
     slack_app: App | None = None,
-    pages: Sequence[BaseRoute] = (),
+    routes: Sequence[BaseRoute] = (),
     background: Sequence[Background] = (),
 ) -> Starlette:
-    """Assemble the app; ``https`` switches HSTS on (from ``CREDBOT_PUBLIC_URL``);
-    ``background`` jobs (the periodic sweep) start and stop with the server."""
-    routes: list[BaseRoute] = [
+    """Assemble the app; ``https`` switches HSTS on (from ``CREDBOT_PUBLIC_URL``); ``routes``
+    are the enrollment pages and the KYC webhook; ``background`` jobs (the periodic sweep)
+    start and stop with the server."""
+    served: list[BaseRoute] = [
         health_route({"database": core.store.check_health, "vault": core.vault.check_health}),
         metrics_route(core),
-        *pages,
+        *routes,
     ]
     if slack_app is not None:
-        routes.append(slack_route(slack_app))
+        served.append(slack_route(slack_app))
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -63,7 +65,7 @@ def build_web_app(
                 await run_in_threadpool(job.stop)
 
     return Starlette(
-        routes=routes,
+        routes=served,
         middleware=[Middleware(SecurityHeaders, https=https)],
         lifespan=lifespan,
     )

@@ -25,7 +25,8 @@ def test_demo_onboards_through_signed_slack_requests_and_offboards(tmp_path: Pat
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
     assert "LOCAL STAND-IN" in out
-    assert "sent to the approvers" in out
+    assert "verification card posted" in out
+    assert "every identity check passed" in out
     link = re.search(r"one-time link:\s+(http://127\.0\.0\.1:\d+/enroll#[A-Za-z0-9_-]{43})\s", out)
     assert link is not None, out
     assert re.search(r"confirmation code:\s+\S+", out)

@@ -56,7 +56,7 @@ def test_commands_are_acked_at_once_while_slack_is_slow(slack_world: SlackWorld)
     reply, url = slack_world.command(f"onboard <@UCONTR0001> country=DE end={end}")
     assert reply.status == 200
     assert reply.elapsed_s < 1.0, reply.elapsed_s
-    assert "sent to the approvers" in slack_world.response(url, timeout=30)["text"]
+    assert "identity checks are waiting" in slack_world.response(url, timeout=30)["text"]
 
 
 command_words = st.one_of(

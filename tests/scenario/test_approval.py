@@ -56,7 +56,7 @@ def test_a_second_click_is_told_who_decided_and_changes_nothing(slack_world: Sla
     slack_world.onboard()
     slack_world.click(blocks.APPROVE, user=APPROVER)
     slack_world.wait_state("issued")
-    slack_world.standin.wait_for_call("chat.update", count=2)
+    slack_world.card_update(count=2)
     before = slack_world.audit_count()
     for action in (blocks.APPROVE, blocks.REJECT):
         _, response_url = slack_world.click(action, user=APPROVER2)
@@ -70,7 +70,7 @@ def test_reject_updates_the_card_and_tells_the_requester(slack_world: SlackWorld
     slack_world.onboard()
     slack_world.click(blocks.REJECT, user=APPROVER)
     slack_world.wait_state("rejected")
-    update = slack_world.standin.wait_for_call("chat.update")
+    update = slack_world.card_update()
     assert f"*Rejected* by <@{APPROVER}>" in str(update.args["blocks"])
     slack_world.standin.wait_for(
         lambda _: any("was rejected" in m["text"] for m in slack_world.dms_to(MANAGER))

@@ -33,10 +33,13 @@ def test_onboard_without_arguments_opens_the_modal_for_managers_only(
 def test_modal_submission_requests_and_posts_the_card(slack_world: SlackWorld) -> None:
     reply = slack_world.submit_onboard_form()
     assert reply.status == 200 and reply.body in (b"", b"{}")
+    told = slack_world.standin.wait_for_call("chat.postMessage", channel=MANAGER)
+    assert "identity checks are waiting" in told.args["text"]
+    slack_world.attest(slack_world.verification_card())
     slack_world.card()
     assert slack_world.contractor().state is State.AWAITING_APPROVAL  # type: ignore[union-attr]
-    told = slack_world.standin.wait_for_call("chat.postMessage", channel=MANAGER)
-    assert "sent to the approvers" in told.args["text"]
+    told = slack_world.standin.wait_for_call("chat.postMessage", channel=MANAGER, count=2)
+    assert "passed the identity checks and went to the approvers" in told.args["text"]
 
 
 def test_modal_errors_are_shown_inline_and_change_nothing(slack_world: SlackWorld) -> None:

@@ -21,7 +21,7 @@ def test_inline_onboard_then_approve_delivers_the_link_by_dm_only(
 ) -> None:
     world = slack_world
     reply = world.onboard()
-    assert "sent to the approvers" in reply
+    assert "an approver to confirm they checked an official photo ID" in reply
     contractor = world.contractor()
     assert contractor is not None and contractor.state is State.AWAITING_APPROVAL
     assert contractor.email == "ana@agency.example"  # from users.info, not typed
@@ -49,7 +49,7 @@ def test_inline_onboard_then_approve_delivers_the_link_by_dm_only(
     others = [c for c in world.standin.calls() if c is not dm and c != dm]
     assert all(fragment not in str(c.args) for c in others)
 
-    update = world.standin.wait_for_call("chat.update", count=2)
+    update = world.card_update(count=2)
     assert f"<@{APPROVER}>" in str(update.args["blocks"])
     assert "actions" not in [b["type"] for b in update.args["blocks"]]
     manager_dms = " ".join(m["text"] for m in world.dms_to(MANAGER))

@@ -26,7 +26,7 @@ from bot.dev.server import BackgroundServer
 from bot.dev.slack_requests import Reply, SignedSlack, block_action, view_submission
 from bot.dev.slack_standin import Call, SlackStandIn
 from bot.slack import blocks
-from bot.slack.app import build_slack_app
+from bot.slack.app import build_deps, build_slack_app
 from bot.slack.notifier import SlackNotifier
 from bot.web.app import build_web_app
 
@@ -37,6 +37,8 @@ APPROVER = "UAPPROVER1"
 APPROVER2 = "UAPPROVER2"
 GROUP_APPROVER = "UAPPROVER3"
 ADMIN = "UADMIN1"
+MANAGER_APPROVER = "UMGRAPPR01"
+"""Both a manager and an approver: may approve others' requests, never their own."""
 OUTSIDER = "UOUTSIDER1"
 CONTRACTOR = "UCONTR0001"
 BOT_USER = "UBOTUSER01"
@@ -46,27 +48,43 @@ APPROVAL_CHANNEL = "CAPPROVALS"
 AUDIT_CHANNEL = "CAUDIT0001"
 APPROVER_GROUP = "SAPPROVERS"
 PUBLIC_URL = "https://credbot.test"
+ALLOWED_COUNTRIES = "DE,FR,NL,PT"
+AGENCY = "agency.example"
+ATTESTER = APPROVER2
+"""Who checks IDs in ``onboard``: an approver who is neither requester nor contractor."""
 
 
-def slack_settings(standin: SlackStandIn) -> Settings:
+def slack_settings(standin: SlackStandIn, **overrides: str) -> Settings:
     return load_settings(
         {
             "SLACK_BOT_TOKEN": "xoxb-test-token",
             "SLACK_SIGNING_SECRET": SECRET,
             "SLACK_API_URL": standin.api_url,
             "CREDBOT_PUBLIC_URL": PUBLIC_URL,
-            "CREDBOT_MANAGERS": f"{MANAGER},{MANAGER2}",
-            "CREDBOT_APPROVERS": f"{APPROVER},{APPROVER2},{APPROVER_GROUP}",
+            "CREDBOT_MANAGERS": f"{MANAGER},{MANAGER2},{MANAGER_APPROVER}",
+            "CREDBOT_APPROVERS": f"{APPROVER},{APPROVER2},{APPROVER_GROUP},{MANAGER_APPROVER}",
             "CREDBOT_ADMINS": ADMIN,
             "CREDBOT_APPROVAL_CHANNEL": APPROVAL_CHANNEL,
             "CREDBOT_AUDIT_CHANNEL": AUDIT_CHANNEL,
+            "CREDBOT_ALLOWED_COUNTRIES": ALLOWED_COUNTRIES,
+            "CREDBOT_ALLOWED_EMAIL_DOMAINS": AGENCY,
+            **overrides,
         }
     )
 
 
 def populate(standin: SlackStandIn) -> None:
     """The workspace the tests play in."""
-    for user in (MANAGER, MANAGER2, APPROVER, APPROVER2, GROUP_APPROVER, ADMIN, OUTSIDER):
+    for user in (
+        MANAGER,
+        MANAGER2,
+        MANAGER_APPROVER,
+        APPROVER,
+        APPROVER2,
+        GROUP_APPROVER,
+        ADMIN,
+        OUTSIDER,
+    ):
         standin.add_user(user, email=f"{user.lower()}@corp.example")
     standin.add_user(CONTRACTOR, name="Ana Contractor", email="ana@agency.example")
     standin.add_user(BOT_USER, name="Some Bot", email="bot@corp.example", is_bot=True)
@@ -105,19 +123,89 @@ class SlackWorld:
         call = self.standin.wait_for_call("respond", url=f"/{path}", timeout=timeout)
         return call.args
 
-    def onboard(self, contractor: str = CONTRACTOR, *, user: str = MANAGER, **fields: str) -> str:
-        """The inline onboard; return the reply text."""
+    def onboard(
+        self,
+        contractor: str = CONTRACTOR,
+        *,
+        user: str = MANAGER,
+        attest: bool = True,
+        **fields: str,
+    ) -> str:
+        """The inline onboard; return the reply text. With ``attest``, an approver then checks
+        the person's ID when the checks wait for it, so the approval card follows."""
         end = fields.pop("end", (date.today() + timedelta(days=90)).isoformat())
         args = {"country": "DE", "end": end, "role": "reviewer", **fields}
         text = " ".join(f"{k}={v}" for k, v in args.items())
-        return self.command_reply(f"onboard <@{contractor}|ana> {text} Q1 review batch", user=user)
+        reply = self.command_reply(f"onboard <@{contractor}|ana> {text} Q1 review batch", user=user)
+        if attest and "kyc_attestation: *waiting*" in reply:
+            self.attest(self.verification_card(contractor))
+            self.wait_state("awaiting_approval", contractor)
+        return reply
+
+    def verification_card(self, contractor: str = CONTRACTOR) -> Call:
+        """The card asking an approver to check ``contractor``'s ID."""
+        record = self.contractor(contractor)
+        assert record is not None, f"no request for {contractor}"
+
+        def for_record(call: Call) -> bool:
+            return call.method == "chat.postMessage" and _buttons(call).get(blocks.ATTEST) == (
+                record.id
+            )
+
+        self.standin.wait_for(lambda calls: any(for_record(c) for c in calls), timeout=15)
+        return next(c for c in self.standin.calls() if for_record(c))
+
+    def attest(
+        self,
+        card: Call,
+        *,
+        user: str = ATTESTER,
+        document_type: str = "passport",
+        note: str = "",
+    ) -> Reply:
+        """Click "I checked their ID" on ``card`` and submit the form Slack opens."""
+        opened = len(self.standin.calls("views.open"))
+        reply, _ = self.click(blocks.ATTEST, user=user, card=card)
+        assert reply.status == 200, reply.text
+        form = self.standin.wait_for_call("views.open", count=opened + 1, timeout=15).args["view"]
+        return self.submit_attestation(form, user=user, document_type=document_type, note=note)
+
+    def submit_attestation(
+        self, form: dict[str, Any], *, user: str, document_type: str, note: str = ""
+    ) -> Reply:
+        """Submit an attestation ``form`` (as ``views.open`` received it)."""
+        payload = view_submission(
+            user_id=user,
+            callback_id=blocks.ATTEST_VIEW,
+            private_metadata=str(form["private_metadata"]),
+            values={
+                "document_type": {
+                    "type": "static_select",
+                    "selected_option": {"value": document_type},
+                },
+                "note": {"type": "plain_text_input", "value": note or None},
+            },
+        )
+        return self.slack.interact(payload)
 
     def card(self, count: int = 1) -> Call:
-        """The ``count``-th approval card posted."""
-        return self.standin.wait_for_call("chat.postMessage", channel=APPROVAL_CHANNEL, count=count)
+        """The ``count``-th approval card posted (the one with Approve / Reject)."""
+
+        def approval_cards(calls: list[Call]) -> list[Call]:
+            return [
+                c for c in calls if c.method == "chat.postMessage" and blocks.APPROVE in _buttons(c)
+            ]
+
+        self.standin.wait_for(lambda calls: len(approval_cards(calls)) >= count, timeout=15)
+        return approval_cards(self.standin.calls())[count - 1]
+
+    def card_update(self, count: int = 1, *, card: Call | None = None) -> Call:
+        """The ``count``-th ``chat.update`` of ``card`` (default: the first approval card)."""
+        ts = self.posted_ts(card or self.card())
+        return self.standin.wait_for_call("chat.update", count=count, ts=ts, timeout=15)
 
     def click(self, action_id: str, *, user: str, card: Call | None = None) -> tuple[Reply, str]:
-        """Click a button on ``card`` (default: the first card)."""
+        """Click a button on ``card`` (default: the first approval card)."""
         card = card or self.card()
         contractor_id = card_contractor_id(card)
         response_url = self.standin.response_url()
@@ -175,18 +263,28 @@ class SlackWorld:
 
 
 def card_contractor_id(card: Call) -> str:
-    """The contractor ID in an approval card's buttons."""
-    for block in card.args["blocks"]:
-        if block.get("type") == "actions":
-            return str(block["elements"][0]["value"])
-    raise AssertionError("no buttons on this card")
+    """The contractor ID in a card's buttons."""
+    values = set(_buttons(card).values())
+    assert len(values) == 1, f"no buttons on this card: {card.args}"
+    return values.pop()
+
+
+def _buttons(call: Call) -> dict[str, str]:
+    """A posted message's buttons: action ID -> value."""
+    return {
+        str(element.get("action_id")): str(element.get("value"))
+        for block in call.args.get("blocks") or []
+        if block.get("type") == "actions"
+        for element in block.get("elements") or []
+    }
 
 
 def make_world(
-    store: ContractorStore, vault: VaultBackend, standin: SlackStandIn
+    store: ContractorStore, vault: VaultBackend, standin: SlackStandIn, **overrides: str
 ) -> Iterator[SlackWorld]:
+    """The world; ``overrides`` are settings (environment names) on top of the usual ones."""
     populate(standin)
-    settings = slack_settings(standin)
+    settings = slack_settings(standin, **overrides)
     client = wiring.build_slack_client(settings)
     clock = FrozenClock(datetime.now(UTC))
     core = Core(
@@ -198,8 +296,12 @@ def make_world(
         ),
         policy=Policy(public_url=PUBLIC_URL, link_ttl=timedelta(hours=1)),
     )
-    app = build_slack_app(core=core, settings=settings, client=client)
-    server = BackgroundServer(build_web_app(core=core, https=True, slack_app=app)).start()
+    deps = build_deps(core=core, settings=settings, client=client)
+    app = build_slack_app(deps, settings=settings)
+    web = build_web_app(
+        core=core, https=True, slack_app=app, routes=wiring.kyc_webhook(settings, deps)
+    )
+    server = BackgroundServer(web).start()
     try:
         yield SlackWorld(
             core=core,

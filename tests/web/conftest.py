@@ -58,7 +58,7 @@ def web_settings() -> Settings:
 @pytest.fixture
 def server(core: Core, web_settings: Settings) -> Iterator[str]:
     """Base URL of the whole app (enrollment pages, health, metrics), HSTS off."""
-    app = build_web_app(core=core, https=False, pages=pages(core, web_settings))
+    app = build_web_app(core=core, https=False, routes=pages(core, web_settings))
     with serve(app) as url:
         yield url
 
@@ -66,7 +66,7 @@ def server(core: Core, web_settings: Settings) -> Iterator[str]:
 @pytest.fixture
 def https_server(core: Core, web_settings: Settings) -> Iterator[str]:
     """The same app configured for an https public URL (HSTS on)."""
-    app = build_web_app(core=core, https=True, pages=pages(core, web_settings))
+    app = build_web_app(core=core, https=True, routes=pages(core, web_settings))
     with serve(app) as url:
         yield url
 

@@ -38,7 +38,7 @@ INTERNAL = Problem(500, "internal", messages.ENROLL_INTERNAL)
 
 
 def pages(core: Core, settings: Settings) -> list[Route]:
-    """The enrollment routes for ``build_web_app(pages=...)``."""
+    """The enrollment routes for ``build_web_app(routes=...)``."""
     views = EnrollmentViews(core=core, settings=settings)
     return [
         Route(ENROLL_PATH, views.start, methods=["GET"]),

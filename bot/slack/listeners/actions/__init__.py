@@ -1,14 +1,15 @@
-"""Buttons: Approve / Reject on the approval card; "End my access" in App Home."""
+"""Buttons: Approve / Reject and "I checked their ID" on the cards; "End my access" in App Home."""
 
 from __future__ import annotations
 
 from slack_bolt import App
 
 from bot.slack.deps import Deps
-from bot.slack.listeners.actions import approval, own_access
+from bot.slack.listeners.actions import approval, attestation, own_access
 
 
 def register(app: App, deps: Deps) -> None:
-    """Listen to the approval card's buttons and the App Home button."""
+    """Listen to the cards' buttons and the App Home button."""
     approval.register(app, deps)
+    attestation.register(app, deps)
     own_access.register(app, deps)

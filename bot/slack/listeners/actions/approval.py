@@ -91,7 +91,12 @@ def _update_card(
     if not channel or not ts:
         return
     fallback, card = blocks.decided_card(
-        contractor, decision=decision, actor=actor, at=deps.core.clock.now(), note=note
+        contractor,
+        decision=decision,
+        actor=actor,
+        at=deps.core.clock.now(),
+        checks=deps.core.store.check_results(contractor.id),
+        note=note,
     )
     try:
         deps.client.chat_update(channel=channel, ts=ts, text=fallback, blocks=card)

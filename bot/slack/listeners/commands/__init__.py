@@ -19,6 +19,7 @@ from bot.slack.parsing import (
     Offboard,
     Onboard,
     OpenOnboardForm,
+    Recheck,
     Reissue,
     Status,
     Sweep,
@@ -69,6 +70,8 @@ def run(  # noqa: PLR0911 - one return per subcommand
             return ""
         case Onboard():
             return onboard.onboard_inline(deps, user_id, command)
+        case Recheck():
+            return onboard.recheck(deps, user_id, command)
         case Offboard():
             return manage.offboard(deps, user_id, command)
         case Reissue():

@@ -1,13 +1,16 @@
-"""``/contractor onboard``: the modal, or the inline form for power users."""
+"""``/contractor onboard``: the modal, or the inline form for power users; and ``recheck``,
+which runs a waiting request's identity checks again."""
 
 from __future__ import annotations
 
 from bot import messages
 from bot.core import onboarding
+from bot.core.errors import NotAllowed
+from bot.core.queries import find_contractor
 from bot.slack import blocks
 from bot.slack.deps import Deps
-from bot.slack.onboarding_flow import build_request, send_for_approval
-from bot.slack.parsing import Onboard
+from bot.slack.onboarding_flow import build_request, run_checks
+from bot.slack.parsing import Onboard, Recheck
 from bot.slack.roles import Role
 
 
@@ -32,7 +35,15 @@ def onboard_inline(deps: Deps, user_id: str, command: Onboard) -> str:
         justification=command.justification,
     )
     contractor = onboarding.request_onboarding(deps.core, request, requester=user_id)
-    checked = send_for_approval(deps, contractor)
-    return messages.onboard_requested(
-        checked.slack_user_id, checked.state.value, deps.approval_channel
-    )
+    checked, results = run_checks(deps, contractor.id)
+    return messages.checks_outcome(checked, results, deps.approval_channel)
+
+
+def recheck(deps: Deps, user_id: str, command: Recheck) -> str:
+    """The manager who asked, or an admin, runs the identity checks of a waiting request again."""
+    deps.require(user_id, Role.MANAGER, Role.ADMIN, action="recheck requests")
+    contractor = find_contractor(deps.core, command.user_id)
+    if contractor.requested_by != user_id and not deps.roles.has(user_id, Role.ADMIN):
+        raise NotAllowed("only the manager who asked, or an admin, can recheck")
+    checked, results = run_checks(deps, contractor.id)
+    return messages.checks_outcome(checked, results, deps.approval_channel)

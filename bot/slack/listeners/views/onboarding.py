@@ -13,8 +13,6 @@ from datetime import date
 from typing import Any
 
 from slack_bolt import Ack, App
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot import messages
 from bot.core import onboarding
@@ -22,8 +20,7 @@ from bot.core.errors import DuplicateContractor, InvalidRequest, NotAllowed
 from bot.slack import blocks, replies
 from bot.slack.deps import Deps
 from bot.slack.directory import NotAContractor
-from bot.slack.notifier import slack_error
-from bot.slack.onboarding_flow import build_request, send_for_approval
+from bot.slack.onboarding_flow import build_request, run_checks, tell_user
 from bot.slack.parsing import COUNTRY
 from bot.slack.roles import Role
 
@@ -61,13 +58,11 @@ def register(app: App, deps: Deps) -> None:
 
         def work() -> None:
             try:
-                checked = send_for_approval(deps, contractor)
-                reply = messages.onboard_requested(
-                    checked.slack_user_id, checked.state.value, deps.approval_channel
-                )
+                checked, results = run_checks(deps, contractor.id)
+                reply = messages.checks_outcome(checked, results, deps.approval_channel)
             except Exception as exc:
                 reply = replies.describe(exc)
-            _dm(deps.client, user_id, reply)
+            tell_user(deps.client, user_id, reply)
 
         deps.later(work)
 
@@ -104,11 +99,3 @@ def _date(value: str) -> date:
         return date.fromisoformat(value)
     except ValueError:
         raise InvalidRequest(field="end", problem="pick a date") from None
-
-
-def _dm(client: WebClient, user_id: str, text: str) -> None:
-    """Tell the manager the outcome (``chat.postMessage`` to their user ID: the app's DM)."""
-    try:
-        client.chat_postMessage(channel=user_id, text=text, unfurl_links=False)
-    except SlackApiError as exc:
-        log.error("could not DM %s the onboarding outcome: %s", user_id, slack_error(exc))

@@ -1,0 +1,49 @@
+""" "I checked their ID" on a verification card: open the attestation form.
+
+Who may attest is checked here (an approver) so the wrong person learns it at once, and again
+on submission, where the core also refuses the requester and the contractor.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+
+from bot.core.errors import NotAllowed
+from bot.core.states import State
+from bot.slack import blocks, replies
+from bot.slack.deps import Deps
+from bot.slack.roles import Role
+
+
+def register(app: App, deps: Deps) -> None:
+    """Listen to ``credbot_attest``."""
+
+    def attest(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()
+        deps.later(lambda: _open_form(deps, body, respond))
+
+    app.action(blocks.ATTEST)(attest)
+
+
+def _open_form(deps: Deps, body: dict[str, Any], respond: Respond) -> None:
+    user_id = str(body.get("user", {}).get("id", ""))
+    contractor_id = str((body.get("actions") or [{}])[0].get("value", ""))
+    container = body.get("container") or {}
+    card = f"{container.get('channel_id', '')}:{container.get('message_ts', '')}"
+    try:
+        deps.require(user_id, Role.APPROVER, action="attest identities")
+        contractor = deps.core.store.get_contractor(contractor_id)
+        if user_id in {contractor.requested_by, contractor.slack_user_id}:
+            raise NotAllowed("the requester and the contractor cannot attest the identity")
+        if contractor.state is not State.VERIFYING:
+            raise NotAllowed(
+                f"the request is {contractor.state.value}, not waiting for identity checks"
+            )
+        deps.client.views_open(
+            trigger_id=str(body.get("trigger_id", "")),
+            view=blocks.attestation_modal(contractor, card=card),
+        )
+    except Exception as exc:
+        respond(response_type="ephemeral", replace_original=False, text=replies.describe(exc))

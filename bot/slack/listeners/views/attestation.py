@@ -1,0 +1,97 @@
+"""The attestation form's submission.
+
+The attestation is stored *before* the ack, so a refusal (not an approver, the requester, the
+contractor, a note that looks like more than a reference) shows inline and nothing is kept.
+After the ack the checks run again: the card says who attested, and the approval card follows
+when every check passed.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk.errors import SlackApiError
+
+from bot import messages
+from bot.core.errors import InvalidRequest
+from bot.core.identity import DOCUMENT_TYPES, attest_identity
+from bot.core.models import Contractor
+from bot.slack import blocks, replies
+from bot.slack.deps import Deps
+from bot.slack.notifier import slack_error
+from bot.slack.onboarding_flow import run_checks, tell_user
+from bot.slack.roles import Role
+
+log = logging.getLogger("credbot.slack.attestation")
+
+
+def register(app: App, deps: Deps) -> None:
+    """Listen to ``credbot_attest_identity`` submissions."""
+
+    def submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        user_id = str(body.get("user", {}).get("id", ""))
+        contractor_id, _, card = str(view.get("private_metadata", "")).partition("|")
+        values = (view.get("state") or {}).get("values") or {}
+        document_type = str(
+            ((values.get("document_type") or {}).get("value") or {})
+            .get("selected_option", {})
+            .get("value", "")
+        )
+        note = str(((values.get("note") or {}).get("value") or {}).get("value") or "")
+        try:
+            deps.require(user_id, Role.APPROVER, action="attest identities")
+            attest_identity(
+                deps.core,
+                contractor_id,
+                attester=user_id,
+                document_type=document_type,
+                note=note,
+            )
+        except InvalidRequest as exc:
+            field = exc.field if exc.field in blocks.ATTEST_FIELDS else "document_type"
+            ack(response_action="errors", errors={field: replies.describe(exc)})
+            return
+        except Exception as exc:
+            ack(response_action="errors", errors={"document_type": replies.describe(exc)})
+            return
+        ack()
+
+        def work() -> None:
+            try:
+                checked, results = run_checks(deps, contractor_id)
+            except Exception as exc:
+                tell_user(deps.client, user_id, replies.describe(exc))
+                return
+            _update_card(deps, card, checked, user_id, DOCUMENT_TYPES[document_type])
+            tell_user(
+                deps.client,
+                checked.requested_by,
+                messages.checks_outcome(checked, results, deps.approval_channel),
+            )
+
+        deps.later(work)
+
+    app.view(blocks.ATTEST_VIEW)(submitted)
+
+
+def _update_card(
+    deps: Deps, card: str, contractor: Contractor, attester: str, document: str
+) -> None:
+    """``chat.update`` the verification card: who attested, no more buttons."""
+    channel, _, ts = card.partition(":")
+    if not channel or not ts:
+        return
+    fallback, updated = blocks.decided_card(
+        contractor,
+        decision="identity checked",
+        actor=attester,
+        at=deps.core.clock.now(),
+        checks=deps.core.store.check_results(contractor.id),
+        note=messages.attested(attester, document),
+    )
+    try:
+        deps.client.chat_update(channel=channel, ts=ts, text=fallback, blocks=updated)
+    except SlackApiError as exc:
+        log.error("verification card %s not updated: %s", card, slack_error(exc))

@@ -1,0 +1,178 @@
+"""``POST /kyc/webhook``: an identity-verification service reports its result.
+
+Signed like Slack's requests, so any service (or a ten-line relay in front of one) can sign:
+
+- ``X-Credbot-Timestamp``: Unix seconds when the delivery was signed;
+- ``X-Credbot-Signature``: ``v1=`` and the hex HMAC-SHA256, keyed with
+  ``CREDBOT_KYC_WEBHOOK_SECRET``, of ``v1:{timestamp}:{raw body}``.
+
+Refused, changing nothing: a missing or wrong signature or a timestamp more than 5 minutes away
+(401), a body that is not the documented JSON (400) or too large (413), an unknown reference
+(404), the same signed delivery twice, or a result for a verification or request already
+decided (409). The body is never logged; fields other than the documented ones are ignored and
+never stored. The README documents the payload.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import re
+import time
+from collections.abc import Callable
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from bot.core.context import Core
+from bot.core.errors import DeliveryReplayed, VerificationDecided, VerificationNotFound
+from bot.core.identity import DOCUMENT_TYPES, NOTE, ServiceResult, record_service_result
+
+log = logging.getLogger("credbot.web.kyc")
+
+PATH = "/kyc/webhook"
+WINDOW_S = 5 * 60
+MAX_BODY = 16 * 1024
+REFERENCE = re.compile(r"^kyc_[0-9a-f]{32}$")
+SERVICE = re.compile(r"^[A-Za-z0-9 ._-]{1,64}$")
+MAX_REASON = 200
+RESULTS = ("verified", "rejected")
+
+
+class BadDelivery(Exception):
+    """The delivery is malformed; the message says which field and why (safe to return)."""
+
+
+def sign(secret: str, *, timestamp: str, body: bytes) -> str:
+    """The ``X-Credbot-Signature`` value for ``body`` signed at ``timestamp``."""
+    message = b"v1:" + timestamp.encode() + b":" + body
+    return "v1=" + hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def kyc_webhook_route(
+    core: Core,
+    *,
+    secret: str,
+    on_result: Callable[[str], None],
+    now: Callable[[], float] = time.time,
+) -> Route:
+    """The route; ``on_result(contractor_id)`` runs the request's checks again (it must
+    return quickly: the Slack door queues the work)."""
+
+    async def webhook(request: Request) -> JSONResponse:
+        body = await request.body()
+        try:
+            decided, delivery = _authentic(request, body, secret=secret, now=now())
+            contractor = await run_in_threadpool(
+                record_service_result, core, decided, delivery=delivery
+            )
+        except Refused as refused:
+            return JSONResponse({"ok": False, "error": refused.error}, status_code=refused.status)
+        except VerificationNotFound:
+            return _refuse(404, "unknown reference")
+        except DeliveryReplayed:
+            return _refuse(409, "this delivery was already received")
+        except VerificationDecided as exc:
+            return _refuse(409, f"already decided ({exc.state})")
+        log.info("KYC result (verified: %s) for %s", decided.verified, contractor.id)
+        on_result(contractor.id)
+        return JSONResponse({"ok": True, "reference": decided.reference})
+
+    return Route(PATH, webhook, methods=["POST"])
+
+
+class Refused(Exception):
+    """The delivery is refused with ``status``; ``error`` is safe to return to the sender."""
+
+    def __init__(self, status: int, error: str) -> None:
+        super().__init__(error)
+        self.status = status
+        self.error = error
+
+
+def _authentic(
+    request: Request, body: bytes, *, secret: str, now: float
+) -> tuple[ServiceResult, str]:
+    """The delivery's result and fingerprint, or ``Refused`` (413, 401 or 400)."""
+    if len(body) > MAX_BODY:
+        raise Refused(413, "body larger than 16 KiB")
+    timestamp = request.headers.get("x-credbot-timestamp", "")
+    signature = request.headers.get("x-credbot-signature", "")
+    problem = _signature_problem(secret, timestamp, signature, body, now)
+    if problem is not None:
+        log.warning("refused a KYC delivery: %s (%d body bytes)", problem, len(body))
+        raise Refused(401, "invalid signature")
+    try:
+        decided = parse_delivery(body)
+    except BadDelivery as exc:
+        raise Refused(400, str(exc)) from None
+    return decided, hashlib.sha256(signature.encode()).hexdigest()
+
+
+def _signature_problem(
+    secret: str, timestamp: str, signature: str, body: bytes, now: float
+) -> str | None:
+    if not timestamp or not signature:
+        return "missing signature headers"
+    if not timestamp.isdigit():
+        return "malformed timestamp"
+    if abs(now - int(timestamp)) > WINDOW_S:
+        return "timestamp outside the 5-minute window"
+    if not hmac.compare_digest(sign(secret, timestamp=timestamp, body=body), signature):
+        return "bad signature"
+    return None
+
+
+def parse_delivery(body: bytes) -> ServiceResult:
+    """The documented payload as a ``ServiceResult``. Raises ``BadDelivery`` naming the first
+    bad field."""
+    try:
+        payload = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise BadDelivery("body is not JSON") from None
+    if not isinstance(payload, dict):
+        raise BadDelivery("body is not a JSON object")
+    reference = _text(payload, "reference")
+    if not REFERENCE.match(reference):
+        raise BadDelivery("reference: not a credbot verification reference")
+    outcome = _text(payload, "result")
+    if outcome not in RESULTS:
+        raise BadDelivery("result: must be verified or rejected")
+    service = _text(payload, "service")
+    if not SERVICE.match(service):
+        raise BadDelivery("service: 1-64 letters, digits, spaces, . _ -")
+    document_type = _text(payload, "document_type", required=False)
+    if document_type and document_type not in DOCUMENT_TYPES:
+        raise BadDelivery(f"document_type: one of {', '.join(DOCUMENT_TYPES)}")
+    service_reference = _text(payload, "service_reference", required=False)
+    if service_reference and not NOTE.match(service_reference):
+        raise BadDelivery("service_reference: 1-64 letters, digits, . _ : / # -")
+    reason = _text(payload, "reason", required=False)
+    if len(reason) > MAX_REASON or not reason.isprintable():
+        raise BadDelivery(f"reason: at most {MAX_REASON} printable characters")
+    return ServiceResult(
+        reference=reference,
+        verified=outcome == "verified",
+        service=service,
+        document_type=document_type or None,
+        service_reference=service_reference or None,
+        reason=reason,
+    )
+
+
+def _text(payload: dict[str, Any], field: str, *, required: bool = True) -> str:
+    value = payload.get(field)
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str):
+        raise BadDelivery(f"{field}: {'missing' if value is None else 'must be a string'}")
+    return value.strip()
+
+
+def _refuse(status: int, error: str) -> JSONResponse:
+    return JSONResponse({"ok": False, "error": error}, status_code=status)
