@@ -29,6 +29,7 @@ from bot.scheduler import PeriodicSweep
 from bot.slack.app import build_slack_app
 from bot.slack.directory import SlackDirectory
 from bot.slack.notifier import SlackNotifier
+from bot.slack.socket_mode import SlackSocket
 from bot.storage.engine import make_engine
 from bot.storage.migrate import upgrade
 from bot.storage.repository import SqlStore
@@ -114,16 +115,16 @@ def build_slack_client(settings: Settings) -> WebClient:
 
 
 def build_slack(
-    settings: Settings, *, clock: Clock | None = None
+    settings: Settings, *, clock: Clock | None = None, socket_mode: bool = False
 ) -> tuple[Core, App, SlackDirectory]:
     """The core with a ``SlackNotifier``, the Bolt app and the directory the sweep asks, all
-    on the same Web API client."""
+    on the same Web API client. ``socket_mode``: see ``build_slack_app``."""
     client = build_slack_client(settings)
     notifier = SlackNotifier(
         client=client, audit_channel=settings.audit_channel, admins=settings.admins
     )
     core = build_core(settings, notifier=notifier, clock=clock)
-    app = build_slack_app(core=core, settings=settings, client=client)
+    app = build_slack_app(core=core, settings=settings, client=client, socket_mode=socket_mode)
     return core, app, SlackDirectory(client=client)
 
 
@@ -131,18 +132,39 @@ def build_server(settings: Settings) -> Starlette:
     """The ASGI app ``credbot serve`` runs, on real backends. Slack's endpoint is served only
     when ``SLACK_BOT_TOKEN`` and ``SLACK_SIGNING_SECRET`` are set; otherwise a warning says so
     at start-up and links cannot be delivered."""
-    https = settings.public_url.startswith("https://")
-    slack_app: App | None = None
-    directory: SlackDirectory | None = None
     if slack_enabled(settings):
         core, slack_app, directory = build_slack(settings)
         log.info("Slack is on: POST /slack/events, Web API at %s", settings.slack_api_url)
-    else:
-        core = build_core(settings)
-        log.warning(
-            "Slack is off: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET to serve /slack/events"
-        )
-    background: list[Background] = []
+        return _web_app(settings, core, slack_app=slack_app, directory=directory)
+    log.warning("Slack is off: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET to serve /slack/events")
+    return _web_app(settings, build_core(settings))
+
+
+def build_socket_mode_server(settings: Settings) -> tuple[Starlette, SlackSocket]:
+    """``credbot serve --socket-mode``: the Bolt app on a Socket Mode connection, and the
+    ASGI app with everything but ``POST /slack/events`` (enrollment pages, health, metrics,
+    the scheduled sweep), which contractors' browsers still need. The connection starts and
+    stops with the ASGI app (or earlier, with ``connect()``). Raises ``SettingsError``
+    without ``SLACK_APP_TOKEN`` and ``SLACK_BOT_TOKEN``, before anything is built."""
+    app_token = settings.socket_mode_token()
+    core, slack_app, directory = build_slack(settings, socket_mode=True)
+    slack_socket = SlackSocket(app=slack_app, app_token=app_token)
+    log.info("Slack is on over Socket Mode, Web API at %s", settings.slack_api_url)
+    return _web_app(settings, core, directory=directory, slack_socket=slack_socket), slack_socket
+
+
+def _web_app(
+    settings: Settings,
+    core: Core,
+    *,
+    slack_app: App | None = None,
+    directory: SlackDirectory | None = None,
+    slack_socket: SlackSocket | None = None,
+) -> Starlette:
+    """The ASGI app around ``core``, with the scheduled sweep (which asks ``directory``, when
+    Slack is on, who was deactivated). A ``slack_socket`` stops first at shutdown, so no new
+    envelope arrives while the sweep winds down."""
+    background: list[Background] = [slack_socket] if slack_socket else []
     if settings.sweep_interval > timedelta(0):
         options = SweepOptions(
             worker=f"{socket.gethostname()}:{os.getpid()}", max_share=settings.sweep_max_share
@@ -154,7 +176,7 @@ def build_server(settings: Settings) -> Starlette:
         )
     return build_web_app(
         core=core,
-        https=https,
+        https=settings.public_url.startswith("https://"),
         slack_app=slack_app,
         pages=enrollment.pages(core, settings),
         background=background,

@@ -38,12 +38,18 @@ def build_slack_app(
     now: Callable[[], float] | None = None,
     listener_executor: Executor | None = None,
     after_ack: Executor | None = None,
+    socket_mode: bool = False,
 ) -> App:
     """The Bolt app. ``client`` carries the bot token, ``base_url`` (``SLACK_API_URL``) and the
     retry handlers (see ``bot.wiring.build_slack_client``). ``roles`` and ``now`` (the
-    signature clock) are injectable for tests. Raises ``ValueError`` without a signing secret.
+    signature clock) are injectable for tests.
+
+    Over HTTP every request must be signed, so a missing signing secret raises ``ValueError``.
+    With ``socket_mode`` the app is only ever fed through the WebSocket Slack authenticated
+    with the app-level token: no signature to check, and none is required (one that is set
+    is still installed, and lets socket-mode requests through).
     """
-    if not settings.slack_signing_secret:
+    if not settings.slack_signing_secret and not socket_mode:
         raise ValueError("SLACK_SIGNING_SECRET is required for the Slack app")
     roles = roles or Roles(
         members=RoleMembers(
@@ -51,11 +57,7 @@ def build_slack_app(
         ),
         client=client,
     )
-    verification = (
-        SignedRequests(settings.slack_signing_secret, now=now)
-        if now
-        else SignedRequests(settings.slack_signing_secret)
-    )
+    verification = _verification(settings.slack_signing_secret, now)
     app = App(
         client=client,
         signing_secret=settings.slack_signing_secret,
@@ -77,3 +79,9 @@ def build_slack_app(
     for surface in (commands, actions, views, events):
         surface.register(app, deps)
     return app
+
+
+def _verification(secret: str | None, now: Callable[[], float] | None) -> SignedRequests | None:
+    if not secret:
+        return None
+    return SignedRequests(secret, now=now) if now else SignedRequests(secret)
