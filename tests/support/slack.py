@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
+from slack_bolt import App
 
 from bot import wiring
 from bot.config import Settings, load_settings
@@ -48,20 +49,23 @@ APPROVER_GROUP = "SAPPROVERS"
 PUBLIC_URL = "https://credbot.test"
 
 
+def slack_env(standin: SlackStandIn) -> dict[str, str]:
+    """The Slack settings of the workspace the tests play in, as environment variables."""
+    return {
+        "SLACK_BOT_TOKEN": "xoxb-test-token",
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": standin.api_url,
+        "CREDBOT_PUBLIC_URL": PUBLIC_URL,
+        "CREDBOT_MANAGERS": f"{MANAGER},{MANAGER2}",
+        "CREDBOT_APPROVERS": f"{APPROVER},{APPROVER2},{APPROVER_GROUP}",
+        "CREDBOT_ADMINS": ADMIN,
+        "CREDBOT_APPROVAL_CHANNEL": APPROVAL_CHANNEL,
+        "CREDBOT_AUDIT_CHANNEL": AUDIT_CHANNEL,
+    }
+
+
 def slack_settings(standin: SlackStandIn) -> Settings:
-    return load_settings(
-        {
-            "SLACK_BOT_TOKEN": "xoxb-test-token",
-            "SLACK_SIGNING_SECRET": SECRET,
-            "SLACK_API_URL": standin.api_url,
-            "CREDBOT_PUBLIC_URL": PUBLIC_URL,
-            "CREDBOT_MANAGERS": f"{MANAGER},{MANAGER2}",
-            "CREDBOT_APPROVERS": f"{APPROVER},{APPROVER2},{APPROVER_GROUP}",
-            "CREDBOT_ADMINS": ADMIN,
-            "CREDBOT_APPROVAL_CHANNEL": APPROVAL_CHANNEL,
-            "CREDBOT_AUDIT_CHANNEL": AUDIT_CHANNEL,
-        }
-    )
+    return load_settings(slack_env(standin))
 
 
 def populate(standin: SlackStandIn) -> None:
@@ -101,9 +105,7 @@ class SlackWorld:
 
     def response(self, response_url: str, *, timeout: float = 15) -> dict[str, Any]:
         """The (last) message posted to ``response_url``."""
-        path = response_url.split("//", 1)[1].split("/", 1)[1]
-        call = self.standin.wait_for_call("respond", url=f"/{path}", timeout=timeout)
-        return call.args
+        return posted_to(self.standin, response_url, timeout=timeout)
 
     def onboard(self, contractor: str = CONTRACTOR, *, user: str = MANAGER, **fields: str) -> str:
         """The inline onboard; return the reply text."""
@@ -155,8 +157,7 @@ class SlackWorld:
         return str(call.reply["ts"])
 
     def contractor(self, slack_user: str = CONTRACTOR) -> Contractor | None:
-        found = [c for c in self.core.store.list_contractors() if c.slack_user_id == slack_user]
-        return found[-1] if found else None
+        return latest_contractor(self.core, slack_user)
 
     def dms_to(self, user: str) -> list[dict[str, Any]]:
         return self.standin.messages_to(self.standin.dm_channel(user))
@@ -174,6 +175,18 @@ class SlackWorld:
         return sum(1 for _ in self.core.store.audit_events())
 
 
+def posted_to(standin: SlackStandIn, response_url: str, *, timeout: float = 15) -> dict[str, Any]:
+    """The (last) message the app posted to ``response_url``."""
+    path = response_url.split("//", 1)[1].split("/", 1)[1]
+    return standin.wait_for_call("respond", url=f"/{path}", timeout=timeout).args
+
+
+def latest_contractor(core: Core, slack_user: str = CONTRACTOR) -> Contractor | None:
+    """The newest record of ``slack_user``."""
+    found = [c for c in core.store.list_contractors() if c.slack_user_id == slack_user]
+    return found[-1] if found else None
+
+
 def card_contractor_id(card: Call) -> str:
     """The contractor ID in an approval card's buttons."""
     for block in card.args["blocks"]:
@@ -182,11 +195,17 @@ def card_contractor_id(card: Call) -> str:
     raise AssertionError("no buttons on this card")
 
 
-def make_world(
-    store: ContractorStore, vault: VaultBackend, standin: SlackStandIn
-) -> Iterator[SlackWorld]:
+def world_core(
+    store: ContractorStore,
+    vault: VaultBackend,
+    standin: SlackStandIn,
+    settings: Settings,
+    *,
+    socket_mode: bool = False,
+) -> tuple[Core, FrozenClock, App]:
+    """The populated workspace, the core on a frozen clock and the Bolt app, wired as
+    ``bot.wiring.build_slack`` wires them."""
     populate(standin)
-    settings = slack_settings(standin)
     client = wiring.build_slack_client(settings)
     clock = FrozenClock(datetime.now(UTC))
     core = Core(
@@ -198,7 +217,14 @@ def make_world(
         ),
         policy=Policy(public_url=PUBLIC_URL, link_ttl=timedelta(hours=1)),
     )
-    app = build_slack_app(core=core, settings=settings, client=client)
+    app = build_slack_app(core=core, settings=settings, client=client, socket_mode=socket_mode)
+    return core, clock, app
+
+
+def make_world(
+    store: ContractorStore, vault: VaultBackend, standin: SlackStandIn
+) -> Iterator[SlackWorld]:
+    core, clock, app = world_core(store, vault, standin, slack_settings(standin))
     server = BackgroundServer(build_web_app(core=core, https=True, slack_app=app)).start()
     try:
         yield SlackWorld(
