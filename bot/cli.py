@@ -23,6 +23,7 @@ import click
 import uvicorn
 from rich.console import Console
 from rich.progress import Progress
+from starlette.applications import Starlette
 
 from bot import wiring
 from bot.config import Settings, SettingsError, load_settings
@@ -37,6 +38,7 @@ from bot.core.sweep import SweepOptions, sweep
 from bot.durations import parse_duration
 from bot.logs import configure_logging
 from bot.messages import explain
+from bot.slack.socket_mode import SocketModeFailed
 from bot.sweep_report import print_report
 from vault.errors import VaultError, VaultUnavailable
 
@@ -317,17 +319,39 @@ def sweep_command(
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--socket-mode",
+    is_flag=True,
+    help="Take Slack's commands, clicks and events over Socket Mode (SLACK_APP_TOKEN) instead "
+    "of POST /slack/events, for workspaces without a public URL; the enrollment pages, "
+    "/healthz and /metrics are still served over HTTP.",
+)
 @pass_context
 @exits_cleanly
-def serve(ctx: Context, host: str, port: int) -> None:
+def serve(ctx: Context, host: str, port: int, socket_mode: bool) -> None:
     """Serve Slack's endpoint (POST /slack/events), the enrollment pages, GET /healthz and
-    GET /metrics as one ASGI app (uvicorn)."""
-    app = wiring.build_server(ctx.settings)
+    GET /metrics as one ASGI app (uvicorn).
+
+    With --socket-mode, Slack is reached over Socket Mode instead; exit 3 if Slack refuses
+    SLACK_APP_TOKEN, 4 if Slack cannot be reached.
+    """
+    if not socket_mode:
+        _run_web(ctx.settings, wiring.build_server(ctx.settings), host, port)
+        return
+    web, slack_socket = wiring.build_socket_mode_server(ctx.settings)
+    try:
+        slack_socket.connect()  # before serving, so a refused token is a message, not a traceback
+    except SocketModeFailed as exc:
+        _fail(str(exc), EXIT_SETTINGS if exc.refused else EXIT_UNAVAILABLE)
+    _run_web(ctx.settings, web, host, port)  # its shutdown closes the connection
+
+
+def _run_web(settings: Settings, app: Starlette, host: str, port: int) -> None:
     uvicorn.run(
         app,
         host=host,
         port=port,
-        log_level=ctx.settings.log_level.lower(),
+        log_level=settings.log_level.lower(),
         proxy_headers=True,
         server_header=False,
     )

@@ -55,6 +55,7 @@ class Settings(BaseSettings):
     slack_signing_secret: str | None = Field(
         None, validation_alias=_env("SLACK_SIGNING_SECRET"), repr=False
     )
+    slack_app_token: str | None = Field(None, validation_alias=_env("SLACK_APP_TOKEN"), repr=False)
     slack_api_url: str = Field("https://slack.com/api/", validation_alias=_env("SLACK_API_URL"))
     database_url: str = Field(
         f"sqlite:///{DEFAULT_DATA_DIR / 'credbot.sqlite3'}",
@@ -136,6 +137,18 @@ class Settings(BaseSettings):
             raise ValueError(f"{value!r} is not an http(s) URL")
         return value
 
+    @field_validator("slack_app_token")
+    @classmethod
+    def _app_token(cls, value: str | None) -> str | None:
+        # The message never repeats the value: a token pasted into the wrong variable is
+        # still a secret.
+        if value is not None and (not value.startswith("xapp-") or any(c.isspace() for c in value)):
+            raise ValueError(
+                "must be an app-level token (xapp-…, Basic Information > App-Level Tokens, "
+                "scope connections:write)"
+            )
+        return value
+
     @field_validator("allowed_countries")
     @classmethod
     def _countries(cls, value: tuple[str, ...]) -> tuple[str, ...]:
@@ -197,6 +210,26 @@ class Settings(BaseSettings):
             raise ValueError("CREDBOT_PUBLIC_URL must use https unless it is localhost")
         return self
 
+    def socket_mode_token(self) -> str:
+        """The app-level token ``credbot serve --socket-mode`` connects with.
+
+        Raises ``SettingsError`` naming ``SLACK_APP_TOKEN`` (and ``SLACK_BOT_TOKEN``, which the
+        listeners still need for the Web API) when missing; a malformed token never gets this
+        far (the field validator refuses it at load).
+        """
+        token = self.slack_app_token
+        missing = [
+            f"{name}: required for Socket Mode ({why})"
+            for name, value, why in (
+                ("SLACK_APP_TOKEN", token, "the app-level token, xapp-…"),
+                ("SLACK_BOT_TOKEN", self.slack_bot_token, "the bot token, xoxb-…"),
+            )
+            if not value
+        ]
+        if not token or missing:
+            raise _invalid(missing)
+        return token
+
 
 _ENV_NAMES = {
     name: str(field.validation_alias.choices[0])
@@ -214,13 +247,17 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
             {env: environ[env] for env in _ENV_NAMES.values() if env in environ}
         )
     except ValidationError as exc:
-        raise SettingsError(_describe(exc)) from None
+        raise _invalid(_describe(exc)) from None
 
 
-def _describe(exc: ValidationError) -> str:
+def _invalid(lines: list[str]) -> SettingsError:
+    return SettingsError("invalid settings:\n  " + "\n  ".join(lines))
+
+
+def _describe(exc: ValidationError) -> list[str]:
     lines = []
     for error in exc.errors(include_input=False, include_url=False):
         field = str(error["loc"][0]) if error["loc"] else ""
         name = _ENV_NAMES.get(field, field) if field else "settings"
         lines.append(f"{name}: {error['msg'].removeprefix('Value error, ')}")
-    return "invalid settings:\n  " + "\n  ".join(lines)
+    return lines

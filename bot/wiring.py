@@ -33,6 +33,7 @@ from bot.slack.deps import Deps
 from bot.slack.directory import SlackDirectory
 from bot.slack.notifier import SlackNotifier
 from bot.slack.onboarding_flow import recheck_and_tell
+from bot.slack.socket_mode import SlackSocket
 from bot.storage.engine import make_engine
 from bot.storage.migrate import upgrade
 from bot.storage.repository import SqlStore
@@ -130,9 +131,11 @@ class SlackParts:
     """What the sweep asks about departures."""
 
 
-def build_slack(settings: Settings, *, clock: Clock | None = None) -> SlackParts:
-    """The core, the Bolt app and what they share. Raises ``CheckConfigError`` when the
-    identity checks' settings are missing."""
+def build_slack(
+    settings: Settings, *, clock: Clock | None = None, socket_mode: bool = False
+) -> SlackParts:
+    """The core, the Bolt app and what they share. ``socket_mode``: see ``build_slack_app``.
+    Raises ``CheckConfigError`` when the identity checks' settings are missing."""
     client = build_slack_client(settings)
     notifier = SlackNotifier(
         client=client, audit_channel=settings.audit_channel, admins=settings.admins
@@ -141,7 +144,7 @@ def build_slack(settings: Settings, *, clock: Clock | None = None) -> SlackParts
     deps = build_deps(core=core, settings=settings, client=client)
     return SlackParts(
         core=core,
-        app=build_slack_app(deps, settings=settings),
+        app=build_slack_app(deps, settings=settings, socket_mode=socket_mode),
         deps=deps,
         directory=SlackDirectory(client=client),
     )
@@ -168,35 +171,60 @@ def build_server(settings: Settings) -> Starlette:
     """The ASGI app ``credbot serve`` runs, on real backends. Slack's endpoint is served only
     when ``SLACK_BOT_TOKEN`` and ``SLACK_SIGNING_SECRET`` are set; otherwise a warning says so
     at start-up and links cannot be delivered."""
-    https = settings.public_url.startswith("https://")
-    slack_app: App | None = None
-    directory: SlackDirectory | None = None
-    webhooks: list[BaseRoute] = []
     if slack_enabled(settings):
         slack = build_slack(settings)
-        core, slack_app, directory = slack.core, slack.app, slack.directory
-        webhooks = kyc_webhook(settings, slack.deps)
         log.info("Slack is on: POST /slack/events, Web API at %s", settings.slack_api_url)
-    else:
-        core = build_core(settings)
-        log.warning(
-            "Slack is off: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET to serve /slack/events"
-        )
-    background: list[Background] = []
+        return _web_app(settings, slack.core, slack=slack, events=True)
+    log.warning("Slack is off: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET to serve /slack/events")
+    return _web_app(settings, build_core(settings))
+
+
+def build_socket_mode_server(settings: Settings) -> tuple[Starlette, SlackSocket]:
+    """``credbot serve --socket-mode``: the Bolt app on a Socket Mode connection, and the
+    ASGI app with everything but ``POST /slack/events`` (enrollment pages, health, metrics,
+    the scheduled sweep), which contractors' browsers still need. The connection starts and
+    stops with the ASGI app (or earlier, with ``connect()``). Raises ``SettingsError``
+    without ``SLACK_APP_TOKEN`` and ``SLACK_BOT_TOKEN``, before anything is built."""
+    app_token = settings.socket_mode_token()
+    slack = build_slack(settings, socket_mode=True)
+    slack_socket = SlackSocket(app=slack.app, app_token=app_token)
+    log.info("Slack is on over Socket Mode, Web API at %s", settings.slack_api_url)
+    return _web_app(settings, slack.core, slack=slack, slack_socket=slack_socket), slack_socket
+
+
+def _web_app(
+    settings: Settings,
+    core: Core,
+    *,
+    slack: SlackParts | None = None,
+    events: bool = False,
+    slack_socket: SlackSocket | None = None,
+) -> Starlette:
+    """The ASGI app around ``core``: the enrollment pages, with Slack on the KYC webhook (if
+    configured) and, with ``events``, ``POST /slack/events``; and the scheduled sweep, which
+    asks Slack (when on) who was deactivated. A ``slack_socket`` stops first at shutdown, so
+    no new envelope arrives while the sweep winds down."""
+    background: list[Background] = [slack_socket] if slack_socket else []
     if settings.sweep_interval > timedelta(0):
         options = SweepOptions(
             worker=f"{socket.gethostname()}:{os.getpid()}", max_share=settings.sweep_max_share
         )
         background.append(
             PeriodicSweep(
-                core=core, options=options, interval=settings.sweep_interval, directory=directory
+                core=core,
+                options=options,
+                interval=settings.sweep_interval,
+                directory=slack.directory if slack else None,
             )
         )
     return build_web_app(
         core=core,
-        https=https,
-        slack_app=slack_app,
-        routes=[*enrollment.pages(core, settings), *webhooks],
+        https=settings.public_url.startswith("https://"),
+        slack_app=slack.app if slack and events else None,
+        routes=[
+            *enrollment.pages(core, settings),
+            *(kyc_webhook(settings, slack.deps) if slack else []),
+        ],
         background=background,
     )
 

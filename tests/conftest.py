@@ -4,4 +4,5 @@ pytest_plugins = [
     "tests.support.openbao",
     "tests.support.postgres",
     "tests.support.core",
+    "tests.support.cli",
 ]

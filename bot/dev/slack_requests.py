@@ -49,27 +49,34 @@ FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
 
 
+def command_fields(
+    text: str, *, user_id: str, response_url: str, channel_id: str = "C0GENERAL"
+) -> dict[str, str]:
+    """A ``/contractor`` slash command's fields (a form over HTTP, the ``payload`` of a
+    ``slash_commands`` envelope in Socket Mode)."""
+    return {
+        "token": "deprecated-verification-token",
+        "team_id": TEAM,
+        "team_domain": "credbot-demo",
+        "channel_id": channel_id,
+        "channel_name": "general",
+        "user_id": user_id,
+        "user_name": user_id.lower(),
+        "command": COMMAND,
+        "text": text,
+        "api_app_id": "A0CREDBOT",
+        "is_enterprise_install": "false",
+        "response_url": response_url,
+        "trigger_id": f"{int(time.time())}.{uuid.uuid4().hex[:12]}",
+    }
+
+
 def command_body(
     text: str, *, user_id: str, response_url: str, channel_id: str = "C0GENERAL"
 ) -> bytes:
     """A ``/contractor`` slash command as Slack posts it."""
-    return urlencode(
-        {
-            "token": "deprecated-verification-token",
-            "team_id": TEAM,
-            "team_domain": "credbot-demo",
-            "channel_id": channel_id,
-            "channel_name": "general",
-            "user_id": user_id,
-            "user_name": user_id.lower(),
-            "command": COMMAND,
-            "text": text,
-            "api_app_id": "A0CREDBOT",
-            "is_enterprise_install": "false",
-            "response_url": response_url,
-            "trigger_id": f"{int(time.time())}.{uuid.uuid4().hex[:12]}",
-        }
-    ).encode()
+    fields = command_fields(text, user_id=user_id, response_url=response_url, channel_id=channel_id)
+    return urlencode(fields).encode()
 
 
 def interactivity_body(payload: dict[str, Any]) -> bytes:
@@ -143,19 +150,23 @@ def view_submission(
     }
 
 
+def event_callback(event: dict[str, Any], *, event_id: str | None = None) -> dict[str, Any]:
+    """An Events API ``event_callback`` (a new ``event_id`` unless given: Slack's retries
+    repeat it)."""
+    return {
+        "token": "deprecated-verification-token",
+        "team_id": TEAM,
+        "api_app_id": "A0CREDBOT",
+        "event": event,
+        "type": "event_callback",
+        "event_id": event_id or f"Ev{uuid.uuid4().hex[:10].upper()}",
+        "event_time": int(time.time()),
+    }
+
+
 def event_body(event: dict[str, Any]) -> bytes:
-    """An Events API ``event_callback``."""
-    return json.dumps(
-        {
-            "token": "deprecated-verification-token",
-            "team_id": TEAM,
-            "api_app_id": "A0CREDBOT",
-            "event": event,
-            "type": "event_callback",
-            "event_id": f"Ev{uuid.uuid4().hex[:10].upper()}",
-            "event_time": int(time.time()),
-        }
-    ).encode()
+    """An Events API ``event_callback`` as Slack posts it."""
+    return json.dumps(event_callback(event)).encode()
 
 
 @dataclass(frozen=True)

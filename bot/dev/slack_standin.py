@@ -6,7 +6,14 @@ It is an HTTP server on a free loopback port. Point ``slack_sdk.WebClient(base_u
 ``response_url`` values that land here too. It knows the methods credbot calls: ``auth.test``,
 ``users.info``, ``users.list`` (paged), ``usergroups.users.list``, ``conversations.open``,
 ``chat.postMessage``, ``chat.update``, ``chat.postEphemeral``, ``views.open``,
-``views.publish``. Anything else answers ``unknown_method``, as Slack does.
+``views.publish``, and ``apps.connections.open`` for Socket Mode. Anything else answers
+``unknown_method``, as Slack does.
+
+``apps.connections.open`` is the one method that checks its token, as Slack does: it wants
+``Authorization: Bearer <app_token>`` (``not_authed`` without one, ``not_allowed_token_type``
+for anything but an ``xapp-`` token, ``invalid_auth`` for another app token), and answers
+with the URL ``socket_urls()`` issues (a Socket Mode stand-in's; ``internal_error`` when
+none is attached). The token is never recorded.
 
 Errors are injected per method with ``fail``: Slack's ``{"ok": false, "error": ...}`` with
 HTTP 200, or ``ratelimited`` with HTTP 429 and ``Retry-After``, for the next N calls.
@@ -15,6 +22,7 @@ Never use it as a real Slack: it checks no token and keeps everything in memory.
 
 from __future__ import annotations
 
+import hmac
 import json
 import threading
 import time
@@ -28,6 +36,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 STANDIN_BOT_TOKEN = "stand-in-bot-token"  # noqa: S105 - a placeholder, not a credential
 """What the bot sends as its token to the stand-in, which accepts any (never a real token)."""
+STANDIN_APP_TOKEN = "xapp-stand-in-app-token"  # noqa: S105 - a placeholder, not a credential
+"""The app-level token ``apps.connections.open`` accepts by default."""
 BOT_USER = "UCREDBOT0"
 TEAM = "T0CREDBOT"
 
@@ -61,6 +71,9 @@ class SlackStandIn:
     groups: dict[str, list[str]] = field(default_factory=dict)
     delay_s: float = 0.0
     """Added to every answer (benchmarks: a Slack that is not instant)."""
+    app_token: str = field(default=STANDIN_APP_TOKEN, repr=False)
+    socket_urls: Callable[[], str] | None = None
+    """Issues a fresh WebSocket URL for each ``apps.connections.open``."""
     _calls: list[Call] = field(default_factory=list)
     _faults: dict[str, list[_Fault]] = field(default_factory=dict)
     _lock: threading.RLock = field(default_factory=threading.RLock)
@@ -278,6 +291,19 @@ class SlackStandIn:
                 return {"ok": True, "view": {"id": f"V{next(self._ts):08d}", **_view(args)}}
         return _error("unknown_method")
 
+    def connections_open(self, authorization: str) -> dict[str, Any]:
+        """``apps.connections.open`` for the ``Authorization`` header sent."""
+        scheme, _, token = authorization.partition(" ")
+        if scheme != "Bearer" or not token:
+            return _error("not_authed")
+        if not token.startswith("xapp-"):
+            return _error("not_allowed_token_type")
+        if not hmac.compare_digest(token, self.app_token):
+            return _error("invalid_auth")
+        if self.socket_urls is None:
+            return _error("internal_error")
+        return {"ok": True, "url": self.socket_urls()}
+
 
 def _error(code: str) -> dict[str, Any]:
     return {"ok": False, "error": code}
@@ -341,7 +367,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.owner._record(method, args, _error(fault.error))
             self._send(fault.status, _error(fault.error), headers)
             return
-        reply = self.owner.answer(method, args)
+        if method == "apps.connections.open":
+            reply = self.owner.connections_open(self.headers.get("Authorization") or "")
+        else:
+            reply = self.owner.answer(method, args)
         self.owner._record(method, args, reply)
         self._send(200, reply)
 

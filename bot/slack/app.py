@@ -66,22 +66,23 @@ def build_slack_app(
     settings: Settings,
     now: Callable[[], float] | None = None,
     listener_executor: Executor | None = None,
+    socket_mode: bool = False,
 ) -> App:
     """The Bolt app on ``deps``. ``now`` (the signature clock) is injectable for tests.
-    Raises ``ValueError`` without a signing secret."""
-    if not settings.slack_signing_secret:
+
+    Over HTTP every request must be signed, so a missing signing secret raises ``ValueError``.
+    With ``socket_mode`` the app is only ever fed through the WebSocket Slack authenticated
+    with the app-level token: no signature to check, and none is required (one that is set
+    is still installed, and lets socket-mode requests through).
+    """
+    if not settings.slack_signing_secret and not socket_mode:
         raise ValueError("SLACK_SIGNING_SECRET is required for the Slack app")
-    verification = (
-        SignedRequests(settings.slack_signing_secret, now=now)
-        if now
-        else SignedRequests(settings.slack_signing_secret)
-    )
     app = App(
         client=deps.client,
         signing_secret=settings.slack_signing_secret,
         token_verification_enabled=False,
         request_verification_enabled=False,
-        before_authorize=verification,
+        before_authorize=_verification(settings.slack_signing_secret, now),
         listener_executor=listener_executor
         or ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="credbot-slack"),
         logger=logging.getLogger("credbot.slack.bolt"),
@@ -89,3 +90,9 @@ def build_slack_app(
     for surface in (commands, actions, views, events):
         surface.register(app, deps)
     return app
+
+
+def _verification(secret: str | None, now: Callable[[], float] | None) -> SignedRequests | None:
+    if not secret:
+        return None
+    return SignedRequests(secret, now=now) if now else SignedRequests(secret)

@@ -3,41 +3,21 @@
 from __future__ import annotations
 
 import json
-import os
 import stat
 from pathlib import Path
 
 import click
 import pytest
 import sqlalchemy as sa
-from click.testing import CliRunner, Result
 
 from bot.cli import main
 from bot.core import issuing
 from bot.core.context import Core
 from bot.core.states import State
+from tests.support.cli import run
 from tests.support.core import APPROVER, approved_contractor
 from tests.support.openbao import OpenBaoServer
 from vault.setup import generate_secret_id, initialize, read_role_id
-
-
-def run(env: dict[str, str], *args: str) -> Result:
-    """Invoke ``credbot`` with exactly these settings (none inherited from the test process)."""
-    clean = {key: None for key in os.environ if key.startswith(("VAULT_", "CREDBOT_", "SLACK_"))}
-    return CliRunner().invoke(main, list(args), env={**clean, **env}, catch_exceptions=False)
-
-
-@pytest.fixture
-def bot_env(openbao: OpenBaoServer, database_url: str, vault_initialized: object) -> dict[str, str]:
-    """Settings of a bot using its AppRole on the shared server and the test database."""
-    root = openbao.root_client()
-    secret_id, _ = generate_secret_id(root)
-    return {
-        "VAULT_ADDR": openbao.addr,
-        "VAULT_ROLE_ID": read_role_id(root),
-        "VAULT_SECRET_ID": secret_id,
-        "CREDBOT_DATABASE_URL": database_url,
-    }
 
 
 def all_commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:

@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
+from slack_bolt import App
 
 from bot import wiring
 from bot.config import Settings, load_settings
@@ -27,6 +28,7 @@ from bot.dev.slack_requests import Reply, SignedSlack, block_action, view_submis
 from bot.dev.slack_standin import Call, SlackStandIn
 from bot.slack import blocks
 from bot.slack.app import build_deps, build_slack_app
+from bot.slack.deps import Deps
 from bot.slack.notifier import SlackNotifier
 from bot.web.app import build_web_app
 
@@ -54,23 +56,26 @@ ATTESTER = APPROVER2
 """Who checks IDs in ``onboard``: an approver who is neither requester nor contractor."""
 
 
+def slack_env(standin: SlackStandIn) -> dict[str, str]:
+    """The Slack settings of the workspace the tests play in, as environment variables."""
+    return {
+        "SLACK_BOT_TOKEN": "xoxb-test-token",
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": standin.api_url,
+        "CREDBOT_PUBLIC_URL": PUBLIC_URL,
+        "CREDBOT_MANAGERS": f"{MANAGER},{MANAGER2},{MANAGER_APPROVER}",
+        "CREDBOT_APPROVERS": f"{APPROVER},{APPROVER2},{APPROVER_GROUP},{MANAGER_APPROVER}",
+        "CREDBOT_ADMINS": ADMIN,
+        "CREDBOT_APPROVAL_CHANNEL": APPROVAL_CHANNEL,
+        "CREDBOT_AUDIT_CHANNEL": AUDIT_CHANNEL,
+        "CREDBOT_ALLOWED_COUNTRIES": ALLOWED_COUNTRIES,
+        "CREDBOT_ALLOWED_EMAIL_DOMAINS": AGENCY,
+    }
+
+
 def slack_settings(standin: SlackStandIn, **overrides: str) -> Settings:
-    return load_settings(
-        {
-            "SLACK_BOT_TOKEN": "xoxb-test-token",
-            "SLACK_SIGNING_SECRET": SECRET,
-            "SLACK_API_URL": standin.api_url,
-            "CREDBOT_PUBLIC_URL": PUBLIC_URL,
-            "CREDBOT_MANAGERS": f"{MANAGER},{MANAGER2},{MANAGER_APPROVER}",
-            "CREDBOT_APPROVERS": f"{APPROVER},{APPROVER2},{APPROVER_GROUP},{MANAGER_APPROVER}",
-            "CREDBOT_ADMINS": ADMIN,
-            "CREDBOT_APPROVAL_CHANNEL": APPROVAL_CHANNEL,
-            "CREDBOT_AUDIT_CHANNEL": AUDIT_CHANNEL,
-            "CREDBOT_ALLOWED_COUNTRIES": ALLOWED_COUNTRIES,
-            "CREDBOT_ALLOWED_EMAIL_DOMAINS": AGENCY,
-            **overrides,
-        }
-    )
+    """The workspace's settings; ``overrides`` (environment names) on top."""
+    return load_settings({**slack_env(standin), **overrides})
 
 
 def populate(standin: SlackStandIn) -> None:
@@ -119,9 +124,7 @@ class SlackWorld:
 
     def response(self, response_url: str, *, timeout: float = 15) -> dict[str, Any]:
         """The (last) message posted to ``response_url``."""
-        path = response_url.split("//", 1)[1].split("/", 1)[1]
-        call = self.standin.wait_for_call("respond", url=f"/{path}", timeout=timeout)
-        return call.args
+        return posted_to(self.standin, response_url, timeout=timeout)
 
     def onboard(
         self,
@@ -243,8 +246,7 @@ class SlackWorld:
         return str(call.reply["ts"])
 
     def contractor(self, slack_user: str = CONTRACTOR) -> Contractor | None:
-        found = [c for c in self.core.store.list_contractors() if c.slack_user_id == slack_user]
-        return found[-1] if found else None
+        return latest_contractor(self.core, slack_user)
 
     def dms_to(self, user: str) -> list[dict[str, Any]]:
         return self.standin.messages_to(self.standin.dm_channel(user))
@@ -260,6 +262,18 @@ class SlackWorld:
 
     def audit_count(self) -> int:
         return sum(1 for _ in self.core.store.audit_events())
+
+
+def posted_to(standin: SlackStandIn, response_url: str, *, timeout: float = 15) -> dict[str, Any]:
+    """The (last) message the app posted to ``response_url``."""
+    path = response_url.split("//", 1)[1].split("/", 1)[1]
+    return standin.wait_for_call("respond", url=f"/{path}", timeout=timeout).args
+
+
+def latest_contractor(core: Core, slack_user: str = CONTRACTOR) -> Contractor | None:
+    """The newest record of ``slack_user``."""
+    found = [c for c in core.store.list_contractors() if c.slack_user_id == slack_user]
+    return found[-1] if found else None
 
 
 def card_contractor_id(card: Call) -> str:
@@ -279,12 +293,17 @@ def _buttons(call: Call) -> dict[str, str]:
     }
 
 
-def make_world(
-    store: ContractorStore, vault: VaultBackend, standin: SlackStandIn, **overrides: str
-) -> Iterator[SlackWorld]:
-    """The world; ``overrides`` are settings (environment names) on top of the usual ones."""
+def world_core(
+    store: ContractorStore,
+    vault: VaultBackend,
+    standin: SlackStandIn,
+    settings: Settings,
+    *,
+    socket_mode: bool = False,
+) -> tuple[Core, FrozenClock, App, Deps]:
+    """The populated workspace, the core on a frozen clock, the Bolt app and what its
+    listeners share, wired as ``bot.wiring.build_slack`` wires them."""
     populate(standin)
-    settings = slack_settings(standin, **overrides)
     client = wiring.build_slack_client(settings)
     clock = FrozenClock(datetime.now(UTC))
     core = Core(
@@ -297,7 +316,16 @@ def make_world(
         policy=Policy(public_url=PUBLIC_URL, link_ttl=timedelta(hours=1)),
     )
     deps = build_deps(core=core, settings=settings, client=client)
-    app = build_slack_app(deps, settings=settings)
+    app = build_slack_app(deps, settings=settings, socket_mode=socket_mode)
+    return core, clock, app, deps
+
+
+def make_world(
+    store: ContractorStore, vault: VaultBackend, standin: SlackStandIn, **overrides: str
+) -> Iterator[SlackWorld]:
+    """The world; ``overrides`` are settings (environment names) on top of the usual ones."""
+    settings = slack_settings(standin, **overrides)
+    core, clock, app, deps = world_core(store, vault, standin, settings)
     web = build_web_app(
         core=core, https=True, slack_app=app, routes=wiring.kyc_webhook(settings, deps)
     )

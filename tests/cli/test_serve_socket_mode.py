@@ -1,0 +1,117 @@
+"""``credbot serve --socket-mode``: refuses to start without a usable app-level token (and
+says which variable), exits instead of spinning when Slack refuses it, and otherwise serves
+Slack over the socket and the web pages over HTTP until SIGTERM."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+from bot.dev.openbao import free_port
+from bot.dev.slack_standin import STANDIN_APP_TOKEN, SlackStandIn
+from tests.support.cli import clean_env, run
+from tests.support.slack import MANAGER, slack_env
+from tests.support.slack_socket import SocketModeStandIn
+
+
+def socket_env(bot_env: dict[str, str], standin: SlackStandIn, **extra: str) -> dict[str, str]:
+    env = {**bot_env, **slack_env(standin), "SLACK_APP_TOKEN": STANDIN_APP_TOKEN, **extra}
+    del env["SLACK_SIGNING_SECRET"]
+    return env
+
+
+def test_a_missing_app_token_is_named_and_nothing_is_contacted(
+    bot_env: dict[str, str], standin: SlackStandIn
+) -> None:
+    env = socket_env(bot_env, standin)
+    del env["SLACK_APP_TOKEN"]
+    result = run(env, "serve", "--socket-mode")
+    assert result.exit_code == 3, result.output
+    assert "SLACK_APP_TOKEN: required for Socket Mode" in result.output
+    assert standin.calls() == []
+
+
+def test_a_malformed_app_token_is_refused_without_being_repeated(
+    bot_env: dict[str, str], standin: SlackStandIn
+) -> None:
+    bot_token_by_mistake = "xoxb-1234-5678-not-an-app-token"
+    result = run(
+        socket_env(bot_env, standin, SLACK_APP_TOKEN=bot_token_by_mistake),
+        "serve",
+        "--socket-mode",
+    )
+    assert result.exit_code == 3, result.output
+    assert "SLACK_APP_TOKEN: must be an app-level token (xapp-" in result.output
+    assert bot_token_by_mistake not in result.output
+    assert standin.calls() == []
+
+
+def test_a_token_slack_refuses_stops_the_command_at_once(
+    bot_env: dict[str, str], standin: SlackStandIn, socket_standin: SocketModeStandIn
+) -> None:
+    revoked = "xapp-1-A0CREDBOT-revoked-token"
+    started = time.monotonic()
+    result = run(socket_env(bot_env, standin, SLACK_APP_TOKEN=revoked), "serve", "--socket-mode")
+    assert result.exit_code == 3, result.output
+    assert "Slack refused SLACK_APP_TOKEN (apps.connections.open: invalid_auth)" in result.output
+    assert revoked not in result.output
+    assert time.monotonic() - started < 20
+    assert len(standin.calls("apps.connections.open")) == 1
+    assert socket_standin.opened == 0
+
+
+def test_slack_out_of_reach_is_exit_4(bot_env: dict[str, str], standin: SlackStandIn) -> None:
+    nowhere = f"http://127.0.0.1:{free_port()}/api/"
+    result = run(socket_env(bot_env, standin, SLACK_API_URL=nowhere), "serve", "--socket-mode")
+    assert result.exit_code == 4, result.output
+    assert "Slack's Web API could not be reached" in result.output
+
+
+def get(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as answer:
+            return int(answer.status)
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_serve_takes_slack_over_the_socket_and_pages_over_http_until_sigterm(
+    bot_env: dict[str, str], standin: SlackStandIn, socket_standin: SocketModeStandIn
+) -> None:
+    port = free_port()
+    env = {k: v for k, v in clean_env(socket_env(bot_env, standin)).items() if v is not None}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "serve", "--socket-mode", "--port", str(port)],
+        env={**{k: v for k, v in os.environ.items() if k not in env}, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        socket_standin.wait_connected(timeout=30)
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                assert get(f"{base}/healthz") == 200
+                break
+            except (urllib.error.URLError, ConnectionError):
+                assert time.monotonic() < deadline, "the web server did not start"
+                time.sleep(0.1)
+        assert get(f"{base}/slack/events") == 404  # off in Socket Mode
+        ack = socket_standin.ack(
+            socket_standin.command("help", user_id=MANAGER, response_url=standin.response_url())
+        )
+        assert ack.payload is not None and "/contractor onboard" in ack.payload["text"]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=30)
+    socket_standin.wait_closed()
+    assert process.returncode == -signal.SIGTERM, output  # uvicorn re-raises it when done
+    assert "Socket Mode closed" in output
+    assert STANDIN_APP_TOKEN not in output
