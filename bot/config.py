@@ -94,6 +94,7 @@ class Settings(BaseSettings):
     sweep_interval: timedelta = Field(
         timedelta(minutes=15), validation_alias=_env("CREDBOT_SWEEP_INTERVAL")
     )
+    retention: timedelta = Field(timedelta(days=180), validation_alias=_env("CREDBOT_RETENTION"))
     sweep_max_share: float = Field(
         0.2, gt=0, le=1, validation_alias=_env("CREDBOT_SWEEP_MAX_SHARE")
     )
@@ -119,7 +120,9 @@ class Settings(BaseSettings):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
 
-    @field_validator("link_ttl", "token_ttl", "token_max_ttl", "sweep_interval", mode="before")
+    @field_validator(
+        "link_ttl", "token_ttl", "token_max_ttl", "sweep_interval", "retention", mode="before"
+    )
     @classmethod
     def _duration(cls, value: object) -> object:
         return parse_duration(value) if isinstance(value, str) else value
@@ -190,6 +193,13 @@ class Settings(BaseSettings):
     def _cidrs(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for cidr in value:
             ipaddress.ip_network(cidr, strict=False)
+        return value
+
+    @field_validator("retention")
+    @classmethod
+    def _retention_range(cls, value: timedelta) -> timedelta:
+        if not timedelta(days=1) <= value <= timedelta(days=3650):
+            raise ValueError("must be between 1d and 3650d")
         return value
 
     @field_validator("link_ttl")

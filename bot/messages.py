@@ -284,6 +284,9 @@ def sweep_report(report: SweepReport) -> str:
                 f"{label}: {', '.join(f'`{n}`' for n in names[:20])}"
                 + (f" and {len(names) - 20} more" if len(names) > 20 else "")
             )
+    if report.erased:
+        erased = "would be erased" if report.dry_run else "erased"
+        lines.append(f"Personal data of {report.erased} finished record(s) {erased} (retention).")
     if report.breaker:
         lines.append(f":warning: Circuit breaker: {report.breaker}")
     lines.extend(f":warning: {problem}" for problem in report.problems)

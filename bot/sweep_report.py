@@ -30,6 +30,9 @@ def print_report(report: SweepReport, console: Console) -> None:
     ):
         if names:
             console.print(f"{label}: {', '.join(names)}")
+    if report.erased:
+        verb = "would be erased" if report.dry_run else "erased"
+        console.print(f"Personal data of {report.erased} finished record(s) {verb} (retention).")
     if report.breaker:
         console.print(f"[bold red]Circuit breaker:[/] {report.breaker}")
     for problem in report.problems:

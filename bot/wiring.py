@@ -81,6 +81,7 @@ def build_policy(settings: Settings) -> Policy:
         link_ttl=settings.link_ttl,
         roles=frozenset(settings.roles),
         max_totp_failures=settings.max_totp_failures,
+        retention=settings.retention,
     )
 
 

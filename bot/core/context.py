@@ -27,6 +27,8 @@ class Policy:
     link_ttl: timedelta = timedelta(hours=24)
     roles: frozenset[str] = frozenset({"reviewer"})
     max_totp_failures: int = 5
+    retention: timedelta = timedelta(days=180)
+    """How long personal data of a finished (revoked or rejected) record is kept."""
 
 
 @dataclass(frozen=True)

@@ -201,6 +201,18 @@ class ContractorStore(Protocol):
         for a delivery seen before, ``VerificationDecided`` if it is no longer pending."""
         ...
 
+    def erasable(self, *, finished_before: datetime) -> list[str]:
+        """IDs of revoked or rejected records last changed before ``finished_before`` whose
+        personal data is not erased yet."""
+        ...
+
+    def erase_personal_data(
+        self, contractor_ids: list[str], *, finished_before: datetime, events: list[AuditEntry]
+    ) -> None:
+        """Erase those records' personal data (see ``bot.core.retention``) and append
+        ``events``, in one transaction; records that changed meanwhile are left alone."""
+        ...
+
     def append_audit(self, entry: AuditEntry) -> AuditEvent:
         """Append an event that accompanies no state change (alerts, reports)."""
         ...

@@ -37,6 +37,8 @@ class Contractor:
     """The current Vault userpass username (``None`` before issue)."""
     failed_totp_attempts: int = 0
     version: int = 1
+    erased_at: datetime | None = None
+    """When the retention period ended and the person's data was erased from this record."""
 
 
 @dataclass(frozen=True)

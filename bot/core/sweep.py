@@ -25,6 +25,7 @@ from bot.core.departures import process_departures
 from bot.core.errors import IllegalTransition, RevocationPending, StaleState
 from bot.core.interfaces import Directory
 from bot.core.models import Contractor, VaultAccountRecord
+from bot.core.retention import erase_expired
 from bot.core.states import CONTRACT_END_STATES, State
 from vault.errors import VaultError
 
@@ -83,6 +84,8 @@ class SweepReport:
     problems: list[str] = field(default_factory=list)
     departures: list[str] = field(default_factory=list)
     """Contractors revoked while finishing recorded Slack departure events."""
+    erased: int = 0
+    """Finished records whose personal data was erased (the retention period ended)."""
 
     @property
     def pending(self) -> list[SweepItem]:
@@ -120,6 +123,7 @@ def sweep(
         _act_on_all(core, options, report.items, progress)
         _note_claimed_elsewhere(core, report)
     _reconcile(core, options, report)
+    report.erased = erase_expired(core, actor=options.worker, dry_run=options.dry_run)
     if not options.dry_run:
         core.store.append_audit(
             core.entry(
@@ -132,6 +136,7 @@ def sweep(
                     "orphans": len(report.orphans),
                     "orphans_removed": len(report.orphans_removed),
                     "missing": len(report.missing),
+                    "erased": report.erased,
                     "breaker": report.breaker,
                 },
             )

@@ -563,6 +563,61 @@ class SqlStore:
                 raise
             raise DeliveryReplayed(f"delivery {delivery[:12]} was received before") from None
 
+    # -- retention -----------------------------------------------------------------------
+
+    def erasable(self, *, finished_before: datetime) -> list[str]:
+        """IDs of revoked or rejected records last changed before ``finished_before`` whose
+        personal data is not erased yet, oldest first."""
+        query = (
+            sa.select(contractors.c.id)
+            .where(_erasable(finished_before))
+            .order_by(contractors.c.updated_at, contractors.c.id)
+        )
+        with self._reader() as connection:
+            return list(connection.execute(query).scalars())
+
+    def erase_personal_data(
+        self, contractor_ids: list[str], *, finished_before: datetime, events: list[AuditEntry]
+    ) -> None:
+        """Blank email, name and justification; delete check results, links and handled
+        departure events; drop verification references and reasons; append ``events``. The
+        UPDATE re-checks the condition, so a record that changed meanwhile keeps its data (and
+        its event is not written)."""
+
+        def work(connection: Connection) -> None:
+            erased = set(
+                connection.execute(
+                    sa.update(contractors)
+                    .where(contractors.c.id.in_(contractor_ids), _erasable(finished_before))
+                    .values(email="", display_name="", justification="", erased_at=events[0].at)
+                    .returning(contractors.c.id, contractors.c.slack_user_id)
+                ).all()
+            )
+            ids = [row.id for row in erased]
+            if not ids:
+                return
+            connection.execute(
+                sa.delete(check_results).where(check_results.c.contractor_id.in_(ids))
+            )
+            connection.execute(sa.delete(links).where(links.c.contractor_id.in_(ids)))
+            connection.execute(
+                sa.update(identity_verifications)
+                .where(identity_verifications.c.contractor_id.in_(ids))
+                .values(external_reference=None, reason="")
+            )
+            connection.execute(
+                sa.delete(processed_events).where(
+                    processed_events.c.slack_user_id.in_([row.slack_user_id for row in erased]),
+                    processed_events.c.done_at.is_not(None),
+                    processed_events.c.done_at < finished_before,
+                )
+            )
+            for event in events:
+                if event.contractor_id in ids:
+                    self._append(connection, event)
+
+        self._write(work)
+
     # -- audit ---------------------------------------------------------------------------
 
     def record_event(self, event: DepartureEvent) -> bool:
@@ -666,6 +721,15 @@ class _ReadTransaction:
     def __exit__(self, *exc_info: object) -> None:
         # Reads commit nothing; rollback just ends the snapshot.
         self._connection.close()
+
+
+def _erasable(finished_before: datetime) -> sa.ColumnElement[bool]:
+    """Finished (revoked or rejected) before ``finished_before`` and not erased yet."""
+    return sa.and_(
+        contractors.c.state.in_([State.REVOKED.value, State.REJECTED.value]),
+        contractors.c.updated_at < finished_before,
+        contractors.c.erased_at.is_(None),
+    )
 
 
 def _load_contractor(connection: Connection, contractor_id: str) -> Contractor:

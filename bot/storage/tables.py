@@ -62,6 +62,7 @@ class ContractorRow(SQLModel, table=True):
     username: str | None = Field(default=None, max_length=128)
     failed_totp_attempts: int = Field(default=0)
     version: int = Field(default=1)
+    erased_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     sweep_claimed_by: str | None = Field(default=None, max_length=128)
     sweep_claimed_until: datetime | None = Field(default=None, sa_type=UtcDateTime)
 

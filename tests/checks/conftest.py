@@ -12,10 +12,10 @@ from bot.checks import CheckEnvironment
 from bot.config import load_settings
 from bot.core import onboarding
 from bot.core.context import Core
-from bot.core.models import CheckResult, Contractor
+from bot.core.models import Contractor
 from bot.dev.slack_standin import SlackStandIn
 from bot.slack.roles import RoleMembers, Roles
-from tests.support.core import MANAGER, request_for
+from tests.support.core import MANAGER, FixedCheck, request_for
 
 APPROVER = "UAPPROVER1"
 APPROVER_GROUP = "SAPPROVERS"
@@ -83,16 +83,9 @@ def verifying(core: Core, slack: SlackStandIn) -> Callable[..., Contractor]:
             **user,  # type: ignore[arg-type]
         )
         contractor = onboarding.request_onboarding(core, wanted, requester=requester)
-        checked, _ = onboarding.verify(core, contractor.id, checks=[_Waiting()])
+        checked, _ = onboarding.verify(
+            core, contractor.id, checks=[FixedCheck("waiting", "pending", "held for the test")]
+        )
         return checked
 
     return make
-
-
-class _Waiting:
-    """Keeps a request in ``verifying`` so a check can be run on it by hand."""
-
-    name = "waiting"
-
-    def run(self, contractor: Contractor) -> CheckResult:
-        return CheckResult(check=self.name, outcome="pending", reason="held for the test")

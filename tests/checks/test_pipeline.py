@@ -24,20 +24,9 @@ from bot.core.models import CheckResult, Contractor
 from bot.core.states import State
 from tests.checks.conftest import APPROVER, EnvFactory
 from tests.checks.test_checks import WEBHOOK_SECRET
-from tests.support.core import MANAGER
+from tests.support.core import MANAGER, FixedCheck
 
 Verifying = Callable[..., Contractor]
-
-
-class Fixed:
-    """A check with a set outcome, to drive the pipeline."""
-
-    def __init__(self, name: str, outcome: str, reason: str = "because") -> None:
-        self.name = name
-        self._result = CheckResult(check=name, outcome=outcome, reason=reason)  # type: ignore[arg-type]
-
-    def run(self, contractor: Contractor) -> CheckResult:
-        return self._result
 
 
 class Crashing:
@@ -103,7 +92,7 @@ def test_a_set_of_checks_that_cannot_work_is_refused_at_start(
 
 def test_results_are_stored_with_the_move_and_audited(core: Core, verifying: Verifying) -> None:
     contractor = verifying()
-    checks = [Fixed("alpha", "pass", "fine"), Fixed("beta", "pass", "also fine")]
+    checks = [FixedCheck("alpha", "pass", "fine"), FixedCheck("beta", "pass", "also fine")]
     checked, _ = onboarding.verify(core, contractor.id, checks=checks)
     assert checked.state is State.AWAITING_APPROVAL
     assert [(r.check, r.outcome) for r in core.store.check_results(contractor.id)] == [
@@ -117,7 +106,7 @@ def test_results_are_stored_with_the_move_and_audited(core: Core, verifying: Ver
 
 def test_one_failing_check_rejects_with_its_reason(core: Core, verifying: Verifying) -> None:
     contractor = verifying()
-    checks = [Fixed("alpha", "pass"), Fixed("beta", "fail", "BR is not allowed")]
+    checks = [FixedCheck("alpha", "pass"), FixedCheck("beta", "fail", "BR is not allowed")]
     checked, _ = onboarding.verify(core, contractor.id, checks=checks)
     assert checked.state is State.REJECTED
     assert _audit(core)[-1] == ("checks_failed", "beta: BR is not allowed")
@@ -127,10 +116,10 @@ def test_a_pending_check_waits_and_a_rerun_replaces_the_results(
     core: Core, verifying: Verifying
 ) -> None:
     contractor = verifying()
-    checked, _ = onboarding.verify(core, contractor.id, checks=[Fixed("alpha", "pending")])
+    checked, _ = onboarding.verify(core, contractor.id, checks=[FixedCheck("alpha", "pending")])
     assert checked.state is State.VERIFYING
     assert _audit(core)[-1][0] == "checks_pending"
-    onboarding.verify(core, contractor.id, checks=[Fixed("alpha", "pass")])
+    onboarding.verify(core, contractor.id, checks=[FixedCheck("alpha", "pass")])
     assert [r.outcome for r in core.store.check_results(contractor.id)] == ["pass"]
 
 
@@ -149,7 +138,7 @@ def test_checks_do_not_run_on_a_decided_request(core: Core, verifying: Verifying
     onboarding.reject(core, contractor.id, actor=MANAGER, reason="withdrawn")
     before = _audit(core)
     with pytest.raises(IllegalTransition):
-        onboarding.verify(core, contractor.id, checks=[Fixed("alpha", "pass")])
+        onboarding.verify(core, contractor.id, checks=[FixedCheck("alpha", "pass")])
     assert _audit(core) == before
 
 

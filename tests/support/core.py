@@ -12,7 +12,7 @@ from bot.core import issuing, onboarding
 from bot.core.clock import FrozenClock
 from bot.core.context import Core, Policy
 from bot.core.interfaces import ContractorStore, VaultBackend
-from bot.core.models import Contractor
+from bot.core.models import CheckResult, Contractor, Outcome
 from bot.core.requests import OnboardingRequest
 from tests.support.notifier import RecordingNotifier
 from tests.support.openbao import OpenBaoServer, accounts_for
@@ -89,6 +89,24 @@ def approved_contractor(core: Core, slack_user: str | None = None) -> Contractor
     contractor = onboarding.request_onboarding(core, request_for(slack_user), requester=MANAGER)
     onboarding.verify(core, contractor.id, checks=[])
     return onboarding.approve(core, contractor.id, approver=APPROVER)
+
+
+class FixedCheck:
+    """An identity check with a set outcome, to drive the pipeline where the checks themselves
+    are not under test (``bot.checks`` has the real ones, tested in ``tests/checks``)."""
+
+    def __init__(
+        self,
+        name: str = "fixed",
+        outcome: Outcome = "pass",
+        reason: str = "because",
+        **evidence: str,
+    ) -> None:
+        self.name = name
+        self._result = CheckResult(check=name, outcome=outcome, reason=reason, evidence=evidence)
+
+    def run(self, contractor: Contractor) -> CheckResult:
+        return self._result
 
 
 def link_secret(url: str) -> str:
