@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from bot.config import Settings
 from bot.core.context import Core
 from bot.core.models import CheckResult, Contractor, Outcome
-from bot.slack.roles import Roles
+from bot.slack.roles import RoleLookupFailed, Roles
 
 
 class CheckConfigError(Exception):
@@ -42,6 +42,13 @@ class ConfigurableCheck(Protocol):
     def run(self, contractor: Contractor) -> CheckResult:
         """Judge the contractor: ``pass``, ``fail`` or ``pending``, with a reason."""
         ...
+
+
+def group_not_listed(name: str, error: RoleLookupFailed) -> CheckResult:
+    """``pending``: a role's Slack user group could not be listed, so nobody's role is known."""
+    return result(
+        name, "pending", f"Slack did not list the user group {error.group} ({error.error})"
+    )
 
 
 def result(name: str, outcome: Outcome, reason: str, **evidence: str) -> CheckResult:

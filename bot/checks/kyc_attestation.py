@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import ClassVar, Self
 
-from bot.checks._base import CheckEnvironment, result
+from bot.checks._base import CheckEnvironment, group_not_listed, result
 from bot.core.identity import DOCUMENT_TYPES
 from bot.core.interfaces import ContractorStore
 from bot.core.models import CheckResult, Contractor
@@ -40,11 +40,7 @@ class KycAttestation:
             try:
                 still_approver = self._roles.has(attester, Role.APPROVER)
             except RoleLookupFailed as exc:
-                return result(
-                    self.name,
-                    "pending",
-                    f"Slack did not list the user group {exc.group} ({exc.error})",
-                )
+                return group_not_listed(self.name, exc)
             if not still_approver:
                 continue
             document = DOCUMENT_TYPES.get(verification.document_type or "", "an ID")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar, Self
 
-from bot.checks._base import CheckEnvironment, result
+from bot.checks._base import CheckEnvironment, group_not_listed, result
 from bot.core.models import CheckResult, Contractor
 from bot.slack.roles import Role, RoleLookupFailed, Roles
 
@@ -30,12 +30,7 @@ class RequesterRole:
         try:
             is_manager = self._roles.has(requester, Role.MANAGER)
         except RoleLookupFailed as exc:
-            return result(
-                self.name,
-                "pending",
-                f"Slack did not list the user group {exc.group} ({exc.error})",
-                requester=requester,
-            )
+            return group_not_listed(self.name, exc)
         if not is_manager:
             return result(
                 self.name,

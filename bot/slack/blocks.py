@@ -115,17 +115,21 @@ def approval_card(contractor: Contractor, checks: Sequence[CheckResult]) -> tupl
                         "deny": _plain("Cancel"),
                     },
                 },
-                {
-                    "type": "button",
-                    "action_id": REJECT,
-                    "text": _plain("Reject"),
-                    "style": "danger",
-                    "value": contractor.id,
-                },
+                _reject_button(contractor),
             ],
         }
     )
     return fallback, blocks
+
+
+def _reject_button(contractor: Contractor) -> Block:
+    return {
+        "type": "button",
+        "action_id": REJECT,
+        "text": _plain("Reject"),
+        "style": "danger",
+        "value": contractor.id,
+    }
 
 
 def awaits_attestation(checks: Sequence[CheckResult]) -> bool:
@@ -156,13 +160,7 @@ def verification_card(
                     "style": "primary",
                     "value": contractor.id,
                 },
-                {
-                    "type": "button",
-                    "action_id": REJECT,
-                    "text": _plain("Reject"),
-                    "style": "danger",
-                    "value": contractor.id,
-                },
+                _reject_button(contractor),
             ],
         }
     )

@@ -9,6 +9,7 @@ from collections.abc import Callable
 import pytest
 
 from bot.checks import CheckConfigError, available_checks, build_checks
+from bot.config import DEFAULT_IDENTITY_CHECKS
 from bot.core import onboarding
 from bot.core.context import Core
 from bot.core.errors import (
@@ -41,27 +42,13 @@ def _audit(core: Core) -> list[tuple[str, str]]:
 
 
 def test_every_shipped_check_is_found_by_name() -> None:
-    assert set(available_checks()) == {
-        "requester_role",
-        "slack_account",
-        "email_domain",
-        "work_country",
-        "uniqueness",
-        "kyc_attestation",
-        "kyc_webhook",
-    }
+    assert set(available_checks()) == {*DEFAULT_IDENTITY_CHECKS, "kyc_webhook"}
 
 
 def test_the_default_checks_are_built_in_order(environment: EnvFactory) -> None:
     checks = build_checks(environment().settings.identity_checks, environment())
-    assert [c.name for c in checks] == [
-        "requester_role",
-        "slack_account",
-        "email_domain",
-        "work_country",
-        "uniqueness",
-        "kyc_attestation",
-    ]
+    assert tuple(c.name for c in checks) == DEFAULT_IDENTITY_CHECKS
+    assert DEFAULT_IDENTITY_CHECKS[-1] == "kyc_attestation"
 
 
 @pytest.mark.parametrize(
