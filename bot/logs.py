@@ -11,9 +11,15 @@ import logging
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
+BODY_LOGGERS = ("slack_sdk", "slack_bolt")
+"""Libraries whose DEBUG lines carry whole request and response bodies: the link DM (with the
+link secret), ``users.info`` answers (emails). They stay at WARNING at every level."""
+NOISY = ("urllib3", "hvac", "alembic")
+
+
 def configure_logging(level: str) -> None:
-    """Send logs to stderr at ``level``; quiet chatty libraries below WARNING unless DEBUG."""
+    """Send logs to stderr at ``level``; quiet chatty libraries below WARNING unless DEBUG,
+    and the ones that log bodies always."""
     logging.basicConfig(level=level, format=FORMAT, force=True)
-    if level != "DEBUG":
-        for noisy in ("urllib3", "hvac", "alembic", "slack_bolt", "slack_sdk"):
-            logging.getLogger(noisy).setLevel(logging.WARNING)
+    for name in (*BODY_LOGGERS, *(NOISY if level != "DEBUG" else ())):
+        logging.getLogger(name).setLevel(logging.WARNING)

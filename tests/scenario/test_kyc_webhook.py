@@ -5,6 +5,7 @@ status and changes nothing."""
 from __future__ import annotations
 
 import json
+import logging
 import re
 import time
 from collections.abc import Iterator
@@ -200,3 +201,17 @@ def test_a_result_for_a_withdrawn_request_is_refused(world: SlackWorld) -> None:
     answer = _deliver(world, _result(reference))
     assert (answer.status_code, answer.json()["error"]) == (409, "already decided (rejected)")
     assert world.audit_count() == before
+
+
+def test_the_secret_and_refused_bodies_are_never_logged(
+    world: SlackWorld, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    reference = _reference(world)
+    canary = "canary-reason-7f3a"
+    assert _deliver(world, _result(reference, reason=canary), secret="1" * 40).status_code == 401
+    assert _deliver(world, _result(reference, result="rejected", reason=canary)).status_code == 200
+    world.wait_state("rejected")
+    assert WEBHOOK_SECRET not in caplog.text
+    assert "refused a KYC delivery: bad signature" in caplog.text
+    assert caplog.text.count(canary) == 0
