@@ -115,6 +115,8 @@ def main() -> None:
                 "managers": (MANAGER,),
                 "approvers": (APPROVER,),
                 "approval_channel": "CBENCH",
+                "allowed_countries": ("DE",),
+                "allowed_email_domains": ("agency.example",),
             }
         )
         wiring.upgrade_database(settings)

@@ -26,6 +26,7 @@ from rich.progress import Progress
 from starlette.applications import Starlette
 
 from bot import wiring
+from bot.checks import CheckConfigError
 from bot.config import Settings, SettingsError, load_settings
 from bot.core import revocation
 from bot.core.audit import entry_as_json, verify_chain
@@ -63,7 +64,7 @@ def exits_cleanly(command: Callable[P, R]) -> Callable[P, R]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return command(*args, **kwargs)
-        except SettingsError as exc:
+        except (SettingsError, CheckConfigError) as exc:
             _fail(str(exc), EXIT_SETTINGS)
         except VaultUnavailable as exc:
             _fail(f"Vault is unavailable: {exc}", EXIT_UNAVAILABLE)

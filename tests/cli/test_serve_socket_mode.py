@@ -12,6 +12,8 @@ import time
 import urllib.error
 import urllib.request
 
+import pytest
+
 from bot.dev.openbao import free_port
 from bot.dev.slack_standin import STANDIN_APP_TOKEN, SlackStandIn
 from tests.support.cli import clean_env, run
@@ -115,3 +117,30 @@ def test_serve_takes_slack_over_the_socket_and_pages_over_http_until_sigterm(
     assert process.returncode == -signal.SIGTERM, output  # uvicorn re-raises it when done
     assert "Socket Mode closed" in output
     assert STANDIN_APP_TOKEN not in output
+
+
+@pytest.mark.parametrize(
+    ("unset", "named"),
+    [
+        ("CREDBOT_ALLOWED_COUNTRIES", "CREDBOT_ALLOWED_COUNTRIES is empty"),
+        ("CREDBOT_ALLOWED_EMAIL_DOMAINS", "CREDBOT_ALLOWED_EMAIL_DOMAINS is empty"),
+    ],
+)
+def test_identity_checks_without_their_settings_stop_serve_with_exit_3(
+    bot_env: dict[str, str], standin: SlackStandIn, unset: str, named: str
+) -> None:
+    env = socket_env(bot_env, standin)
+    del env[unset]
+    result = run(env, "serve", "--socket-mode")
+    assert result.exit_code == 3, result.output
+    assert named in result.output
+    assert standin.calls("apps.connections.open") == []
+
+
+def test_a_set_of_checks_without_kyc_stops_serve_with_exit_3(
+    bot_env: dict[str, str], standin: SlackStandIn
+) -> None:
+    env = socket_env(bot_env, standin, CREDBOT_IDENTITY_CHECKS="requester_role,work_country")
+    result = run(env, "serve", "--socket-mode")
+    assert result.exit_code == 3, result.output
+    assert "include one of kyc_attestation, kyc_webhook" in result.output
