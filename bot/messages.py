@@ -186,6 +186,19 @@ def checks_outcome(
     )
 
 
+def rejection_prompt(contractor: Contractor) -> str:
+    """At the top of the reject form."""
+    return (
+        f"Reject <@{contractor.requested_by}>'s request for <@{contractor.slack_user_id}>. "
+        "Nothing is issued; asking again needs a new request."
+    )
+
+
+def rejection_reason(reason: str) -> str:
+    """On a rejected card, under who rejected."""
+    return f"Reason: {reason}"
+
+
 def checks_failed_line() -> str:
     """Under a card of a request the identity checks rejected."""
     return "*Rejected by the identity checks*: nothing was issued; the manager was told why."

@@ -26,6 +26,7 @@ ATTEST = "credbot_attest"
 ATTEST_VIEW = "credbot_attest_identity"
 ATTEST_FIELDS = ("document_type", "note")
 """Block IDs of the attestation modal (equal to the core's ``InvalidRequest`` fields)."""
+REJECT_VIEW = "credbot_reject_reason"
 ATTESTATION_CHECK = "kyc_attestation"
 """The check whose ``pending`` result an approver resolves with the card's button."""
 FIELDS = ("contractor", "country", "end", "role", "justification")
@@ -205,6 +206,27 @@ def attestation_modal(contractor: Contractor, *, card: str) -> dict[str, Any]:
                 "Reference (optional): a ticket or call ID, never the document number",
                 {"type": "plain_text_input", "max_length": 64},
                 optional=True,
+            ),
+        ],
+    }
+
+
+def rejection_modal(contractor: Contractor, *, card: str) -> dict[str, Any]:
+    """The reject form (``views.open``): why, in words the manager reads; ``card``
+    (``channel:ts``) lets the submission update the card it came from."""
+    return {
+        "type": "modal",
+        "callback_id": REJECT_VIEW,
+        "private_metadata": f"{contractor.id}|{card}",
+        "title": _plain("Reject the request"),
+        "submit": _plain("Reject"),
+        "close": _plain("Cancel"),
+        "blocks": [
+            *text(messages.rejection_prompt(contractor)),
+            _input(
+                "reason",
+                "Why? (the manager who asked is told)",
+                {"type": "plain_text_input", "multiline": True, "max_length": 300},
             ),
         ],
     }

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection
 from datetime import date
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -112,6 +113,42 @@ def _post_card(deps: Deps, contractor: Contractor, fallback: str, card: list[Blo
             summary=messages.approval_card_failed(contractor, error), contractor=contractor
         )
         raise ApprovalNotPosted(contractor_id=contractor.id, error=error) from exc
+
+
+def mark_decided(
+    deps: Deps,
+    card: str,
+    contractor: Contractor,
+    *,
+    decision: str,
+    actor: str,
+    note: str = "",
+) -> None:
+    """``chat.update`` a card (``channel:ts``): who decided what and when, the checks, no more
+    buttons. A failure is logged: the decision stands whether or not the card shows it."""
+    channel, _, ts = card.partition(":")
+    if not channel or not ts:
+        return
+    fallback, updated = blocks.decided_card(
+        contractor,
+        decision=decision,
+        actor=actor,
+        at=deps.core.clock.now(),
+        checks=deps.core.store.check_results(contractor.id),
+        note=note,
+    )
+    try:
+        deps.client.chat_update(channel=channel, ts=ts, text=fallback, blocks=updated)
+    except SlackApiError as exc:
+        log.error("card %s not updated: %s", card, slack_error(exc))
+
+
+def card_of(body: dict[str, Any]) -> str:
+    """The ``channel:ts`` of the message a button was clicked on."""
+    container = body.get("container") or {}
+    channel = container.get("channel_id") or (body.get("channel") or {}).get("id") or ""
+    ts = container.get("message_ts") or (body.get("message") or {}).get("ts") or ""
+    return f"{channel}:{ts}"
 
 
 def recheck_and_tell(deps: Deps, contractor_id: str) -> None:

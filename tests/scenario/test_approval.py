@@ -5,7 +5,10 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
+
 from bot.core.states import State
+from bot.dev.slack_requests import view_submission
 from bot.slack import blocks
 from tests.support.slack import (
     ADMIN,
@@ -66,15 +69,24 @@ def test_a_second_click_is_told_who_decided_and_changes_nothing(slack_world: Sla
     assert len(_link_dms(slack_world)) == 1
 
 
-def test_reject_updates_the_card_and_tells_the_requester(slack_world: SlackWorld) -> None:
+def test_reject_asks_why_updates_the_card_and_tells_the_requester(
+    slack_world: SlackWorld,
+) -> None:
     slack_world.onboard()
-    slack_world.click(blocks.REJECT, user=APPROVER)
+    answer = slack_world.reject(user=APPROVER, reason="no budget for a second reviewer")
+    assert answer.status == 200 and answer.body in (b"", b"{}")
     slack_world.wait_state("rejected")
-    update = slack_world.card_update()
-    assert f"*Rejected* by <@{APPROVER}>" in str(update.args["blocks"])
+    update = str(slack_world.card_update().args["blocks"])
+    assert f"*Rejected* by <@{APPROVER}>" in update
+    assert "Reason: no budget for a second reviewer" in update
     slack_world.standin.wait_for(
-        lambda _: any("was rejected" in m["text"] for m in slack_world.dms_to(MANAGER))
+        lambda _: any(
+            "was rejected. no budget for a second reviewer" in m["text"]
+            for m in slack_world.dms_to(MANAGER)
+        )
     )
+    audited = list(slack_world.core.store.audit_events())[-1].entry
+    assert (audited.action, audited.reason) == ("rejected", "no budget for a second reviewer")
     _, response_url = slack_world.click(blocks.APPROVE, user=APPROVER2)
     assert "it is rejected" in slack_world.response(response_url)["text"]
     assert _link_dms(slack_world) == []
@@ -119,3 +131,37 @@ def test_offboard_revokes_and_reissue_sends_a_new_link(slack_world: SlackWorld) 
     reply = slack_world.command_reply(f"offboard <@{CONTRACTOR}> contract ended", user=ADMIN)
     assert "every credential is revoked" in reply
     assert slack_world.contractor().state is State.REVOKED  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("reason", ["   ", "x" * 301])
+def test_a_rejection_without_a_short_reason_is_refused_inline(
+    slack_world: SlackWorld, reason: str
+) -> None:
+    slack_world.onboard()
+    before = slack_world.audit_count()
+    answer = slack_world.reject(user=APPROVER, reason=reason)
+    assert "say why in 1-300 characters" in answer.json()["errors"]["reason"]
+    assert slack_world.audit_count() == before
+    assert slack_world.contractor().state is State.AWAITING_APPROVAL  # type: ignore[union-attr]
+
+
+def test_a_rejection_form_submitted_after_the_decision_changes_nothing(
+    slack_world: SlackWorld,
+) -> None:
+    slack_world.onboard()
+    card = slack_world.card()
+    slack_world.click(blocks.REJECT, user=APPROVER2, card=card)
+    form = slack_world.standin.wait_for_call("views.open", count=2, timeout=15).args["view"]
+    slack_world.click(blocks.APPROVE, user=APPROVER, card=card)
+    slack_world.wait_state("issued")
+    before = slack_world.audit_count()
+    late = slack_world.slack.interact(
+        view_submission(
+            user_id=APPROVER2,
+            callback_id=blocks.REJECT_VIEW,
+            private_metadata=str(form["private_metadata"]),
+            values={"reason": {"type": "plain_text_input", "value": "too late"}},
+        )
+    )
+    assert f"already decided by <@{APPROVER}>" in late.json()["errors"]["reason"]
+    assert slack_world.audit_count() == before

@@ -202,6 +202,21 @@ class SlackWorld:
         self.standin.wait_for(lambda calls: len(approval_cards(calls)) >= count, timeout=15)
         return approval_cards(self.standin.calls())[count - 1]
 
+    def reject(self, *, user: str, reason: str, card: Call | None = None) -> Reply:
+        """Click Reject on ``card`` (default: the first approval card) and submit the reason
+        form Slack opens; return the form's answer."""
+        opened = len(self.standin.calls("views.open"))
+        reply, _ = self.click(blocks.REJECT, user=user, card=card)
+        assert reply.status == 200, reply.text
+        form = self.standin.wait_for_call("views.open", count=opened + 1, timeout=15).args["view"]
+        payload = view_submission(
+            user_id=user,
+            callback_id=blocks.REJECT_VIEW,
+            private_metadata=str(form["private_metadata"]),
+            values={"reason": {"type": "plain_text_input", "value": reason}},
+        )
+        return self.slack.interact(payload)
+
     def card_update(self, count: int = 1, *, card: Call | None = None) -> Call:
         """The ``count``-th ``chat.update`` of ``card`` (default: the first approval card)."""
         ts = self.posted_ts(card or self.card())

@@ -2,27 +2,29 @@
 
 Race-proof because the core's transition is a conditional UPDATE: of two approvers clicking at
 once, one wins; the other gets ``StaleState`` (or ``IllegalTransition`` if it read late) and is
-told who decided. A click on a card that is already decided is the same case.
+told who decided. A click on a card that is already decided is the same case. Reject asks for
+a reason first (the form's submission is ``bot.slack.listeners.views.rejection``): the manager
+is told why.
 """
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
-from slack_sdk.errors import SlackApiError
 
 from bot import messages
 from bot.core import issuing, onboarding
 from bot.core.errors import IllegalTransition, IssueFailed, StaleState
-from bot.core.models import Contractor
+from bot.core.states import State
 from bot.slack import blocks, replies
 from bot.slack.deps import Deps
-from bot.slack.notifier import LinkNotDelivered, slack_error
+from bot.slack.notifier import LinkNotDelivered
+from bot.slack.onboarding_flow import card_of, mark_decided
 from bot.slack.roles import Role
 
-log = logging.getLogger("credbot.slack.approval")
+UNDECIDED = frozenset({State.REQUESTED, State.VERIFYING, State.AWAITING_APPROVAL})
+"""States in which an approver may still reject."""
 
 
 def register(app: App, deps: Deps) -> None:
@@ -30,38 +32,31 @@ def register(app: App, deps: Deps) -> None:
 
     def approve(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
-        deps.later(lambda: _decide(deps, body, respond, approving=True))
+        deps.later(lambda: _approve(deps, body, respond))
 
     def reject(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
-        deps.later(lambda: _decide(deps, body, respond, approving=False))
+        deps.later(lambda: _ask_reason(deps, body, respond))
 
     app.action(blocks.APPROVE)(approve)
     app.action(blocks.REJECT)(reject)
 
 
-def _decide(deps: Deps, body: dict[str, Any], respond: Respond, *, approving: bool) -> None:
+def _approve(deps: Deps, body: dict[str, Any], respond: Respond) -> None:
+    """Approve, update the card, issue (the DM with the link), then note the outcome."""
     user_id = str(body.get("user", {}).get("id", ""))
-    contractor_id = str((body.get("actions") or [{}])[0].get("value", ""))
+    contractor_id = _clicked(body)
+    card = card_of(body)
     try:
         deps.require(user_id, Role.APPROVER, action="decide requests")
-        if approving:
-            decided = onboarding.approve(deps.core, contractor_id, approver=user_id)
-        else:
-            decided = onboarding.reject(
-                deps.core, contractor_id, actor=user_id, reason=f"rejected by {user_id} in Slack"
-            )
+        decided = onboarding.approve(deps.core, contractor_id, approver=user_id)
     except (IllegalTransition, StaleState):
-        current = deps.core.store.get_contractor(contractor_id)
-        _tell(respond, messages.already_decided(current.state.value, current.approved_by))
+        _tell(respond, _already_decided(deps, contractor_id))
         return
     except Exception as exc:
         _tell(respond, replies.describe(exc))
         return
-    _update_card(deps, body, decided, "approved" if approving else "rejected", user_id)
-    if not approving:
-        return
-    note = ""
+    mark_decided(deps, card, decided, decision="approved", actor=user_id)
     try:
         issuing.issue(deps.core, decided.id, actor=user_id)
     except (LinkNotDelivered, IssueFailed) as exc:
@@ -72,36 +67,34 @@ def _decide(deps: Deps, body: dict[str, Any], respond: Respond, *, approving: bo
         note = replies.describe(exc)
     else:
         note = messages.link_sent(decided.slack_user_id)
-    _update_card(deps, body, decided, "approved", user_id, note=note)
+    mark_decided(deps, card, decided, decision="approved", actor=user_id, note=note)
 
 
-def _update_card(
-    deps: Deps,
-    body: dict[str, Any],
-    contractor: Contractor,
-    decision: str,
-    actor: str,
-    *,
-    note: str = "",
-) -> None:
-    """``POST chat.update`` on the card that was clicked: who decided, when, what followed."""
-    container = body.get("container") or {}
-    channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
-    ts = container.get("message_ts") or (body.get("message") or {}).get("ts")
-    if not channel or not ts:
-        return
-    fallback, card = blocks.decided_card(
-        contractor,
-        decision=decision,
-        actor=actor,
-        at=deps.core.clock.now(),
-        checks=deps.core.store.check_results(contractor.id),
-        note=note,
-    )
+def _ask_reason(deps: Deps, body: dict[str, Any], respond: Respond) -> None:
+    """Open the reason form, unless the clicker may not decide or it is decided already."""
+    user_id = str(body.get("user", {}).get("id", ""))
+    contractor_id = _clicked(body)
     try:
-        deps.client.chat_update(channel=channel, ts=ts, text=fallback, blocks=card)
-    except SlackApiError as exc:
-        log.error("approval card %s/%s not updated: %s", channel, ts, slack_error(exc))
+        deps.require(user_id, Role.APPROVER, action="decide requests")
+        contractor = deps.core.store.get_contractor(contractor_id)
+        if contractor.state not in UNDECIDED:
+            _tell(respond, _already_decided(deps, contractor_id))
+            return
+        deps.client.views_open(
+            trigger_id=str(body.get("trigger_id", "")),
+            view=blocks.rejection_modal(contractor, card=card_of(body)),
+        )
+    except Exception as exc:
+        _tell(respond, replies.describe(exc))
+
+
+def _clicked(body: dict[str, Any]) -> str:
+    return str((body.get("actions") or [{}])[0].get("value", ""))
+
+
+def _already_decided(deps: Deps, contractor_id: str) -> str:
+    current = deps.core.store.get_contractor(contractor_id)
+    return messages.already_decided(current.state.value, current.approved_by)
 
 
 def _tell(respond: Respond, text: str) -> None:

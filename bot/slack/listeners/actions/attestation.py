@@ -14,6 +14,7 @@ from bot.core.errors import NotAllowed
 from bot.core.states import State
 from bot.slack import blocks, replies
 from bot.slack.deps import Deps
+from bot.slack.onboarding_flow import card_of
 from bot.slack.roles import Role
 
 
@@ -30,8 +31,7 @@ def register(app: App, deps: Deps) -> None:
 def _open_form(deps: Deps, body: dict[str, Any], respond: Respond) -> None:
     user_id = str(body.get("user", {}).get("id", ""))
     contractor_id = str((body.get("actions") or [{}])[0].get("value", ""))
-    container = body.get("container") or {}
-    card = f"{container.get('channel_id', '')}:{container.get('message_ts', '')}"
+    card = card_of(body)
     try:
         deps.require(user_id, Role.APPROVER, action="attest identities")
         contractor = deps.core.store.get_contractor(contractor_id)

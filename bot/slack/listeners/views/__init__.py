@@ -1,14 +1,15 @@
-"""Modal submissions: the onboarding and attestation forms."""
+"""Modal submissions: the onboarding, attestation and rejection forms."""
 
 from __future__ import annotations
 
 from slack_bolt import App
 
 from bot.slack.deps import Deps
-from bot.slack.listeners.views import attestation, onboarding
+from bot.slack.listeners.views import attestation, onboarding, rejection
 
 
 def register(app: App, deps: Deps) -> None:
-    """Listen to the onboarding and attestation forms' submissions."""
+    """Listen to the onboarding, attestation and rejection forms' submissions."""
     onboarding.register(app, deps)
     attestation.register(app, deps)
+    rejection.register(app, deps)

@@ -12,16 +12,13 @@ import logging
 from typing import Any
 
 from slack_bolt import Ack, App
-from slack_sdk.errors import SlackApiError
 
 from bot import messages
 from bot.core.errors import InvalidRequest
 from bot.core.identity import DOCUMENT_TYPES, attest_identity
-from bot.core.models import Contractor
 from bot.slack import blocks, replies
 from bot.slack.deps import Deps
-from bot.slack.notifier import slack_error
-from bot.slack.onboarding_flow import run_checks, tell_user
+from bot.slack.onboarding_flow import mark_decided, run_checks, tell_user
 from bot.slack.roles import Role
 
 log = logging.getLogger("credbot.slack.attestation")
@@ -64,7 +61,14 @@ def register(app: App, deps: Deps) -> None:
             except Exception as exc:
                 tell_user(deps.client, user_id, replies.describe(exc))
                 return
-            _update_card(deps, card, checked, user_id, DOCUMENT_TYPES[document_type])
+            mark_decided(
+                deps,
+                card,
+                checked,
+                decision="identity checked",
+                actor=user_id,
+                note=messages.attested(user_id, DOCUMENT_TYPES[document_type]),
+            )
             tell_user(
                 deps.client,
                 checked.requested_by,
@@ -74,24 +78,3 @@ def register(app: App, deps: Deps) -> None:
         deps.later(work)
 
     app.view(blocks.ATTEST_VIEW)(submitted)
-
-
-def _update_card(
-    deps: Deps, card: str, contractor: Contractor, attester: str, document: str
-) -> None:
-    """``chat.update`` the verification card: who attested, no more buttons."""
-    channel, _, ts = card.partition(":")
-    if not channel or not ts:
-        return
-    fallback, updated = blocks.decided_card(
-        contractor,
-        decision="identity checked",
-        actor=attester,
-        at=deps.core.clock.now(),
-        checks=deps.core.store.check_results(contractor.id),
-        note=messages.attested(attester, document),
-    )
-    try:
-        deps.client.chat_update(channel=channel, ts=ts, text=fallback, blocks=updated)
-    except SlackApiError as exc:
-        log.error("verification card %s not updated: %s", card, slack_error(exc))
