@@ -59,6 +59,7 @@ def test_a_failing_check_rejects_with_its_reason_everywhere(
     check: str,
     reason: str,
 ) -> None:
+    user = dict(user)
     email = str(user.pop("email", "new@agency.example"))
     slack_world.standin.add_user(NEWCOMER, name="New Comer", email=email, **user)  # type: ignore[arg-type]
     reply = slack_world.onboard(NEWCOMER, **fields)
