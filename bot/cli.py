@@ -32,7 +32,7 @@ from bot.core import revocation
 from bot.core.audit import entry_as_json, verify_chain
 from bot.core.context import Core
 from bot.core.errors import CredbotError, RevocationPending
-from bot.core.models import Contractor
+from bot.core.models import Contractor, IdentityVerification
 from bot.core.queries import find_contractor
 from bot.core.states import State
 from bot.core.sweep import SweepOptions, sweep
@@ -199,8 +199,8 @@ def audit_export(ctx: Context, output: IO[str]) -> None:
         output.write(json.dumps(record, sort_keys=True) + "\n")
 
 
-def _as_json(contractor: Contractor) -> dict[str, Any]:
-    data = asdict(contractor)
+def _as_json(record: Contractor | IdentityVerification) -> dict[str, Any]:
+    data = asdict(record)
     return {
         key: str(value) if not isinstance(value, int | type(None)) else value
         for key, value in data.items()
@@ -239,13 +239,26 @@ def list_contractors(ctx: Context, states: tuple[str, ...], as_json: bool) -> No
 @pass_context
 @exits_cleanly
 def status(ctx: Context, contractor: str, as_json: bool) -> None:
-    """Show one contractor, by contractor ID or Slack user ID."""
+    """Show one contractor, by contractor ID or Slack user ID, with the identity checks last
+    run on the request and its KYC verifications (a service's reference included)."""
     found = find_contractor(ctx.core, contractor)
+    checks = ctx.core.store.check_results(found.id)
+    verifications = ctx.core.store.verifications(found.id)
     if as_json:
-        click.echo(json.dumps(_as_json(found), sort_keys=True, indent=2))
+        shown = {
+            **_as_json(found),
+            "identity_checks": [asdict(check) for check in checks],
+            "identity_verifications": [_as_json(v) for v in verifications],
+        }
+        click.echo(json.dumps(shown, sort_keys=True, indent=2))
         return
     for key, value in _as_json(found).items():
         click.echo(f"{key:>22}: {value}")
+    for check in checks:
+        click.echo(f"{'check':>22}: {check.check}: {check.outcome}: {check.reason}")
+    for v in verifications:
+        by = f" by {v.verified_by}" if v.verified_by else ""
+        click.echo(f"{'verification':>22}: {v.method} {v.reference}: {v.status}{by}")
 
 
 @main.command()

@@ -11,11 +11,12 @@ import pytest
 import sqlalchemy as sa
 
 from bot.cli import main
-from bot.core import issuing
+from bot.core import issuing, onboarding
 from bot.core.context import Core
+from bot.core.identity import webhook_verification
 from bot.core.states import State
 from tests.support.cli import run
-from tests.support.core import APPROVER, approved_contractor
+from tests.support.core import APPROVER, MANAGER, FixedCheck, approved_contractor, request_for
 from tests.support.openbao import OpenBaoServer
 from vault.setup import generate_secret_id, initialize, read_role_id
 
@@ -93,6 +94,30 @@ def test_list_status_and_offboard(bot_env: dict[str, str], core: Core) -> None:
     missing = run(bot_env, "status", "UNOBODY123")
     assert missing.exit_code == 5
     assert "No contractor found for UNOBODY123" in missing.output
+
+
+def test_status_shows_the_identity_checks_and_the_kyc_reference(
+    bot_env: dict[str, str], core: Core
+) -> None:
+    contractor = onboarding.request_onboarding(core, request_for(), requester=MANAGER)
+    checks = [FixedCheck("work_country", "pass", "DE (Germany) is allowed", country="DE")]
+    onboarding.verify(core, contractor.id, checks=[*checks, FixedCheck("kyc", "pending")])
+    waiting = webhook_verification(core, core.store.get_contractor(contractor.id))
+
+    shown = run(bot_env, "status", contractor.id)
+    assert shown.exit_code == 0, shown.output
+    assert "check: work_country: pass: DE (Germany) is allowed" in shown.output
+    assert "check: kyc: pending: because" in shown.output
+    assert f"verification: webhook {waiting.reference}: pending" in shown.output
+
+    data = json.loads(run(bot_env, "status", contractor.id, "--json").output)
+    assert data["identity_checks"][0] == {
+        "check": "work_country",
+        "outcome": "pass",
+        "reason": "DE (Germany) is allowed",
+        "evidence": {"country": "DE"},
+    }
+    assert data["identity_verifications"][0]["reference"] == waiting.reference
 
 
 def test_audit_verify_and_export(bot_env: dict[str, str], core: Core, database_url: str) -> None:
