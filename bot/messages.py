@@ -204,6 +204,14 @@ def checks_failed_line() -> str:
     return "*Rejected by the identity checks*: nothing was issued; the manager was told why."
 
 
+def nothing_to_recheck(contractor: Contractor) -> str:
+    """``recheck`` of a request whose checks are over."""
+    return (
+        f"Nothing to recheck: the request for <@{contractor.slack_user_id}> is "
+        f"{contractor.state.value}; identity checks run only while a request waits for them."
+    )
+
+
 def recheck_failed(contractor: Contractor, error: str) -> str:
     """DM to the manager: a verification result arrived but the checks could not run again."""
     who = f"<@{contractor.slack_user_id}>"

@@ -169,7 +169,7 @@ def test_recheck_of_a_decided_request_changes_nothing(slack_world: SlackWorld) -
     slack_world.onboard()
     before = slack_world.audit_count()
     reply = slack_world.command_reply(f"recheck <@{CONTRACTOR}>")
-    assert "awaiting_approval" in reply
+    assert "Nothing to recheck" in reply and "awaiting_approval" in reply
     assert slack_world.audit_count() == before
 
 

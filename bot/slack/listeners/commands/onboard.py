@@ -7,6 +7,7 @@ from bot import messages
 from bot.core import onboarding
 from bot.core.errors import NotAllowed
 from bot.core.queries import find_contractor
+from bot.core.states import State
 from bot.slack import blocks
 from bot.slack.deps import Deps
 from bot.slack.onboarding_flow import build_request, run_checks
@@ -45,5 +46,7 @@ def recheck(deps: Deps, user_id: str, command: Recheck) -> str:
     contractor = find_contractor(deps.core, command.user_id)
     if contractor.requested_by != user_id and not deps.roles.has(user_id, Role.ADMIN):
         raise NotAllowed("only the manager who asked, or an admin, can recheck")
+    if contractor.state not in {State.REQUESTED, State.VERIFYING}:
+        return messages.nothing_to_recheck(contractor)
     checked, results = run_checks(deps, contractor.id)
     return messages.checks_outcome(checked, results, deps.approval_channel)
