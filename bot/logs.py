@@ -21,5 +21,7 @@ def configure_logging(level: str) -> None:
     """Send logs to stderr at ``level``; quiet chatty libraries below WARNING unless DEBUG,
     and the ones that log bodies always."""
     logging.basicConfig(level=level, format=FORMAT, force=True)
-    for name in (*BODY_LOGGERS, *(NOISY if level != "DEBUG" else ())):
+    for name in BODY_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
+    for name in NOISY:
+        logging.getLogger(name).setLevel(logging.NOTSET if level == "DEBUG" else logging.WARNING)
