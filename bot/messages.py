@@ -475,11 +475,11 @@ def link_not_delivered_reply(error: str) -> str:
 
 
 def approval_card_failed(contractor: Contractor, error: str) -> str:
-    """Admin alert: the approval card could not be posted."""
+    """Admin alert: a request's card could not be posted to the approval channel."""
     return (
-        f"The approval card for <@{contractor.slack_user_id}> (asked by "
+        f"The card for <@{contractor.slack_user_id}>'s request (asked by "
         f"<@{contractor.requested_by}>) could not be posted to the approval channel ({error}). "
-        "The request waits in `awaiting_approval`: fix the channel, withdraw it with "
+        f"The request is `{contractor.state.value}`: fix the channel, withdraw it with "
         f"`{COMMAND} offboard <@{contractor.slack_user_id}>` and ask again."
     )
 
