@@ -85,7 +85,9 @@ def build_slack_app(
         before_authorize=_verification(settings.slack_signing_secret, now),
         listener_executor=listener_executor
         or ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="credbot-slack"),
-        logger=logging.getLogger("credbot.slack.bolt"),
+        # Under ``slack_bolt`` so ``bot.logs`` holds it at WARNING: Bolt's DEBUG lines can carry
+        # request bodies.
+        logger=logging.getLogger("slack_bolt.credbot"),
     )
     for surface in (commands, actions, views, events):
         surface.register(app, deps)

@@ -32,6 +32,7 @@ from starlette.routing import Route
 from bot.core.context import Core
 from bot.core.errors import DeliveryReplayed, VerificationDecided, VerificationNotFound
 from bot.core.identity import DOCUMENT_TYPES, NOTE, ServiceResult, record_service_result
+from bot.core.models import Contractor
 
 log = logging.getLogger("credbot.web.kyc")
 
@@ -68,17 +69,9 @@ def kyc_webhook_route(
         body = await request.body()
         try:
             decided, delivery = _authentic(request, body, secret=secret, now=now())
-            contractor = await run_in_threadpool(
-                record_service_result, core, decided, delivery=delivery
-            )
+            contractor = await run_in_threadpool(_record, core, decided, delivery)
         except Refused as refused:
             return JSONResponse({"ok": False, "error": refused.error}, status_code=refused.status)
-        except VerificationNotFound:
-            return _refuse(404, "unknown reference")
-        except DeliveryReplayed:
-            return _refuse(409, "this delivery was already received")
-        except VerificationDecided as exc:
-            return _refuse(409, f"already decided ({exc.state})")
         log.info("KYC result (verified: %s) for %s", decided.verified, contractor.id)
         on_result(contractor.id)
         return JSONResponse({"ok": True, "reference": decided.reference})
@@ -112,6 +105,18 @@ def _authentic(
     except BadDelivery as exc:
         raise Refused(400, str(exc)) from None
     return decided, hashlib.sha256(signature.encode()).hexdigest()
+
+
+def _record(core: Core, decided: ServiceResult, delivery: str) -> Contractor:
+    """Store the result; the core's refusals as ``Refused`` (404 or 409)."""
+    try:
+        return record_service_result(core, decided, delivery=delivery)
+    except VerificationNotFound:
+        raise Refused(404, "unknown reference") from None
+    except DeliveryReplayed:
+        raise Refused(409, "this delivery was already received") from None
+    except VerificationDecided as exc:
+        raise Refused(409, f"already decided ({exc.state})") from None
 
 
 def _signature_problem(
@@ -172,7 +177,3 @@ def _text(payload: dict[str, Any], field: str, *, required: bool = True) -> str:
     if not isinstance(value, str):
         raise BadDelivery(f"{field}: {'missing' if value is None else 'must be a string'}")
     return value.strip()
-
-
-def _refuse(status: int, error: str) -> JSONResponse:
-    return JSONResponse({"ok": False, "error": error}, status_code=status)
