@@ -6,10 +6,11 @@ arguments; tests hand in the real ones (SQLite/PostgreSQL, OpenBao).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from datetime import date, datetime, timedelta
 from typing import Protocol
 
+from bot.core.errors import ChangeRefused
 from bot.core.models import (
     AccountInventory,
     AuditEntry,
@@ -19,6 +20,7 @@ from bot.core.models import (
     DepartureEvent,
     LinkRecord,
     RevocationTargets,
+    StateChange,
     VaultAccountRecord,
 )
 from bot.core.states import State
@@ -94,6 +96,12 @@ class ContractorStore(Protocol):
         """
         ...
 
+    def apply_many(self, changes: Sequence[StateChange]) -> list[Contractor | ChangeRefused]:
+        """``apply`` for several contractors in one transaction, one outcome per change in
+        order: the new row, or the ``StaleState``/``ContractorNotFound`` that change met (it
+        changed nothing; the others still apply). The events are appended in order."""
+        ...
+
     def due_for_sweep(self, *, now: datetime, today: date) -> list[Contractor]:
         """Contractors the sweep must act on, not claimed by another sweep right now:
         ``revoking`` ones; ``issued`` ones whose current link expired unused; and those whose
@@ -107,6 +115,13 @@ class ContractorStore(Protocol):
         """Claim a contractor for one sweep worker until ``now + lease`` (one conditional
         UPDATE: unclaimed, or the previous claim lapsed) and return it as it is now; ``None``
         when someone else holds it. Exactly one concurrent caller wins."""
+        ...
+
+    def claim_many_for_sweep(
+        self, contractor_ids: Collection[str], *, worker: str, now: datetime, lease: timedelta
+    ) -> list[Contractor]:
+        """``claim_for_sweep`` for several contractors in one conditional UPDATE (each row is
+        claimed on its own); return those we won."""
         ...
 
     def release_sweep_claim(self, contractor_id: str, *, worker: str) -> None:
@@ -136,6 +151,12 @@ class ContractorStore(Protocol):
 
     def revocation_targets(self, contractor_id: str) -> RevocationTargets:
         """The contractor's unrevoked accounts and live links, in one read transaction."""
+        ...
+
+    def revocation_targets_of(
+        self, contractor_ids: Collection[str]
+    ) -> dict[str, RevocationTargets]:
+        """``revocation_targets`` of several contractors in one read transaction."""
         ...
 
     def claim_link(self, link_hash: str, *, now: datetime) -> bool:

@@ -49,6 +49,16 @@ class ContractorChanges:
 
 
 @dataclass(frozen=True)
+class StateChange:
+    """One conditional change of a contractor with its audit event (``apply_many``)."""
+
+    contractor_id: str
+    expected: State
+    changes: ContractorChanges
+    event: AuditEntry
+
+
+@dataclass(frozen=True)
 class VaultAccountRecord:
     """Every Vault user credbot ever created, written *before* the Vault call.
 
