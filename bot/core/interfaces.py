@@ -6,13 +6,13 @@ arguments; tests hand in the real ones (SQLite/PostgreSQL, OpenBao).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import date, datetime, timedelta
 from typing import Protocol
 
 from bot.core.errors import ChangeRefused
 from bot.core.models import (
-    AccountInventory,
+    AccountDrift,
     AuditEntry,
     AuditEvent,
     Contractor,
@@ -73,9 +73,16 @@ class ContractorStore(Protocol):
         """Return if the database answers, else raise (any exception means unhealthy)."""
         ...
 
-    def account_inventory(self, *, stale_before: datetime) -> AccountInventory:
-        """Recorded, in-use and stale accounts (see ``AccountInventory``); stale ones are
-        computed by the database, so only they are loaded as records."""
+    def vault_drift(self, vault_usernames: Iterable[str]) -> AccountDrift:
+        """Compare every username Vault lists (consumed lazily, in batches, so the caller
+        never holds them all) with the database's records, after the last one arrived;
+        whatever the iterable raises propagates."""
+        ...
+
+    def stale_accounts(self, *, stale_before: datetime) -> list[VaultAccountRecord]:
+        """Unrevoked accounts no contractor uses (half-made issues, accounts replaced by a
+        reissue), created before ``stale_before``, whose contractor is not being revoked
+        right now; computed by the database, oldest first."""
         ...
 
     def apply(
@@ -233,8 +240,9 @@ class VaultBackend(Protocol):
         wrapping token; idempotent; return what Vault reports afterwards."""
         ...
 
-    def list_accounts(self) -> list[str]:
-        """Every userpass username in credbot's mount (for reconciliation)."""
+    def iter_accounts(self) -> Iterator[str]:
+        """Every userpass username in credbot's mount in byte order, fetched lazily page by
+        page (for reconciliation, which must not hold them all)."""
         ...
 
     def check_health(self) -> None:

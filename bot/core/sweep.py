@@ -308,20 +308,20 @@ def _note_claimed_elsewhere(core: Core, report: SweepReport) -> None:
 
 
 def _reconcile(core: Core, options: SweepOptions, report: SweepReport) -> None:
-    """Compare Vault's users with the database; destroy stale accounts; report drift."""
+    """Compare Vault's users with the database, page by page (``vault_drift``); destroy
+    stale accounts; report drift."""
     try:
-        in_vault = set(core.vault.list_accounts())
+        drift = core.store.vault_drift(core.vault.iter_accounts())
     except VaultError as exc:
         report.problems.append(f"could not list Vault users: {exc}")
         return
     cutoff = core.clock.now() - STALE_ACCOUNT_GRACE
-    inventory = core.store.account_inventory(stale_before=cutoff)
-    report.stale_accounts = [a.username for a in inventory.stale]
-    report.orphans = sorted(in_vault - inventory.recorded)
-    report.missing = sorted(inventory.in_use - in_vault)
+    stale = core.store.stale_accounts(stale_before=cutoff)
+    report.stale_accounts = [a.username for a in stale]
+    report.orphans, report.missing = list(drift.orphans), list(drift.missing)
     if options.dry_run:
         return
-    for account in inventory.stale:
+    for account in stale:
         _destroy(core, options, account, report, reason="account not in use")
     if options.fix_drift:
         for username in report.orphans:

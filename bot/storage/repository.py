@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from datetime import date, datetime, timedelta
 from typing import TypeVar
 
@@ -19,7 +19,7 @@ from bot.core.errors import (
     DuplicateContractor,
 )
 from bot.core.models import (
-    AccountInventory,
+    AccountDrift,
     AuditEntry,
     AuditEvent,
     Contractor,
@@ -38,6 +38,7 @@ from bot.storage.audit_log import (
     violated_constraint,
 )
 from bot.storage.changes import apply_changes
+from bot.storage.drift import vault_drift
 from bot.storage.engine import read_only
 from bot.storage.health import check_database
 from bot.storage.mapping import (
@@ -146,13 +147,14 @@ class SqlStore:
         with self._reader() as connection:
             return {State(state): int(count) for state, count in connection.execute(query)}
 
-    def account_inventory(self, *, stale_before: datetime) -> AccountInventory:
-        """Three queries in one read transaction; only stale accounts become records."""
+    def vault_drift(self, vault_usernames: Iterable[str]) -> AccountDrift:
+        """One read transaction (see ``bot.storage.drift``), rolled back at the end."""
+        with self._reader() as connection:
+            return vault_drift(connection, vault_usernames)
+
+    def stale_accounts(self, *, stale_before: datetime) -> list[VaultAccountRecord]:
+        """One query joining accounts to their contractors; only stale rows are loaded."""
         in_use_states = [State.ISSUED.value, State.ACTIVE.value]
-        recorded = sa.select(vault_accounts.c.username).where(vault_accounts.c.revoked_at.is_(None))
-        in_use = sa.select(contractors.c.username).where(
-            contractors.c.state.in_(in_use_states), contractors.c.username.is_not(None)
-        )
         stale = (
             sa.select(vault_accounts)
             .join(contractors, contractors.c.id == vault_accounts.c.contractor_id)
@@ -170,11 +172,7 @@ class SqlStore:
             .order_by(vault_accounts.c.created_at, vault_accounts.c.username)
         )
         with self._reader() as connection:
-            return AccountInventory(
-                recorded=frozenset(connection.execute(recorded).scalars()),
-                in_use=frozenset(connection.execute(in_use).scalars()),
-                stale=tuple(to_account(row) for row in connection.execute(stale)),
-            )
+            return [to_account(row) for row in connection.execute(stale)]
 
     def check_health(self) -> None:
         """``SELECT 1``; raises the driver's error when the database does not answer."""
