@@ -63,7 +63,10 @@ class SweepOptions:
     """Contractors a worker claims and revokes together: the batch shares one claim, one
     ``revoking`` and one ``revoked`` transaction, each with one audit append, instead of one
     of each per contractor. A crash leaves at most this many per worker ``revoking`` under
-    a claim, which a later sweep finishes once the lease lapses."""
+    a claim, which a later sweep finishes once the lease lapses. The claims of a batch are
+    held until its last revocation (about 0.1-0.2 s each), so ``lease`` must be well above
+    a batch's time; a claim that lapses early only lets another sweep redo idempotent Vault
+    calls, and the conditional ``revoked`` change still records each contractor once."""
 
 
 @dataclass
