@@ -102,6 +102,8 @@ def finish_revocations(
     """Destroy every account of these ``revoking`` contractors and mark those Vault proved
     gone ``revoked``, all in one transaction that also records their accounts as revoked,
     with the proofs. One outcome per contractor, in order (see ``offboard_many``)."""
+    if not contractors:  # e.g. a batch of withdrawals: nothing to read or to move
+        return []
     targets = core.store.revocation_targets_of([contractor.id for contractor in contractors])
     outcomes: list[Contractor | CredbotError] = []
     proven: list[tuple[int, Move]] = []
