@@ -717,7 +717,7 @@ def render(report: dict[str, Any]) -> str:
         f"   {'credbot sweep':<28}{rev['sweep_s']:>10.2f}{rev['sweep_ms_per_contractor']:>15.2f}",
         f"   {'raw hvac calls':<28}{rev['raw_s']:>10.2f}{rev['raw_ms_per_contractor']:>15.2f}",
         f"   busy time per contractor (summed over threads): database "
-        f"{rev['db_busy_ms_per_contractor']:.2f} ms in {rev['db_calls_per_contractor']:.0f} "
+        f"{rev['db_busy_ms_per_contractor']:.2f} ms in {rev['db_calls_per_contractor']:.2f} "
         f"calls, Vault {rev['vault_busy_ms_per_contractor']:.2f} ms",
         "   database ms per contractor by store method: "
         + ", ".join(f"{k} {v:.2f}" for k, v in rev["db_busy_ms_per_contractor_by_method"].items()),
