@@ -9,6 +9,7 @@ so the benchmarks and the tests run on the same server configuration.
 
 from __future__ import annotations
 
+import inspect
 import secrets
 import shutil
 import sys
@@ -61,11 +62,14 @@ class Stopwatch:
             self.by_method.clear()
 
     def add(self, method: str, elapsed_ns: int) -> None:
-        self.total_ns += elapsed_ns
         self.calls += 1
-        count_and_time = self.by_method.setdefault(method, [0, 0])
-        count_and_time[0] += 1
-        count_and_time[1] += elapsed_ns
+        self.by_method.setdefault(method, [0, 0])[0] += 1
+        self.add_time(method, elapsed_ns)
+
+    def add_time(self, method: str, elapsed_ns: int) -> None:
+        """Time spent in ``method`` without a new call (the steps of a streamed result)."""
+        self.total_ns += elapsed_ns
+        self.by_method.setdefault(method, [0, 0])[1] += elapsed_ns
 
 
 class TimedProxy:
@@ -73,6 +77,7 @@ class TimedProxy:
 
     Wrapping ``core.store`` this way tells how much of an operation is the database, and
     wrapping ``core.vault`` how much is Vault (including the ``vault`` package's own code).
+    A generator (a streamed result) is timed step by step as the caller consumes it.
     """
 
     def __init__(self, inner: object, stopwatch: Stopwatch) -> None:
@@ -88,11 +93,25 @@ class TimedProxy:
         def timed(*args: Any, **kwargs: Any) -> Any:
             start = time.perf_counter_ns()
             try:
-                return attribute(*args, **kwargs)
+                result = attribute(*args, **kwargs)
             finally:
                 stopwatch.add(name, time.perf_counter_ns() - start)
+            return _timed_steps(result, name, stopwatch) if inspect.isgenerator(result) else result
 
         return timed
+
+
+def _timed_steps(steps: Iterator[Any], name: str, stopwatch: Stopwatch) -> Iterator[Any]:
+    """A streamed result (a generator) does its work as it is consumed: time every step."""
+    while True:
+        start = time.perf_counter_ns()
+        try:
+            item = next(steps)
+        except StopIteration:
+            return
+        finally:
+            stopwatch.add_time(name, time.perf_counter_ns() - start)
+        yield item
 
 
 class NullNotifier:

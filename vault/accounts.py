@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import re
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -220,6 +220,11 @@ class VaultAccounts:
     def list_accounts(self) -> list[str]:
         """``LIST auth/credbot/users``: every username, sorted; ``[]`` when none."""
         return userpass.list_users(self._client)
+
+    def iter_accounts(self) -> Iterator[str]:
+        """Every username in byte order, one ``LIST auth/credbot/users`` page at a time
+        (``userpass.iter_users``): what a reconciliation over many users holds is one page."""
+        return userpass.iter_users(self._client)
 
     def check_health(self) -> None:
         """``GET sys/health``: return if Vault answers unsealed, else ``VaultUnavailable``."""

@@ -8,12 +8,14 @@ a ``Core`` and call the functions of ``bot.core.onboarding``, ``issuing``, ``enr
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
-from datetime import timedelta
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from typing import Any
 
+from bot.core.errors import CredbotError, IllegalTransition
 from bot.core.interfaces import Clock, ContractorStore, Notifier, VaultBackend
-from bot.core.models import AuditEntry, CheckResult, Contractor, ContractorChanges
+from bot.core.models import AuditEntry, CheckResult, Contractor, ContractorChanges, StateChange
 from bot.core.states import State, ensure_transition
 
 log = logging.getLogger("credbot.core")
@@ -29,6 +31,23 @@ class Policy:
     max_totp_failures: int = 5
     retention: timedelta = timedelta(days=180)
     """How long personal data of a finished (revoked or rejected) record is kept."""
+
+
+@dataclass(frozen=True)
+class Move:
+    """One lifecycle step: the arguments of ``Core.move``, kept for ``Core.move_many``."""
+
+    contractor: Contractor
+    target: State
+    actor: str
+    action: str
+    reason: str = ""
+    details: dict[str, Any] | None = None
+    approved_by: str | None = None
+    username: str | None = None
+    failed_totp_attempts: int | None = None
+    revoked_accounts: tuple[str, ...] = ()
+    checks: tuple[CheckResult, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -81,36 +100,78 @@ class Core:
         """Check the lifecycle allows ``contractor.state -> target``, then apply it with its
         audit event (and the Vault accounts it proved gone) in one transaction. Raises
         ``IllegalTransition`` or ``StaleState`` and changes nothing in either case."""
-        ensure_transition(contractor.state, target)
+        step = Move(
+            contractor,
+            target,
+            actor=actor,
+            action=action,
+            reason=reason,
+            details=details,
+            approved_by=approved_by,
+            username=username,
+            failed_totp_attempts=failed_totp_attempts,
+            revoked_accounts=revoked_accounts,
+            checks=checks,
+        )
+        change = self._change(step)
         moved = self.store.apply(
-            contractor.id,
-            expected=contractor.state,
-            changes=ContractorChanges(
-                state=target,
-                approved_by=approved_by,
-                username=username,
-                failed_totp_attempts=failed_totp_attempts,
-                revoked_accounts=revoked_accounts,
-                checks=checks,
-            ),
-            event=self.entry(
-                actor=actor,
-                action=action,
-                contractor=contractor,
-                target=target,
-                reason=reason,
-                details=details,
-            ),
+            change.contractor_id,
+            expected=change.expected,
+            changes=change.changes,
+            event=change.event,
         )
-        log.info(
-            "contractor %s: %s -> %s (%s by %s)",
-            contractor.id,
-            contractor.state.value,
-            target.value,
-            action,
-            actor,
-        )
+        _log_move(step)
         return moved
+
+    def move_many(self, steps: Sequence[Move]) -> list[Contractor | CredbotError]:
+        """``move`` for several contractors in one transaction (``ContractorStore.apply_many``),
+        so a batch costs the database one commit and one audit append instead of one each.
+        One outcome per step, in order: the new contractor, or the ``IllegalTransition`` /
+        ``StaleState`` / ``ContractorNotFound`` that step met (it changed nothing; the others
+        still apply)."""
+        at = self.clock.now()  # one transaction, one moment: alike steps share a statement
+        changes: list[StateChange] = []
+        refused: list[CredbotError | None] = []
+        for step in steps:
+            try:
+                changes.append(self._change(step, at=at))
+                refused.append(None)
+            except IllegalTransition as exc:
+                refused.append(exc)
+        applied = iter(self.store.apply_many(changes))
+        outcomes: list[Contractor | CredbotError] = []
+        for step, refusal in zip(steps, refused, strict=True):
+            outcome = refusal or next(applied)
+            if isinstance(outcome, Contractor):
+                _log_move(step)
+            outcomes.append(outcome)
+        return outcomes
+
+    def _change(self, step: Move, *, at: datetime | None = None) -> StateChange:
+        """The store's change for ``step``, its event stamped ``at`` (default: now); raises
+        ``IllegalTransition``."""
+        ensure_transition(step.contractor.state, step.target)
+        event = self.entry(
+            actor=step.actor,
+            action=step.action,
+            contractor=step.contractor,
+            target=step.target,
+            reason=step.reason,
+            details=step.details,
+        )
+        return StateChange(
+            step.contractor.id,
+            expected=step.contractor.state,
+            changes=ContractorChanges(
+                state=step.target,
+                approved_by=step.approved_by,
+                username=step.username,
+                failed_totp_attempts=step.failed_totp_attempts,
+                revoked_accounts=step.revoked_accounts,
+                checks=step.checks,
+            ),
+            event=event if at is None else replace(event, at=at),
+        )
 
     def record(
         self,
@@ -133,3 +194,14 @@ class Core:
                 actor=actor, action=action, contractor=contractor, reason=reason, details=details
             ),
         )
+
+
+def _log_move(step: Move) -> None:
+    log.info(
+        "contractor %s: %s -> %s (%s by %s)",
+        step.contractor.id,
+        step.contractor.state.value,
+        step.target.value,
+        step.action,
+        step.actor,
+    )

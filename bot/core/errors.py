@@ -36,6 +36,10 @@ class ContractorNotFound(CredbotError):
         self.key = key
 
 
+ChangeRefused = StaleState | ContractorNotFound
+"""Why one change of a batch (``ContractorStore.apply_many``) was not applied."""
+
+
 class DuplicateContractor(CredbotError):
     """One person, one credential: this Slack user or email already has a live record."""
 

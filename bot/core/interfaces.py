@@ -6,12 +6,13 @@ arguments; tests hand in the real ones (SQLite/PostgreSQL, OpenBao).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import date, datetime, timedelta
 from typing import Protocol
 
+from bot.core.errors import ChangeRefused
 from bot.core.models import (
-    AccountInventory,
+    AccountDrift,
     AuditEntry,
     AuditEvent,
     CheckResult,
@@ -21,6 +22,7 @@ from bot.core.models import (
     IdentityVerification,
     LinkRecord,
     RevocationTargets,
+    StateChange,
     VaultAccountRecord,
 )
 from bot.core.states import State
@@ -73,9 +75,16 @@ class ContractorStore(Protocol):
         """Return if the database answers, else raise (any exception means unhealthy)."""
         ...
 
-    def account_inventory(self, *, stale_before: datetime) -> AccountInventory:
-        """Recorded, in-use and stale accounts (see ``AccountInventory``); stale ones are
-        computed by the database, so only they are loaded as records."""
+    def vault_drift(self, vault_usernames: Iterable[str]) -> AccountDrift:
+        """Compare every username Vault lists (consumed lazily, in batches, so the caller
+        never holds them all) with the database's records, after the last one arrived;
+        whatever the iterable raises propagates."""
+        ...
+
+    def stale_accounts(self, *, stale_before: datetime) -> list[VaultAccountRecord]:
+        """Unrevoked accounts no contractor uses (half-made issues, accounts replaced by a
+        reissue), created before ``stale_before``, whose contractor is not being revoked
+        right now; computed by the database, oldest first."""
         ...
 
     def apply(
@@ -96,6 +105,12 @@ class ContractorStore(Protocol):
         """
         ...
 
+    def apply_many(self, changes: Sequence[StateChange]) -> list[Contractor | ChangeRefused]:
+        """``apply`` for several contractors in one transaction, one outcome per change in
+        order: the new row, or the ``StaleState``/``ContractorNotFound`` that change met (it
+        changed nothing; the others still apply). The events are appended in order."""
+        ...
+
     def due_for_sweep(self, *, now: datetime, today: date) -> list[Contractor]:
         """Contractors the sweep must act on, not claimed by another sweep right now:
         ``revoking`` ones; ``issued`` ones whose current link expired unused; and those whose
@@ -109,6 +124,13 @@ class ContractorStore(Protocol):
         """Claim a contractor for one sweep worker until ``now + lease`` (one conditional
         UPDATE: unclaimed, or the previous claim lapsed) and return it as it is now; ``None``
         when someone else holds it. Exactly one concurrent caller wins."""
+        ...
+
+    def claim_many_for_sweep(
+        self, contractor_ids: Collection[str], *, worker: str, now: datetime, lease: timedelta
+    ) -> list[Contractor]:
+        """``claim_for_sweep`` for several contractors in one conditional UPDATE (each row is
+        claimed on its own); return those we won."""
         ...
 
     def release_sweep_claim(self, contractor_id: str, *, worker: str) -> None:
@@ -138,6 +160,12 @@ class ContractorStore(Protocol):
 
     def revocation_targets(self, contractor_id: str) -> RevocationTargets:
         """The contractor's unrevoked accounts and live links, in one read transaction."""
+        ...
+
+    def revocation_targets_of(
+        self, contractor_ids: Collection[str]
+    ) -> dict[str, RevocationTargets]:
+        """``revocation_targets`` of several contractors in one read transaction."""
         ...
 
     def claim_link(self, link_hash: str, *, now: datetime) -> bool:
@@ -253,8 +281,9 @@ class VaultBackend(Protocol):
         wrapping token; idempotent; return what Vault reports afterwards."""
         ...
 
-    def list_accounts(self) -> list[str]:
-        """Every userpass username in credbot's mount (for reconciliation)."""
+    def iter_accounts(self) -> Iterator[str]:
+        """Every userpass username in credbot's mount in byte order, fetched lazily page by
+        page (for reconciliation, which must not hold them all)."""
         ...
 
     def check_health(self) -> None:

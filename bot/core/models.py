@@ -87,6 +87,16 @@ class IdentityVerification:
 
 
 @dataclass(frozen=True)
+class StateChange:
+    """One conditional change of a contractor with its audit event (``apply_many``)."""
+
+    contractor_id: str
+    expected: State
+    changes: ContractorChanges
+    event: AuditEntry
+
+
+@dataclass(frozen=True)
 class VaultAccountRecord:
     """Every Vault user credbot ever created, written *before* the Vault call.
 
@@ -101,17 +111,13 @@ class VaultAccountRecord:
 
 
 @dataclass(frozen=True)
-class AccountInventory:
-    """What the database says about Vault accounts, for reconciliation (usernames only, so
-    100,000 contractors cost a few megabytes)."""
+class AccountDrift:
+    """Where Vault's users and the database's records disagree; usernames sorted."""
 
-    recorded: frozenset[str]
-    """Every account not yet recorded as revoked."""
-    in_use: frozenset[str]
-    """The current accounts of ``issued`` and ``active`` contractors."""
-    stale: tuple[VaultAccountRecord, ...]
-    """Unrevoked accounts no contractor uses (half-made issues, accounts replaced by a
-    reissue), older than the grace period, whose contractor is not being revoked right now."""
+    orphans: tuple[str, ...]
+    """Vault users the database has no unrevoked record of."""
+    missing: tuple[str, ...]
+    """Usernames of issued/active contractors that Vault does not list."""
 
 
 @dataclass(frozen=True)

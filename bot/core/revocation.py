@@ -8,10 +8,11 @@ finishes the job. Revoking twice is a success.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict
 
-from bot.core.context import Core
-from bot.core.errors import RevocationPending, StaleState
+from bot.core.context import Core, Move
+from bot.core.errors import CredbotError, RevocationPending, StaleState
 from bot.core.models import Contractor, RevocationTargets
 from bot.core.states import State, ensure_transition
 from vault.errors import VaultError
@@ -38,37 +39,114 @@ def offboard_contractor(
 ) -> Contractor:
     """``offboard`` for a contractor already read (the sweep has it from its claim); a stale
     read is safe: every change is conditional on the state read."""
-    if contractor.state in NOTHING_TO_REVOKE:
-        return contractor
-    if contractor.state in WITHDRAWABLE:
-        withdrawn = core.move(
-            contractor, State.REJECTED, actor=actor, action="withdrawn", reason=reason
-        )
-        core.notifier.tell_requester(withdrawn, event="withdrawn", detail=reason)
-        return withdrawn
-    if contractor.state is not State.REVOKING:
-        contractor = core.move(
-            contractor, State.REVOKING, actor=actor, action="revocation_started", reason=reason
-        )
-    return finish_revocation(core, contractor, actor=actor)
+    (outcome,) = offboard_many(core, [(contractor, reason)], actor=actor)
+    if isinstance(outcome, CredbotError):
+        raise outcome
+    return outcome
 
 
-def finish_revocation(core: Core, contractor: Contractor, *, actor: str) -> Contractor:
-    """Destroy every account of a ``revoking`` contractor and mark them ``revoked``; the
-    accounts are recorded as revoked in the same transaction as the state, with the proofs."""
-    proofs = destroy_accounts(core, contractor, actor=actor, record=False)
-    revoked = core.move(
-        contractor,
-        State.REVOKED,
-        actor=actor,
-        action="revoked",
-        details={"proofs": [asdict(proof) for proof in proofs]},
-        revoked_accounts=tuple(proof.username for proof in proofs),
+def offboard_many(
+    core: Core, contractors: Sequence[tuple[Contractor, str]], *, actor: str
+) -> list[Contractor | CredbotError]:
+    """``offboard_contractor`` for several contractors, each with its reason, so a sweep
+    pays for one transaction per step of the batch instead of one per contractor.
+
+    Every contractor that needs it goes ``revoking`` (one transaction for all) before any
+    Vault call, then their accounts are revoked in Vault one contractor after the other, then
+    those Vault proved gone go ``revoked`` (one transaction for all). A crash in between leaves
+    them ``revoking``, which any later sweep finishes. One outcome per contractor, in order:
+    the contractor as it is now, or the ``RevocationPending`` / ``StaleState`` /
+    ``IllegalTransition`` it met (the others go on).
+    """
+    outcomes: list[Contractor | CredbotError | None] = [None] * len(contractors)
+    starts: list[tuple[int, Move]] = []
+    revoking: list[tuple[int, Contractor]] = []
+    for index, (contractor, reason) in enumerate(contractors):
+        if contractor.state in NOTHING_TO_REVOKE:
+            outcomes[index] = contractor
+        elif contractor.state in WITHDRAWABLE:
+            try:
+                outcomes[index] = _withdraw(core, contractor, actor=actor, reason=reason)
+            except CredbotError as exc:
+                outcomes[index] = exc
+        elif contractor.state is State.REVOKING:
+            revoking.append((index, contractor))
+        else:
+            starts.append(
+                (
+                    index,
+                    Move(
+                        contractor,
+                        State.REVOKING,
+                        actor=actor,
+                        action="revocation_started",
+                        reason=reason,
+                    ),
+                )
+            )
+    started = core.move_many([step for _, step in starts])
+    for (index, _), outcome in zip(starts, started, strict=True):
+        if isinstance(outcome, Contractor):
+            revoking.append((index, outcome))
+        else:
+            outcomes[index] = outcome
+    finished = finish_revocations(core, [contractor for _, contractor in revoking], actor=actor)
+    for (index, _), outcome in zip(revoking, finished, strict=True):
+        outcomes[index] = outcome
+    return [outcome for outcome in outcomes if outcome is not None]
+
+
+def finish_revocations(
+    core: Core, contractors: Sequence[Contractor], *, actor: str
+) -> list[Contractor | CredbotError]:
+    """Destroy every account of these ``revoking`` contractors and mark those Vault proved
+    gone ``revoked``, all in one transaction that also records their accounts as revoked,
+    with the proofs. One outcome per contractor, in order (see ``offboard_many``)."""
+    if not contractors:  # e.g. a batch of withdrawals: nothing to read or to move
+        return []
+    targets = core.store.revocation_targets_of([contractor.id for contractor in contractors])
+    outcomes: list[Contractor | CredbotError] = []
+    proven: list[tuple[int, Move]] = []
+    for contractor in contractors:
+        try:
+            proofs = destroy_accounts(
+                core, contractor, actor=actor, record=False, targets=targets[contractor.id]
+            )
+        except RevocationPending as exc:
+            outcomes.append(exc)
+            continue
+        proven.append(
+            (
+                len(outcomes),
+                Move(
+                    contractor,
+                    State.REVOKED,
+                    actor=actor,
+                    action="revoked",
+                    details={"proofs": [asdict(proof) for proof in proofs]},
+                    revoked_accounts=tuple(proof.username for proof in proofs),
+                ),
+            )
+        )
+        outcomes.append(contractor)  # replaced by the move's outcome below
+    for (index, _), outcome in zip(proven, core.move_many([s for _, s in proven]), strict=True):
+        outcomes[index] = outcome
+        if isinstance(outcome, Contractor):
+            core.notifier.tell_requester(
+                outcome,
+                event="revoked",
+                detail="every credential was revoked and Vault confirmed it",
+            )
+    return outcomes
+
+
+def _withdraw(core: Core, contractor: Contractor, *, actor: str, reason: str) -> Contractor:
+    """A request not yet approved has nothing in Vault: it is simply ``rejected``."""
+    withdrawn = core.move(
+        contractor, State.REJECTED, actor=actor, action="withdrawn", reason=reason
     )
-    core.notifier.tell_requester(
-        revoked, event="revoked", detail="every credential was revoked and Vault confirmed it"
-    )
-    return revoked
+    core.notifier.tell_requester(withdrawn, event="withdrawn", detail=reason)
+    return withdrawn
 
 
 def expire(core: Core, contractor: Contractor, *, actor: str) -> Contractor:

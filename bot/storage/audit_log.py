@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
@@ -18,16 +20,28 @@ AUDIT_LOCK_KEY = 0x63726564626F74  # "credbot"
 def append_event(
     connection: Connection, entry: AuditEntry, *, serialize: bool = True
 ) -> AuditEvent:
-    """Insert ``entry`` as the event after the current last one, in ``connection``'s transaction.
+    """Insert ``entry`` as the event after the current last one; see ``append_events``."""
+    return append_events(connection, [entry], serialize=serialize)[0]
 
-    Reads the last ``(seq, hash)``, inserts ``seq + 1`` with ``prev_hash`` and ``chain_hash``.
-    On SQLite the transaction already holds the write lock (``BEGIN IMMEDIATE``), so appenders
-    are serialized. On PostgreSQL (READ COMMITTED) two appenders could read the same tail; with
-    ``serialize`` a transaction-scoped advisory lock makes them queue, taken as late as possible
-    so it is held only from here to commit. Either way the UNIQUE ``seq`` is the last line of
-    defence: a losing appender gets an ``IntegrityError`` that ``is_seq_conflict`` recognizes,
-    and the caller retries its whole transaction.
+
+def append_events(
+    connection: Connection, entries: Sequence[AuditEntry], *, serialize: bool = True
+) -> list[AuditEvent]:
+    """Insert ``entries``, in order, as the events after the current last one, in
+    ``connection``'s transaction; return them as stored.
+
+    Reads the last ``(seq, hash)`` once, then chains the entries one after the other in Python
+    and inserts them with one executemany: a batch of state changes holds the append lock
+    for the same three statements as a single one. On SQLite the transaction already holds the
+    write lock (``BEGIN IMMEDIATE``), so appenders are serialized. On PostgreSQL (READ
+    COMMITTED) two appenders could read the same tail; with ``serialize`` a
+    transaction-scoped advisory lock makes them queue, taken as late as possible so it is held
+    only from here to commit. Either way the UNIQUE ``seq`` is the last line of defence: a
+    losing appender gets an ``IntegrityError`` that ``is_seq_conflict`` recognizes, and the
+    caller retries its whole transaction.
     """
+    if not entries:
+        return []
     if serialize and connection.dialect.name == "postgresql":
         connection.execute(sa.select(sa.func.pg_advisory_xact_lock(AUDIT_LOCK_KEY)))
     last = connection.execute(
@@ -35,14 +49,21 @@ def append_event(
         .order_by(audit_events.c.seq.desc())
         .limit(1)
     ).first()
-    seq, prev_hash = (1, GENESIS_HASH) if last is None else (last.seq + 1, last.hash)
-    hash_ = chain_hash(seq=seq, prev_hash=prev_hash, entry=entry)
+    seq, prev_hash = (0, GENESIS_HASH) if last is None else (last.seq, last.hash)
+    events = []
+    for entry in entries:
+        seq += 1
+        hash_ = chain_hash(seq=seq, prev_hash=prev_hash, entry=entry)
+        events.append(AuditEvent(seq=seq, entry=entry, prev_hash=prev_hash, hash=hash_))
+        prev_hash = hash_
     connection.execute(
-        sa.insert(audit_events).values(
-            audit_values(seq=seq, entry=entry, prev_hash=prev_hash, hash_=hash_)
-        )
+        sa.insert(audit_events),
+        [
+            audit_values(seq=e.seq, entry=e.entry, prev_hash=e.prev_hash, hash_=e.hash)
+            for e in events
+        ],
     )
-    return AuditEvent(seq=seq, entry=entry, prev_hash=prev_hash, hash=hash_)
+    return events
 
 
 def violated_constraint(error: IntegrityError) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from datetime import date, datetime, timedelta
 from typing import TypeVar
 
@@ -14,14 +14,14 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.core.errors import (
     AuditWriteConflict,
+    ChangeRefused,
     ContractorNotFound,
     DeliveryReplayed,
     DuplicateContractor,
-    StaleState,
     VerificationDecided,
 )
 from bot.core.models import (
-    AccountInventory,
+    AccountDrift,
     AuditEntry,
     AuditEvent,
     CheckResult,
@@ -31,15 +31,21 @@ from bot.core.models import (
     IdentityVerification,
     LinkRecord,
     RevocationTargets,
+    StateChange,
     VaultAccountRecord,
 )
 from bot.core.states import CONTRACT_END_STATES, State
-from bot.storage.audit_log import append_event, is_seq_conflict, violated_constraint
+from bot.storage.audit_log import (
+    append_event,
+    append_events,
+    is_seq_conflict,
+    violated_constraint,
+)
+from bot.storage.changes import apply_changes
+from bot.storage.drift import vault_drift
 from bot.storage.engine import read_only
 from bot.storage.health import check_database
 from bot.storage.mapping import (
-    change_values,
-    check_values,
     contractor_values,
     to_account,
     to_audit_event,
@@ -150,13 +156,14 @@ class SqlStore:
         with self._reader() as connection:
             return {State(state): int(count) for state, count in connection.execute(query)}
 
-    def account_inventory(self, *, stale_before: datetime) -> AccountInventory:
-        """Three queries in one read transaction; only stale accounts become records."""
+    def vault_drift(self, vault_usernames: Iterable[str]) -> AccountDrift:
+        """One read transaction (see ``bot.storage.drift``), rolled back at the end."""
+        with self._reader() as connection:
+            return vault_drift(connection, vault_usernames)
+
+    def stale_accounts(self, *, stale_before: datetime) -> list[VaultAccountRecord]:
+        """One query joining accounts to their contractors; only stale rows are loaded."""
         in_use_states = [State.ISSUED.value, State.ACTIVE.value]
-        recorded = sa.select(vault_accounts.c.username).where(vault_accounts.c.revoked_at.is_(None))
-        in_use = sa.select(contractors.c.username).where(
-            contractors.c.state.in_(in_use_states), contractors.c.username.is_not(None)
-        )
         stale = (
             sa.select(vault_accounts)
             .join(contractors, contractors.c.id == vault_accounts.c.contractor_id)
@@ -174,11 +181,7 @@ class SqlStore:
             .order_by(vault_accounts.c.created_at, vault_accounts.c.username)
         )
         with self._reader() as connection:
-            return AccountInventory(
-                recorded=frozenset(connection.execute(recorded).scalars()),
-                in_use=frozenset(connection.execute(in_use).scalars()),
-                stale=tuple(to_account(row) for row in connection.execute(stale)),
-            )
+            return [to_account(row) for row in connection.execute(stale)]
 
     def check_health(self) -> None:
         """``SELECT 1``; raises the driver's error when the database does not answer."""
@@ -199,47 +202,30 @@ class SqlStore:
         database's). Raise ``StaleState`` when no row matched but the contractor exists,
         ``ContractorNotFound`` when it does not; either way nothing changes.
         """
+        change = StateChange(contractor_id, expected=expected, changes=changes, event=event)
+        (outcome,) = self.apply_many([change])
+        if isinstance(outcome, Contractor):
+            return outcome
+        raise outcome
 
-        def work(connection: Connection) -> Contractor:
-            row = connection.execute(
-                sa.update(contractors)
-                .where(contractors.c.id == contractor_id, contractors.c.state == expected.value)
-                .values(
-                    **change_values(changes),
-                    version=contractors.c.version + 1,
-                    updated_at=event.at,
-                )
-                .returning(*contractors.c)
-            ).first()
-            if row is None:
-                exists = connection.execute(
-                    sa.select(contractors.c.id).where(contractors.c.id == contractor_id)
-                ).first()
-                if exists is None:
-                    raise ContractorNotFound(contractor_id)
-                raise StaleState(contractor_id=contractor_id, expected=expected.value)
-            if changes.revoked_accounts:
-                connection.execute(
-                    sa.update(vault_accounts)
-                    .where(
-                        vault_accounts.c.username.in_(changes.revoked_accounts),
-                        vault_accounts.c.revoked_at.is_(None),
-                    )
-                    .values(revoked_at=event.at)
-                )
-            if changes.checks is not None:
-                connection.execute(
-                    sa.delete(check_results).where(check_results.c.contractor_id == contractor_id)
-                )
-                if changes.checks:
-                    connection.execute(
-                        sa.insert(check_results),
-                        [check_values(contractor_id, r, at=event.at) for r in changes.checks],
-                    )
-            self._append(connection, event)
-            return to_contractor(row)
+    def apply_many(self, changes: Sequence[StateChange]) -> list[Contractor | ChangeRefused]:
+        """``apply`` for several contractors in one transaction; one outcome per change, in
+        order: the new row, or the ``StaleState``/``ContractorNotFound`` that change met (it
+        then changed nothing, and the others still apply). The events of the applied changes
+        are appended in order with one append (see ``append_events``), so a batch holds the
+        audit lock as briefly as one change does."""
 
-        return self._write(work)
+        def work(connection: Connection) -> list[Contractor | ChangeRefused]:
+            outcomes = apply_changes(connection, changes)
+            applied = [
+                change.event
+                for change, outcome in zip(changes, outcomes, strict=True)
+                if isinstance(outcome, Contractor)
+            ]
+            append_events(connection, applied, serialize=self._serialize_audit)
+            return outcomes
+
+        return self._write(work) if changes else []
 
     # -- Vault accounts ------------------------------------------------------------------
 
@@ -279,13 +265,20 @@ class SqlStore:
     def claim_for_sweep(
         self, contractor_id: str, *, worker: str, now: datetime, lease: timedelta
     ) -> Contractor | None:
-        """One conditional UPDATE ... RETURNING: the claim is free or lapsed; the contractor
-        when we won, else ``None``."""
+        """Claim one contractor (see ``claim_many_for_sweep``); ``None`` when we lost."""
+        claimed = self.claim_many_for_sweep([contractor_id], worker=worker, now=now, lease=lease)
+        return claimed[0] if claimed else None
+
+    def claim_many_for_sweep(
+        self, contractor_ids: Collection[str], *, worker: str, now: datetime, lease: timedelta
+    ) -> list[Contractor]:
+        """One conditional UPDATE ... RETURNING over the ids: each row is claimed on its own
+        when its claim is free or lapsed; return the contractors we won, in no set order."""
         with self._engine.begin() as connection:
-            row = connection.execute(
+            rows = connection.execute(
                 sa.update(contractors)
                 .where(
-                    contractors.c.id == contractor_id,
+                    contractors.c.id.in_(list(contractor_ids)),
                     sa.or_(
                         contractors.c.sweep_claimed_until.is_(None),
                         contractors.c.sweep_claimed_until <= now,
@@ -293,8 +286,8 @@ class SqlStore:
                 )
                 .values(sweep_claimed_by=worker, sweep_claimed_until=now + lease)
                 .returning(*contractors.c)
-            ).first()
-            return None if row is None else to_contractor(row)
+            )
+            return [to_contractor(row) for row in rows]
 
     def release_sweep_claim(self, contractor_id: str, *, worker: str) -> None:
         """Clear the claim if it is still this worker's."""
@@ -366,28 +359,41 @@ class SqlStore:
 
     def revocation_targets(self, contractor_id: str) -> RevocationTargets:
         """Unrevoked accounts and live links of the contractor, oldest first, one snapshot."""
+        return self.revocation_targets_of([contractor_id])[contractor_id]
+
+    def revocation_targets_of(
+        self, contractor_ids: Collection[str]
+    ) -> dict[str, RevocationTargets]:
+        """``revocation_targets`` of several contractors with the same two queries; every id
+        is a key (unknown ones map to empty targets)."""
+        ids = list(contractor_ids)
         accounts = (
             sa.select(vault_accounts)
-            .where(
-                vault_accounts.c.contractor_id == contractor_id,
-                vault_accounts.c.revoked_at.is_(None),
-            )
+            .where(vault_accounts.c.contractor_id.in_(ids), vault_accounts.c.revoked_at.is_(None))
             .order_by(vault_accounts.c.created_at, vault_accounts.c.username)
         )
         live_links = (
             sa.select(links)
             .where(
-                links.c.contractor_id == contractor_id,
+                links.c.contractor_id.in_(ids),
                 links.c.claimed_at.is_(None),
                 links.c.invalidated_at.is_(None),
             )
             .order_by(links.c.created_at, links.c.link_hash)
         )
+        found_accounts: dict[str, list[VaultAccountRecord]] = {i: [] for i in ids}
+        found_links: dict[str, list[LinkRecord]] = {i: [] for i in ids}
         with self._reader() as connection:
-            return RevocationTargets(
-                accounts=tuple(to_account(row) for row in connection.execute(accounts)),
-                live_links=tuple(to_link(row) for row in connection.execute(live_links)),
+            for row in connection.execute(accounts):
+                found_accounts[row.contractor_id].append(to_account(row))
+            for row in connection.execute(live_links):
+                found_links[row.contractor_id].append(to_link(row))
+        return {
+            i: RevocationTargets(
+                accounts=tuple(found_accounts[i]), live_links=tuple(found_links[i])
             )
+            for i in ids
+        }
 
     def claim_link(self, link_hash: str, *, now: datetime) -> bool:
         """Mark the link claimed at ``now`` if unclaimed, not invalidated and unexpired.

@@ -235,3 +235,28 @@ def test_expiry_is_checked_again_before_anything_is_destroyed(
         revocation.expire(core, core.store.get_contractor(contractor.id), actor="test-sweep")
     assert contractor.username in core.vault.list_accounts()
     assert core.store.get_contractor(contractor.id).state is State.ISSUED
+
+
+def test_a_batch_goes_on_past_a_contractor_that_moved_on(
+    core: Core, notifier: RecordingNotifier, clock: FrozenClock, openbao: OpenBaoServer
+) -> None:
+    """A stale read in a batch (``active``, but offboarded meanwhile) refuses that contractor
+    alone; the others are revoked, audited in batch order."""
+    holders = [active_contractor(core, notifier) for _ in range(3)]
+    stale_read = holders[1][0]  # as read before someone else offboarded them
+    revocation.offboard(core, stale_read.id, actor=MANAGER, reason="left early")
+    clock.advance(timedelta(days=91))
+    batch = [(core.store.get_contractor(c.id), "contract ended") for c, _, _ in holders]
+    batch[1] = (stale_read, "contract ended")
+
+    outcomes = revocation.offboard_many(core, batch, actor="test-sweep")
+
+    assert isinstance(outcomes[1], StaleState)
+    for index, (contractor, username, _) in enumerate(holders):
+        assert core.store.get_contractor(contractor.id).state is State.REVOKED
+        assert username not in core.vault.list_accounts()
+        if index != 1:
+            outcome = outcomes[index]
+            assert isinstance(outcome, Contractor) and outcome.state is State.REVOKED
+    events = [e.entry for e in core.store.audit_events() if e.entry.action == "revoked"]
+    assert [e.contractor_id for e in events] == [holders[i][0].id for i in (1, 0, 2)]

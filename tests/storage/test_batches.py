@@ -1,0 +1,108 @@
+"""Batched writes of the sweep: several state changes in one transaction, several claims in
+one UPDATE, the revocation targets of several contractors in one read."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.core.audit import verify_chain
+from bot.core.errors import ContractorNotFound, StaleState
+from bot.core.models import Contractor, ContractorChanges, StateChange
+from bot.core.states import State
+from bot.storage.repository import SqlStore
+from tests.storage import factories
+from tests.storage.factories import T0
+
+LATER = T0 + timedelta(hours=1)
+
+
+def added(store: SqlStore, state: State) -> Contractor:
+    contractor = factories.contractor(state=state)
+    return store.add_contractor(contractor, event=factories.entry(contractor_id=contractor.id))
+
+
+def revoking(contractor: Contractor, *, expected: State = State.ACTIVE) -> StateChange:
+    return StateChange(
+        contractor.id,
+        expected=expected,
+        changes=ContractorChanges(state=State.REVOKING),
+        event=factories.entry(at=LATER, action="revocation_started", contractor_id=contractor.id),
+    )
+
+
+def test_apply_many_refuses_only_the_stale_and_unknown_changes(store: SqlStore) -> None:
+    first, moved_on, last = (added(store, State.ACTIVE) for _ in range(3))
+    store.apply(
+        moved_on.id,
+        expected=State.ACTIVE,
+        changes=ContractorChanges(state=State.REVOKING),
+        event=factories.entry(contractor_id=moved_on.id),
+    )
+    ghost = factories.contractor()
+
+    outcomes = store.apply_many(
+        [revoking(first), revoking(moved_on), revoking(ghost), revoking(last)]
+    )
+
+    assert [type(o) for o in outcomes] == [Contractor, StaleState, ContractorNotFound, Contractor]
+    for contractor in (first, last):
+        stored = store.get_contractor(contractor.id)
+        assert (stored.state, stored.version, stored.updated_at) == (
+            State.REVOKING,
+            contractor.version + 1,
+            LATER,
+        )
+    events = list(store.audit_events())
+    assert [e.entry.contractor_id for e in events[-2:]] == [first.id, last.id]
+    assert verify_chain(events) == []
+
+
+def test_apply_many_records_each_changes_revoked_accounts(store: SqlStore) -> None:
+    contractors = [added(store, State.REVOKING) for _ in range(2)]
+    accounts = [factories.account(c.id) for c in contractors]
+    for account in accounts:
+        store.add_account(account)
+    kept = factories.account(contractors[0].id)
+    store.add_account(kept)
+    changes = [
+        StateChange(
+            c.id,
+            expected=State.REVOKING,
+            changes=ContractorChanges(state=State.REVOKED, revoked_accounts=(a.username,)),
+            event=factories.entry(at=LATER, action="revoked", contractor_id=c.id),
+        )
+        for c, a in zip(contractors, accounts, strict=True)
+    ]
+
+    assert all(isinstance(o, Contractor) for o in store.apply_many(changes))
+
+    assert [a.username for a in store.unrevoked_accounts()] == [kept.username]
+    assert store.apply_many([]) == []
+
+
+def test_claim_many_takes_only_free_or_lapsed_claims(store: SqlStore) -> None:
+    free, held, lapsed = (added(store, State.ACTIVE) for _ in range(3))
+    lease = timedelta(minutes=10)
+    assert store.claim_for_sweep(held.id, worker="other", now=T0, lease=lease)
+    assert store.claim_for_sweep(lapsed.id, worker="other", now=T0 - lease, lease=lease)
+
+    won = store.claim_many_for_sweep(
+        [free.id, held.id, lapsed.id, "nobody"], worker="me", now=T0, lease=lease
+    )
+
+    assert sorted(c.id for c in won) == sorted([free.id, lapsed.id])
+    assert store.claim_many_for_sweep([free.id], worker="again", now=T0, lease=lease) == []
+
+
+def test_revocation_targets_of_several_contractors(store: SqlStore) -> None:
+    one, two = added(store, State.ACTIVE), added(store, State.ACTIVE)
+    account = factories.account(one.id)
+    store.add_account(account)
+    link = factories.link(two.id)
+    store.add_link(link)
+
+    targets = store.revocation_targets_of([one.id, two.id, "nobody"])
+
+    assert targets[one.id].accounts == (account,) and targets[one.id].live_links == ()
+    assert targets[two.id].accounts == () and targets[two.id].live_links == (link,)
+    assert targets["nobody"] == store.revocation_targets("nobody")
