@@ -18,7 +18,6 @@ from bot.core.errors import (
     ContractorNotFound,
     DeliveryReplayed,
     DuplicateContractor,
-    VerificationDecided,
 )
 from bot.core.models import (
     AccountDrift,
@@ -35,6 +34,7 @@ from bot.core.models import (
     VaultAccountRecord,
 )
 from bot.core.states import CONTRACT_END_STATES, State
+from bot.storage import erasure, identity
 from bot.storage.audit_log import (
     append_event,
     append_events,
@@ -49,16 +49,13 @@ from bot.storage.mapping import (
     contractor_values,
     to_account,
     to_audit_event,
-    to_check_result,
     to_contractor,
     to_link,
-    to_verification,
     verification_values,
 )
 from bot.storage.tables import (
     LIVE_STATE_VALUES,
     audit_events,
-    check_results,
     contractors,
     identity_verifications,
     links,
@@ -452,35 +449,18 @@ class SqlStore:
                 .values(invalidated_at=at)
             )
 
-    # -- identity checks -----------------------------------------------------------------
+    # -- identity checks (statements in ``bot.storage.identity``) --------------------------
 
     def check_results(self, contractor_id: str) -> list[CheckResult]:
         """The identity checks last run on the contractor, in the order they ran."""
-        query = (
-            sa.select(check_results)
-            .where(check_results.c.contractor_id == contractor_id)
-            .order_by(check_results.c.id)
-        )
         with self._reader() as connection:
-            return [to_check_result(row) for row in connection.execute(query)]
+            return identity.results_of(connection, contractor_id)
 
     def live_duplicates(self, contractor: Contractor) -> list[Contractor]:
         """Other live contractors with the same Slack user or email (one person, one
         credential)."""
-        query = (
-            sa.select(contractors)
-            .where(
-                contractors.c.id != contractor.id,
-                contractors.c.state.in_(LIVE_STATE_VALUES),
-                sa.or_(
-                    contractors.c.slack_user_id == contractor.slack_user_id,
-                    contractors.c.email == contractor.email,
-                ),
-            )
-            .order_by(contractors.c.created_at)
-        )
         with self._reader() as connection:
-            return [to_contractor(row) for row in connection.execute(query)]
+            return identity.live_duplicates(connection, contractor)
 
     def add_verification(self, verification: IdentityVerification, *, event: AuditEntry) -> None:
         """Insert ``verification`` and append ``event`` in one transaction."""
@@ -495,22 +475,13 @@ class SqlStore:
 
     def verifications(self, contractor_id: str) -> list[IdentityVerification]:
         """The contractor's identity verifications, newest first."""
-        query = (
-            sa.select(identity_verifications)
-            .where(identity_verifications.c.contractor_id == contractor_id)
-            .order_by(identity_verifications.c.created_at.desc())
-        )
         with self._reader() as connection:
-            return [to_verification(row) for row in connection.execute(query)]
+            return identity.verifications_of(connection, contractor_id)
 
     def find_verification(self, reference: str) -> IdentityVerification | None:
         """The verification with this reference, if any."""
-        query = sa.select(identity_verifications).where(
-            identity_verifications.c.reference == reference
-        )
         with self._reader() as connection:
-            row = connection.execute(query).first()
-        return None if row is None else to_verification(row)
+            return identity.find(connection, reference)
 
     def decide_verification(
         self, decided: IdentityVerification, *, delivery: str, event: AuditEntry
@@ -525,41 +496,7 @@ class SqlStore:
         """
 
         def work(connection: Connection) -> None:
-            connection.execute(
-                sa.insert(processed_events).values(
-                    event_id=f"kyc:{delivery}",
-                    kind="kyc_webhook",
-                    received_at=event.at,
-                    done_at=event.at,
-                )
-            )
-            state = connection.execute(
-                sa.select(contractors.c.state).where(contractors.c.id == decided.contractor_id)
-            ).scalar_one()
-            if state != State.VERIFYING.value:
-                raise VerificationDecided(reference=decided.reference, state=state)
-            updated = connection.execute(
-                sa.update(identity_verifications)
-                .where(
-                    identity_verifications.c.reference == decided.reference,
-                    identity_verifications.c.status == "pending",
-                )
-                .values(
-                    status=decided.status,
-                    document_type=decided.document_type,
-                    verified_by=decided.verified_by,
-                    external_reference=decided.external_reference,
-                    reason=decided.reason,
-                    decided_at=decided.decided_at,
-                )
-            )
-            if updated.rowcount != 1:
-                status = connection.execute(
-                    sa.select(identity_verifications.c.status).where(
-                        identity_verifications.c.reference == decided.reference
-                    )
-                ).scalar_one()
-                raise VerificationDecided(reference=decided.reference, state=status)
+            identity.decide(connection, decided, delivery=delivery)
             self._append(connection, event)
 
         try:
@@ -569,57 +506,27 @@ class SqlStore:
                 raise
             raise DeliveryReplayed(f"delivery {delivery[:12]} was received before") from None
 
-    # -- retention -----------------------------------------------------------------------
+    # -- retention (statements in ``bot.storage.erasure``) ---------------------------------
 
     def erasable(self, *, finished_before: datetime) -> list[str]:
         """IDs of revoked or rejected records last changed before ``finished_before`` whose
         personal data is not erased yet, oldest first."""
-        query = (
-            sa.select(contractors.c.id)
-            .where(_erasable(finished_before))
-            .order_by(contractors.c.updated_at, contractors.c.id)
-        )
         with self._reader() as connection:
-            return list(connection.execute(query).scalars())
+            return erasure.due(connection, finished_before)
 
     def erase_personal_data(
         self, contractor_ids: list[str], *, finished_before: datetime, events: list[AuditEntry]
     ) -> None:
-        """Blank email, name and justification; delete check results, links and handled
-        departure events; drop verification references and reasons; append ``events``. The
-        UPDATE re-checks the condition, so a record that changed meanwhile keeps its data (and
-        its event is not written)."""
+        """Erase those records' personal data (``bot.storage.erasure.erase``) and append the
+        events of the records actually erased, in one transaction."""
 
         def work(connection: Connection) -> None:
-            erased = set(
-                connection.execute(
-                    sa.update(contractors)
-                    .where(contractors.c.id.in_(contractor_ids), _erasable(finished_before))
-                    .values(email="", display_name="", justification="", erased_at=events[0].at)
-                    .returning(contractors.c.id, contractors.c.slack_user_id)
-                ).all()
-            )
-            ids = [row.id for row in erased]
-            if not ids:
-                return
-            connection.execute(
-                sa.delete(check_results).where(check_results.c.contractor_id.in_(ids))
-            )
-            connection.execute(sa.delete(links).where(links.c.contractor_id.in_(ids)))
-            connection.execute(
-                sa.update(identity_verifications)
-                .where(identity_verifications.c.contractor_id.in_(ids))
-                .values(external_reference=None, reason="")
-            )
-            connection.execute(
-                sa.delete(processed_events).where(
-                    processed_events.c.slack_user_id.in_([row.slack_user_id for row in erased]),
-                    processed_events.c.done_at.is_not(None),
-                    processed_events.c.done_at < finished_before,
-                )
+            at = events[0].at
+            erased = erasure.erase(
+                connection, contractor_ids, finished_before=finished_before, at=at
             )
             for event in events:
-                if event.contractor_id in ids:
+                if event.contractor_id in erased:
                     self._append(connection, event)
 
         self._write(work)
@@ -727,15 +634,6 @@ class _ReadTransaction:
     def __exit__(self, *exc_info: object) -> None:
         # Reads commit nothing; rollback just ends the snapshot.
         self._connection.close()
-
-
-def _erasable(finished_before: datetime) -> sa.ColumnElement[bool]:
-    """Finished (revoked or rejected) before ``finished_before`` and not erased yet."""
-    return sa.and_(
-        contractors.c.state.in_([State.REVOKED.value, State.REJECTED.value]),
-        contractors.c.updated_at < finished_before,
-        contractors.c.erased_at.is_(None),
-    )
 
 
 def _load_contractor(connection: Connection, contractor_id: str) -> Contractor:
