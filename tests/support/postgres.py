@@ -95,7 +95,7 @@ class PostgresServer:
     def _run(self, *args: str) -> None:
         command = [str(self.bin_dir / args[0]), *args[1:]]
         if os.geteuid() == 0:
-            command = ["runuser", "-u", SERVER_USER, "--", *command]
+            command = [_runuser(), "-u", SERVER_USER, "--", *command]
         completed = subprocess.run(command, capture_output=True, text=True, check=False)
         if completed.returncode != 0:
             log = self.log_file.read_text() if self.log_file.exists() else ""
@@ -215,3 +215,12 @@ def engine(database_url: str) -> Iterator[Engine]:
 def store(engine: Engine) -> SqlStore:
     """A ``SqlStore`` on a fresh, migrated database (both backends)."""
     return SqlStore(engine=engine)
+
+
+def _runuser() -> str:
+    """``runuser`` lives in ``/usr/sbin``, which a non-login root shell (CI's
+    ``PATH=/usr/bin:/bin``) does not have on ``PATH``."""
+    found = shutil.which("runuser") or shutil.which("runuser", path="/usr/sbin:/sbin")
+    if found is None:
+        raise RuntimeError("`runuser` (util-linux) not found; it starts PostgreSQL as postgres")
+    return found
