@@ -91,6 +91,13 @@ class Settings(BaseSettings):
     max_totp_failures: int = Field(
         5, ge=1, le=20, validation_alias=_env("CREDBOT_MAX_TOTP_FAILURES")
     )
+    totp_issuer: str = Field(
+        "credbot",
+        min_length=1,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9 ._-]*$",
+        validation_alias=_env("CREDBOT_TOTP_ISSUER"),
+    )
     sweep_interval: timedelta = Field(
         timedelta(minutes=15), validation_alias=_env("CREDBOT_SWEEP_INTERVAL")
     )

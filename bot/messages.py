@@ -16,7 +16,7 @@ _LINK_WHY = {
     "used": "This link was already used. Links work once; ask your manager to reissue.",
     "expired": "This link has expired. Ask your manager to reissue it.",
     "invalidated": "This link was replaced or withdrawn. Use the newest link you received.",
-    "locked": "Too many wrong codes: this enrolment is locked. Ask your manager to reissue.",
+    "locked": "Too many failed tries: this enrolment is locked. Ask your manager to reissue.",
     "not revealed yet": "Open your link and reveal your credentials first.",
 }
 
@@ -58,9 +58,20 @@ def explain(error: errors.CredbotError) -> str:  # noqa: PLR0911, PLR0912 - one 
                 "Security has been alerted; your manager will send a new link."
             )
         case errors.TotpRejected(tries_left=left):
-            return f"That code is not right. {left} {'try' if left == 1 else 'tries'} left."
-        case errors.TotpReused():
-            return "That code was already used. Wait for the next code in your app."
+            return (
+                "Vault did not accept that code: it is wrong, or it was used already. Wait for "
+                f"the next code in your app. {left} {'try' if left == 1 else 'tries'} left."
+            )
+        case errors.PasswordRejected(tries_left=left):
+            return (
+                "That is not your password. Paste it from where you saved it. "
+                f"{left} {'try' if left == 1 else 'tries'} left."
+            )
+        case errors.ProofNotBound():
+            return (
+                "Finish in the browser where you revealed your credentials. If you cannot, "
+                "ask your manager to reissue your link."
+            )
         case errors.EnrolmentLocked():
             return _LINK_WHY["locked"]
     return str(error)
@@ -417,14 +428,15 @@ ENROLL_LINK_INCOMPLETE = (
     "Open the link from Slack again."
 )
 ENROLL_REVEALED_ALREADY = (
-    "You already revealed your credentials with this link. If you added the account to your "
-    "authenticator app, enter the code it shows now to finish. If you did not save your "
-    "password, ask your manager to reissue your link."
+    "You already revealed your credentials with this link. If you saved your password and "
+    "added the account to your authenticator app, log in once below to finish. If you did not "
+    "save your password, ask your manager to reissue your link."
 )
 ENROLL_DONE_TITLE = "You're done"
 ENROLL_DONE = (
-    "Your account is active: log in to the review tool with your username, your password and a "
-    "code from your authenticator app. Your manager has been told. You can close this page."
+    "Your first login worked and your account is active. Every login to the review tool asks "
+    "for your username, your password and a code from your authenticator app. Your manager "
+    "has been told. You can close this page."
 )
 ENROLL_COPIED = "Copied."
 ENROLL_COPY_FAILED = "Could not copy: the text is selected, copy it with your keyboard."
@@ -453,8 +465,9 @@ ENROLL_TITLES = {
     "link_locked": "This enrolment is locked",
     "not_revealed": "Reveal your credentials first",
     "confirmation_rejected": "Wrong confirmation code",
-    "totp_rejected": "Wrong code",
-    "totp_reused": "Code already used",
+    "totp_rejected": "Code not accepted",
+    "password_rejected": "Wrong password",
+    "proof_not_bound": "Finish where you started",
     "possible_interception": "These credentials could not be opened",
     "bad_request": "Something is missing",
     "too_large": "Request too large",

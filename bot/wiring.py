@@ -42,6 +42,7 @@ from bot.web.app import Background, build_web_app
 from bot.web.kyc_webhook import kyc_webhook_route
 from vault.accounts import VaultAccounts
 from vault.client import connect
+from vault.login_mfa import TotpMethodSettings
 from vault.setup import (
     InitReport,
     generate_secret_id,
@@ -239,7 +240,10 @@ def init_vault(settings: Settings) -> tuple[InitReport, str]:
     """Run the idempotent Vault set-up with the admin token in ``VAULT_TOKEN``; return the
     report and the bot's AppRole role ID."""
     client = connect(settings.vault_addr, token=settings.vault_token)
-    report = initialize(client, roles=tuple(settings.roles))
+    totp = TotpMethodSettings(
+        issuer=settings.totp_issuer, max_validation_attempts=settings.max_totp_failures
+    )
+    report = initialize(client, roles=tuple(settings.roles), totp=totp)
     return report, read_role_id(client)
 
 

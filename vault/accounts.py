@@ -1,22 +1,33 @@
 """``VaultAccounts``: the ``VaultBackend`` the domain core talks to.
 
-Each method composes the per-engine modules (``userpass``, ``totp``, ``kv``, ``wrapping``,
-``revocation``) and raises only ``vault.errors`` classes.
+Each method composes the per-engine modules (``userpass``, ``identity``, ``login_mfa``, ``kv``,
+``wrapping``, ``revocation``) and raises only ``vault.errors`` classes.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 import secrets
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import hvac
-import pyotp
 
-from vault import health, identity, kv, mounts, revocation, tokens, totp, userpass, wrapping
+from vault import (
+    health,
+    identity,
+    kv,
+    login,
+    login_mfa,
+    mounts,
+    revocation,
+    tokens,
+    userpass,
+    wrapping,
+)
+from vault.client import with_token
 from vault.errors import (
     UsernameTaken,
     VaultError,
@@ -25,27 +36,25 @@ from vault.errors import (
     WrappingTokenTampered,
 )
 from vault.layout import (
+    MFA_ENFORCEMENT,
+    MFA_GENERATE_PATH,
     PENDING_POLICY,
     USERPASS_MOUNT,
     check_username,
     pending_data_path,
     role_policy,
 )
-from vault.models import AccountSecrets, IssuedAccount, RevocationProof
+from vault.models import AccountSecrets, Delivery, IssuedAccount, RevocationProof, WrapInfo
 
 log = logging.getLogger(__name__)
 
 PASSWORD_BYTES = 32
 """256 bits from ``secrets``; ``token_urlsafe`` renders them as 43 URL-safe characters."""
 
-SEED_LENGTH = 32
-"""32 base32 characters: a 160-bit TOTP seed, the RFC 4226 recommended length."""
-
-_CODE = re.compile(r"[0-9]{6}")
-
 
 class VaultAccounts:
-    """Contractor accounts in Vault: a userpass user, a TOTP key, a wrapped delivery.
+    """Contractor accounts in Vault: a userpass user, an identity entity holding its login-MFA
+    secret, and a wrapped delivery of both.
 
     ``client`` must carry a token with the ``credbot-bot`` policy (AppRole in production).
     ``token_ttl`` / ``token_max_ttl`` bound every token a contractor obtains by logging in;
@@ -56,7 +65,6 @@ class VaultAccounts:
         self,
         *,
         client: hvac.Client,
-        issuer: str = "credbot",
         token_ttl: timedelta = timedelta(hours=1),
         token_max_ttl: timedelta = timedelta(hours=8),
         bound_cidrs: Sequence[str] | None = None,
@@ -64,126 +72,146 @@ class VaultAccounts:
         if token_max_ttl < token_ttl:
             raise ValueError("token_max_ttl must not be shorter than token_ttl")
         self._client = client
-        self._issuer = issuer
         self._token_ttl = token_ttl
         self._token_max_ttl = token_max_ttl
         self._bound_cidrs = list(bound_cidrs) if bound_cidrs else None
         self._mount_accessor: str | None = None
+        self._mfa_method_id: str | None = None
         self._pool = ThreadPoolExecutor(max_workers=5, thread_name_prefix="credbot-vault")
 
     # -- issue ---------------------------------------------------------------------------------
 
     def issue_account(self, *, username: str, wrap_ttl: timedelta) -> IssuedAccount:
-        """Create the user (policy ``credbot-pending``), import a fresh TOTP seed, and return
-        the secrets as a wrapping token created at ``credbot-pending/data/<username>``.
+        """Create the user (policy ``credbot-pending``), its identity entity and alias, have
+        Vault generate the entity's login-MFA secret, and return the password and the secret
+        as two wrapping tokens, each created at its exact source path.
 
-        Calls, in order: ``POST auth/credbot/users/{u}``, ``POST credbot-totp/keys/{u}``,
-        ``POST credbot-pending/data/{u}``, ``GET credbot-pending/data/{u}`` wrapped,
+        Three rounds of concurrent calls: ``POST auth/credbot/users/{u}``,
+        ``POST identity/entity/name/credbot-{u}`` and ``POST credbot-pending/data/{u}``; then
+        ``POST identity/entity-alias``, ``POST identity/mfa/method/totp/admin-generate``
+        (wrapped) and ``GET credbot-pending/data/{u}`` (wrapped); then
         ``DELETE credbot-pending/metadata/{u}``. If any step fails, everything created so far
-        (user, key, KV entry, wrapping token) is removed and the typed error re-raised.
-        Raises ``UsernameTaken`` for a name in use or retired by an earlier revocation.
+        is revoked (``revoke_account``) and the typed error re-raised. Raises
+        ``UsernameTaken`` for a name whose user or entity exists.
         """
         check_username(username)
         self._refuse_taken(username)
         password = secrets.token_urlsafe(PASSWORD_BYTES)
-        seed = pyotp.random_base32(SEED_LENGTH)
-        uri = pyotp.TOTP(seed, issuer=self._issuer, name=username).provisioning_uri()
-        wrap: str | None = None
+        accessor, method_id = self._accessor(), self.mfa_method_id()
+        wraps: list[WrapInfo] = []
         try:
-            userpass.create_or_update_user(
-                self._client,
-                username,
-                password=password,
-                token_policies=[PENDING_POLICY],
-                token_no_default_policy=True,
-                token_ttl=self._token_ttl,
-                token_max_ttl=self._token_max_ttl,
-                token_bound_cidrs=self._bound_cidrs,
+            _, entity_id, _ = revocation.run_concurrently(
+                self._pool,
+                [
+                    lambda: userpass.create_or_update_user(
+                        self._client,
+                        username,
+                        password=password,
+                        token_policies=[PENDING_POLICY],
+                        token_no_default_policy=True,
+                        token_ttl=self._token_ttl,
+                        token_max_ttl=self._token_max_ttl,
+                        token_bound_cidrs=self._bound_cidrs,
+                    ),
+                    lambda: identity.create_entity_by_name(self._client, username),
+                    lambda: kv.create_or_update_secret(
+                        self._client, username, {"username": username, "password": password}
+                    ),
+                ],
             )
-            totp.create_key(
-                self._client, username, key=seed, issuer=self._issuer, account_name=username
+            _, mfa_wrap, password_wrap = revocation.run_concurrently(
+                self._pool,
+                [
+                    lambda: identity.create_entity_alias(
+                        self._client,
+                        username=username,
+                        canonical_id=entity_id,
+                        mount_accessor=accessor,
+                    ),
+                    lambda: login_mfa.admin_generate_wrapped(
+                        self._client, method_id=method_id, entity_id=entity_id, wrap_ttl=wrap_ttl
+                    ),
+                    lambda: kv.read_secret_wrapped(self._client, username, wrap_ttl),
+                ],
             )
-            secret = {
-                "username": username,
-                "password": password,
-                "totp_secret": seed,
-                "totp_uri": uri,
-            }
-            kv.create_or_update_secret(self._client, username, secret)
-            info = kv.read_secret_wrapped(self._client, username, wrap_ttl)
-            wrap = info.accessor
+            wraps = [password_wrap, mfa_wrap]
             kv.delete_metadata_and_all_versions(self._client, username)
         except BaseException:
-            self._undo_issue(username, wrap)
+            log.warning("issuing %s failed; removing what was created", username)
+            self._undo_issue(username, [wrap.accessor for wrap in wraps])
             raise
         log.info("issued vault account %s", username)
-        log.debug("wrapping accessor for %s: %s", username, info.accessor)
         return IssuedAccount(
             username=username,
-            wrapping_token=info.token,
-            wrapping_accessor=info.accessor,
-            creation_path=info.creation_path,
-            wrap_expires_at=info.expires_at,
+            delivery=Delivery(password=password_wrap.token, mfa_secret=mfa_wrap.token),
+            wrapping_accessors=(password_wrap.accessor, mfa_wrap.accessor),
+            wrap_expires_at=min(password_wrap.expires_at, mfa_wrap.expires_at),
         )
 
     def _refuse_taken(self, username: str) -> None:
-        """Raise ``UsernameTaken`` if the user exists or its entity was disabled before."""
+        """Raise ``UsernameTaken`` if the user or its entity exists already."""
         if userpass.read_user(self._client, username) is not None:
             raise UsernameTaken(username=username, reason="a Vault user with this name exists")
-        entity = identity.lookup_entity(
-            self._client, alias_name=username, alias_mount_accessor=self._accessor()
-        )
-        if entity is not None and entity.get("disabled"):
-            raise UsernameTaken(username=username, reason="it was revoked before")
+        if identity.read_entity_by_name(self._client, username) is not None:
+            raise UsernameTaken(username=username, reason="its identity entity exists")
 
-    def _undo_issue(self, username: str, wrapping_accessor: str | None) -> None:
-        """Best-effort removal of a half-issued account; failures are logged, not raised,
-        so the caller sees the original error."""
-        log.warning("issuing %s failed; removing what was created", username)
-        steps: list[Callable[[], object]] = [
-            lambda: kv.delete_metadata_and_all_versions(self._client, username),
-            lambda: totp.delete_key(self._client, username),
-            lambda: userpass.delete_user(self._client, username),
-        ]
-        if wrapping_accessor:
-            steps.insert(0, lambda: tokens.revoke_accessor(self._client, wrapping_accessor))
-        for step in steps:
-            try:
-                step()
-            except VaultError as exc:
-                log.error("cleanup after failed issue of %s incomplete: %s", username, exc)
+    def _undo_issue(self, username: str, wrapping_accessors: Sequence[str]) -> None:
+        """Revoke a half-issued account; a failure is logged, not raised, so the caller sees
+        the original error (the account record stays unrevoked, and the sweep finishes it)."""
+        try:
+            self.revoke_account(username=username, wrapping_accessors=wrapping_accessors)
+        except VaultError as exc:
+            log.error("cleanup after failed issue of %s incomplete: %s", username, exc)
 
-    # -- deliver, activate, verify ---------------------------------------------------------
+    # -- deliver, prove, activate --------------------------------------------------------------
 
-    def unwrap_account(self, *, username: str, wrapping_token: str) -> AccountSecrets:
-        """Check the token's creation path exactly (``POST sys/wrapping/lookup``), then unwrap
-        it once (``POST sys/wrapping/unwrap``).
+    def unwrap_account(self, *, username: str, delivery: Delivery) -> AccountSecrets:
+        """Check both tokens' creation paths exactly (``POST sys/wrapping/lookup``), then unwrap
+        each once (``POST sys/wrapping/unwrap``).
 
-        Raises ``WrappingTokenTampered`` when the token was created anywhere but
-        ``credbot-pending/data/<username>`` (it is then left unused), ``WrappingTokenRejected``
-        when Vault does not know the token (expired, or somebody unwrapped it first).
+        Raises ``WrappingTokenTampered`` when a token was created anywhere but
+        ``credbot-pending/data/<username>`` (password) or ``MFA_GENERATE_PATH`` (secret); both
+        are then left unused. ``WrappingTokenRejected`` when Vault does not know a token
+        (expired, or somebody unwrapped it first).
         """
-        expected = pending_data_path(username)
-        info = wrapping.lookup(self._client, wrapping_token)
-        if info.creation_path != expected:
-            raise WrappingTokenTampered(expected_path=expected, actual_path=info.creation_path)
-        body = wrapping.unwrap(self._client, wrapping_token)
-        data = (body.get("data") or {}).get("data") or {}
-        fields = ("username", "password", "totp_secret", "totp_uri")
-        if not all(isinstance(data.get(f), str) for f in fields) or data["username"] != username:
-            raise WrappingTokenRejected(f"wrapped secrets for {username!r} are malformed")
+        expected = (
+            (delivery.password, pending_data_path(username)),
+            (delivery.mfa_secret, MFA_GENERATE_PATH),
+        )
+        for token, path in expected:
+            info = wrapping.lookup(self._client, token)
+            if info.creation_path != path:
+                raise WrappingTokenTampered(expected_path=path, actual_path=info.creation_path)
+        password_body = wrapping.unwrap(self._client, delivery.password)
+        mfa_body = wrapping.unwrap(self._client, delivery.mfa_secret)
+        stored = (password_body.get("data") or {}).get("data") or {}
+        generated = mfa_body.get("data") or {}
+        if stored.get("username") != username or not isinstance(stored.get("password"), str):
+            raise WrappingTokenRejected(f"wrapped password for {username!r} is malformed")
+        seed, uri = _relabelled(generated.get("url"), username)
         log.info("unwrapped vault account %s", username)
         return AccountSecrets(
-            username=username,
-            password=data["password"],
-            totp_uri=data["totp_uri"],
-            totp_secret=data["totp_secret"],
+            username=username, password=stored["password"], totp_uri=uri, totp_secret=seed
         )
+
+    def prove_login(self, *, username: str, password: str, code: str) -> None:
+        """Log in as the contractor exactly as the review tool does (``vault.login.
+        login_with_totp``), then end the token at once (``POST auth/token/revoke-self`` with
+        it): a password and a code that open Vault together, proven against Vault itself.
+
+        Raises ``LoginRefused``, ``MfaCodeRejected``, ``MfaAttemptsExceeded``,
+        ``MfaNotEnforced`` (the password alone was enough: never a success) and the usual
+        ``vault.errors``.
+        """
+        anonymous = with_token(self._client, None)  # a login carries no token of credbot's
+        auth = login.login_with_totp(anonymous, username, password, code)
+        tokens.revoke_self(with_token(self._client, str(auth["client_token"])))
+        log.info("proved the first login of %s and ended its token", username)
 
     def activate_account(self, *, username: str, role: str) -> None:
         """``POST auth/credbot/users/{u}`` with ``token_policies=[credbot-role-<role>]`` only,
-        so TTLs and CIDR bindings stay. Tokens obtained before keep the pending policy; the
-        contractor's next login gets the role. Raises ``VaultNotFound`` if the user is gone.
+        so TTLs and CIDR bindings stay; the contractor's next login gets the role. Raises
+        ``VaultNotFound`` if the user is gone.
         """
         policy = role_policy(role)
         if userpass.read_user(self._client, username) is None:
@@ -191,29 +219,24 @@ class VaultAccounts:
         userpass.create_or_update_user(self._client, username, token_policies=[policy])
         log.info("activated vault account %s with %s", username, policy)
 
-    def check_totp(self, *, username: str, code: str) -> bool:
-        """``POST credbot-totp/code/{u}``: whether ``code`` is valid now.
-
-        A code that is not six digits is ``False`` without asking Vault. Raises
-        ``TotpCodeReused`` when Vault has already accepted this code in its window, and
-        ``VaultNotFound`` when the account has no key.
-        """
-        if not _CODE.fullmatch(code):
-            return False
-        return totp.validate_code(self._client, check_username(username), code)
-
     # -- revoke, reconcile, health -------------------------------------------------------------
 
     def revoke_account(
-        self, *, username: str, wrapping_accessor: str | None = None
+        self,
+        *,
+        username: str,
+        wrapping_accessors: Sequence[str] = (),
+        legacy_totp_key: bool = False,
     ) -> RevocationProof:
-        """Revoke every token, disable the entity, delete user and TOTP key, revoke an unused
-        wrapping token; idempotent. See ``vault.revocation.revoke_account`` for the order."""
+        """Delete the user, end every token, destroy the MFA secret and the entity, revoke
+        unused wrapping tokens (and an old TOTP-engine key with ``legacy_totp_key``);
+        idempotent. See ``vault.revocation.revoke_account`` for the order."""
         return revocation.revoke_account(
             self._client,
             username,
-            mount_accessor=self._accessor(),
-            wrapping_accessor=wrapping_accessor,
+            mfa_method_id=self.mfa_method_id(),
+            wrapping_accessors=wrapping_accessors,
+            legacy_totp_key=legacy_totp_key,
             pool=self._pool,
         )
 
@@ -230,6 +253,20 @@ class VaultAccounts:
         """``GET sys/health``: return if Vault answers unsealed, else ``VaultUnavailable``."""
         health.read_health_status(self._client)
 
+    def mfa_method_id(self) -> str:
+        """credbot's TOTP method, read once from its enforcement
+        (``GET identity/mfa/login-enforcement/credbot``). Raises ``MfaNotEnforced``-like
+        ``VaultNotFound`` when ``credbot vault init`` has not set login MFA up."""
+        if self._mfa_method_id is None:
+            enforcement = login_mfa.read_login_enforcement(self._client, MFA_ENFORCEMENT)
+            method_ids = (enforcement or {}).get("mfa_method_ids") or []
+            if not method_ids:
+                raise VaultNotFound(
+                    f"no login-MFA enforcement {MFA_ENFORCEMENT!r}: run `credbot vault init`"
+                )
+            self._mfa_method_id = str(method_ids[0])
+        return self._mfa_method_id
+
     def _accessor(self) -> str:
         """The userpass mount's accessor (``GET sys/auth/credbot``), read once."""
         if self._mount_accessor is None:
@@ -237,3 +274,25 @@ class VaultAccounts:
                 mounts.read_auth_method(self._client, USERPASS_MOUNT)["accessor"]
             )
         return self._mount_accessor
+
+
+def _relabelled(url: object, username: str) -> tuple[str, str]:
+    """The seed and an ``otpauth://`` URI labelled ``<issuer>:<username>``, from the URL
+    ``admin-generate`` answered (labelled by entity id, which no person recognises). The seed
+    is Vault's; only the label changes. Raises ``WrappingTokenRejected`` for a malformed URL."""
+    parts = urlsplit(url) if isinstance(url, str) else None
+    query = {k: v[0] for k, v in parse_qs(parts.query).items()} if parts else {}
+    seed, issuer = query.get("secret"), query.get("issuer")
+    if (
+        parts is None
+        or parts.scheme != "otpauth"
+        or parts.netloc != "totp"
+        or not seed
+        or not issuer
+    ):
+        raise WrappingTokenRejected(f"wrapped MFA secret for {username!r} is malformed")
+    params: dict[str, str] = {
+        k: query[k] for k in ("secret", "issuer", "algorithm", "digits", "period") if k in query
+    }
+    label = quote(f"{issuer}:{username}", safe=":@")
+    return seed, f"otpauth://totp/{label}?{urlencode(params)}"

@@ -22,7 +22,9 @@ import hvac.exceptions
 import requests
 
 from vault.errors import (
-    TotpCodeReused,
+    LoginRefused,
+    MfaAttemptsExceeded,
+    MfaCodeRejected,
     VaultError,
     VaultInvalidRequest,
     VaultNotFound,
@@ -153,6 +155,18 @@ class AppRoleClient(hvac.Client):  # type: ignore[misc]
                 self.login()
 
 
+def with_token(client: hvac.Client, token: str | None) -> hvac.Client:
+    """A client for the same Vault (address, TLS and timeout settings) holding ``token``, or
+    none: what credbot logs in as a contractor with, and ends that token with."""
+    settings = client.adapter._kwargs
+    return connect(
+        client.url,
+        token=token,
+        timeout=settings.get("timeout") or DEFAULT_TIMEOUT,
+        verify=settings.get("verify", True),
+    )
+
+
 def ttl(value: timedelta) -> str:
     """Render a duration as Vault expects it (``"900s"``); refuse non-positive durations."""
     seconds = int(value.total_seconds())
@@ -233,8 +247,10 @@ def translate(
     - connection refused, DNS failure, timeout, TLS failure, and HTTP 429/501/502/503 (rate
       limited, not initialised, sealed, standby): ``VaultUnavailable``
     - 401/403: ``VaultPermissionDenied``; 404: ``VaultNotFound``
-    - 400 "code already used": ``TotpCodeReused``; 400 "unknown key" (TOTP) and "no auth
-      engine at" (``sys/auth/{path}``): ``VaultNotFound``;
+    - 400 "invalid username or password" from a userpass login: ``LoginRefused``;
+      403 from ``sys/mfa/validate``: ``MfaAttemptsExceeded`` past the method's attempts,
+      else ``MfaCodeRejected``;
+    - 400 "no auth engine at" (``sys/auth/{path}``): ``VaultNotFound``;
       400 from ``sys/wrapping/*`` for an unknown or used token: ``WrappingTokenRejected``;
       any other 400: ``VaultInvalidRequest``
     - anything else: ``VaultError``
@@ -248,6 +264,10 @@ def translate(
     reason = "; ".join(_reasons(exc)) or type(exc).__name__
     message = scrub(f"{operation}: {reason}", secret_list)
     cls = _BY_STATUS.get(type(exc), VaultError)
+    if cls is VaultPermissionDenied and operation == "POST sys/mfa/validate":
+        cls = (
+            MfaAttemptsExceeded if "maximum totp validation" in reason.lower() else MfaCodeRejected
+        )
     if cls is VaultUnavailable:
         message += " (Vault is sealed, uninitialised or on standby)"
     if cls is VaultInvalidRequest:
@@ -269,9 +289,9 @@ _BY_STATUS: dict[type[BaseException], type[VaultError]] = {
 
 def _classify_bad_request(reason: str, operation: str) -> type[VaultError]:
     """Vault answers 400 for several distinct conditions; tell them apart by Vault's text."""
-    if "code already used" in reason:
-        return TotpCodeReused
-    if "unknown key" in reason or "no auth engine at" in reason:
+    if "invalid username or password" in reason and "/login/" in operation:
+        return LoginRefused
+    if "no auth engine at" in reason:
         return VaultNotFound
     if "sys/wrapping/" in operation and any(r in reason for r in _WRAPPING_REJECTIONS):
         return WrappingTokenRejected

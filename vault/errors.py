@@ -45,8 +45,30 @@ class WrappingTokenTampered(WrappingTokenRejected):
         self.actual_path = actual_path
 
 
-class TotpCodeReused(VaultError):
-    """Vault's TOTP engine refused a code that was already used in its time window."""
+class LoginRefused(VaultError):
+    """A contractor's login was refused at the password step (wrong password, unknown user)."""
+
+
+class MfaCodeRejected(VaultError):
+    """``sys/mfa/validate`` refused the TOTP code: wrong, or already used in its window (Vault
+    gives both the same answer, so they cannot be told apart)."""
+
+
+class MfaAttemptsExceeded(MfaCodeRejected):
+    """Too many wrong codes for this entity in the method's period: Vault refuses every code,
+    right ones too, until the period has passed."""
+
+
+class MfaNotEnforced(VaultError):
+    """A contractor's password alone produced a token: login MFA is not enforced on credbot's
+    mount. Fail closed: ``credbot vault init`` sets the enforcement up."""
+
+    def __init__(self, *, username: str) -> None:
+        super().__init__(
+            f"the password alone logged {username!r} in: login MFA is not enforced on "
+            "auth/credbot (run `credbot vault init`)"
+        )
+        self.username = username
 
 
 class InvalidName(VaultInvalidRequest, ValueError):

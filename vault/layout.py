@@ -14,8 +14,21 @@ from vault.errors import InvalidName
 USERPASS_MOUNT: Final = "credbot"
 """userpass auth method for contractors: ``auth/credbot``."""
 
-TOTP_MOUNT: Final = "credbot-totp"
-"""TOTP secrets engine holding one imported key per contractor."""
+LEGACY_TOTP_MOUNT: Final = "credbot-totp"
+"""The TOTP secrets engine where credbot before login MFA imported one key per contractor.
+``credbot vault init`` no longer creates it; revocation still deletes a key left there by an
+account issued before the move (``second_factor = totp_engine`` in the database)."""
+
+MFA_ENFORCEMENT: Final = "credbot"
+"""The login-MFA enforcement (``identity/mfa/login-enforcement/credbot``) that binds credbot's
+TOTP method to ``auth/credbot``: every login on the mount must pass ``sys/mfa/validate``."""
+
+MFA_GENERATE_PATH: Final = "identity/mfa/method/totp/admin-generate"
+"""Where a contractor's MFA secret is born; also its wrapping token's exact creation path."""
+
+ENTITY_PREFIX: Final = "credbot-"
+"""Identity entities credbot creates are named ``credbot-<username>``; the bot's policy reaches
+only entities with this prefix (``identity/entity/name/credbot-*``)."""
 
 PENDING_MOUNT: Final = "credbot-pending"
 """KV version 2 engine; a secret lives here only for the instant it takes to wrap it."""
@@ -42,7 +55,7 @@ def check_username(username: str) -> str:
 
     Lower-case letters, digits, ``.``, ``_`` and ``-``, at most 64 characters, starting and
     ending with a letter or digit. userpass lower-cases names itself; refusing upper case up
-    front keeps the KV path, the TOTP key name and the login path identical.
+    front keeps the KV path, the entity name and the login path identical.
     """
     if not _NAME.fullmatch(username):
         raise InvalidName(f"invalid Vault username {username!r}")
@@ -59,6 +72,11 @@ def check_role(role: str) -> str:
 def role_policy(role: str) -> str:
     """The policy name granted to active contractors of ``role``: ``credbot-role-<role>``."""
     return ROLE_POLICY_PREFIX + check_role(role)
+
+
+def entity_name(username: str) -> str:
+    """``credbot-<username>``: the identity entity holding the contractor's MFA secret."""
+    return ENTITY_PREFIX + check_username(username)
 
 
 def pending_data_path(username: str) -> str:

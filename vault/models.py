@@ -11,23 +11,34 @@ from datetime import UTC, datetime, timedelta
 
 
 @dataclass(frozen=True)
+class Delivery:
+    """The two single-use wrapping tokens that carry a new account to its contractor: the
+    password (wrapped at ``credbot-pending/data/<username>``) and the login-MFA secret (wrapped
+    by Vault at ``identity/mfa/method/totp/admin-generate``)."""
+
+    password: str = field(repr=False)
+    mfa_secret: str = field(repr=False)
+
+
+@dataclass(frozen=True)
 class IssuedAccount:
     """What credbot may keep after issuing an account: nothing here unlocks anything alone.
 
-    ``wrapping_token`` is the exception: it is single-use and is only ever stored encrypted under
-    a key derived from the contractor's link secret (see ``bot.core.links``).
+    ``delivery`` is the exception: its tokens are single-use and only ever stored encrypted
+    under a key derived from the contractor's link secret (see ``bot.core.links``).
     """
 
     username: str
-    wrapping_token: str = field(repr=False)
-    wrapping_accessor: str
-    creation_path: str
+    delivery: Delivery = field(repr=False)
+    wrapping_accessors: tuple[str, str]
+    """The accessors of the password and MFA-secret wrapping tokens, in that order."""
     wrap_expires_at: datetime
 
 
 @dataclass(frozen=True)
 class AccountSecrets:
-    """The secrets a contractor sees exactly once, unwrapped from Vault."""
+    """The secrets a contractor sees exactly once, unwrapped from Vault. ``totp_uri`` labels
+    the account ``<issuer>:<username>`` (Vault's own label is the entity id)."""
 
     username: str
     password: str = field(repr=False)
@@ -41,19 +52,22 @@ class RevocationProof:
 
     username: str
     user_absent: bool
-    totp_key_absent: bool
+    entity_absent: bool
+    """The identity entity ``credbot-<username>`` is gone, and with it the login-MFA secret it
+    held (destroyed first with ``admin-destroy``)."""
     live_leases: int
-    entity_disabled: bool | None
-    """``None`` when the user never logged in, so Vault never created an identity entity."""
+    legacy_totp_key_absent: bool | None = None
+    """For an account issued before login MFA: its key in the old TOTP engine is gone.
+    ``None`` for every other account (nothing was there to read)."""
 
     @property
     def complete(self) -> bool:
-        """True when no login, token or TOTP key of the account survives."""
+        """True when no login, token or second factor of the account survives."""
         return (
             self.user_absent
-            and self.totp_key_absent
+            and self.entity_absent
             and self.live_leases == 0
-            and self.entity_disabled is not False
+            and self.legacy_totp_key_absent is not False
         )
 
 

@@ -22,20 +22,39 @@ def shipped_policy(name: str) -> str:
     return path.read_text(encoding="utf-8")
 
 
-def bot_policy(roles: Sequence[str]) -> str:
+def bot_policy(roles: Sequence[str], *, mfa_method_id: str, userpass_accessor: str) -> str:
     """``credbot-bot.hcl`` rendered for ``roles``: the bot may grant ``credbot-pending`` or one of
-    these roles' policies, each as a one-element ``token_policies`` list, and nothing else."""
+    these roles' policies, each as a one-element ``token_policies`` list, and nothing else; it
+    may generate and destroy MFA secrets of ``mfa_method_id`` only, and create entity aliases
+    on the mount with ``userpass_accessor`` only."""
     names = [PENDING_POLICY, *(role_policy(r) for r in roles)]
     choices = ", ".join(f"[{json.dumps(n)}]" for n in names)
-    return Template(shipped_policy(BOT_POLICY)).substitute(token_policy_choices=choices)
+    return Template(shipped_policy(BOT_POLICY)).substitute(
+        token_policy_choices=choices,
+        mfa_method_id=json.dumps(mfa_method_id),
+        userpass_accessor=json.dumps(userpass_accessor),
+    )
 
 
-def desired_policies(roles: Sequence[str]) -> dict[str, str]:
+def desired_policies(
+    roles: Sequence[str], *, mfa_method_id: str, userpass_accessor: str
+) -> dict[str, str]:
     """Every policy ``initialize`` writes, by name: bot, pending, and one per role."""
-    policies = {BOT_POLICY: bot_policy(roles), PENDING_POLICY: shipped_policy(PENDING_POLICY)}
+    policies = {
+        BOT_POLICY: bot_policy(
+            roles, mfa_method_id=mfa_method_id, userpass_accessor=userpass_accessor
+        ),
+        PENDING_POLICY: shipped_policy(PENDING_POLICY),
+    }
     for role in roles:
         policies[role_policy(role)] = shipped_policy(role_policy(role))
     return policies
+
+
+def check_role_policies(roles: Sequence[str]) -> None:
+    """Raise ``InvalidName`` unless credbot ships a policy file for every role in ``roles``."""
+    for role in roles:
+        shipped_policy(role_policy(role))
 
 
 def read_acl_policy(client: hvac.Client, name: str) -> str | None:

@@ -1,4 +1,4 @@
-"""``credbot vault init``: mounts, policies and the bot's AppRole role, idempotently.
+"""``credbot vault init``: mounts, login MFA, policies and the bot's AppRole role, idempotently.
 
 Run once with an admin token. Running it again changes nothing and says so: every step
 compares what Vault has with what credbot wants and writes only the difference.
@@ -13,7 +13,7 @@ from typing import Any
 
 import hvac
 
-from vault import approle, mounts, policies
+from vault import approle, login_mfa, mounts, policies
 from vault.approle import generate_secret_id, read_role_id, write_secret_file
 from vault.client import ttl
 from vault.errors import VaultSetupConflict
@@ -22,11 +22,12 @@ from vault.layout import (
     APPROLE_ROLE,
     BOT_POLICY,
     DEFAULT_ROLES,
+    MFA_ENFORCEMENT,
     PENDING_MOUNT,
-    TOTP_MOUNT,
     USERPASS_MOUNT,
     check_role,
 )
+from vault.login_mfa import TotpMethodSettings
 
 __all__ = [
     "InitReport",
@@ -37,7 +38,8 @@ __all__ = [
 ]
 
 _AUTH_MOUNTS = ((USERPASS_MOUNT, "userpass"), (APPROLE_MOUNT, "approle"))
-_SECRET_MOUNTS = ((TOTP_MOUNT, "totp", None), (PENDING_MOUNT, "kv", "2"))
+_SECRET_MOUNTS = ((PENDING_MOUNT, "kv", "2"),)
+DEFAULT_TOTP = TotpMethodSettings(issuer="credbot", max_validation_attempts=5)
 
 
 @dataclass(frozen=True)
@@ -58,24 +60,33 @@ def initialize(
     client: hvac.Client,
     *,
     roles: Sequence[str] = DEFAULT_ROLES,
+    totp: TotpMethodSettings = DEFAULT_TOTP,
     bot_token_ttl: timedelta = timedelta(minutes=20),
     bot_token_max_ttl: timedelta = timedelta(hours=1),
     secret_id_ttl: timedelta = timedelta(days=30),
     secret_id_bound_cidrs: Sequence[str] = (),
     token_bound_cidrs: Sequence[str] = (),
 ) -> InitReport:
-    """Enable the mounts, write the shipped policies, create or update the AppRole role.
+    """Enable the mounts, set up login MFA on ``auth/credbot``, write the shipped policies,
+    create or update the AppRole role.
 
     ``roles`` selects the ``credbot-role-<role>.hcl`` files to install; the bot's policy then
-    lets it grant exactly those. Needs an admin token. Raises ``VaultSetupConflict`` if a mount
-    path is taken by another engine type (or KV version 1) rather than overwrite it,
-    ``InvalidName`` for a role without a shipped policy, and the usual ``vault.errors``.
+    lets it grant exactly those. ``totp`` is credbot's TOTP login-MFA method; the enforcement
+    ``credbot`` binds it to ``auth/credbot``, so every login there needs a code. Needs an
+    admin token. Raises ``VaultSetupConflict`` if a mount path is taken by another engine type
+    (or KV version 1) rather than overwrite it, ``InvalidName`` for a role without a shipped
+    policy, and the usual ``vault.errors``.
     """
     roles = [check_role(r) for r in roles]
-    wanted_policies = policies.desired_policies(roles)  # fails on a missing file, before any write
+    policies.check_role_policies(roles)  # a missing file fails here, before any write
     report = InitReport()
     _ensure_auth_mounts(client, report)
     _ensure_secret_mounts(client, report)
+    accessor = str(mounts.read_auth_method(client, USERPASS_MOUNT)["accessor"])
+    method_id = _ensure_login_mfa(client, report, totp, accessor)
+    wanted_policies = policies.desired_policies(
+        roles, mfa_method_id=method_id, userpass_accessor=accessor
+    )
     for name, text in wanted_policies.items():
         in_place = policies.read_acl_policy(client, name) == text
         _record(report, f"policy {name}", in_place)
@@ -104,6 +115,38 @@ def _ensure_auth_mounts(client: hvac.Client, report: InitReport) -> None:
         _record(report, f"auth/{path}", found is not None)
         if found is None:
             mounts.enable_auth_method(client, kind, path)
+
+
+def _ensure_login_mfa(
+    client: hvac.Client, report: InitReport, totp: TotpMethodSettings, accessor: str
+) -> str:
+    """Make credbot's TOTP method match ``totp`` and the enforcement ``credbot`` require it for
+    every login through ``accessor``; return the method's id.
+
+    The method is found again through the enforcement (methods have no name Vault CE and
+    OpenBao both keep); one named by an enforcement but deleted since is created anew.
+    """
+    enforcement = login_mfa.read_login_enforcement(client, MFA_ENFORCEMENT) or {}
+    method_ids = [str(m) for m in enforcement.get("mfa_method_ids") or []]
+    current = login_mfa.read_totp_method(client, method_ids[0]) if method_ids else None
+    if current is None:
+        method_id = login_mfa.create_totp_method(client, totp)
+    else:
+        method_id = method_ids[0]
+        if not totp.matches(current):
+            login_mfa.update_totp_method(client, method_id, totp)
+    _record(
+        report, "identity/mfa/method/totp (credbot)", current is not None and totp.matches(current)
+    )
+    in_place = method_ids == [method_id] and list(
+        enforcement.get("auth_method_accessors") or []
+    ) == [accessor]
+    _record(report, f"identity/mfa/login-enforcement/{MFA_ENFORCEMENT}", in_place)
+    if not in_place:
+        login_mfa.create_or_update_login_enforcement(
+            client, MFA_ENFORCEMENT, mfa_method_ids=[method_id], auth_method_accessors=[accessor]
+        )
+    return method_id
 
 
 def _ensure_secret_mounts(client: hvac.Client, report: InitReport) -> None:

@@ -124,11 +124,15 @@ def list_users_page(
     return sorted(str(k) for k in keys)
 
 
-def login(client: hvac.Client, username: str, password: str, *, mount: str = USERPASS_MOUNT) -> str:
-    """``POST /auth/{mount}/login/{username}``: return a client token for the user.
+def login(
+    client: hvac.Client, username: str, password: str, *, mount: str = USERPASS_MOUNT
+) -> dict[str, Any]:
+    """``POST /auth/{mount}/login/{username}``: the first half of a contractor's login.
 
-    This is what the review tool does; credbot itself never logs in as a contractor.
-    Raises ``VaultInvalidRequest`` / ``VaultPermissionDenied`` for a wrong password.
+    Returns Vault's ``auth`` block. With login MFA enforced on the mount (``credbot vault
+    init``) it holds no token but an ``mfa_requirement``, to be finished with
+    ``vault.login_mfa.validate``; ``vault.login.login_with_totp`` does both.
+    Raises ``LoginRefused`` for a wrong password or an unknown user.
     """
     body = request(
         client,
@@ -137,7 +141,7 @@ def login(client: hvac.Client, username: str, password: str, *, mount: str = USE
         json={"password": password},
         secrets=[password],
     )
-    token = ((body or {}).get("auth") or {}).get("client_token")
-    if not isinstance(token, str):
-        raise VaultNotFound(f"login for {username!r} returned no token")
-    return token
+    auth = (body or {}).get("auth")
+    if not isinstance(auth, dict):
+        raise VaultNotFound(f"login for {username!r} returned no auth block")
+    return auth

@@ -1,13 +1,14 @@
-"""What the contractor does with the link: reveal the secrets once, then prove a TOTP code.
+"""What the contractor does with the link: reveal the secrets once, then prove a first login.
 
-Both steps are keyed by the link secret itself (the page keeps it from the URL fragment), so
-only whoever holds the link can enrol, and no separate session is needed.
+Both steps are keyed by the link secret itself (the page keeps it from the URL fragment). The
+proof step also needs the token the reveal handed back, so only the browser that revealed can
+take it: someone holding only the URL can neither try codes nor burn the link.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
 from typing import Literal, NoReturn
 
 from bot.core import links
@@ -18,14 +19,16 @@ from bot.core.errors import (
     InvalidRequest,
     LinkNotFound,
     LinkUnusable,
+    PasswordRejected,
     PossibleInterception,
+    ProofNotBound,
+    StaleState,
     TotpRejected,
-    TotpReused,
 )
 from bot.core.models import Contractor, LinkRecord
 from bot.core.revocation import destroy_accounts
 from bot.core.states import State
-from vault.errors import TotpCodeReused, VaultUnavailable, WrappingTokenRejected
+from vault.errors import LoginRefused, MfaCodeRejected, VaultUnavailable, WrappingTokenRejected
 from vault.models import AccountSecrets
 
 LINK_SECRET = re.compile(r"^[A-Za-z0-9_-]{43}$")
@@ -37,12 +40,21 @@ MAX_CONFIRMATION_FAILURES = 5
 LinkStatus = Literal["ready", "revealed"]
 
 
+@dataclass(frozen=True)
+class Revealed:
+    """What a reveal hands the page: the secrets (shown once) and the proof token the page
+    must send back with the first login."""
+
+    secrets: AccountSecrets
+    proof_token: str = field(repr=False)
+
+
 def link_status(core: Core, secret: str) -> LinkStatus:
     """Say what the link can do now, consuming and counting nothing (the page asks on load).
 
     ``"ready"``: it can be revealed (with the confirmation code). ``"revealed"``: the secrets
-    were shown, the TOTP proof is still open. Raises ``LinkNotFound`` or ``LinkUnusable`` like
-    ``reveal`` would.
+    were shown, the first login is still to prove. Raises ``LinkNotFound`` or ``LinkUnusable``
+    like ``reveal`` would.
     """
     try:
         _usable_link(core, secret)
@@ -54,16 +66,16 @@ def link_status(core: Core, secret: str) -> LinkStatus:
     return "ready"
 
 
-def reveal(core: Core, secret: str, code: str) -> AccountSecrets:
+def reveal(core: Core, secret: str, code: str) -> Revealed:
     """Check the confirmation code, claim the link (atomically, once) and unwrap the
-    contractor's secrets from Vault.
+    contractor's password and MFA secret from Vault.
 
     Raises ``LinkNotFound`` (unknown or malformed), ``LinkUnusable`` (used, expired,
     invalidated, locked), ``InvalidRequest`` for a code that cannot be one (empty, wrong length
     or characters: not counted, so a crawler filling forms with junk burns nothing),
-    ``ConfirmationRejected`` with the tries left (after
-    ``MAX_CONFIRMATION_FAILURES`` the link is invalidated), ``PossibleInterception`` when Vault
-    refuses a wrapping token nobody here has unwrapped (audited, admins alerted), and
+    ``ConfirmationRejected`` with the tries left (at ``MAX_CONFIRMATION_FAILURES`` the link is
+    invalidated in the same step), ``PossibleInterception`` when Vault refuses a wrapping token
+    nobody here has unwrapped or one made elsewhere (audited, admins alerted), and
     ``VaultUnavailable`` when Vault does not answer (the claim is undone: the link still works).
     """
     link, contractor = _usable_link(core, secret)
@@ -72,28 +84,20 @@ def reveal(core: Core, secret: str, code: str) -> AccountSecrets:
     if not links.code_matches(secret, code, link.confirmation_digest):
         _count_wrong_confirmation(core, link, contractor)
     now = core.clock.now()
-    if link.claimed_at is not None or not core.store.claim_link(link.link_hash, now=now):
+    proof_token = links.new_proof_token()
+    claimed = core.store.claim_link(
+        link.link_hash,
+        now=now,
+        proof_digest=links.proof_digest(secret, proof_token),
+        max_failures=MAX_CONFIRMATION_FAILURES,
+    )
+    if link.claimed_at is not None or not claimed:
         raise LinkUnusable("used")
-    wrapping_token = links.unseal(secret, link.sealed_wrapping_token)
+    delivery = links.unseal_delivery(secret, link.sealed_delivery)
     try:
-        secrets = core.vault.unwrap_account(username=link.username, wrapping_token=wrapping_token)
+        secrets = core.vault.unwrap_account(username=link.username, delivery=delivery)
     except WrappingTokenRejected as exc:
-        core.store.append_audit(
-            core.entry(
-                actor="credbot",
-                action="possible_interception",
-                contractor=contractor,
-                reason=str(exc),
-                details={"username": link.username, "wrapping_accessor": link.wrapping_accessor},
-            )
-        )
-        core.notifier.alert_admins(
-            summary=(
-                f"The credentials of {link.username} could not be unwrapped for the contractor:"
-                f" {exc}. Someone else may have opened them. Offboard or reissue now."
-            ),
-            contractor=contractor,
-        )
+        _report_interception(core, link, contractor, exc)
         raise PossibleInterception(str(exc)) from exc
     except VaultUnavailable:
         # Vault did not answer, so (unless only its answer was lost, which the next try
@@ -109,66 +113,119 @@ def reveal(core: Core, secret: str, code: str) -> AccountSecrets:
             details={"username": link.username},
         )
     )
-    return secrets
+    return Revealed(secrets=secrets, proof_token=proof_token)
 
 
-def confirm_code(core: Core, secret: str, code: str) -> Contractor:
-    """Check the contractor's first TOTP code; a valid one activates the account.
+def prove_first_login(core: Core, secret: str, proof: str, password: str, code: str) -> Contractor:
+    """Log in to Vault as the contractor once, with the password they saved and a code from
+    their app (Vault's login MFA checks it); on success end that token, switch the account to
+    its role and make the contractor ``active``.
 
-    Raises ``InvalidRequest`` for a malformed code (no attempt counted), ``TotpReused``,
-    ``TotpRejected`` with the tries left, ``EnrolmentLocked`` after too many failures (the Vault
-    account is destroyed; a manager must reissue).
+    ``proof`` is the token ``reveal`` handed back; without it nothing is tried or counted
+    (``ProofNotBound``). Raises ``InvalidRequest`` for a malformed password or code (not
+    counted), ``PasswordRejected`` / ``TotpRejected`` with the tries left (each failure counted
+    atomically), ``EnrolmentLocked`` at ``Policy.max_totp_failures`` failures (the Vault
+    account is destroyed; a manager must reissue), and ``VaultUnavailable`` when Vault does not
+    answer (nothing counted; the contractor tries again).
     """
-    _, contractor = _usable_link(core, secret, revealed=True)
+    link, contractor = _usable_link(core, secret, revealed=True)
+    if not links.proof_matches(secret, proof, link.proof_digest):
+        raise ProofNotBound()
     code = code.strip().replace(" ", "")
     if not TOTP_CODE.match(code):
         raise InvalidRequest(field="code", problem="enter the 6 digits your app shows")
-    assert contractor.username is not None  # guaranteed by _usable_link
+    if not password.strip():
+        raise InvalidRequest(field="password", problem="enter the password shown to you")
     try:
-        valid = core.vault.check_totp(username=contractor.username, code=code)
-    except TotpCodeReused as exc:
-        raise TotpReused() from exc
-    if valid:
-        core.vault.activate_account(username=contractor.username, role=contractor.role)
-        active = core.move(
-            contractor,
-            State.ACTIVE,
-            actor=contractor.slack_user_id,
-            action="activated",
-            details={"username": contractor.username},
+        core.vault.prove_login(username=link.username, password=password.strip(), code=code)
+    except LoginRefused:
+        failures = _count_failed_proof(core, contractor, why="wrong password")
+        raise PasswordRejected(tries_left=core.policy.max_totp_failures - failures) from None
+    except MfaCodeRejected:
+        failures = _count_failed_proof(core, contractor, why="code not accepted")
+        raise TotpRejected(tries_left=core.policy.max_totp_failures - failures) from None
+    core.vault.activate_account(username=link.username, role=contractor.role)
+    active = core.move(
+        contractor,
+        State.ACTIVE,
+        actor=contractor.slack_user_id,
+        action="activated",
+        details={"username": link.username},
+    )
+    core.notifier.tell_requester(active, event="active", detail="first login proven, access on")
+    return active
+
+
+def _count_failed_proof(core: Core, contractor: Contractor, *, why: str) -> int:
+    """Count a failed enrolment login atomically; at the limit destroy the account and lock
+    (raise ``EnrolmentLocked``); otherwise return the count."""
+    try:
+        failures = core.store.count_failed_proof(
+            contractor.id,
+            event=core.entry(
+                actor=contractor.slack_user_id,
+                action="totp_failed",
+                contractor=contractor,
+                reason=why,
+            ),
         )
-        core.notifier.tell_requester(active, event="active", detail="TOTP proven, access on")
-        return active
-    failures = contractor.failed_totp_attempts + 1
-    if failures >= core.policy.max_totp_failures:
-        proofs = destroy_accounts(core, contractor, actor="credbot", record=False)
+    except StaleState:
+        raise EnrolmentLocked() from None  # a concurrent failure reached the limit first
+    if failures < core.policy.max_totp_failures:
+        return failures
+    proofs = destroy_accounts(core, contractor, actor="credbot", record=False)
+    try:
         locked = core.move(
-            contractor,
+            core.store.get_contractor(contractor.id),
             State.LOCKED,
             actor="credbot",
             action="locked",
-            reason=f"{failures} wrong TOTP codes",
-            failed_totp_attempts=failures,
+            reason=f"{failures} failed enrolment logins",
             details={"proofs": [asdict(proof) for proof in proofs]},
             revoked_accounts=tuple(proof.username for proof in proofs),
         )
-        core.notifier.tell_requester(locked, event="locked", detail="too many wrong codes")
-        raise EnrolmentLocked()
-    core.record(
-        contractor,
-        actor=contractor.slack_user_id,
-        action="totp_failed",
-        failed_totp_attempts=failures,
+    except StaleState:
+        raise EnrolmentLocked() from None
+    core.notifier.tell_requester(locked, event="locked", detail="too many failed logins")
+    raise EnrolmentLocked()
+
+
+def _report_interception(
+    core: Core, link: LinkRecord, contractor: Contractor, exc: WrappingTokenRejected
+) -> None:
+    """Audit ``possible_interception`` and alert the admins: a wrapping token credbot never
+    unwrapped was refused, or was made somewhere else."""
+    core.store.append_audit(
+        core.entry(
+            actor="credbot",
+            action="possible_interception",
+            contractor=contractor,
+            reason=str(exc),
+            details={
+                "username": link.username,
+                "wrapping_accessors": list(link.wrapping_accessors),
+            },
+        )
     )
-    raise TotpRejected(tries_left=core.policy.max_totp_failures - failures)
+    core.notifier.alert_admins(
+        summary=(
+            f"The credentials of {link.username} could not be unwrapped for the contractor:"
+            f" {exc}. Someone else may have opened them. Offboard or reissue now."
+        ),
+        contractor=contractor,
+    )
 
 
 def _count_wrong_confirmation(core: Core, link: LinkRecord, contractor: Contractor) -> NoReturn:
-    """Count a wrong confirmation code; invalidate the link after too many."""
-    failures = core.store.record_failed_confirmation(link.link_hash)
+    """Count a wrong confirmation code; the count that reaches the limit invalidates the link
+    in the same statement (so no racing right code can still claim it)."""
+    failures = core.store.record_failed_confirmation(
+        link.link_hash, limit=MAX_CONFIRMATION_FAILURES, now=core.clock.now()
+    )
+    if failures is None:
+        raise LinkUnusable("used")  # claimed (or invalidated) meanwhile: nothing counted
     if failures < MAX_CONFIRMATION_FAILURES:
         raise ConfirmationRejected(tries_left=MAX_CONFIRMATION_FAILURES - failures)
-    core.store.invalidate_links(contractor.id, at=core.clock.now())
     core.store.append_audit(
         core.entry(
             actor="credbot",
@@ -198,6 +255,8 @@ def _usable_link(
         raise LinkUnusable("locked")
     if link.invalidated_at is not None or contractor.username != link.username:
         raise LinkUnusable("invalidated")
+    if link.mfa_wrapping_accessor is None:
+        raise LinkUnusable("invalidated")  # made before login MFA: the sweep reissues
     if contractor.state is State.LOCKED:
         raise LinkUnusable("locked")
     if contractor.state is State.ACTIVE or (link.claimed_at is not None and not revealed):

@@ -119,15 +119,29 @@ class PossibleInterception(CredbotError):
 
 
 class TotpRejected(CredbotError):
-    """A wrong TOTP code; ``tries_left`` before the enrolment locks."""
+    """Vault's login MFA refused the code: wrong, or already used (Vault does not say which);
+    ``tries_left`` before the account is destroyed."""
 
     def __init__(self, *, tries_left: int) -> None:
-        super().__init__(f"wrong code, {tries_left} tries left")
+        super().__init__(f"code not accepted, {tries_left} tries left")
         self.tries_left = tries_left
 
 
-class TotpReused(CredbotError):
-    """The TOTP code was already used; wait for the next one."""
+class PasswordRejected(CredbotError):
+    """The password typed at the enrolment login is not the account's; ``tries_left`` before
+    the account is destroyed."""
+
+    def __init__(self, *, tries_left: int) -> None:
+        super().__init__(f"wrong password, {tries_left} tries left")
+        self.tries_left = tries_left
+
+
+class ProofNotBound(CredbotError):
+    """The proof step came without the token the reveal handed back: only the browser that
+    revealed may take it, so a caller holding only the URL burns nothing."""
+
+    def __init__(self) -> None:
+        super().__init__("the proof step belongs to the browser that revealed")
 
 
 class EnrolmentLocked(CredbotError):

@@ -26,7 +26,7 @@ from bot.core.models import (
     VaultAccountRecord,
 )
 from bot.core.states import State
-from vault.models import AccountSecrets, IssuedAccount, RevocationProof
+from vault.models import AccountSecrets, Delivery, IssuedAccount, RevocationProof
 
 
 class Clock(Protocol):
@@ -168,8 +168,11 @@ class ContractorStore(Protocol):
         """``revocation_targets`` of several contractors in one read transaction."""
         ...
 
-    def claim_link(self, link_hash: str, *, now: datetime) -> bool:
-        """Atomically mark an unclaimed, valid, unexpired link as claimed.
+    def claim_link(
+        self, link_hash: str, *, now: datetime, proof_digest: str, max_failures: int
+    ) -> bool:
+        """Atomically mark an unclaimed, valid, unexpired link with fewer than
+        ``max_failures`` wrong confirmation codes as claimed, keeping ``proof_digest``.
 
         One conditional UPDATE: of any number of concurrent callers exactly one gets ``True``.
         """
@@ -180,9 +183,17 @@ class ContractorStore(Protocol):
         unwrapping, so nothing was delivered); a link claimed at another time is left alone."""
         ...
 
-    def record_failed_confirmation(self, link_hash: str) -> int:
-        """Count one wrong confirmation code for the link (atomic increment); return the new
-        count."""
+    def record_failed_confirmation(
+        self, link_hash: str, *, limit: int, now: datetime
+    ) -> int | None:
+        """Count one wrong confirmation code on an unclaimed, valid link and invalidate it when
+        the count reaches ``limit``, in one atomic step; return the new count, or ``None`` when
+        the link was claimed or invalidated meanwhile (nothing counted)."""
+        ...
+
+    def count_failed_proof(self, contractor_id: str, *, event: AuditEntry) -> int:
+        """Count one failed enrolment login of an ``issued`` contractor atomically, with its
+        audit event; return the new count; ``StaleState`` when no longer ``issued``."""
         ...
 
     def invalidate_links(self, contractor_id: str, *, at: datetime) -> None:
@@ -257,28 +268,36 @@ class VaultBackend(Protocol):
     """
 
     def issue_account(self, *, username: str, wrap_ttl: timedelta) -> IssuedAccount:
-        """Create a userpass user granting nothing yet, import a fresh TOTP key, and return the
-        secrets as a response-wrapped token created at the KV source path. On failure, remove
+        """Create a userpass user granting nothing yet and its identity entity, have Vault
+        generate the entity's login-MFA secret, and return the password and the secret as two
+        response-wrapped tokens created at their exact source paths. On failure, remove
         whatever was created before re-raising."""
         ...
 
-    def unwrap_account(self, *, username: str, wrapping_token: str) -> AccountSecrets:
-        """Check the wrapping token's creation path exactly, then unwrap it once."""
+    def unwrap_account(self, *, username: str, delivery: Delivery) -> AccountSecrets:
+        """Check both wrapping tokens' creation paths exactly, then unwrap each once."""
+        ...
+
+    def prove_login(self, *, username: str, password: str, code: str) -> None:
+        """Log in as the contractor with password and TOTP code (Vault's login MFA), then end
+        the token at once. Raises ``LoginRefused``, ``MfaCodeRejected`` (and its
+        ``MfaAttemptsExceeded``) or ``MfaNotEnforced``."""
         ...
 
     def activate_account(self, *, username: str, role: str) -> None:
         """Switch the user's policy from pending to the role's policy."""
         ...
 
-    def check_totp(self, *, username: str, code: str) -> bool:
-        """Ask Vault's TOTP engine; raise ``TotpCodeReused`` for a code already used."""
-        ...
-
     def revoke_account(
-        self, *, username: str, wrapping_accessor: str | None = None
+        self,
+        *,
+        username: str,
+        wrapping_accessors: Sequence[str] = (),
+        legacy_totp_key: bool = False,
     ) -> RevocationProof:
-        """Revoke every token, disable the entity, delete user and TOTP key, revoke an unused
-        wrapping token; idempotent; return what Vault reports afterwards."""
+        """Delete the user, end every token, destroy the MFA secret and the entity, revoke
+        unused wrapping tokens (and an old TOTP-engine key); idempotent; return what Vault
+        reports afterwards."""
         ...
 
     def iter_accounts(self) -> Iterator[str]:

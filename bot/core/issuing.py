@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
@@ -82,9 +83,9 @@ def issue(core: Core, contractor_id: str, *, actor: str) -> IssuedLink:
             link_hash=secret.hash,
             contractor_id=contractor.id,
             username=username,
-            sealed_wrapping_token=links.seal(secret.value, account.wrapping_token),
-            wrapping_accessor=account.wrapping_accessor,
-            creation_path=account.creation_path,
+            sealed_delivery=links.seal_delivery(secret.value, account.delivery),
+            wrapping_accessor=account.wrapping_accessors[0],
+            mfa_wrapping_accessor=account.wrapping_accessors[1],
             confirmation_digest=links.confirmation_digest(secret.value, code),
             created_at=now,
             expires_at=expires_at,
@@ -101,7 +102,7 @@ def issue(core: Core, contractor_id: str, *, actor: str) -> IssuedLink:
             details={"username": username, "link_expires_at": expires_at.isoformat()},
         )
     except StaleState:
-        _clean_up(core, contractor, username, wrapping_accessor=account.wrapping_accessor)
+        _clean_up(core, contractor, username, wrapping_accessors=account.wrapping_accessors)
         raise
     url = secret.url(core.policy.public_url)
     core.notifier.send_link(issued, url=url, code=code)
@@ -112,12 +113,12 @@ def issue(core: Core, contractor_id: str, *, actor: str) -> IssuedLink:
 
 
 def _clean_up(
-    core: Core, contractor: Contractor, username: str, *, wrapping_accessor: str | None = None
+    core: Core, contractor: Contractor, username: str, *, wrapping_accessors: Sequence[str] = ()
 ) -> None:
     """Best-effort removal of a half-made account. If Vault is down, the unrevoked account
     record stays in the database and the sweep finishes the job."""
     try:
-        proof = core.vault.revoke_account(username=username, wrapping_accessor=wrapping_accessor)
+        proof = core.vault.revoke_account(username=username, wrapping_accessors=wrapping_accessors)
     except VaultError as exc:
         log.warning("could not clean up half-issued account %s: %s", username, exc)
         return

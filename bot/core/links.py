@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import secrets
 from dataclasses import dataclass, field
 
@@ -27,12 +28,15 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from bot.core.errors import LinkNotFound
+from vault.models import Delivery
 
 SECRET_BYTES = 32
 ENROLL_PATH = "/enroll"
 _HASH_DOMAIN = b"credbot link id v1\x00"
 _KEY_INFO = b"credbot wrapping-token key v1"
 _CODE_KEY_INFO = b"credbot confirmation-code key v1"
+_PROOF_KEY_INFO = b"credbot proof-token key v1"
+PROOF_TOKEN_BYTES = 32
 _NONCE_BYTES = 12
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 """No 0/O, 1/I/L: the code is read off one screen and typed on another."""
@@ -89,6 +93,22 @@ def code_matches(secret: str, code: str, digest: str) -> bool:
     return hmac.compare_digest(confirmation_digest(secret, code), digest)
 
 
+def new_proof_token() -> str:
+    """The token ``reveal`` hands back to the browser that revealed (256 bits): the proof step
+    needs it, so someone holding only the URL can neither try codes nor burn the link."""
+    return secrets.token_urlsafe(PROOF_TOKEN_BYTES)
+
+
+def proof_digest(secret: str, token: str) -> str:
+    """HMAC-SHA256 of a proof token under a key derived from the link secret (what is stored)."""
+    return hmac.new(_key(secret, _PROOF_KEY_INFO), token.encode(), hashlib.sha256).hexdigest()
+
+
+def proof_matches(secret: str, token: str, digest: str | None) -> bool:
+    """Constant-time check of a proof token against the stored digest (``None``: no reveal)."""
+    return digest is not None and hmac.compare_digest(proof_digest(secret, token), digest)
+
+
 def link_hash(secret: str) -> str:
     """SHA-256 (domain-separated) of a link secret, hex."""
     return hashlib.sha256(_HASH_DOMAIN + secret.encode()).hexdigest()
@@ -103,6 +123,17 @@ def seal(secret: str, plaintext: str) -> str:
     nonce = secrets.token_bytes(_NONCE_BYTES)
     sealed = AESGCM(_key(secret)).encrypt(nonce, plaintext.encode(), link_hash(secret).encode())
     return base64.urlsafe_b64encode(nonce + sealed).decode()
+
+
+def seal_delivery(secret: str, delivery: Delivery) -> str:
+    """``seal`` both wrapping tokens of a delivery together."""
+    return seal(secret, json.dumps({"password": delivery.password, "mfa": delivery.mfa_secret}))
+
+
+def unseal_delivery(secret: str, sealed: str) -> Delivery:
+    """Reverse ``seal_delivery``; raise ``LinkNotFound`` when the secret does not open it."""
+    tokens = json.loads(unseal(secret, sealed))
+    return Delivery(password=tokens["password"], mfa_secret=tokens["mfa"])
 
 
 def unseal(secret: str, sealed: str) -> str:

@@ -14,6 +14,7 @@ from bot.core.states import State
 
 Outcome = Literal["pass", "fail", "pending"]
 VerificationStatus = Literal["pending", "passed", "failed"]
+SecondFactor = Literal["login_mfa", "totp_engine"]
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,10 @@ class VaultAccountRecord:
     contractor_id: str
     created_at: datetime
     revoked_at: datetime | None = None
+    second_factor: SecondFactor = "login_mfa"
+    """``login_mfa``: the MFA secret lives on the account's identity entity. ``totp_engine``:
+    issued before login MFA, with a key in the old TOTP engine and no code asked at login;
+    the sweep moves such a contractor over by a reissue."""
 
 
 @dataclass(frozen=True)
@@ -137,10 +142,14 @@ class LinkRecord:
     link_hash: str
     contractor_id: str
     username: str
-    sealed_wrapping_token: str
-    """The Vault wrapping token, AES-GCM encrypted under a key derived from the link secret."""
+    sealed_delivery: str
+    """The password's and the MFA secret's wrapping tokens, AES-GCM encrypted under a key
+    derived from the link secret (``bot.core.links.seal_delivery``)."""
     wrapping_accessor: str
-    creation_path: str
+    """The password wrapping token's accessor."""
+    mfa_wrapping_accessor: str | None
+    """The MFA secret wrapping token's accessor; ``None`` for a link made before login MFA,
+    which can no longer be revealed."""
     confirmation_digest: str
     """HMAC of the short confirmation code sent next to the link, keyed by the link secret."""
     created_at: datetime
@@ -148,6 +157,14 @@ class LinkRecord:
     claimed_at: datetime | None = None
     invalidated_at: datetime | None = None
     failed_confirmations: int = 0
+    proof_digest: str | None = None
+    """HMAC of the token the reveal handed back (keyed by the link secret): only whoever
+    revealed can take the proof step."""
+
+    @property
+    def wrapping_accessors(self) -> tuple[str, ...]:
+        """The accessors of every wrapping token this link delivers."""
+        return tuple(a for a in (self.wrapping_accessor, self.mfa_wrapping_accessor) if a)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """Revocation: offboarding, finishing interrupted revocations, and destroying accounts.
 
 ``revoking`` is a durable intent: it is written *before* any Vault call, and a contractor only
-becomes ``revoked`` once Vault proves nothing survives (user and TOTP key gone, no live token).
+becomes ``revoked`` once Vault proves nothing survives (user, entity and its MFA secret gone,
+no live token).
 A Vault outage leaves the contractor ``revoking``; calling ``offboard`` again, or the sweep,
 finishes the job. Revoking twice is a success.
 """
@@ -194,12 +195,14 @@ def destroy_accounts(
     targets = targets or core.store.revocation_targets(contractor.id)
     if targets.live_links:
         core.store.invalidate_links(contractor.id, at=core.clock.now())
-    accessors = {link.username: link.wrapping_accessor for link in targets.live_links}
+    accessors = {link.username: link.wrapping_accessors for link in targets.live_links}
     proofs = []
     for account in targets.accounts:
         try:
             proof = core.vault.revoke_account(
-                username=account.username, wrapping_accessor=accessors.get(account.username)
+                username=account.username,
+                wrapping_accessors=accessors.get(account.username, ()),
+                legacy_totp_key=account.second_factor == "totp_engine",
             )
         except VaultError as exc:
             raise _pending(core, contractor, actor=actor, cause=str(exc)) from exc

@@ -18,6 +18,7 @@ from bot.core.errors import (
     ContractorNotFound,
     DeliveryReplayed,
     DuplicateContractor,
+    StaleState,
 )
 from bot.core.models import (
     AccountDrift,
@@ -392,11 +393,15 @@ class SqlStore:
             for i in ids
         }
 
-    def claim_link(self, link_hash: str, *, now: datetime) -> bool:
-        """Mark the link claimed at ``now`` if unclaimed, not invalidated and unexpired.
+    def claim_link(
+        self, link_hash: str, *, now: datetime, proof_digest: str, max_failures: int
+    ) -> bool:
+        """Mark the link claimed at ``now`` with the reveal's ``proof_digest``, if unclaimed,
+        not invalidated, unexpired and under ``max_failures`` wrong confirmation codes.
 
         One conditional UPDATE, so the database decides: of any number of concurrent callers
-        exactly one sees a row count of 1 and gets ``True``.
+        exactly one sees a row count of 1 and gets ``True``, and a link that wrong codes
+        locked meanwhile is never claimed by a racing right one.
         """
         with self._engine.begin() as connection:
             result = connection.execute(
@@ -406,8 +411,9 @@ class SqlStore:
                     links.c.claimed_at.is_(None),
                     links.c.invalidated_at.is_(None),
                     links.c.expires_at > now,
+                    links.c.failed_confirmations < max_failures,
                 )
-                .values(claimed_at=now)
+                .values(claimed_at=now, proof_digest=proof_digest)
             )
             return result.rowcount == 1
 
@@ -418,21 +424,59 @@ class SqlStore:
             connection.execute(
                 sa.update(links)
                 .where(links.c.link_hash == link_hash, links.c.claimed_at == claimed_at)
-                .values(claimed_at=None)
+                .values(claimed_at=None, proof_digest=None)
             )
 
-    def record_failed_confirmation(self, link_hash: str) -> int:
-        """Count one wrong confirmation code (one atomic UPDATE); return the new count, or 0
-        for an unknown link."""
+    def record_failed_confirmation(
+        self, link_hash: str, *, limit: int, now: datetime
+    ) -> int | None:
+        """Count one wrong confirmation code on an unclaimed, valid link, invalidating it at
+        ``now`` when the count reaches ``limit``: one atomic UPDATE, so counting and locking are
+        one step and no concurrent code is lost. Return the new count, or ``None`` when the
+        link was claimed or invalidated meanwhile (nothing counted)."""
+
+        def work(connection: Connection) -> int | None:
+            count = connection.execute(
+                sa.update(links)
+                .where(
+                    links.c.link_hash == link_hash,
+                    links.c.claimed_at.is_(None),
+                    links.c.invalidated_at.is_(None),
+                )
+                .values(
+                    failed_confirmations=links.c.failed_confirmations + 1,
+                    invalidated_at=sa.case(
+                        (links.c.failed_confirmations + 1 >= limit, now),
+                        else_=links.c.invalidated_at,
+                    ),
+                )
+                .returning(links.c.failed_confirmations)
+            ).scalar()
+            return None if count is None else int(count)
+
+        return self._write(work)
+
+    def count_failed_proof(self, contractor_id: str, *, event: AuditEntry) -> int:
+        """Count one failed enrolment login of an ``issued`` contractor (one conditional
+        ``UPDATE ... SET failed_totp_attempts = failed_totp_attempts + 1``, so concurrent
+        failures never lose a count) and append ``event``, in one transaction; return the new
+        count. Raise ``StaleState`` when the contractor is no longer ``issued``."""
 
         def work(connection: Connection) -> int:
             count = connection.execute(
-                sa.update(links)
-                .where(links.c.link_hash == link_hash)
-                .values(failed_confirmations=links.c.failed_confirmations + 1)
-                .returning(links.c.failed_confirmations)
+                sa.update(contractors)
+                .where(contractors.c.id == contractor_id, contractors.c.state == State.ISSUED.value)
+                .values(
+                    failed_totp_attempts=contractors.c.failed_totp_attempts + 1,
+                    version=contractors.c.version + 1,
+                    updated_at=event.at,
+                )
+                .returning(contractors.c.failed_totp_attempts)
             ).scalar()
-            return int(count or 0)
+            if count is None:
+                raise StaleState(contractor_id=contractor_id, expected=State.ISSUED.value)
+            self._append(connection, event)
+            return int(count)
 
         return self._write(work)
 

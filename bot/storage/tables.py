@@ -76,6 +76,9 @@ class VaultAccountRow(SQLModel, table=True):
     contractor_id: str = Field(foreign_key="contractors.id", index=True, max_length=64)
     created_at: datetime = Field(sa_type=UtcDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    second_factor: str = Field(
+        default="login_mfa", max_length=16, sa_column_kwargs={"server_default": "login_mfa"}
+    )
 
 
 class LinkRow(SQLModel, table=True):
@@ -86,10 +89,11 @@ class LinkRow(SQLModel, table=True):
     link_hash: str = Field(primary_key=True, max_length=128)
     contractor_id: str = Field(foreign_key="contractors.id", index=True, max_length=64)
     username: str = Field(max_length=128)
-    sealed_wrapping_token: str = Field(sa_type=sa.Text)
+    sealed_delivery: str = Field(sa_type=sa.Text)
     wrapping_accessor: str = Field(max_length=128)
-    creation_path: str = Field(max_length=512)
+    mfa_wrapping_accessor: str | None = Field(default=None, max_length=128)
     confirmation_digest: str = Field(max_length=128)
+    proof_digest: str | None = Field(default=None, max_length=128)
     failed_confirmations: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = Field(sa_type=UtcDateTime)
     expires_at: datetime = Field(sa_type=UtcDateTime)

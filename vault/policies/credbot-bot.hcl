@@ -3,7 +3,9 @@
 # Every stanza names the vault/ function that needs it. Nothing here reaches sys/policy,
 # sys/mounts, sys/auth writes, token creation or any secret outside credbot's own mounts.
 # `credbot vault init` renders ${token_policy_choices} with one entry per configured role, so
-# the bot can hand a contractor "credbot-pending" or a role policy, and nothing else.
+# the bot can hand a contractor "credbot-pending" or a role policy, and nothing else; and
+# ${mfa_method_id} / ${userpass_accessor} with credbot's own TOTP method and auth/credbot mount,
+# so the bot cannot touch another method's secrets or another mount's aliases.
 
 # --- userpass users (vault.userpass) -------------------------------------------------------
 path "auth/credbot/users" {
@@ -22,19 +24,57 @@ path "auth/credbot/users/*" {
   }
 }
 
-# The credbot mount's accessor, to find a contractor's identity entity (vault.mounts).
+# The credbot mount's accessor, for entity aliases (vault.mounts).
 path "sys/auth/credbot" {
   capabilities = ["read", "sudo"]
 }
 
-# --- TOTP keys (vault.totp): import, check codes, delete. No "read" on code/*: the bot must
-# never be able to generate a contractor's code.
-path "credbot-totp/keys/*" {
-  capabilities = ["create", "update", "read", "delete"]
+# --- Identity entities (vault.identity): only those named credbot-<username>, only their
+# metadata and "disabled"; never their policies.
+path "identity/entity/name/credbot-*" {
+  capabilities = ["create", "read", "update", "delete"]
+  allowed_parameters = {
+    "metadata" = []
+    "disabled" = [true]
+  }
 }
 
-path "credbot-totp/code/*" {
+# An alias binds a credbot user (ctr-...) on credbot's own mount to its entity.
+path "identity/entity-alias" {
+  capabilities = ["create", "update"]
+  allowed_parameters = {
+    "name"           = ["ctr-*"]
+    "canonical_id"   = []
+    "mount_accessor" = [${userpass_accessor}]
+  }
+}
+
+# --- Login MFA (vault.login_mfa): the secret is born in Vault and handed out wrapped; the bot
+# can neither read it back nor reach another method's secrets.
+path "identity/mfa/login-enforcement/credbot" {
+  capabilities = ["read"]
+}
+
+path "identity/mfa/method/totp/admin-generate" {
   capabilities = ["update"]
+  allowed_parameters = {
+    "method_id" = [${mfa_method_id}]
+    "entity_id" = []
+  }
+}
+
+path "identity/mfa/method/totp/admin-destroy" {
+  capabilities = ["update"]
+  allowed_parameters = {
+    "method_id" = [${mfa_method_id}]
+    "entity_id" = []
+  }
+}
+
+# Keys left in the old TOTP engine by accounts issued before login MFA: revocation deletes
+# them and reads back that they are gone (vault.legacy_totp). Nothing can create one.
+path "credbot-totp/keys/*" {
+  capabilities = ["read", "delete"]
 }
 
 # --- Wrapping at the source (vault.kv, vault.wrapping) ------------------------------------
@@ -54,28 +94,13 @@ path "sys/wrapping/unwrap" {
   capabilities = ["update"]
 }
 
-# --- Revocation (vault.leases, vault.identity, vault.tokens) ------------------------------
+# --- Revocation (vault.leases, vault.tokens) ----------------------------------------------
 path "sys/leases/revoke-prefix/auth/credbot/login/*" {
   capabilities = ["update", "sudo"]
 }
 
 path "sys/leases/lookup/auth/credbot/login/*" {
   capabilities = ["list", "sudo"]
-}
-
-path "identity/lookup/entity" {
-  capabilities = ["update"]
-  allowed_parameters = {
-    "alias_name"           = []
-    "alias_mount_accessor" = []
-  }
-}
-
-path "identity/entity/id/*" {
-  capabilities = ["update"]
-  allowed_parameters = {
-    "disabled" = [true]
-  }
 }
 
 # Revoking an unused wrapping token by accessor.

@@ -1,6 +1,9 @@
 # credbot-pending: attached to a contractor between issue and activation.
 #
-# It grants nothing, on purpose: a contractor who has unwrapped their credentials but not yet
-# proved their TOTP code can log in, and the token can do nothing at all (not even look itself
-# up, because users are created with token_no_default_policy). Vault needs a non-empty policy
-# body, so this file is comments only.
+# It grants nothing but ending its own token. A login needs the password and a TOTP code (login
+# MFA on auth/credbot), and credbot's own enrolment login ends the token it gets with it at once,
+# before the user is switched to a role policy. Users are created with token_no_default_policy,
+# so the token cannot even look itself up.
+path "auth/token/revoke-self" {
+  capabilities = ["update"]
+}

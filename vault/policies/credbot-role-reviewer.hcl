@@ -21,3 +21,8 @@ path "auth/token/lookup-self" {
 path "auth/token/renew-self" {
   capabilities = ["update"]
 }
+
+# The review tool logs out when it is done.
+path "auth/token/revoke-self" {
+  capabilities = ["update"]
+}

@@ -77,8 +77,10 @@ def problem_for(error: Exception) -> Problem | None:  # noqa: PLR0911, PLR0912 -
             return Problem(403, "confirmation_rejected", messages.explain(error), True, left)
         case errors.TotpRejected(tries_left=left):
             return Problem(403, "totp_rejected", messages.explain(error), True, left)
-        case errors.TotpReused():
-            return Problem(409, "totp_reused", messages.explain(error), retry=True)
+        case errors.PasswordRejected(tries_left=left):
+            return Problem(403, "password_rejected", messages.explain(error), True, left)
+        case errors.ProofNotBound():
+            return Problem(403, "proof_not_bound", messages.explain(error))
         case errors.EnrolmentLocked():
             return Problem(410, "link_locked", messages.explain(error))
         case errors.PossibleInterception():

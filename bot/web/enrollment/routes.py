@@ -4,8 +4,10 @@ loop, and renders; refusals are translated once, in ``problems``.
 - ``GET /enroll`` (and ``HEAD``): the page. It knows no secret (that is in the fragment) and
   consumes nothing, whoever asks: people, unfurlers, scanners, ``Range`` requests.
 - ``POST /enroll/status``: what the link can do now (JSON); consumes and counts nothing.
-- ``POST /enroll/reveal``: ``{secret, code}`` -> ``enrolment.reveal``: the secrets, once.
-- ``POST /enroll/confirm``: ``{secret, code}`` -> ``enrolment.confirm_code``: activation.
+- ``POST /enroll/reveal``: ``{secret, code}`` -> ``enrolment.reveal``: the secrets, once, and
+  the proof token the next step needs.
+- ``POST /enroll/confirm``: ``{secret, proof, password, code}`` ->
+  ``enrolment.prove_first_login``: a real login to Vault, then activation.
 
 POSTs take JSON (the answer is JSON) or an HTML form (the answer is a page).
 """
@@ -30,7 +32,6 @@ from bot.web.enrollment import rendering
 from bot.web.enrollment.forms import Posted, read_posted, wants_json
 from bot.web.enrollment.problems import Problem, problem_for
 from bot.web.enrollment.qr import NotAnOtpauthUri, check_otpauth_uri, qr_svg
-from vault.models import AccountSecrets
 
 log = logging.getLogger("credbot.web.enrollment")
 
@@ -73,10 +74,10 @@ class EnrollmentViews:
 
         async def work(posted: Posted) -> Response:
             secret, code = posted.get("secret"), posted.get("code")
-            secrets = await run_in_threadpool(enrolment.reveal, self.core, secret, code)
-            log.info("enrollment link revealed for %s", secrets.username)
+            revealed = await run_in_threadpool(enrolment.reveal, self.core, secret, code)
+            log.info("enrollment link revealed for %s", revealed.secrets.username)
             # The QR code costs ~20 ms of CPU: off the event loop, like the core call.
-            return await run_in_threadpool(self._revealed, posted, secret, secrets)
+            return await run_in_threadpool(self._revealed, posted, secret, revealed)
 
         def retry_page(problem: Problem, posted: Posted) -> Response:
             return self._start_page(problem=problem, secret=posted.get("secret"))
@@ -84,11 +85,18 @@ class EnrollmentViews:
         return await self._guarded(request, "reveal", work, retry_page)
 
     async def confirm(self, request: Request) -> Response:
-        """Check the first TOTP code; a valid one activates the account."""
+        """Log in once with the saved password and a code; a login Vault accepts activates
+        the account."""
 
         async def work(posted: Posted) -> Response:
-            secret, code = posted.get("secret"), posted.get("code")
-            await run_in_threadpool(enrolment.confirm_code, self.core, secret, code)
+            await run_in_threadpool(
+                enrolment.prove_first_login,
+                self.core,
+                posted.get("secret"),
+                posted.get("proof"),
+                posted.get("password"),
+                posted.get("code"),
+            )
             title, message = messages.ENROLL_DONE_TITLE, messages.ENROLL_DONE
             if posted.as_json:
                 return rendering.json_answer(
@@ -103,6 +111,7 @@ class EnrollmentViews:
                 title=problem.title,
                 problem=problem,
                 secret=posted.get("secret"),
+                proof=posted.fields.get("proof", ""),
                 page_name="confirm",
             )
 
@@ -122,9 +131,10 @@ class EnrollmentViews:
             page_name="start",
         )
 
-    def _revealed(self, posted: Posted, secret: str, secrets: AccountSecrets) -> Response:
+    def _revealed(self, posted: Posted, secret: str, revealed: enrolment.Revealed) -> Response:
         """The secrets as JSON or as the page. Nothing here may fail for the secrets' sake:
         they were unwrapped once and cannot be fetched again."""
+        secrets = revealed.secrets
         try:
             issuer, account = check_otpauth_uri(secrets.totp_uri)
             qr: Any = qr_svg(secrets.totp_uri, label=f"QR code for {issuer}: {account}")
@@ -142,6 +152,7 @@ class EnrollmentViews:
                     "issuer": issuer,
                     "account": account,
                     "qr_svg": str(qr) if qr is not None else None,
+                    "proof": revealed.proof_token,
                 }
             )
         seed = secrets.totp_secret
@@ -155,6 +166,7 @@ class EnrollmentViews:
             account=account,
             seed_groups=" ".join(seed[i : i + 4] for i in range(0, len(seed), 4)),
             secret=secret,
+            proof=revealed.proof_token,
             page_name="reveal",
         )
 

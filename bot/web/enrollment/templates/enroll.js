@@ -83,7 +83,19 @@
     });
   });
 
-  /* 3. The TOTP form: sent with fetch, so a mistyped code keeps the QR code on screen. */
+  /* 3. The first-login form: sent with fetch, so a mistyped code keeps the QR code on screen.
+     The proof token the reveal handed back is kept in this browser (localStorage), so the
+     step can be finished here after a reload, and only here. */
+  var PROOF_KEY = "credbot-enrolment-proof";
+  document.querySelectorAll("input[data-proof]").forEach(function (proof) {
+    try {
+      if (proof.value) {
+        window.localStorage.setItem(PROOF_KEY, proof.value);
+      } else {
+        proof.value = window.localStorage.getItem(PROOF_KEY) || "";
+      }
+    } catch (ignored) { /* storage off: the step works until the page is closed */ }
+  });
   document.querySelectorAll("form[data-confirm]").forEach(function (form) {
     var input = form.elements.namedItem("code");
     var button = form.querySelector("button[type=submit]");
@@ -93,9 +105,12 @@
       button.disabled = true;
       postJson(form.getAttribute("action"), {
         secret: form.elements.namedItem("secret").value,
+        proof: form.elements.namedItem("proof").value,
+        password: form.elements.namedItem("password").value,
         code: input.value
       }).then(function (answer) {
         if (answer.ok) {
+          try { window.localStorage.removeItem(PROOF_KEY); } catch (ignored) { /* nothing */ }
           var heading = document.createElement("h1");
           heading.className = "done";
           heading.tabIndex = -1;
