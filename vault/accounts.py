@@ -40,7 +40,7 @@ from vault.layout import (
     MFA_GENERATE_PATH,
     PENDING_POLICY,
     USERPASS_MOUNT,
-    check_username,
+    check_new_username,
     pending_data_path,
     role_policy,
 )
@@ -92,9 +92,10 @@ class VaultAccounts:
         (wrapped) and ``GET credbot-pending/data/{u}`` (wrapped); then
         ``DELETE credbot-pending/metadata/{u}``. If any step fails, everything created so far
         is revoked (``revoke_account``) and the typed error re-raised. Raises
-        ``UsernameTaken`` for a name whose user or entity exists.
+        ``UsernameTaken`` for a name whose user or entity exists, ``InvalidName`` for one that
+        does not start ``ctr-``.
         """
-        check_username(username)
+        check_new_username(username)
         self._refuse_taken(username)
         password = secrets.token_urlsafe(PASSWORD_BYTES)
         accessor, method_id = self._accessor(), self.mfa_method_id()

@@ -26,6 +26,10 @@ TOTP method to ``auth/credbot``: every login on the mount must pass ``sys/mfa/va
 MFA_GENERATE_PATH: Final = "identity/mfa/method/totp/admin-generate"
 """Where a contractor's MFA secret is born; also its wrapping token's exact creation path."""
 
+USERNAME_PREFIX: Final = "ctr-"
+"""Every user credbot issues is named ``ctr-…``; the bot's policy lets it bind entity aliases
+for such names only."""
+
 ENTITY_PREFIX: Final = "credbot-"
 """Identity entities credbot creates are named ``credbot-<username>``; the bot's policy reaches
 only entities with this prefix (``identity/entity/name/credbot-*``)."""
@@ -59,6 +63,14 @@ def check_username(username: str) -> str:
     """
     if not _NAME.fullmatch(username):
         raise InvalidName(f"invalid Vault username {username!r}")
+    return username
+
+
+def check_new_username(username: str) -> str:
+    """``check_username``, and the name must start with ``USERNAME_PREFIX`` (raise
+    ``InvalidName``): what ``issue_account`` accepts."""
+    if not check_username(username).startswith(USERNAME_PREFIX):
+        raise InvalidName(f"new Vault usernames start with {USERNAME_PREFIX!r}: {username!r}")
     return username
 
 

@@ -43,7 +43,8 @@ def revoke_account(
     4. read everything back for the proof (``read_revocation_proof``).
 
     Every step treats "already gone" as success, so a sweep can simply call this again after
-    a crash or an outage.
+    a crash or an outage. A step that fails does not stop the others (an entity still gets
+    disabled when deleting a KV copy is refused); the first failure is raised at the end.
     """
     check_username(username)
     first_round: list[Callable[[], object]] = [
@@ -57,7 +58,8 @@ def revoke_account(
     ]
     if legacy_totp_key:
         first_round.append(lambda: legacy_totp.delete_key(client, username))
-    entity = run_concurrently(pool, first_round)[1]
+    failures: list[BaseException] = []
+    entity = _attempt(pool, first_round, failures)[1]
     second_round: list[Callable[[], object]] = [
         lambda: leases.revoke_prefix(client, login_lease_prefix(username))
     ]
@@ -67,9 +69,11 @@ def revoke_account(
             lambda: identity.disable_entity_by_name(client, username),
             lambda: login_mfa.admin_destroy(client, method_id=mfa_method_id, entity_id=entity_id),
         ]
-    run_concurrently(pool, second_round)
+    _attempt(pool, second_round, failures)
     if entity is not None:
-        identity.delete_entity_by_name(client, username)
+        _attempt(pool, [lambda: identity.delete_entity_by_name(client, username)], failures)
+    if failures:
+        raise failures[0]
     proof = read_revocation_proof(client, username, legacy_totp_key=legacy_totp_key, pool=pool)
     log.info("revoked vault account %s (complete=%s)", username, proof.complete)
     return proof
@@ -105,10 +109,23 @@ def read_revocation_proof(
 def run_concurrently(pool: Executor, calls: Sequence[Callable[[], Any]]) -> list[Any]:
     """Run independent Vault calls concurrently; return their results in order, or raise the
     first failure once all have finished (no call is left running behind the caller)."""
+    failures: list[BaseException] = []
+    results = _attempt(pool, calls, failures)
+    if failures:
+        raise failures[0]
+    return results
+
+
+def _attempt(
+    pool: Executor, calls: Sequence[Callable[[], Any]], failures: list[BaseException]
+) -> list[Any]:
+    """Run independent calls concurrently and wait for all; results in order (``None`` for a
+    call that failed), failures appended to ``failures``."""
     futures = [pool.submit(call) for call in calls]
     wait(futures)
+    results = []
     for future in futures:
         error = future.exception()
-        if error is not None:
-            raise error
-    return [future.result() for future in futures]
+        failures.extend([error] if error is not None else [])
+        results.append(None if error is not None else future.result())
+    return results

@@ -21,6 +21,7 @@ from bot.core.models import Contractor, LinkRecord, VaultAccountRecord
 from bot.core.revocation import destroy_accounts
 from bot.core.states import State, ensure_transition
 from vault.errors import VaultError
+from vault.layout import USERNAME_PREFIX
 
 log = logging.getLogger("credbot.core.issuing")
 
@@ -37,7 +38,7 @@ class IssuedLink:
 
 def new_username() -> str:
     """A Vault userpass username: ``ctr-`` and 64 random bits, lower-case (Vault folds case)."""
-    return f"ctr-{secrets.token_hex(8)}"
+    return f"{USERNAME_PREFIX}{secrets.token_hex(8)}"
 
 
 def issue(core: Core, contractor_id: str, *, actor: str) -> IssuedLink:

@@ -19,6 +19,7 @@ import pytest
 from bot.dev.openbao import OpenBaoDevServer
 from vault.accounts import VaultAccounts
 from vault.client import connect
+from vault.layout import USERNAME_PREFIX
 from vault.setup import InitReport, generate_secret_id, initialize, read_role_id
 
 
@@ -82,10 +83,11 @@ def vault_accounts(bot_client: hvac.Client) -> VaultAccounts:
 
 @pytest.fixture
 def make_username() -> Callable[[str], str]:
-    """A factory of usernames unique across the session: ``make_username("ann")``."""
+    """A factory of usernames unique across the session: ``make_username("ann")`` gives
+    ``ctr-ann-1a2b3c4d`` (credbot's users all start ``ctr-``; its policy relies on it)."""
 
     def make(prefix: str = "c") -> str:
-        return f"{prefix}-{secrets.token_hex(4)}"
+        return f"{USERNAME_PREFIX}{prefix}-{secrets.token_hex(4)}"
 
     return make
 

@@ -10,13 +10,11 @@ import hvac
 import pytest
 
 from tests.support.openbao import OpenBaoServer
-from tests.vault.helpers import contractor_login
-from vault import userpass
+from vault import identity, userpass
 from vault.accounts import VaultAccounts
 from vault.client import request
 from vault.errors import VaultPermissionDenied
-from vault.identity import lookup_entity
-from vault.mounts import read_auth_method
+from vault.mounts import enable_auth_method, read_auth_method
 
 DENIED: list[tuple[str, str, dict[str, Any] | None]] = [
     ("GET", "sys/policies/acl/credbot-bot", None),
@@ -38,6 +36,18 @@ DENIED: list[tuple[str, str, dict[str, Any] | None]] = [
     ("POST", "sys/seal", {}),
     ("GET", "sys/audit", None),
     ("GET", "identity/entity/id", None),
+    ("POST", "identity/lookup/entity", {"name": "anyone"}),
+    ("POST", "identity/entity", {"name": "credbot-new"}),
+    ("POST", "identity/mfa/method/totp", {"issuer": "mine"}),
+    ("POST", "identity/mfa/login-enforcement/credbot", {"mfa_method_ids": []}),
+    ("DELETE", "identity/mfa/login-enforcement/credbot", None),
+    ("POST", "identity/mfa/login-enforcement/other", {"auth_method_types": ["userpass"]}),
+    ("GET", "identity/mfa/method/totp", None),
+    ("GET", "identity/entity/name/admin", None),
+    ("DELETE", "identity/entity/name/admin", None),
+    ("POST", "identity/entity/name/admin", {"disabled": True}),
+    ("POST", "credbot-totp/keys/ctr-x", {"generate": True, "exported": True}),
+    ("POST", "credbot-totp/code/ctr-x", {"code": "123456"}),
 ]
 
 
@@ -82,33 +92,59 @@ def test_bot_cannot_give_users_the_default_policy(
         )
 
 
-def test_bot_cannot_generate_a_contractors_totp_code(
-    vault_accounts: VaultAccounts, bot_client: hvac.Client, make_username: Callable[[str], str]
-) -> None:
-    username = make_username("gen")
-    vault_accounts.issue_account(username=username, wrap_ttl=timedelta(minutes=1))
-    with pytest.raises(VaultPermissionDenied):
-        request(bot_client, "GET", f"credbot-totp/code/{username}")
-
-
-def test_bot_cannot_re_enable_a_disabled_entity(
+def test_bot_never_sees_an_mfa_secret_and_reaches_no_other_method(
     vault_accounts: VaultAccounts,
     bot_client: hvac.Client,
     openbao: OpenBaoServer,
     make_username: Callable[[str], str],
 ) -> None:
+    root = openbao.root_client()
+    entity_id = identity.create_entity_by_name(root, make_username("mfa"))
+    own = vault_accounts.mfa_method_id()
+    other = request(root, "POST", "identity/mfa/method/totp", json={"issuer": "other"})
+    other_id = other["data"]["method_id"]  # type: ignore[index]
+    body = {"method_id": own, "entity_id": entity_id}
+    with pytest.raises(VaultPermissionDenied):  # unwrapped: the seed would be in the answer
+        request(bot_client, "POST", "identity/mfa/method/totp/admin-generate", json=body)
+    for path in ("admin-generate", "admin-destroy"):
+        with pytest.raises(VaultPermissionDenied):
+            request(
+                bot_client,
+                "POST",
+                f"identity/mfa/method/totp/{path}",
+                json={"method_id": other_id, "entity_id": entity_id},
+                wrap_ttl=timedelta(minutes=1),
+            )
+    with pytest.raises(VaultPermissionDenied):
+        request(bot_client, "GET", f"identity/mfa/method/totp/{own}")
+
+
+def test_bot_binds_aliases_only_on_credbots_mount_and_only_for_its_users(
+    bot_client: hvac.Client, openbao: OpenBaoServer, make_username: Callable[[str], str]
+) -> None:
+    root = openbao.root_client()
+    username = make_username("alias")
+    entity_id = identity.create_entity_by_name(root, username)
+    if "elsewhere/" not in root.sys.list_auth_methods()["data"]:
+        enable_auth_method(root, "userpass", "elsewhere")
+    other_accessor = read_auth_method(root, "elsewhere")["accessor"]
+    credbot_accessor = read_auth_method(root, "credbot")["accessor"]
+    for name, accessor in ((username, other_accessor), ("admin", credbot_accessor)):
+        with pytest.raises(VaultPermissionDenied):
+            identity.create_entity_alias(
+                bot_client, username=name, canonical_id=entity_id, mount_accessor=accessor
+            )
+
+
+def test_bot_cannot_give_a_credbot_entity_policies_or_re_enable_it(
+    vault_accounts: VaultAccounts, bot_client: hvac.Client, make_username: Callable[[str], str]
+) -> None:
     username = make_username("ent")
-    issued = vault_accounts.issue_account(username=username, wrap_ttl=timedelta(minutes=1))
-    secret = vault_accounts.unwrap_account(username=username, wrapping_token=issued.wrapping_token)
-    contractor_login(openbao, username, secret.password)
-    vault_accounts.revoke_account(username=username)
-    accessor = read_auth_method(bot_client, "credbot")["accessor"]
-    entity = lookup_entity(bot_client, alias_name=username, alias_mount_accessor=accessor)
-    assert entity is not None
+    vault_accounts.issue_account(username=username, wrap_ttl=timedelta(minutes=1))
     for body in (
         {"disabled": False},
         {"policies": ["credbot-bot"]},
         {"disabled": True, "policies": ["x"]},
     ):
         with pytest.raises(VaultPermissionDenied):
-            request(bot_client, "POST", f"identity/entity/id/{entity['id']}", json=body)
+            request(bot_client, "POST", f"identity/entity/name/credbot-{username}", json=body)

@@ -9,7 +9,7 @@ import pytest
 
 from bot.dev.openbao import free_port
 from tests.support.openbao import OpenBaoServer, accounts_for
-from vault import policies, totp, userpass
+from vault import identity, policies, userpass
 from vault.accounts import VaultAccounts
 from vault.client import connect, request
 from vault.errors import VaultError, VaultNotFound, VaultPermissionDenied, VaultUnavailable
@@ -31,7 +31,7 @@ def test_unreachable_vault_is_unavailable_with_a_clear_message() -> None:
     assert f"127.0.0.1:{port}" in message
     assert "sys/health" in message
     with pytest.raises(VaultUnavailable):
-        accounts.issue_account(username="nobody", wrap_ttl=WRAP)
+        accounts.issue_account(username="ctr-nobody", wrap_ttl=WRAP)
 
 
 def test_approle_login_to_an_unreachable_vault_is_unavailable() -> None:
@@ -58,9 +58,9 @@ def test_sealed_vault_is_unavailable(throwaway_openbao: OpenBaoServer) -> None:
     with pytest.raises(VaultUnavailable, match="sealed"):
         accounts.check_health()
     with pytest.raises(VaultUnavailable):
-        accounts.issue_account(username="sealed-out", wrap_ttl=WRAP)
+        accounts.issue_account(username="ctr-sealed-out", wrap_ttl=WRAP)
     with pytest.raises(VaultUnavailable):
-        accounts.revoke_account(username="sealed-out")
+        accounts.revoke_account(username="ctr-sealed-out")
 
 
 def test_stopped_vault_is_unavailable(throwaway_openbao: OpenBaoServer) -> None:
@@ -75,7 +75,7 @@ def test_stopped_vault_is_unavailable(throwaway_openbao: OpenBaoServer) -> None:
 def assert_nothing_left(server: OpenBaoServer, username: str) -> None:
     root = server.root_client()
     assert userpass.read_user(root, username) is None
-    assert totp.read_key(root, username) is None
+    assert identity.read_entity_by_name(root, username) is None
     assert username not in list_users(root)
     try:
         request(root, "GET", f"credbot-pending/metadata/{username}")
@@ -88,7 +88,7 @@ def assert_nothing_left(server: OpenBaoServer, username: str) -> None:
 def narrow_bot_policy(server: OpenBaoServer, drop: str) -> None:
     """Rewrite the bot policy on ``server`` without the stanza for path ``drop``."""
     root = server.root_client()
-    text = policies.bot_policy(["reviewer"])
+    text = policies.read_acl_policy(root, BOT_POLICY) or ""
     start = text.index(f'path "{drop}"')
     end = text.index("\n}\n", start) + 3
     policies.create_or_update_acl_policy(root, BOT_POLICY, text[:start] + text[end:])
@@ -98,39 +98,39 @@ def test_missing_kv_mount_leaves_no_user_or_key(throwaway_openbao: OpenBaoServer
     accounts = accounts_for(throwaway_openbao)
     request(throwaway_openbao.root_client(), "DELETE", "sys/mounts/credbot-pending")
     with pytest.raises(VaultError):
-        accounts.issue_account(username="halfway", wrap_ttl=WRAP)
-    assert_nothing_left(throwaway_openbao, "halfway")
+        accounts.issue_account(username="ctr-halfway", wrap_ttl=WRAP)
+    assert_nothing_left(throwaway_openbao, "ctr-halfway")
 
 
-def test_totp_permission_lost_leaves_no_user(throwaway_openbao: OpenBaoServer) -> None:
+def test_mfa_permission_lost_leaves_no_user_or_entity(throwaway_openbao: OpenBaoServer) -> None:
     accounts = accounts_for(throwaway_openbao)
-    narrow_bot_policy(throwaway_openbao, "credbot-totp/keys/*")
+    narrow_bot_policy(throwaway_openbao, "identity/mfa/method/totp/admin-generate")
     with pytest.raises(VaultPermissionDenied):
-        accounts.issue_account(username="nokey", wrap_ttl=WRAP)
-    assert_nothing_left(throwaway_openbao, "nokey")
+        accounts.issue_account(username="ctr-nokey", wrap_ttl=WRAP)
+    assert_nothing_left(throwaway_openbao, "ctr-nokey")
 
 
 def test_wrapping_failure_leaves_no_user_key_or_secret(throwaway_openbao: OpenBaoServer) -> None:
     accounts = accounts_for(throwaway_openbao)
     root = throwaway_openbao.root_client()
-    text = policies.bot_policy(["reviewer"]).replace(
+    text = (policies.read_acl_policy(root, BOT_POLICY) or "").replace(
         'capabilities = ["create", "update", "read"]', 'capabilities = ["create", "update"]'
     )
     policies.create_or_update_acl_policy(root, BOT_POLICY, text)
     with pytest.raises(VaultPermissionDenied):
-        accounts.issue_account(username="nowrap", wrap_ttl=WRAP)
-    assert_nothing_left(throwaway_openbao, "nowrap")
+        accounts.issue_account(username="ctr-nowrap", wrap_ttl=WRAP)
+    assert_nothing_left(throwaway_openbao, "ctr-nowrap")
 
 
 def test_failed_kv_cleanup_revokes_the_wrapping_token(throwaway_openbao: OpenBaoServer) -> None:
-    """If the KV copy cannot be destroyed, the issue fails and its wrapping token dies."""
+    """If the KV copy cannot be destroyed, the issue fails and both wrapping tokens die."""
     accounts = accounts_for(throwaway_openbao)
     narrow_bot_policy(throwaway_openbao, "credbot-pending/metadata/*")
     with pytest.raises(VaultPermissionDenied):
-        accounts.issue_account(username="nodelete", wrap_ttl=WRAP)
+        accounts.issue_account(username="ctr-nodelete", wrap_ttl=WRAP)
     root = throwaway_openbao.root_client()
-    assert userpass.read_user(root, "nodelete") is None
-    assert totp.read_key(root, "nodelete") is None
+    assert userpass.read_user(root, "ctr-nodelete") is None
+    assert identity.read_entity_by_name(root, "ctr-nodelete") is None
     leases = request(root, "LIST", "auth/token/accessors")
     assert leases is not None
     # Only the root token and the bot's AppRole token remain: no wrapping token survives.

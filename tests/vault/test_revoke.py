@@ -1,4 +1,4 @@
-"""Revocation takes away every token and login, is idempotent, and proves it."""
+"""Revocation takes away every token, login and second factor, is idempotent, and proves it."""
 
 from __future__ import annotations
 
@@ -7,10 +7,12 @@ from datetime import timedelta
 
 import pytest
 
+from tests.support.contractor import assert_token_rejected, fresh_code, login, login_fails
 from tests.support.openbao import OpenBaoServer
-from tests.vault.helpers import assert_token_rejected, contractor_login
+from vault import identity, legacy_totp, login_mfa
 from vault.accounts import VaultAccounts
-from vault.errors import UsernameTaken, VaultError, WrappingTokenRejected
+from vault.client import request
+from vault.errors import VaultNotFound, WrappingTokenRejected
 from vault.models import AccountSecrets
 from vault.tokens import lookup_self
 
@@ -19,28 +21,32 @@ WRAP = timedelta(minutes=5)
 
 def issue_and_unwrap(accounts: VaultAccounts, username: str) -> AccountSecrets:
     issued = accounts.issue_account(username=username, wrap_ttl=WRAP)
-    return accounts.unwrap_account(username=username, wrapping_token=issued.wrapping_token)
+    return accounts.unwrap_account(username=username, delivery=issued.delivery)
 
 
-def test_revoke_kills_live_tokens_and_the_password(
+def test_revoke_kills_live_tokens_the_login_and_the_second_factor(
     vault_accounts: VaultAccounts, make_username: Callable[[str], str], openbao: OpenBaoServer
 ) -> None:
     username = make_username("rev")
     secret = issue_and_unwrap(vault_accounts, username)
     vault_accounts.activate_account(username=username, role="reviewer")
-    session = contractor_login(openbao, username, secret.password)
+    session = login(openbao.addr, secret)
     assert lookup_self(session)["display_name"] == f"credbot-{username}"
+    entity = identity.read_entity_by_name(openbao.root_client(), username)
+    assert entity is not None
 
     proof = vault_accounts.revoke_account(username=username)
 
     assert_token_rejected(session)
-    with pytest.raises(VaultError):
-        contractor_login(openbao, username, secret.password)
+    assert login_fails(openbao.addr, secret)
     assert proof.complete
-    assert proof.user_absent
-    assert proof.totp_key_absent
-    assert proof.live_leases == 0
-    assert proof.entity_disabled is True
+    assert (proof.user_absent, proof.entity_absent, proof.live_leases) == (True, True, 0)
+    assert proof.legacy_totp_key_absent is None
+    # The MFA secret went with the entity: Vault knows neither any more.
+    root = openbao.root_client()
+    assert identity.read_entity_by_name(root, username) is None
+    with pytest.raises(VaultNotFound):
+        request(root, "GET", f"identity/entity/id/{entity['id']}")
 
 
 def test_revoking_twice_succeeds(
@@ -48,7 +54,7 @@ def test_revoking_twice_succeeds(
 ) -> None:
     username = make_username("twice")
     secret = issue_and_unwrap(vault_accounts, username)
-    contractor_login(openbao, username, secret.password)
+    login(openbao.addr, secret)
     first = vault_accounts.revoke_account(username=username)
     second = vault_accounts.revoke_account(username=username)
     assert first == second
@@ -60,22 +66,21 @@ def test_revoking_an_account_that_never_existed_is_complete(
 ) -> None:
     proof = vault_accounts.revoke_account(username=make_username("ghost"))
     assert proof.complete
-    assert proof.entity_disabled is None  # never logged in: no entity
 
 
-def test_revoke_before_unwrap_destroys_the_wrapping_token(
+def test_revoke_before_unwrap_destroys_both_wrapping_tokens(
     vault_accounts: VaultAccounts, make_username: Callable[[str], str]
 ) -> None:
     username = make_username("unused")
     issued = vault_accounts.issue_account(username=username, wrap_ttl=WRAP)
     proof = vault_accounts.revoke_account(
-        username=username, wrapping_accessor=issued.wrapping_accessor
+        username=username, wrapping_accessors=issued.wrapping_accessors
     )
     assert proof.complete
     with pytest.raises(WrappingTokenRejected):
-        vault_accounts.unwrap_account(username=username, wrapping_token=issued.wrapping_token)
-    # Revoking again with the now-dead accessor is still fine.
-    vault_accounts.revoke_account(username=username, wrapping_accessor=issued.wrapping_accessor)
+        vault_accounts.unwrap_account(username=username, delivery=issued.delivery)
+    # Revoking again with the now-dead accessors is still fine.
+    vault_accounts.revoke_account(username=username, wrapping_accessors=issued.wrapping_accessors)
 
 
 def test_revoke_leaves_a_user_with_a_longer_similar_name_alone(
@@ -85,23 +90,46 @@ def test_revoke_leaves_a_user_with_a_longer_similar_name_alone(
     longer = f"{short}x"
     short_secret = issue_and_unwrap(vault_accounts, short)
     long_secret = issue_and_unwrap(vault_accounts, longer)
-    contractor_login(openbao, short, short_secret.password)
-    long_session = contractor_login(openbao, longer, long_secret.password)
+    login(openbao.addr, short_secret)
     vault_accounts.activate_account(username=longer, role="reviewer")
-    long_session = contractor_login(openbao, longer, long_secret.password)
+    long_session = login(openbao.addr, long_secret)
 
     vault_accounts.revoke_account(username=short)
 
     assert lookup_self(long_session)["display_name"] == f"credbot-{longer}"
     assert longer in vault_accounts.list_accounts()
+    assert identity.read_entity_by_name(openbao.root_client(), longer) is not None
+    vault_accounts.prove_login(
+        username=longer, password=long_secret.password, code=fresh_code(long_secret.totp_secret)
+    )
 
 
-def test_a_revoked_name_cannot_be_issued_again(
+def test_an_account_from_before_login_mfa_loses_its_old_totp_key(
     vault_accounts: VaultAccounts, make_username: Callable[[str], str], openbao: OpenBaoServer
 ) -> None:
-    username = make_username("retired")
-    secret = issue_and_unwrap(vault_accounts, username)
-    contractor_login(openbao, username, secret.password)  # creates the identity entity
-    vault_accounts.revoke_account(username=username)
-    with pytest.raises(UsernameTaken, match="revoked before"):
-        vault_accounts.issue_account(username=username, wrap_ttl=WRAP)
+    """An account issued with a key in the TOTP engine (before login MFA) is revoked with that
+    key, and the proof says so."""
+    username = make_username("old")
+    root = openbao.root_client()
+    if "credbot-totp/" not in root.sys.list_mounted_secrets_engines()["data"]:
+        root.sys.enable_secrets_engine("totp", path="credbot-totp")
+    request(
+        root,
+        "POST",
+        f"credbot-totp/keys/{username}",
+        json={"generate": True, "exported": False, "issuer": "credbot", "account_name": username},
+    )
+    vault_accounts.issue_account(username=username, wrap_ttl=WRAP)
+    assert legacy_totp.read_key_exists(root, username)
+
+    proof = vault_accounts.revoke_account(username=username, legacy_totp_key=True)
+
+    assert proof.complete
+    assert proof.legacy_totp_key_absent is True
+    assert not legacy_totp.read_key_exists(root, username)
+
+
+def test_the_mfa_method_is_credbots(vault_accounts: VaultAccounts, openbao: OpenBaoServer) -> None:
+    method = login_mfa.read_totp_method(openbao.root_client(), vault_accounts.mfa_method_id())
+    assert method is not None
+    assert (method["issuer"], method["period"], method["digits"]) == ("credbot", 30, 6)

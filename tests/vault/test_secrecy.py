@@ -11,12 +11,14 @@ import pyotp
 import pytest
 import requests
 
+from tests.support.contractor import fresh_code, login
 from tests.support.openbao import OpenBaoServer
-from tests.vault.helpers import contractor_login
 from vault.accounts import VaultAccounts
 from vault.client import scrub, translate
 from vault.errors import (
-    TotpCodeReused,
+    LoginRefused,
+    MfaAttemptsExceeded,
+    MfaCodeRejected,
     VaultError,
     VaultInvalidRequest,
     VaultNotFound,
@@ -35,29 +37,37 @@ def test_full_lifecycle_logs_no_secret(
     caplog.set_level(logging.DEBUG)
     username = make_username("quiet")
     issued = vault_accounts.issue_account(username=username, wrap_ttl=timedelta(minutes=5))
-    secret = vault_accounts.unwrap_account(username=username, wrapping_token=issued.wrapping_token)
+    secret = vault_accounts.unwrap_account(username=username, delivery=issued.delivery)
     errors: list[str] = []
     with pytest.raises(WrappingTokenRejected) as rejected:
-        vault_accounts.unwrap_account(username=username, wrapping_token=issued.wrapping_token)
+        vault_accounts.unwrap_account(username=username, delivery=issued.delivery)
     errors.append(str(rejected.value))
-    code = pyotp.TOTP(secret.totp_secret).now()
-    vault_accounts.check_totp(username=username, code=code)
-    with pytest.raises(TotpCodeReused) as reused:
-        vault_accounts.check_totp(username=username, code=code)
+    code = fresh_code(secret.totp_secret)
+    vault_accounts.prove_login(username=username, password=secret.password, code=code)
+    with pytest.raises(MfaCodeRejected) as reused:
+        vault_accounts.prove_login(username=username, password=secret.password, code=code)
     errors.append(str(reused.value))
-    contractor_login(openbao, username, secret.password)
-    with pytest.raises(VaultError) as bad_login:
-        contractor_login(openbao, username, secret.password + "x")
+    with pytest.raises(LoginRefused) as bad_login:
+        vault_accounts.prove_login(username=username, password=secret.password + "x", code=code)
     errors.append(str(bad_login.value))
     vault_accounts.activate_account(username=username, role="reviewer")
-    vault_accounts.revoke_account(username=username, wrapping_accessor=issued.wrapping_accessor)
+    session = login(openbao.addr, secret)
+    vault_accounts.revoke_account(username=username, wrapping_accessors=issued.wrapping_accessors)
     with pytest.raises(VaultError) as after_revoke:
-        contractor_login(openbao, username, secret.password)
+        login(openbao.addr, secret)
     errors.append(str(after_revoke.value))
 
     assert any(r.name.startswith("vault") for r in caplog.records)
     assert any(r.levelno == logging.DEBUG for r in caplog.records)
-    for needle in (secret.password, secret.totp_secret, issued.wrapping_token):
+    needles = (
+        secret.password,
+        secret.totp_secret,
+        issued.delivery.password,
+        issued.delivery.mfa_secret,
+        session.token,
+        code,
+    )
+    for needle in needles:
         assert needle not in caplog.text
         for message in errors:
             assert needle not in message
@@ -80,7 +90,6 @@ def fake_hvac_error(
         (fake_hvac_error(hvac.exceptions.Unauthorized, "x"), VaultPermissionDenied),
         (fake_hvac_error(hvac.exceptions.InvalidPath, "x"), VaultNotFound),
         (fake_hvac_error(hvac.exceptions.InvalidRequest, "bad"), VaultInvalidRequest),
-        (fake_hvac_error(hvac.exceptions.InvalidRequest, "code already used"), TotpCodeReused),
         (fake_hvac_error(hvac.exceptions.InternalServerError, "boom"), VaultError),
         (requests.ConnectionError("refused"), VaultUnavailable),
         (requests.ReadTimeout("slow"), VaultUnavailable),
@@ -90,6 +99,24 @@ def fake_hvac_error(
 def test_translation_table(exc: BaseException, expected: type[VaultError]) -> None:
     translated = translate(exc, operation="POST x")
     assert type(translated) is expected
+
+
+def test_login_refusals_are_told_apart_only_where_vault_gives_them() -> None:
+    wrong_password = fake_hvac_error(hvac.exceptions.InvalidRequest, "invalid username or password")
+    assert (
+        type(translate(wrong_password, operation="POST auth/credbot/login/ctr-a")) is LoginRefused
+    )
+    assert type(translate(wrong_password, operation="POST x")) is VaultInvalidRequest
+    wrong_code = fake_hvac_error(
+        hvac.exceptions.Forbidden, "MFA credentials not supplied or incorrect"
+    )
+    too_many = fake_hvac_error(
+        hvac.exceptions.Forbidden,
+        "maximum TOTP validation attempts 6 exceeded the allowed attempts 5",
+    )
+    assert type(translate(wrong_code, operation="POST sys/mfa/validate")) is MfaCodeRejected
+    assert type(translate(too_many, operation="POST sys/mfa/validate")) is MfaAttemptsExceeded
+    assert type(translate(wrong_code, operation="POST x")) is VaultPermissionDenied
 
 
 def test_wrapping_rejection_is_only_recognised_on_wrapping_paths() -> None:

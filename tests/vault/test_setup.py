@@ -9,17 +9,19 @@ import hvac
 import pytest
 
 from tests.support.openbao import OpenBaoServer
-from vault import approle, mounts, policies
+from vault import approle, login_mfa, mounts, policies
 from vault.errors import InvalidName, VaultSetupConflict
-from vault.layout import BOT_POLICY
+from vault.layout import BOT_POLICY, MFA_ENFORCEMENT
+from vault.login_mfa import TotpMethodSettings
 from vault.setup import InitReport, initialize, write_secret_file
 from vault.tokens import lookup_self
 
 EVERYTHING = {
     "auth/credbot",
     "auth/approle",
-    "credbot-totp",
     "credbot-pending",
+    "identity/mfa/method/totp (credbot)",
+    "identity/mfa/login-enforcement/credbot",
     "policy credbot-bot",
     "policy credbot-pending",
     "policy credbot-role-reviewer",
@@ -45,10 +47,11 @@ def test_second_run_changes_nothing(throwaway_openbao: OpenBaoServer) -> None:
 def test_a_drifted_policy_is_rewritten_and_reported(throwaway_openbao: OpenBaoServer) -> None:
     root = throwaway_openbao.root_client()
     initialize(root)
+    wanted = policies.read_acl_policy(root, BOT_POLICY)
     policies.create_or_update_acl_policy(root, BOT_POLICY, 'path "*" { capabilities = ["sudo"] }')
     report = initialize(root)
     assert report.changed == ["policy credbot-bot"]
-    assert policies.read_acl_policy(root, BOT_POLICY) == policies.bot_policy(["reviewer"])
+    assert policies.read_acl_policy(root, BOT_POLICY) == wanted
 
 
 def test_a_drifted_approle_role_is_reset(throwaway_openbao: OpenBaoServer) -> None:
@@ -76,9 +79,70 @@ def test_unknown_role_is_refused_before_anything_is_written(
 
 
 def test_bot_policy_names_each_role_policy_it_may_grant() -> None:
-    text = policies.bot_policy(["reviewer"])
+    text = policies.bot_policy(["reviewer"], mfa_method_id="m-1", userpass_accessor="auth_u_1")
     assert '[["credbot-pending"], ["credbot-role-reviewer"]]' in text
+    assert '"method_id" = ["m-1"]' in text
+    assert '"mount_accessor" = ["auth_userpass_1"]' not in text
+    assert '"mount_accessor" = ["auth_u_1"]' in text
     assert "${" not in text
+
+
+def test_every_login_on_the_mount_is_bound_to_credbots_totp_method(
+    openbao: OpenBaoServer, vault_initialized: InitReport
+) -> None:
+    root = openbao.root_client()
+    enforcement = login_mfa.read_login_enforcement(root, MFA_ENFORCEMENT)
+    assert enforcement is not None
+    accessor = mounts.read_auth_method(root, "credbot")["accessor"]
+    assert enforcement["auth_method_accessors"] == [accessor]
+    (method_id,) = enforcement["mfa_method_ids"]
+    method = login_mfa.read_totp_method(root, method_id)
+    assert method is not None
+    assert (method["issuer"], method["period"], method["digits"], method["algorithm"]) == (
+        "credbot",
+        30,
+        6,
+        "SHA1",
+    )
+    assert method["max_validation_attempts"] == 5
+    policy = policies.read_acl_policy(root, BOT_POLICY) or ""
+    assert f'"method_id" = ["{method_id}"]' in policy
+    assert f'"mount_accessor" = ["{accessor}"]' in policy
+
+
+def test_changed_totp_settings_update_the_method_in_place(
+    throwaway_openbao: OpenBaoServer,
+) -> None:
+    root = throwaway_openbao.root_client()
+    initialize(root)
+    before = login_mfa.read_login_enforcement(root, MFA_ENFORCEMENT)
+    report = initialize(
+        root, totp=TotpMethodSettings(issuer="Acme Review", max_validation_attempts=3)
+    )
+    assert report.changed == ["identity/mfa/method/totp (credbot)"]
+    after = login_mfa.read_login_enforcement(root, MFA_ENFORCEMENT)
+    assert before is not None and after is not None
+    assert after["mfa_method_ids"] == before["mfa_method_ids"]  # same method, new settings
+    method = login_mfa.read_totp_method(root, after["mfa_method_ids"][0])
+    assert method is not None
+    assert (method["issuer"], method["max_validation_attempts"]) == ("Acme Review", 3)
+
+
+def test_a_drifted_enforcement_is_bound_again(throwaway_openbao: OpenBaoServer) -> None:
+    root = throwaway_openbao.root_client()
+    initialize(root)
+    enforcement = login_mfa.read_login_enforcement(root, MFA_ENFORCEMENT)
+    assert enforcement is not None
+    login_mfa.create_or_update_login_enforcement(
+        root,
+        MFA_ENFORCEMENT,
+        mfa_method_ids=enforcement["mfa_method_ids"],
+        auth_method_accessors=[mounts.read_auth_method(root, "approle")["accessor"]],
+    )
+    assert initialize(root).changed == ["identity/mfa/login-enforcement/credbot"]
+    again = login_mfa.read_login_enforcement(root, MFA_ENFORCEMENT)
+    assert again is not None
+    assert again["auth_method_accessors"] == [mounts.read_auth_method(root, "credbot")["accessor"]]
 
 
 def test_bot_token_is_short_lived_and_carries_only_the_bot_policy(

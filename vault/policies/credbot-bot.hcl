@@ -49,14 +49,17 @@ path "identity/entity-alias" {
   }
 }
 
-# --- Login MFA (vault.login_mfa): the secret is born in Vault and handed out wrapped; the bot
-# can neither read it back nor reach another method's secrets.
+# --- Login MFA (vault.login_mfa): the secret is born in Vault and only ever handed out
+# response-wrapped (min_wrapping_ttl: an unwrapped answer is refused), so the bot never sees a
+# seed; and only for credbot's own method.
 path "identity/mfa/login-enforcement/credbot" {
   capabilities = ["read"]
 }
 
 path "identity/mfa/method/totp/admin-generate" {
-  capabilities = ["update"]
+  capabilities     = ["update"]
+  min_wrapping_ttl = "60s"
+  max_wrapping_ttl = "720h"
   allowed_parameters = {
     "method_id" = [${mfa_method_id}]
     "entity_id" = []
