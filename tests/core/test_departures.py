@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import pyotp
 import pytest
 
-from bot.core import departures, enrolment, issuing
+from bot.core import departures, issuing
 from bot.core.context import Core
 from bot.core.models import Contractor
 from bot.core.states import State
 from bot.core.sweep import SweepOptions, sweep
-from tests.core import vaultcheck
+from tests.support.contractor import enrol, login, token_rejected
 from tests.support.core import APPROVER, approved_contractor, link_secret
 from tests.support.directory import FakeDirectory
 from tests.support.openbao import OpenBaoServer
@@ -21,9 +20,8 @@ def active(core: Core, addr: str) -> tuple[Contractor, object]:
     contractor = approved_contractor(core)
     issued = issuing.issue(core, contractor.id, actor=APPROVER)
     secret = link_secret(issued.url)
-    secrets = enrolment.reveal(core, secret, issued.code)
-    enrolment.confirm_code(core, secret, pyotp.TOTP(secrets.totp_secret).now())
-    return contractor, vaultcheck.login(addr, secrets.username, secrets.password)
+    secrets = enrol(core, secret, issued.code)
+    return contractor, login(addr, secrets)
 
 
 def test_deactivated_user_is_revoked_once_even_if_slack_retries(
@@ -38,7 +36,7 @@ def test_deactivated_user_is_revoked_once_even_if_slack_retries(
     revoked = departures.process_departures(core, FakeDirectory({user}))
     assert revoked == [contractor.id]
     assert core.store.get_contractor(contractor.id).state is State.REVOKED
-    assert vaultcheck.token_rejected(token)  # type: ignore[arg-type]
+    assert token_rejected(token)  # type: ignore[arg-type]
     assert core.store.pending_events() == []
     assert departures.process_departures(core, FakeDirectory({user})) == []
 
@@ -82,7 +80,7 @@ def test_vault_down_keeps_the_event_and_the_sweep_finishes_it(
     assert report.all_done
     assert core.store.get_contractor(contractor.id).state is State.REVOKED
     assert core.store.pending_events() == []
-    assert vaultcheck.token_rejected(token)  # type: ignore[arg-type]
+    assert token_rejected(token)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("kind", ["user_change", "team_leave"])

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 
-import pyotp
 import pytest
 
 from bot.core import enrolment, issuing, onboarding, revocation
@@ -22,13 +21,24 @@ from bot.core.errors import (
     InvalidRequest,
     LinkUnusable,
     NotAllowed,
+    PasswordRejected,
+    ProofNotBound,
     StaleState,
     TotpRejected,
-    TotpReused,
 )
 from bot.core.models import Contractor
 from bot.core.states import State
-from tests.core import vaultcheck
+from tests.support.contractor import (
+    enrol,
+    fresh_code,
+    login,
+    login_fails,
+    password_alone_opens_nothing,
+    prove,
+    token_policies,
+    token_rejected,
+    wrong_code,
+)
 from tests.support.core import (
     APPROVER,
     MANAGER,
@@ -62,21 +72,23 @@ def test_contractor_goes_from_request_to_revoked(
     assert notifier.links == [(contractor.slack_user_id, issued.url)]
     secret = link_secret(issued.url)
 
-    secrets = enrolment.reveal(core, secret, notifier.code_for(secret))
+    revealed = enrolment.reveal(core, secret, notifier.code_for(secret))
+    secrets = revealed.secrets
     assert secrets.username == issued.contractor.username
-    pending = vaultcheck.login(openbao.addr, secrets.username, secrets.password)
-    assert vaultcheck.token_rejected(pending), "a pending account must grant nothing"
+    assert password_alone_opens_nothing(openbao.addr, secrets)
+    pending = login(openbao.addr, secrets)
+    assert token_rejected(pending), "a pending account must grant nothing"
 
-    code = pyotp.TOTP(secrets.totp_secret).now()
-    active = enrolment.confirm_code(core, secret, code)
+    active = prove(core, secret, revealed)
     assert active.state is State.ACTIVE
-    reviewer = vaultcheck.login(openbao.addr, secrets.username, secrets.password)
-    assert vaultcheck.token_policies(reviewer) == ["credbot-role-reviewer"]
+    assert password_alone_opens_nothing(openbao.addr, secrets), "the code guards every login"
+    reviewer = login(openbao.addr, secrets)
+    assert token_policies(reviewer) == ["credbot-role-reviewer"]
 
     revoked = revocation.offboard(core, contractor.id, actor=MANAGER, reason="contract ended")
     assert revoked.state is State.REVOKED
-    assert vaultcheck.token_rejected(reviewer), "the old token must stop working"
-    assert vaultcheck.login_fails(openbao.addr, secrets.username, secrets.password)
+    assert token_rejected(reviewer), "the old token must stop working"
+    assert login_fails(openbao.addr, secrets)
 
     assert audit_actions(core, contractor.id) == [
         "requested",
@@ -189,67 +201,99 @@ def test_expired_link_is_refused(
     assert raised.value.why == "expired"
 
 
-def test_reissue_kills_the_old_password_and_link(
+def test_reissue_kills_the_old_password_second_factor_and_link(
     core: Core, issued: Issued, notifier: RecordingNotifier, openbao: OpenBaoServer
 ) -> None:
     contractor, old_secret = issued()
-    old = enrolment.reveal(core, old_secret, notifier.code_for(old_secret))
-    enrolment.confirm_code(core, old_secret, pyotp.TOTP(old.totp_secret).now())
-    old_token = vaultcheck.login(openbao.addr, old.username, old.password)
+    old = enrol(core, old_secret, notifier.code_for(old_secret))
+    old_token = login(openbao.addr, old)
 
     again = issuing.issue(core, contractor.id, actor=MANAGER)
     assert again.contractor.state is State.ISSUED
     assert again.contractor.username != old.username
-    assert vaultcheck.token_rejected(old_token)
-    assert vaultcheck.login_fails(openbao.addr, old.username, old.password)
+    assert token_rejected(old_token)
+    assert login_fails(openbao.addr, old)
     with pytest.raises(LinkUnusable):
         enrolment.reveal(core, old_secret, notifier.code_for(old_secret))
     new_secret = link_secret(notifier.last_link)
-    new = enrolment.reveal(core, new_secret, notifier.code_for(new_secret))
+    new = enrolment.reveal(core, new_secret, notifier.code_for(new_secret)).secrets
     assert new.password != old.password and new.totp_secret != old.totp_secret
+    # The old phone's codes open nothing: the old seed died with the old entity.
+    stale = replace(new, password=new.password, totp_secret=old.totp_secret)
+    assert login_fails(openbao.addr, stale)
 
 
-def wrong_codes_for(seed: str) -> list[str]:
-    """Distinct codes that are wrong now and one step either side (Vault remembers every code
-    tried, right or wrong, so a repeated wrong code would read as a reuse)."""
-    totp = pyotp.TOTP(seed)
-    now = int(time.time())
-    valid = {totp.at(now + delta) for delta in (-60, -30, 0, 30, 60)}
-    return [code for code in (f"{n:06d}" for n in range(100000, 100010)) if code not in valid]
-
-
-def test_wrong_codes_count_down_then_lock(
+def test_failed_logins_count_down_then_lock(
     core: Core, issued: Issued, notifier: RecordingNotifier, openbao: OpenBaoServer
 ) -> None:
     contractor, secret = issued()
-    secrets = enrolment.reveal(core, secret, notifier.code_for(secret))
-    wrong_codes = iter(wrong_codes_for(secrets.totp_secret))
+    revealed = enrolment.reveal(core, secret, notifier.code_for(secret))
+    secrets, proof = revealed.secrets, revealed.proof_token
     with pytest.raises(InvalidRequest):
-        enrolment.confirm_code(core, secret, "12ab56")
-    tries = []
-    for _ in range(2):
-        with pytest.raises(TotpRejected) as raised:
-            enrolment.confirm_code(core, secret, next(wrong_codes))
-        tries.append(raised.value.tries_left)
-    assert tries == [2, 1]
+        enrolment.prove_first_login(core, secret, proof, secrets.password, "12ab56")
+    with pytest.raises(InvalidRequest):
+        enrolment.prove_first_login(core, secret, proof, "  ", fresh_code(secrets.totp_secret))
+    with pytest.raises(TotpRejected) as wrong_code_:
+        enrolment.prove_first_login(
+            core, secret, proof, secrets.password, wrong_code(secrets.totp_secret)
+        )
+    with pytest.raises(PasswordRejected) as wrong_password:
+        enrolment.prove_first_login(
+            core, secret, proof, secrets.password + "x", fresh_code(secrets.totp_secret)
+        )
+    assert [wrong_code_.value.tries_left, wrong_password.value.tries_left] == [2, 1]
     with pytest.raises(EnrolmentLocked):
-        enrolment.confirm_code(core, secret, next(wrong_codes))
+        enrolment.prove_first_login(
+            core, secret, proof, secrets.password, wrong_code(secrets.totp_secret)
+        )
     assert core.store.get_contractor(contractor.id).state is State.LOCKED
-    assert vaultcheck.login_fails(openbao.addr, secrets.username, secrets.password)
+    assert login_fails(openbao.addr, secrets)
     assert "locked" in notifier.events_for_requester()
     with pytest.raises(LinkUnusable):
-        enrolment.confirm_code(core, secret, pyotp.TOTP(secrets.totp_secret).now())
+        prove(core, secret, revealed)
 
 
-def test_a_code_is_accepted_once(core: Core, issued: Issued, notifier: RecordingNotifier) -> None:
+def test_the_proof_step_belongs_to_the_browser_that_revealed(
+    core: Core, issued: Issued, notifier: RecordingNotifier
+) -> None:
+    """Someone holding only the link (not the reveal's proof token) can neither try codes nor
+    burn the enrolment, however often they try."""
     contractor, secret = issued()
-    secrets = enrolment.reveal(core, secret, notifier.code_for(secret))
-    totp = pyotp.TOTP(secrets.totp_secret)
-    # Spend the current code through Vault's engine directly, as an attacker who saw it would.
-    assert core.vault.check_totp(username=secrets.username, code=totp.now())
-    with pytest.raises(TotpReused):
-        enrolment.confirm_code(core, secret, totp.now())
-    assert core.store.get_contractor(contractor.id).state is State.ISSUED
+    revealed = enrolment.reveal(core, secret, notifier.code_for(secret))
+    for guess in ("", "x" * 43, revealed.proof_token[:-1] + "A"):
+        with pytest.raises(ProofNotBound):
+            enrolment.prove_first_login(core, secret, guess, revealed.secrets.password, "123456")
+    assert core.store.get_contractor(contractor.id).failed_totp_attempts == 0
+    assert prove(core, secret, revealed).state is State.ACTIVE
+
+
+def test_concurrent_wrong_codes_are_each_counted(
+    core: Core, issued: Issued, notifier: RecordingNotifier
+) -> None:
+    contractor, secret = issued()
+    revealed = enrolment.reveal(core, secret, notifier.code_for(secret))
+    outcomes: list[str] = []
+
+    def try_wrong() -> None:
+        try:
+            enrolment.prove_first_login(
+                core,
+                secret,
+                revealed.proof_token,
+                revealed.secrets.password,
+                wrong_code(revealed.secrets.totp_secret),
+            )
+        except (TotpRejected, EnrolmentLocked) as exc:
+            outcomes.append(type(exc).__name__)
+
+    threads = [threading.Thread(target=try_wrong) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["EnrolmentLocked", "TotpRejected", "TotpRejected"]
+    locked = core.store.get_contractor(contractor.id)
+    assert (locked.state, locked.failed_totp_attempts) == (State.LOCKED, 3)
 
 
 def test_wrong_confirmation_code_consumes_nothing(
@@ -261,7 +305,7 @@ def test_wrong_confirmation_code_consumes_nothing(
         enrolment.reveal(core, secret, "AAA-AAA" if code != "AAA-AAA" else "BBB-BBB")
     assert raised.value.tries_left == 4
     typed = code.lower().replace("-", " ")  # read off a phone, typed loosely
-    assert enrolment.reveal(core, secret, typed).username
+    assert enrolment.reveal(core, secret, typed).secrets.username
 
 
 def test_too_many_wrong_confirmation_codes_lock_the_link(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import pyotp
 import pytest
 
 from bot.core import enrolment, issuing, links
@@ -13,6 +12,8 @@ from bot.core.clock import FrozenClock
 from bot.core.context import Core
 from bot.core.errors import ConfirmationRejected, InvalidRequest, LinkNotFound, LinkUnusable
 from bot.core.models import Contractor
+from bot.core.states import State
+from tests.support.contractor import prove
 from tests.support.core import APPROVER, approved_contractor, link_secret
 from tests.support.notifier import RecordingNotifier
 from tests.support.openbao import OpenBaoServer
@@ -30,9 +31,9 @@ def test_status_follows_the_link_and_consumes_nothing(
     link = core.store.get_link(links.link_hash(secret))
     assert link is not None and link.claimed_at is None and link.failed_confirmations == 0
 
-    secrets = enrolment.reveal(core, secret, notifier.code_for(secret))
+    revealed = enrolment.reveal(core, secret, notifier.code_for(secret))
     assert enrolment.link_status(core, secret) == "revealed"
-    enrolment.confirm_code(core, secret, pyotp.TOTP(secrets.totp_secret).now())
+    prove(core, secret, revealed)
     with pytest.raises(LinkUnusable) as raised:
         enrolment.link_status(core, secret)
     assert raised.value.why == "used"
@@ -79,10 +80,33 @@ def test_vault_outage_during_reveal_leaves_the_link_usable(
     assert enrolment.link_status(core, secret) == "ready"
 
     throwaway_openbao.unseal()
-    assert enrolment.reveal(core, secret, issued.code).username == contractor_username(
+    assert enrolment.reveal(core, secret, issued.code).secrets.username == contractor_username(
         core, contractor
     )
     assert notifier.alerts == []
+
+
+def test_vault_outage_between_reveal_and_proof_burns_nothing(
+    throwaway_openbao: OpenBaoServer,
+    outage_core: Core,
+    notifier: RecordingNotifier,
+) -> None:
+    core = outage_core
+    contractor = approved_contractor(core)
+    issued = issuing.issue(core, contractor.id, actor=APPROVER)
+    secret = link_secret(issued.url)
+    revealed = enrolment.reveal(core, secret, issued.code)
+
+    throwaway_openbao.seal()
+    for _ in range(core.policy.max_totp_failures + 1):
+        with pytest.raises(VaultUnavailable):
+            prove(core, secret, revealed)
+    waiting = core.store.get_contractor(contractor.id)
+    assert (waiting.state, waiting.failed_totp_attempts) == (State.ISSUED, 0)
+    assert enrolment.link_status(core, secret) == "revealed"
+
+    throwaway_openbao.unseal()
+    assert prove(core, secret, revealed).state is State.ACTIVE
 
 
 def contractor_username(core: Core, contractor: Contractor) -> str | None:
@@ -99,4 +123,4 @@ def test_a_code_that_cannot_be_one_is_refused_without_counting(
             enrolment.reveal(core, secret, junk)
     link = core.store.get_link(links.link_hash(secret))
     assert link is not None and link.failed_confirmations == 0
-    assert enrolment.reveal(core, secret, notifier.code_for(secret).lower()).password
+    assert enrolment.reveal(core, secret, notifier.code_for(secret).lower()).secrets.password

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import logging
 
-import pyotp
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -15,6 +14,7 @@ from bot.core import enrolment, issuing, links, onboarding, revocation
 from bot.core.audit import entry_as_json
 from bot.core.context import Core
 from bot.core.errors import CredbotError
+from tests.support.contractor import prove
 from tests.support.core import APPROVER, MANAGER, approved_contractor, link_secret, request_for
 from tests.support.notifier import RecordingNotifier
 
@@ -45,23 +45,28 @@ def test_lifecycle_leaves_no_secret_behind(
         secret = link_secret(issued.url)
         link = core.store.get_link(links.link_hash(secret))
         assert link is not None
-        secrets = enrolment.reveal(core, secret, notifier.code_for(secret))
+        revealed = enrolment.reveal(core, secret, notifier.code_for(secret))
+        secrets = revealed.secrets
+        delivery = links.unseal_delivery(secret, link.sealed_delivery)
         canaries += [
             secret,
-            links.unseal(secret, link.sealed_wrapping_token),
+            delivery.password,
+            delivery.mfa_secret,
+            revealed.proof_token,
             secrets.password,
             secrets.totp_secret,
             secrets.totp_uri,
         ]
-        try:
-            enrolment.confirm_code(core, secret, "000000")
-        except CredbotError as exc:
-            errors.append(str(exc))
+        for password, code in ((secrets.password, "000000"), ("wrong-" + secrets.password, "1")):
+            try:
+                enrolment.prove_first_login(core, secret, revealed.proof_token, password, code)
+            except CredbotError as exc:
+                errors.append(str(exc))
         try:
             enrolment.reveal(core, secret, notifier.code_for(secret))
         except CredbotError as exc:
             errors.append(str(exc))
-    enrolment.confirm_code(core, secret, pyotp.TOTP(secrets.totp_secret).now())
+    prove(core, secret, revealed)
     revocation.offboard(core, contractor.id, actor=MANAGER, reason="contract ended")
     onboarding.request_onboarding(core, request_for(contractor.slack_user_id), requester=MANAGER)
 

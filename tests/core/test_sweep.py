@@ -6,7 +6,6 @@ import threading
 from collections.abc import Callable
 from datetime import timedelta
 
-import pyotp
 import pytest
 
 from bot.core import enrolment, issuing, revocation
@@ -16,25 +15,23 @@ from bot.core.errors import IssueFailed, RevocationPending, StaleState
 from bot.core.models import Contractor
 from bot.core.states import State
 from bot.core.sweep import SweepOptions, SweepReport, sweep
-from tests.core import vaultcheck
+from tests.support.contractor import enrol, login, login_fails, token_rejected
 from tests.support.core import APPROVER, MANAGER, approved_contractor, link_secret
 from tests.support.directory import FakeDirectory
 from tests.support.notifier import RecordingNotifier
 from tests.support.openbao import OpenBaoServer
 from vault.layout import USERPASS_MOUNT
+from vault.models import AccountSecrets
 
 Issued = Callable[[], tuple[Contractor, str]]
 RUN = SweepOptions(worker="test-sweep")
 
 
-def active_contractor(core: Core, notifier: RecordingNotifier) -> tuple[Contractor, str, str]:
-    """An active contractor, their username and password."""
+def active_contractor(core: Core, notifier: RecordingNotifier) -> tuple[Contractor, AccountSecrets]:
+    """An active contractor and what they saved (username, password, TOTP seed)."""
     contractor = approved_contractor(core)
     issued = issuing.issue(core, contractor.id, actor=APPROVER)
-    secret = link_secret(issued.url)
-    secrets = enrolment.reveal(core, secret, issued.code)
-    enrolment.confirm_code(core, secret, pyotp.TOTP(secrets.totp_secret).now())
-    return contractor, secrets.username, secrets.password
+    return contractor, enrol(core, link_secret(issued.url), issued.code)
 
 
 def outcomes(report: SweepReport) -> dict[str, tuple[str, str]]:
@@ -62,13 +59,13 @@ def test_expired_link_destroys_the_account(
 def test_ended_contract_is_revoked(
     core: Core, notifier: RecordingNotifier, clock: FrozenClock, openbao: OpenBaoServer
 ) -> None:
-    contractor, username, password = active_contractor(core, notifier)
-    token = vaultcheck.login(openbao.addr, username, password)
+    contractor, saved = active_contractor(core, notifier)
+    token = login(openbao.addr, saved)
     clock.advance(timedelta(days=91))
     report = sweep(core, RUN)
     assert outcomes(report) == {contractor.id: ("contract_ended", "done")}
     assert core.store.get_contractor(contractor.id).state is State.REVOKED
-    assert vaultcheck.token_rejected(token)
+    assert token_rejected(token)
     assert report.all_done
 
 
@@ -88,7 +85,7 @@ def test_sweep_finishes_a_revocation_vault_interrupted(
     notifier: RecordingNotifier,
 ) -> None:
     core = outage_core
-    contractor, username, password = active_contractor(core, notifier)
+    contractor, saved = active_contractor(core, notifier)
     throwaway_openbao.seal()
     with pytest.raises(RevocationPending):
         revocation.offboard(core, contractor.id, actor=MANAGER, reason="left")
@@ -101,7 +98,7 @@ def test_sweep_finishes_a_revocation_vault_interrupted(
     done = sweep(core, RUN)
     assert outcomes(done) == {contractor.id: ("finish_revocation", "done")}
     assert core.store.get_contractor(contractor.id).state is State.REVOKED
-    assert vaultcheck.login_fails(throwaway_openbao.addr, username, password)
+    assert login_fails(throwaway_openbao.addr, saved)
 
 
 def test_circuit_breaker_holds_mass_revocation(
@@ -121,8 +118,8 @@ def test_circuit_breaker_holds_mass_revocation(
 
 
 def test_deactivated_slack_user_is_revoked(core: Core, notifier: RecordingNotifier) -> None:
-    stays, _, _ = active_contractor(core, notifier)
-    leaves, _, _ = active_contractor(core, notifier)
+    stays, _ = active_contractor(core, notifier)
+    leaves, _ = active_contractor(core, notifier)
     report = sweep(core, RUN, directory=FakeDirectory({leaves.slack_user_id}))
     assert outcomes(report) == {leaves.id: ("deactivated", "done")}
     assert core.store.get_contractor(stays.id).state is State.ACTIVE
@@ -131,7 +128,7 @@ def test_deactivated_slack_user_is_revoked(core: Core, notifier: RecordingNotifi
 def test_directory_failure_revokes_nobody_and_says_so(
     core: Core, notifier: RecordingNotifier
 ) -> None:
-    contractor, _, _ = active_contractor(core, notifier)
+    contractor, _ = active_contractor(core, notifier)
     report = sweep(core, RUN, directory=FakeDirectory(fails=True))
     assert report.items == [] and not report.all_done
     assert "ratelimited" in report.problems[0]
@@ -145,7 +142,8 @@ def test_orphans_are_reported_and_removed_only_with_fix_drift(
 ) -> None:
     """On its own server: --fix-drift removes every user the database does not know."""
     core = outage_core
-    _, live, _ = active_contractor(core, notifier)
+    _, saved = active_contractor(core, notifier)
+    live = saved.username
     orphan = "orphan-made-by-hand"
     throwaway_openbao.root_client().write(
         f"auth/{USERPASS_MOUNT}/users/{orphan}", password="x" * 20
@@ -162,7 +160,8 @@ def test_orphans_are_reported_and_removed_only_with_fix_drift(
 def test_missing_vault_user_is_reported(
     core: Core, notifier: RecordingNotifier, openbao: OpenBaoServer
 ) -> None:
-    _, username, _ = active_contractor(core, notifier)
+    _, saved = active_contractor(core, notifier)
+    username = saved.username
     openbao.root_client().delete(f"auth/{USERPASS_MOUNT}/users/{username}")
     assert username in sweep(core, RUN).missing
 
@@ -246,15 +245,15 @@ def test_a_batch_goes_on_past_a_contractor_that_moved_on(
     stale_read = holders[1][0]  # as read before someone else offboarded them
     revocation.offboard(core, stale_read.id, actor=MANAGER, reason="left early")
     clock.advance(timedelta(days=91))
-    batch = [(core.store.get_contractor(c.id), "contract ended") for c, _, _ in holders]
+    batch = [(core.store.get_contractor(c.id), "contract ended") for c, _ in holders]
     batch[1] = (stale_read, "contract ended")
 
     outcomes = revocation.offboard_many(core, batch, actor="test-sweep")
 
     assert isinstance(outcomes[1], StaleState)
-    for index, (contractor, username, _) in enumerate(holders):
+    for index, (contractor, saved) in enumerate(holders):
         assert core.store.get_contractor(contractor.id).state is State.REVOKED
-        assert username not in core.vault.list_accounts()
+        assert saved.username not in core.vault.list_accounts()
         if index != 1:
             outcome = outcomes[index]
             assert isinstance(outcome, Contractor) and outcome.state is State.REVOKED

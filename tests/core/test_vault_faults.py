@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-import pyotp
 import pytest
 
 from bot.core import enrolment, issuing, links, revocation
@@ -13,7 +12,7 @@ from bot.core.context import Core
 from bot.core.errors import IssueFailed, PossibleInterception, RevocationPending
 from bot.core.models import Contractor
 from bot.core.states import State
-from tests.core import vaultcheck
+from tests.support.contractor import enrol, login, login_fails, token_rejected
 from tests.support.core import APPROVER, MANAGER, approved_contractor, link_secret
 from tests.support.notifier import RecordingNotifier
 from tests.support.openbao import OpenBaoServer
@@ -46,10 +45,11 @@ def test_issue_while_vault_is_sealed_fails_cleanly_and_a_retry_works(
 def test_issue_failing_half_way_leaves_no_vault_user(
     outage_core: Core, throwaway_openbao: OpenBaoServer
 ) -> None:
-    """The TOTP engine is gone, so the user is created and the key import fails."""
+    """The KV engine the password is wrapped from is gone, so the user and its entity are
+    created and the wrapping fails."""
     core = outage_core
     contractor = approved_contractor(core)
-    throwaway_openbao.bao("secrets", "disable", "credbot-totp")
+    throwaway_openbao.bao("secrets", "disable", "credbot-pending")
     with pytest.raises(IssueFailed):
         issuing.issue(core, contractor.id, actor=APPROVER)
     assert core.vault.list_accounts() == []
@@ -63,9 +63,8 @@ def test_revoke_while_vault_is_sealed_stays_revoking_until_finished(
     core = outage_core
     contractor = approved_contractor(core)
     issued = issuing.issue(core, contractor.id, actor=APPROVER)
-    secrets = enrolment.reveal(core, link_secret(issued.url), issued.code)
-    enrolment.confirm_code(core, link_secret(issued.url), pyotp.TOTP(secrets.totp_secret).now())
-    token = vaultcheck.login(throwaway_openbao.addr, secrets.username, secrets.password)
+    secrets = enrol(core, link_secret(issued.url), issued.code)
+    token = login(throwaway_openbao.addr, secrets)
 
     throwaway_openbao.seal()
     with pytest.raises(RevocationPending):
@@ -73,20 +72,21 @@ def test_revoke_while_vault_is_sealed_stays_revoking_until_finished(
     assert core.store.get_contractor(contractor.id).state is State.REVOKING
 
     throwaway_openbao.unseal()
-    assert not vaultcheck.token_rejected(token), "still live: nothing was revoked early"
+    assert not token_rejected(token), "still live: nothing was revoked early"
     done = revocation.offboard(core, contractor.id, actor=MANAGER, reason="left")
     assert done.state is State.REVOKED
-    assert vaultcheck.token_rejected(token)
-    assert vaultcheck.login_fails(throwaway_openbao.addr, secrets.username, secrets.password)
+    assert token_rejected(token)
+    assert login_fails(throwaway_openbao.addr, secrets)
 
 
+@pytest.mark.parametrize("which", ["password", "mfa_secret"])
 def test_wrapping_token_unwrapped_by_someone_else_is_an_interception(
-    core: Core, issued: Issued, notifier: RecordingNotifier, openbao: OpenBaoServer
+    core: Core, issued: Issued, notifier: RecordingNotifier, openbao: OpenBaoServer, which: str
 ) -> None:
     contractor, secret = issued()
     link = core.store.get_link(links.link_hash(secret))
     assert link is not None
-    stolen = links.unseal(secret, link.sealed_wrapping_token)
+    stolen = getattr(links.unseal_delivery(secret, link.sealed_delivery), which)
     openbao.root_client().sys.unwrap(stolen)  # the attacker got there first
 
     with pytest.raises(PossibleInterception):
@@ -96,8 +96,9 @@ def test_wrapping_token_unwrapped_by_someone_else_is_an_interception(
     assert len(notifier.alerts) == 1 and contractor.username in notifier.alerts[0]
 
 
+@pytest.mark.parametrize("which", ["password", "mfa_secret"])
 def test_wrapping_token_from_another_path_is_refused(
-    core: Core, issued: Issued, notifier: RecordingNotifier, openbao: OpenBaoServer
+    core: Core, issued: Issued, notifier: RecordingNotifier, openbao: OpenBaoServer, which: str
 ) -> None:
     contractor, secret = issued()
     link = core.store.get_link(links.link_hash(secret))
@@ -107,14 +108,16 @@ def test_wrapping_token_from_another_path_is_refused(
     # Someone with database write access swaps in a link holding their own wrapping token.
     core.store.invalidate_links(contractor.id, at=core.clock.now())
     other = links.LinkSecret.generate()
+    delivery = replace(links.unseal_delivery(secret, link.sealed_delivery), **{which: forged})
     core.store.add_link(
         replace(
             link,
             link_hash=other.hash,
-            sealed_wrapping_token=links.seal(other.value, forged),
+            sealed_delivery=links.seal_delivery(other.value, delivery),
             confirmation_digest=links.confirmation_digest(other.value, "ABC-DEF"),
         )
     )
     with pytest.raises(PossibleInterception):
         enrolment.reveal(core, other.value, "abc def")
     assert notifier.alerts and "sys/wrapping/wrap" in notifier.alerts[0]
+    assert "possible_interception" in [e.entry.action for e in core.store.audit_events()]

@@ -6,43 +6,44 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import hvac
-import pyotp
 
-from bot.core import enrolment, issuing
+from bot.core import issuing
 from bot.core.context import Core
 from bot.core.models import Contractor
 from bot.core.states import State
-from tests.core import vaultcheck
+from tests.support.contractor import enrol, login, login_fails, token_rejected
 from tests.support.core import APPROVER, approved_contractor, link_secret
+from vault.models import AccountSecrets
 
 
 @dataclass(frozen=True)
 class Holder:
-    """An ``active`` contractor, their credentials and the token they logged in with."""
+    """An ``active`` contractor, what they saved and the token they logged in with."""
 
     contractor: Contractor
-    username: str
-    password: str
+    saved: AccountSecrets
     token: hvac.Client
+
+    @property
+    def username(self) -> str:
+        """Their Vault username."""
+        return self.saved.username
 
 
 def active_holder(core: Core, addr: str) -> Holder:
-    """Request, approve, issue, reveal, confirm a TOTP code, then log in like the review tool."""
+    """Request, approve, issue, reveal, prove the first login, then log in like the review
+    tool (password and code)."""
     contractor = approved_contractor(core)
     issued = issuing.issue(core, contractor.id, actor=APPROVER)
-    secret = link_secret(issued.url)
-    account = enrolment.reveal(core, secret, issued.code)
-    enrolment.confirm_code(core, secret, pyotp.TOTP(account.totp_secret).now())
-    token = vaultcheck.login(addr, account.username, account.password)
+    saved = enrol(core, link_secret(issued.url), issued.code)
+    token = login(addr, saved)
     assert core.store.get_contractor(contractor.id).state is State.ACTIVE
-    return Holder(contractor, account.username, account.password, token)
+    return Holder(contractor, saved, token)
 
 
 def access_survives(holder: Holder, addr: str) -> bool:
     """Whether the contractor's old token or a fresh login still gets into Vault."""
-    return not vaultcheck.token_rejected(holder.token) or not vaultcheck.login_fails(
-        addr, holder.username, holder.password
-    )
+    return not token_rejected(holder.token) or not login_fails(addr, holder.saved)
 
 
 def state_of(core: Core, holder: Holder) -> State:

@@ -13,7 +13,8 @@ import sqlalchemy as sa
 
 from bot.core.audit import verify_chain
 from bot.core.errors import AuditWriteConflict, DuplicateContractor
-from bot.core.models import AuditEvent
+from bot.core.models import AuditEvent, LinkRecord
+from bot.core.states import State
 from bot.storage.audit_log import append_event
 from bot.storage.engine import make_engine
 from bot.storage.repository import SqlStore
@@ -35,7 +36,9 @@ def test_exactly_one_of_50_threads_claims_a_link(database_url: str) -> None:
 
         def claim(_: int) -> bool:
             barrier.wait(30)
-            return store.claim_link(link.link_hash, now=T0 + timedelta(minutes=1))
+            return store.claim_link(
+                link.link_hash, now=T0 + timedelta(minutes=1), proof_digest="p" * 64, max_failures=5
+            )
 
         with ThreadPoolExecutor(THREADS) as pool:
             results = list(pool.map(claim, range(THREADS)))
@@ -45,6 +48,65 @@ def test_exactly_one_of_50_threads_claims_a_link(database_url: str) -> None:
         assert connections.checkedin() > 1  # really several connections
     finally:
         engine.dispose()
+
+
+def test_concurrent_failed_proofs_lose_no_count(database_url: str) -> None:
+    engine = make_engine(database_url, pool_size=THREADS, max_overflow=0)
+    try:
+        store = SqlStore(engine=engine)
+        contractor = factories.contractor(state=State.ISSUED, username="ctr-1", approved_by="U1")
+        store.add_contractor(contractor, event=factories.entry())
+        barrier = threading.Barrier(THREADS)
+
+        def fail(_: int) -> int:
+            barrier.wait(30)
+            return store.count_failed_proof(contractor.id, event=factories.entry())
+
+        with ThreadPoolExecutor(THREADS) as pool:
+            counts = sorted(pool.map(fail, range(THREADS)))
+        assert counts == list(range(1, THREADS + 1))
+        assert store.get_contractor(contractor.id).failed_totp_attempts == THREADS
+    finally:
+        engine.dispose()
+
+
+def test_a_right_code_never_claims_a_link_that_wrong_codes_locked(database_url: str) -> None:
+    """The last wrong code before the limit and a right one race, many times: either the right
+    one claims (and the wrong one counts nothing) or the wrong one locks (and nobody claims)."""
+    engine = make_engine(database_url, pool_size=4, max_overflow=0)
+    try:
+        store = SqlStore(engine=engine)
+        contractor = store.add_contractor(factories.contractor(), event=factories.entry())
+        for _ in range(20):
+            link = factories.link(contractor.id, failed_confirmations=4)
+            store.add_link(link)
+            claimed, counted = race_right_and_wrong_code(store, link)
+            stored = store.get_link(link.link_hash)
+            assert stored is not None
+            if claimed:
+                assert counted is None and stored.invalidated_at is None
+            else:
+                assert counted == 5 and stored.invalidated_at is not None
+                assert stored.claimed_at is None
+    finally:
+        engine.dispose()
+
+
+def race_right_and_wrong_code(store: SqlStore, link: LinkRecord) -> tuple[bool, int | None]:
+    """Claim ``link`` and count a wrong code on it at the same moment; both outcomes."""
+    barrier = threading.Barrier(2)
+
+    def claim() -> bool:
+        barrier.wait(30)
+        return store.claim_link(link.link_hash, now=T0, proof_digest="p" * 64, max_failures=5)
+
+    def wrong() -> int | None:
+        barrier.wait(30)
+        return store.record_failed_confirmation(link.link_hash, limit=5, now=T0)
+
+    with ThreadPoolExecutor(2) as pool:
+        claimed, counted = pool.submit(claim), pool.submit(wrong)
+        return claimed.result(), counted.result()
 
 
 def test_concurrent_requests_for_one_person_leave_one_live_record(

@@ -15,12 +15,16 @@ def test_release_undoes_only_that_claim(store: SqlStore) -> None:
     link = factories.link(contractor.id)
     store.add_link(link)
     claimed_at = T0 + timedelta(minutes=1)
-    assert store.claim_link(link.link_hash, now=claimed_at)
+    assert store.claim_link(link.link_hash, now=claimed_at, proof_digest="p" * 64, max_failures=5)
 
     store.release_link(link.link_hash, claimed_at=claimed_at + timedelta(microseconds=1))
-    assert store.get_link(link.link_hash) == replace(link, claimed_at=claimed_at)
+    assert store.get_link(link.link_hash) == replace(
+        link, claimed_at=claimed_at, proof_digest="p" * 64
+    )
 
     store.release_link(link.link_hash, claimed_at=claimed_at)
     assert store.get_link(link.link_hash) == link
-    assert store.claim_link(link.link_hash, now=claimed_at + timedelta(minutes=1))
+    assert store.claim_link(
+        link.link_hash, now=claimed_at + timedelta(minutes=1), proof_digest="p" * 64, max_failures=5
+    )
     store.release_link("unknown", claimed_at=claimed_at)

@@ -5,19 +5,21 @@ from __future__ import annotations
 import importlib.util
 import warnings
 
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from bot.storage.engine import make_engine
 from bot.storage.migrate import MIGRATIONS_DIR, current_revision, head_revision, upgrade
+from bot.storage.repository import SqlStore
 from bot.storage.tables import LIVE_PREDICATE, metadata
 
 
 def test_upgrade_is_idempotent_and_reports_head(empty_database_url: str) -> None:
     assert current_revision(empty_database_url) is None
-    assert upgrade(empty_database_url) == "0005"
-    assert upgrade(empty_database_url) == "0005"
-    assert current_revision(empty_database_url) == head_revision() == "0005"
+    assert upgrade(empty_database_url) == "0006"
+    assert upgrade(empty_database_url) == "0006"
+    assert current_revision(empty_database_url) == head_revision() == "0006"
 
 
 def test_migrations_match_the_tables(database_url: str) -> None:
@@ -41,3 +43,50 @@ def test_initial_migration_live_predicate_is_current() -> None:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     assert module.LIVE_PREDICATE == LIVE_PREDICATE
+
+
+def test_accounts_and_links_from_before_login_mfa_are_marked_as_such(
+    empty_database_url: str,
+) -> None:
+    """0006: every account that existed was issued with a key in the old TOTP engine (the sweep
+    moves its contractor over by a reissue), and a link made then can no longer be revealed."""
+    upgrade(empty_database_url, "0005")
+    engine = make_engine(empty_database_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO contractors (id, slack_user_id, email, display_name, country,"
+                    " role, end_date, justification, requested_by, state, created_at,"
+                    " updated_at, failed_totp_attempts, version)"
+                    " VALUES ('c-1', 'U1', 'a@b.example', 'A', 'DE', 'reviewer', '2027-01-01',"
+                    " '', 'UM', 'issued', :t, :t, 0, 1)"
+                ),
+                {"t": "2026-11-01 00:00:00+00:00"},
+            )
+            connection.execute(
+                sa.text(
+                    "INSERT INTO vault_accounts (username, contractor_id, created_at)"
+                    " VALUES ('ctr-old', 'c-1', :t)"
+                ),
+                {"t": "2026-11-01 00:00:00+00:00"},
+            )
+            connection.execute(
+                sa.text(
+                    "INSERT INTO links (link_hash, contractor_id, username, sealed_wrapping_token,"
+                    " wrapping_accessor, creation_path, confirmation_digest, created_at,"
+                    " expires_at) VALUES ('h', 'c-1', 'ctr-old', 'sealed', 'acc',"
+                    " 'credbot-pending/data/ctr-old', 'd', :t, :t)"
+                ),
+                {"t": "2026-11-01 00:00:00+00:00"},
+            )
+        assert upgrade(empty_database_url) == "0006"
+        store = SqlStore(engine=engine)
+        (account,) = store.unrevoked_accounts("c-1")
+        assert account.second_factor == "totp_engine"
+        link = store.get_link("h")
+        assert link is not None
+        assert (link.sealed_delivery, link.mfa_wrapping_accessor) == ("sealed", None)
+        assert link.wrapping_accessors == ("acc",)
+    finally:
+        engine.dispose()
