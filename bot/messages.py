@@ -319,6 +319,8 @@ def sweep_report(report: SweepReport) -> str:
     if report.erased:
         erased = "would be erased" if report.dry_run else "erased"
         lines.append(f"Personal data of {report.erased} finished record(s) {erased} (retention).")
+    if report.moved_to_login_mfa:
+        lines.append(moved_to_login_mfa(report))
     if report.breaker:
         lines.append(f":warning: Circuit breaker: {report.breaker}")
     lines.extend(f":warning: {problem}" for problem in report.problems)
@@ -411,6 +413,16 @@ def contractor_line(contractor: Contractor) -> str:
         f"*{STATE_WORDS.get(contractor.state.value, contractor.state.value)}* "
         f"(`{contractor.state.value}`), {contractor.role} in {contractor.country}, "
         f"ends {contractor.end_date:%Y-%m-%d}"
+    )
+
+
+def moved_to_login_mfa(report: SweepReport) -> str:
+    """The sweep's line about contractors reissued onto login MFA (CLI and Slack alike)."""
+    count = len(report.moved_to_login_mfa)
+    verb = "would get" if report.dry_run else "got"
+    return (
+        f"{count} contractor(s) from before login MFA {verb} a new link (reissue): "
+        "every login now asks for a code."
     )
 
 

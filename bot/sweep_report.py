@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
+from bot import messages
 from bot.core.sweep import SweepReport
 
 
@@ -33,6 +34,8 @@ def print_report(report: SweepReport, console: Console) -> None:
     if report.erased:
         verb = "would be erased" if report.dry_run else "erased"
         console.print(f"Personal data of {report.erased} finished record(s) {verb} (retention).")
+    if report.moved_to_login_mfa:
+        console.print(messages.moved_to_login_mfa(report))
     if report.breaker:
         console.print(f"[bold red]Circuit breaker:[/] {report.breaker}")
     for problem in report.problems:

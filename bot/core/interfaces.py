@@ -87,6 +87,11 @@ class ContractorStore(Protocol):
         right now; computed by the database, oldest first."""
         ...
 
+    def on_totp_engine(self) -> list[Contractor]:
+        """``issued`` or ``active`` contractors whose current account was issued before login
+        MFA (a key in the old TOTP engine, no code asked at login), oldest first."""
+        ...
+
     def apply(
         self,
         contractor_id: str,

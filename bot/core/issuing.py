@@ -41,12 +41,13 @@ def new_username() -> str:
     return f"{USERNAME_PREFIX}{secrets.token_hex(8)}"
 
 
-def issue(core: Core, contractor_id: str, *, actor: str) -> IssuedLink:
+def issue(core: Core, contractor_id: str, *, actor: str, reason: str = "") -> IssuedLink:
     """Create the contractor's account in Vault and DM them a one-time link.
 
     Works from ``approved`` (first issue) and, as a reissue, from ``issued``, ``active``,
     ``expired`` and ``locked``: the previous account is destroyed first, so old password, TOTP
-    seed and link all die. Raises ``IllegalTransition`` from other states, ``IssueFailed`` when
+    seed and link all die; ``reason`` says why in the audit trail. Raises ``IllegalTransition``
+    from other states, ``IssueFailed`` when
     Vault fails (nothing half-made survives, a retry works), ``RevocationPending`` when the old
     account of a reissue could not be destroyed (nothing new was issued).
     """
@@ -98,6 +99,7 @@ def issue(core: Core, contractor_id: str, *, actor: str) -> IssuedLink:
             State.ISSUED,
             actor=actor,
             action="reissued" if reissue else "issued",
+            reason=reason,
             username=username,
             failed_totp_attempts=0,
             details={"username": username, "link_expires_at": expires_at.isoformat()},

@@ -32,6 +32,7 @@ from bot.core.errors import (
 from bot.core.interfaces import Directory
 from bot.core.models import Contractor, VaultAccountRecord
 from bot.core.retention import erase_expired
+from bot.core.second_factor import move_to_login_mfa
 from bot.core.states import CONTRACT_END_STATES, State
 from vault.errors import VaultError
 
@@ -100,6 +101,8 @@ class SweepReport:
     """Contractors revoked while finishing recorded Slack departure events."""
     erased: int = 0
     """Finished records whose personal data was erased (the retention period ended)."""
+    moved_to_login_mfa: list[str] = field(default_factory=list)
+    """Contractors reissued because their account was from before login MFA."""
 
     @property
     def pending(self) -> list[SweepItem]:
@@ -138,6 +141,9 @@ def sweep(
         _note_claimed_elsewhere(core, report)
     _reconcile(core, options, report)
     report.erased = erase_expired(core, actor=options.worker, dry_run=options.dry_run)
+    report.moved_to_login_mfa = move_to_login_mfa(
+        core, actor=options.worker, dry_run=options.dry_run
+    )
     if not options.dry_run:
         core.store.append_audit(
             core.entry(
@@ -151,6 +157,7 @@ def sweep(
                     "orphans_removed": len(report.orphans_removed),
                     "missing": len(report.missing),
                     "erased": report.erased,
+                    "moved_to_login_mfa": len(report.moved_to_login_mfa),
                     "breaker": report.breaker,
                 },
             )

@@ -181,6 +181,22 @@ class SqlStore:
         with self._reader() as connection:
             return [to_account(row) for row in connection.execute(stale)]
 
+    def on_totp_engine(self) -> list[Contractor]:
+        """``issued`` or ``active`` contractors whose current account was issued before login
+        MFA (``second_factor = totp_engine``), oldest first: one query."""
+        legacy = (
+            sa.select(contractors)
+            .join(vault_accounts, vault_accounts.c.username == contractors.c.username)
+            .where(
+                contractors.c.state.in_([State.ISSUED.value, State.ACTIVE.value]),
+                vault_accounts.c.second_factor == "totp_engine",
+                vault_accounts.c.revoked_at.is_(None),
+            )
+            .order_by(contractors.c.created_at, contractors.c.id)
+        )
+        with self._reader() as connection:
+            return [to_contractor(row) for row in connection.execute(legacy)]
+
     def check_health(self) -> None:
         """``SELECT 1``; raises the driver's error when the database does not answer."""
         check_database(self._engine)

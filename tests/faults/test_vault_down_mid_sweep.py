@@ -8,6 +8,7 @@ once Vault is back, finishes every one of them.
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from datetime import timedelta
 
 import pytest
@@ -47,9 +48,17 @@ class SealAfterFirstRevocation:
         return getattr(self._inner, name)
 
     def revoke_account(
-        self, *, username: str, wrapping_accessor: str | None = None
+        self,
+        *,
+        username: str,
+        wrapping_accessors: Sequence[str] = (),
+        legacy_totp_key: bool = False,
     ) -> RevocationProof:
-        proof = self._inner.revoke_account(username=username, wrapping_accessor=wrapping_accessor)
+        proof = self._inner.revoke_account(
+            username=username,
+            wrapping_accessors=wrapping_accessors,
+            legacy_totp_key=legacy_totp_key,
+        )
         with self._lock:
             if not self.sealed:
                 self._server.seal()

@@ -21,6 +21,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from bot.core import enrolment
 from bot.core.context import Core
 from bot.core.states import State
+from tests.support.contractor import fresh_code, wrong_code
 from tests.support.notifier import RecordingNotifier
 from tests.web.conftest import Issued, enroll_url
 
@@ -129,17 +130,17 @@ def test_contractor_enrols_in_chromium(
     seed_on_page = phone.locator("#seed").inner_text().replace(" ", "")
     assert seed_on_page == totp.secret
 
-    # A mistyped code is refused inline: the QR code and password stay on screen.
-    now = totp.now()
-    wrong = f"{(int(now) + 1) % 1_000_000:06d}"
+    # The first login: the saved password and a code. A mistyped code is refused inline by
+    # Vault's login MFA: the QR code and password stay on screen.
+    phone.locator("#confirm-form-password").fill(phone.locator("#password").inner_text())
     field = phone.locator("#confirm-form-code")
-    field.fill(wrong)
+    field.fill(wrong_code(totp.secret))
     phone.locator("#confirm-form button[type=submit]").click()
-    expect(phone.locator("#confirm-form-error")).to_contain_text("not right")
+    expect(phone.locator("#confirm-form-error")).to_contain_text("did not accept")
     expect(qr).to_be_visible()
     expect(field).to_be_focused()
 
-    field.fill(totp.now())
+    field.fill(fresh_code(totp.secret))
     phone.locator("#confirm-form button[type=submit]").click()
     expect(phone.locator("h1")).to_have_text("You're done")
     expect(phone.locator("#password")).to_have_count(0)
@@ -177,15 +178,37 @@ def test_link_without_its_fragment_says_so(phone: Page, server: str) -> None:
     expect(phone.locator("#reveal-form")).to_be_hidden()
 
 
-def test_revealed_but_not_confirmed_link_offers_the_code_form(
+def test_a_reload_after_the_reveal_finishes_in_the_same_browser(
     phone: Page, server: str, core: Core, issued: Issued, notifier: RecordingNotifier
 ) -> None:
     contractor, secret = issued()
-    secrets = enrolment.reveal(core, secret, notifier.code_for(secret))
     phone.goto(enroll_url(server, secret))
+    phone.locator("#code").fill(notifier.code_for(secret))
+    with phone.expect_navigation():
+        phone.locator("#reveal-form button").click()
+    password = phone.locator("#password").inner_text()
+    seed = phone.locator("#seed").inner_text().replace(" ", "")
+
+    phone.goto(enroll_url(server, secret))  # the tab was closed, the link opened again
     expect(phone.locator("#resume")).to_be_visible()
     expect(phone.locator("#reveal-form")).to_be_hidden()
-    phone.locator("#resume-form-code").fill(pyotp.TOTP(secrets.totp_secret).now())
+    phone.locator("#resume-form-password").fill(password)
+    phone.locator("#resume-form-code").fill(fresh_code(seed))
     phone.locator("#resume-form button[type=submit]").click()
     expect(phone.locator("h1")).to_have_text("You're done")
     assert core.store.get_contractor(contractor.id).state is State.ACTIVE
+
+
+def test_another_browser_holding_the_link_cannot_take_the_last_step(
+    phone: Page, server: str, core: Core, issued: Issued, notifier: RecordingNotifier
+) -> None:
+    contractor, secret = issued()
+    revealed = enrolment.reveal(core, secret, notifier.code_for(secret))  # revealed elsewhere
+    phone.goto(enroll_url(server, secret))
+    expect(phone.locator("#resume")).to_be_visible()
+    phone.locator("#resume-form-password").fill(revealed.secrets.password)
+    phone.locator("#resume-form-code").fill(fresh_code(revealed.secrets.totp_secret))
+    phone.locator("#resume-form button[type=submit]").click()
+    expect(phone.locator("#resume-form-error")).to_contain_text("browser where you revealed")
+    contractor = core.store.get_contractor(contractor.id)
+    assert (contractor.state, contractor.failed_totp_attempts) == (State.ISSUED, 0)

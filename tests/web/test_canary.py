@@ -15,6 +15,7 @@ from bot.core import links
 from bot.core.audit import entry_as_json
 from bot.core.context import Core
 from tests.core.test_no_secret_leaks import dump_database
+from tests.support.contractor import fresh_code, wrong_code
 from tests.support.notifier import RecordingNotifier
 from tests.web.conftest import Issued
 
@@ -34,7 +35,7 @@ def test_revealed_secrets_leave_no_trace(
         code = notifier.code_for(secret)
         link = core.store.get_link(links.link_hash(secret))
         assert link is not None
-        wrapping_token = links.unseal(secret, link.sealed_wrapping_token)
+        delivery = links.unseal_delivery(secret, link.sealed_delivery)
         send = (
             {"json": {"secret": secret, "code": code}}
             if as_json
@@ -47,19 +48,23 @@ def test_revealed_secrets_leave_no_trace(
         if as_json:
             body = revealed.json()
             password, seed, uri = body["password"], body["totp_secret"], body["totp_uri"]
+            proof = body["proof"]
         else:
             text = revealed.text
             password = text.split('id="password">')[1].split("<")[0]
             seed = text.split('id="seed">')[1].split("<")[0].replace(" ", "")
             uri = text.split('id="uri" class="long">')[1].split("<")[0].replace("&amp;", "&")
+            proof = text.split('name="proof" value="')[1].split('"')[0]
         assert pyotp.TOTP(seed).secret == seed and seed in uri
-        client.post("/enroll/confirm", json={"secret": secret, "code": "00000x"})
-        confirmed = client.post(
-            "/enroll/confirm", json={"secret": secret, "code": pyotp.TOTP(seed).now()}
-        )
+        form = {"secret": secret, "proof": proof, "password": password}
+        client.post("/enroll/confirm", json={**form, "code": "00000x"})
+        client.post("/enroll/confirm", json={**form, "password": password + "x", "code": "1"})
+        client.post("/enroll/confirm", json={**form, "code": wrong_code(seed)})
+        confirmed = client.post("/enroll/confirm", json={**form, "code": fresh_code(seed)})
         assert confirmed.status_code == 200
         client.post("/enroll/reveal", json={"secret": secret, "code": code})  # used
-        canaries += [secret, wrapping_token, password, seed, uri, code]
+        canaries += [secret, delivery.password, delivery.mfa_secret, password, seed, uri, code]
+        canaries.append(proof)
 
     access = [r.getMessage() for r in caplog.records if r.name == "uvicorn.access"]
     assert any('"POST /enroll/reveal HTTP/1.1" 200' in line for line in access), access

@@ -47,7 +47,7 @@ def test_get_head_and_range_leave_the_link_valid(
     link = core.store.get_link(links.link_hash(secret))
     assert link is not None
     assert link.claimed_at is None and link.failed_confirmations == 0
-    assert enrolment.reveal(core, secret, notifier.code_for(secret)).password
+    assert enrolment.reveal(core, secret, notifier.code_for(secret)).secrets.password
 
 
 def test_the_page_is_the_same_for_everyone_and_knows_no_secret(
