@@ -1,7 +1,8 @@
 """``credbot demo``: the real app, driven the way Slack drives it, for someone with no Slack.
 
-It starts a throwaway OpenBao dev server (or uses ``VAULT_ADDR`` + an admin ``VAULT_TOKEN``),
-sets Vault up exactly as ``credbot vault init`` does, logs the bot in through its AppRole with
+It starts a throwaway OpenBao dev server (never an environment's ``VAULT_ADDR``: the demo
+writes policies and roles, which must never touch a real Vault), sets it up exactly as
+``credbot vault init`` does, logs the bot in through its AppRole with
 its own least-privilege policy, uses a SQLite file, and serves the real ASGI app
 (``bot.wiring.build_server``: Slack endpoint, enrollment page, health) with uvicorn on a free
 loopback port. Slack itself is a **local stand-in** (``bot.dev.slack_standin``): the bot's Web
@@ -9,7 +10,9 @@ API calls go there and are recorded, and the manager's ``/contractor onboard`` a
 approver's click are sent to the app as real Slack-signed HTTP requests.
 
 The contractor's one-time link and confirmation code are printed as the stand-in's recorded DM
-shows them: the one place credbot ever prints a link, because everything here is local.
+shows them: the one place credbot ever prints a link, because everything here is local. Then
+the contractor enrols through the real page and logs in to Vault as they will every day
+(``bot.dev.demo_contractor``), before the manager offboards them.
 """
 
 from __future__ import annotations
@@ -25,11 +28,14 @@ from typing import Any
 from bot import wiring
 from bot.config import Settings, load_settings
 from bot.core.audit import verify_chain
+from bot.dev import demo_contractor
 from bot.dev.openbao import OpenBaoDevServer, free_port
 from bot.dev.server import BackgroundServer
 from bot.dev.slack_requests import Reply, SignedSlack, block_action, view_submission
 from bot.dev.slack_standin import STANDIN_BOT_TOKEN, Call, SlackStandIn
 from bot.slack import blocks
+from vault.client import connect, request
+from vault.mounts import enable_secrets_engine, list_secrets_engines
 
 MANAGER = "UDEMOMANAGER"
 APPROVER = "UDEMOAPPROVER"
@@ -56,12 +62,10 @@ def run_demo(
     shutil.rmtree(data_dir, ignore_errors=True)
     data_dir.mkdir(parents=True)
     base = load_settings()
-    vault: OpenBaoDevServer | None = None
     standin = SlackStandIn()
     web: BackgroundServer | None = None
-    if not base.vault_token:
-        vault = OpenBaoDevServer(log_path=data_dir / "openbao.log").start()
-        say(f"OpenBao dev server started at {vault.addr} (in memory, thrown away at the end)")
+    vault = OpenBaoDevServer(log_path=data_dir / "openbao.log").start()
+    say(f"OpenBao dev server started at {vault.addr} (in memory, thrown away at the end)")
     try:
         admin = _vault_settings(base, data_dir, vault, admin=True)
         report, role_id = wiring.init_vault(admin)
@@ -80,14 +84,20 @@ def run_demo(
         say(f"credbot serving at {web.url} (POST /slack/events, GET /enroll, GET /healthz)")
         say(f"Slack is a LOCAL STAND-IN at {standin.url}: no real workspace is involved")
         slack = SignedSlack(web.url, signing_secret)
-        _walk_through(slack, standin, say)
+        link, code = _walk_through(slack, standin, say)
         if keep_running:
             say("")
             say("The server keeps running: open the link above in a browser on this machine.")
             say("Press Ctrl-C to stop (the OpenBao dev server and its accounts go with it).")
             (stop or threading.Event()).wait()
             return
+        say("5. Ana opens the link and enters the confirmation code (the page's own requests):")
+        saved, app = demo_contractor.enrol_through_the_page(web.url, link, code, say)
+        say("6. Every day after, Ana (or the review tool) logs in to Vault:")
+        _store_a_recording(admin)
+        demo_contractor.log_in_every_day(vault.addr, saved, app, say)
         _offboard(slack, standin, say)
+        demo_contractor.refused_after_offboarding(vault.addr, saved, app, say)
         _verify_audit(settings, say)
         say("")
         say("Look around: the audit trail of this run is in the SQLite file above:")
@@ -97,8 +107,7 @@ def run_demo(
         if web is not None:
             web.stop()
         standin.stop()
-        if vault is not None:
-            vault.stop()
+        vault.stop()
 
 
 def _populate(standin: SlackStandIn) -> None:
@@ -107,7 +116,8 @@ def _populate(standin: SlackStandIn) -> None:
     standin.add_user(CONTRACTOR, name="Ana Demo", email="ana@agency.example")
 
 
-def _walk_through(slack: SignedSlack, standin: SlackStandIn, say: Say) -> None:
+def _walk_through(slack: SignedSlack, standin: SlackStandIn, say: Say) -> tuple[str, str]:
+    """Onboard, attest, approve; return the one-time link and confirmation code Ana got."""
     end = _end_date()
     text = f"onboard <@{CONTRACTOR}|ana> country=DE end={end} role=reviewer Q1 review batch"
     say("")
@@ -137,7 +147,8 @@ def _walk_through(slack: SignedSlack, standin: SlackStandIn, say: Say) -> None:
     say(f"   confirmation code:  {code}")
     say("")
     say("   Open the link in a browser (GET /enroll on this server): it asks for the code,")
-    say("   shows the username and password once, and a TOTP QR code to scan and prove.")
+    say("   shows the username and password once and a TOTP QR code, then the first login.")
+    return url, code
 
 
 def _attest(slack: SignedSlack, standin: SlackStandIn, card: Call) -> None:
@@ -175,9 +186,17 @@ def _click(slack: SignedSlack, standin: SlackStandIn, card: Call, action_id: str
     )
 
 
+def _store_a_recording(admin: Settings) -> None:
+    """A recording for the reviewer role to read (``review/`` is what its policy names)."""
+    root = connect(admin.vault_addr, token=admin.vault_token)
+    if "review/" not in list_secrets_engines(root):
+        enable_secrets_engine(root, "kv", "review", {"version": "2"})
+    request(root, "POST", demo_contractor.RECORDING, json={"data": {"audio": "clip-0001.opus"}})
+
+
 def _offboard(slack: SignedSlack, standin: SlackStandIn, say: Say) -> None:
     text = f"offboard <@{CONTRACTOR}> contract ended"
-    say(f"5. Manager types: /contractor {text}")
+    say(f"7. Manager types: /contractor {text}")
     say(f"   credbot (ephemeral): {_command(slack, standin, text, MANAGER)}")
 
 
@@ -185,7 +204,7 @@ def _verify_audit(settings: Settings, say: Say) -> None:
     store = wiring.build_store(settings)
     breaks = verify_chain(store.audit_events())
     count = sum(1 for _ in store.audit_events())
-    say(f"6. Audit trail: {count} hash-chained events, {'intact' if not breaks else 'BROKEN'}")
+    say(f"8. Audit trail: {count} hash-chained events, {'intact' if not breaks else 'BROKEN'}")
     if breaks:
         raise RuntimeError(f"audit chain broken: {breaks}")
 
@@ -240,21 +259,23 @@ def _slack_settings(bot: Settings, standin: SlackStandIn, port: int, secret: str
 def _vault_settings(
     base: Settings,
     data_dir: Path,
-    server: OpenBaoDevServer | None,
+    server: OpenBaoDevServer,
     *,
     admin: bool = False,
     role_id: str | None = None,
     secret_file: Path | None = None,
 ) -> Settings:
-    """The demo's settings: the given Vault, a SQLite file in ``data_dir``, the bot on AppRole."""
+    """The demo's settings: its own dev server, a SQLite file in ``data_dir``, the bot on
+    AppRole (the admin token only for the set-up)."""
     changes: dict[str, object] = {
         "database_url": f"sqlite:///{data_dir / 'credbot.sqlite3'}",
         "link_ttl": timedelta(hours=24),
+        "vault_addr": server.addr,
+        "vault_role_id": None,
+        "vault_secret_id": None,
     }
-    if server is not None:
-        changes["vault_addr"] = server.addr
     if admin:
-        changes["vault_token"] = server.root_token if server else base.vault_token
+        changes["vault_token"] = server.root_token
     else:
         assert secret_file is not None
         changes |= {

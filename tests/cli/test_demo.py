@@ -13,14 +13,20 @@ from pathlib import Path
 import pytest
 
 from bot.dev.openbao import DevServerError, find_bao
+from tests.support.openbao import OpenBaoServer
+from vault.mounts import list_auth_methods, list_secrets_engines
 
 
-def test_demo_onboards_through_signed_slack_requests_and_offboards(tmp_path: Path) -> None:
+def test_demo_onboards_through_signed_slack_requests_and_offboards(
+    tmp_path: Path, throwaway_openbao: OpenBaoServer
+) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("VAULT_", "CREDBOT_"))}
     env = {k: v for k, v in env.items() if not k.startswith("SLACK_")}
     # As on a fresh machine: the venv not activated, nothing of this machine's set-up on PATH,
     # so the demo must find the `bao` its own install brought.
     env = {k: v for k, v in env.items() if k != "VIRTUAL_ENV"} | {"PATH": "/usr/bin:/bin"}
+    # An operator's Vault in the environment: the demo must leave it alone.
+    env |= {"VAULT_ADDR": throwaway_openbao.addr, "VAULT_TOKEN": throwaway_openbao.root_token}
     result = subprocess.run(
         [sys.executable, "-m", "bot", "demo", "--data-dir", str(tmp_path / "demo")],
         env=env,
@@ -38,9 +44,18 @@ def test_demo_onboards_through_signed_slack_requests_and_offboards(tmp_path: Pat
     link = re.search(r"one-time link:\s+(http://127\.0\.0\.1:\d+/enroll#[A-Za-z0-9_-]{43})\s", out)
     assert link is not None, out
     assert re.search(r"confirmation code:\s+\S+", out)
+    assert "first login (password + code), checked by Vault's login MFA: active" in out
+    assert "password alone: no token, Vault asks for a code" in out
+    assert "password + code: a token with credbot-role-reviewer" in out
+    assert "it reads review/data/recording-1" in out
+    assert "only because it is a demo" in out
     assert "every credential is revoked" in out
+    assert "full login after offboarding: refused" in out
     assert re.search(r"Audit trail: \d+ hash-chained events, intact", out)
     assert (tmp_path / "demo" / "credbot.sqlite3").exists()
+    root = throwaway_openbao.root_client()
+    assert "credbot/" not in list_auth_methods(root)
+    assert "review/" not in list_secrets_engines(root)
 
 
 def test_a_missing_bao_is_named_with_the_command_that_installs_it(
