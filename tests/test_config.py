@@ -42,6 +42,7 @@ def test_every_variable_is_read() -> None:
             "CREDBOT_TOKEN_MAX_TTL": "1h",
             "CREDBOT_BOUND_CIDRS": "10.1.0.0/16",
             "CREDBOT_MAX_TOTP_FAILURES": "3",
+            "CREDBOT_TOTP_ISSUER": "Acme Review",
             "CREDBOT_LOG_LEVEL": "debug",
         }
     )
@@ -53,6 +54,7 @@ def test_every_variable_is_read() -> None:
     assert (settings.link_ttl, settings.token_ttl) == (timedelta(hours=2), timedelta(minutes=30))
     assert settings.bound_cidrs == ("10.1.0.0/16",)
     assert (settings.max_totp_failures, settings.log_level) == (3, "DEBUG")
+    assert settings.totp_issuer == "Acme Review"
     assert (settings.approval_channel, settings.audit_channel) == ("C1", "C2")
 
 
@@ -66,6 +68,8 @@ def test_every_variable_is_read() -> None:
         ({"CREDBOT_ALLOWED_COUNTRIES": "Germany"}, "CREDBOT_ALLOWED_COUNTRIES"),
         ({"CREDBOT_BOUND_CIDRS": "10.0.0.0/33"}, "CREDBOT_BOUND_CIDRS"),
         ({"CREDBOT_MAX_TOTP_FAILURES": "0"}, "CREDBOT_MAX_TOTP_FAILURES"),
+        ({"CREDBOT_TOTP_ISSUER": "Acme:Review"}, "CREDBOT_TOTP_ISSUER"),
+        ({"CREDBOT_TOTP_ISSUER": ""}, "CREDBOT_TOTP_ISSUER"),
         ({"CREDBOT_LOG_LEVEL": "loud"}, "CREDBOT_LOG_LEVEL"),
         ({"VAULT_ROLE_ID": "role"}, "VAULT_SECRET_ID"),
         ({"CREDBOT_TOKEN_TTL": "2d"}, "CREDBOT_TOKEN_MAX_TTL"),

@@ -6,7 +6,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 
+import hvac
 import pyotp
 import pytest
 
@@ -15,6 +17,7 @@ from tests.support.openbao import OpenBaoServer
 from vault.accounts import VaultAccounts
 from vault.errors import LoginRefused, MfaAttemptsExceeded, MfaCodeRejected
 from vault.models import AccountSecrets
+from vault.tokens import lookup_self
 
 MAX_ATTEMPTS = 5
 """``max_validation_attempts`` of the method the shared server was initialised with."""
@@ -72,3 +75,22 @@ def test_a_right_login_works_after_wrong_codes_below_the_limit(
     with pytest.raises(MfaCodeRejected):
         prove(vault_accounts, enrolled, wrong_code(enrolled.totp_secret))
     prove(vault_accounts, enrolled, fresh_code(enrolled.totp_secret))
+
+
+def test_the_readmes_daily_login_snippet_works(
+    vault_accounts: VaultAccounts, enrolled: AccountSecrets, openbao: OpenBaoServer
+) -> None:
+    """The hvac snippet under *How a contractor logs in every day*, run as written."""
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    section = readme.split("## How a contractor logs in every day", 1)[1]
+    snippet = section.split("```python\n", 1)[1].split("```", 1)[0]
+    vault_accounts.activate_account(username=enrolled.username, role="reviewer")
+    names: dict[str, object] = {
+        "username": enrolled.username,
+        "password": enrolled.password,
+        "code": fresh_code(enrolled.totp_secret),
+    }
+    exec(snippet.replace("https://vault.example.com", openbao.addr), names)  # noqa: S102
+    client = names["client"]
+    assert isinstance(client, hvac.Client)
+    assert lookup_self(client)["policies"] == ["credbot-role-reviewer"]
