@@ -90,7 +90,7 @@ def test_the_readmes_daily_login_snippet_works(
         "password": enrolled.password,
         "code": fresh_code(enrolled.totp_secret),
     }
-    exec(snippet.replace("https://vault.example.com", openbao.addr), names)  # noqa: S102
+    exec(snippet.replace("https://vault.example.com", openbao.addr), names)
     client = names["client"]
     assert isinstance(client, hvac.Client)
     assert lookup_self(client)["policies"] == ["credbot-role-reviewer"]
