@@ -5,9 +5,12 @@ Run by admins (``credbot sweep``, cron, ``/contractor sweep``) and on a schedule
 with a lease (one conditional UPDATE) before Vault is touched, so two sweeps never work on the
 same contractor, and a claim left by a replica that died lapses and is taken over.
 
-A circuit breaker protects against misconfiguration: if one run would start revoking more than
-``max_share`` of the contractors who hold access (say Slack reports everyone deactivated during
-an outage), it starts none of them and alerts instead; ``force`` overrides after a human looked.
+A circuit breaker protects against mass signals from outside: if Slack reports more than
+``max_share`` of the contractors who hold access as deactivated (say during an outage, or a
+misconfigured directory), the run revokes none of *those* and alerts instead; ``force``
+overrides after a human looked. The breaker never holds what credbot's own database decides
+(a contract end date, an expired link, an interrupted revocation): a cohort whose contracts end
+the same day is revoked that day, because holding it would keep access on that nobody may have.
 """
 
 from __future__ import annotations
@@ -41,7 +44,10 @@ Action = Literal["finish_revocation", "expire_link", "contract_ended", "deactiva
 Outcome = Literal["planned", "done", "pending", "skipped", "held"]
 
 BREAKER_MIN_REVOCATIONS = 5
-"""Below this many new revocations in one run the breaker never trips (small teams)."""
+"""Below this many outside signals in one run the breaker never trips (small teams)."""
+OUTSIDE_SIGNALS: frozenset[Action] = frozenset({"deactivated"})
+"""Actions that come from outside credbot's database (Slack's ``users.list``): only these can
+trip the breaker or be held by it."""
 STALE_ACCOUNT_GRACE = timedelta(minutes=10)
 """An account record younger than this may belong to an issue still under way."""
 SWEEP_ACTOR = "credbot-sweep"
@@ -191,19 +197,20 @@ def _reason_due(contractor: Contractor, today: date) -> Action:
 
 
 def _apply_breaker(core: Core, options: SweepOptions, report: SweepReport) -> None:
-    starts = [i for i in report.items if i.action in ("contract_ended", "deactivated")]
-    if options.force or len(starts) < BREAKER_MIN_REVOCATIONS:
+    """Hold the revocations Slack alone asks for when they are too many; the others go on."""
+    signalled = [i for i in report.items if i.action in OUTSIDE_SIGNALS]
+    if options.force or len(signalled) < BREAKER_MIN_REVOCATIONS:
         return
     counts = core.store.count_by_state()
     holding = sum(counts.get(state, 0) for state in CONTRACT_END_STATES)
-    if len(starts) <= options.max_share * holding:
+    if len(signalled) <= options.max_share * holding:
         return
     report.breaker = (
-        f"{len(starts)} new revocations out of {holding} contractors with access exceeds the "
-        f"{options.max_share:.0%} limit; none were started. Check the cause, then run with "
-        "--force."
+        f"Slack reports {len(signalled)} of the {holding} contractors with access as "
+        f"deactivated, more than the {options.max_share:.0%} limit; none of them were revoked "
+        "(ended contracts and expired links were). Check the cause, then run with --force."
     )
-    for item in starts:
+    for item in signalled:
         item.outcome = "held"
         item.detail = "circuit breaker"
     if not options.dry_run:

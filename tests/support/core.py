@@ -84,9 +84,14 @@ def request_for(slack_user: str | None = None, **changes: object) -> OnboardingR
     return OnboardingRequest(**fields)  # type: ignore[arg-type]
 
 
-def approved_contractor(core: Core, slack_user: str | None = None) -> Contractor:
-    """Request, verify (no extra checks) and approve a new contractor."""
-    contractor = onboarding.request_onboarding(core, request_for(slack_user), requester=MANAGER)
+def approved_contractor(
+    core: Core, slack_user: str | None = None, *, end_date: date | None = None
+) -> Contractor:
+    """Request, verify (no extra checks) and approve a new contractor (whose contract ends on
+    ``end_date``, by default in 90 days)."""
+    changes = {"end_date": end_date} if end_date else {}
+    request = request_for(slack_user, **changes)
+    contractor = onboarding.request_onboarding(core, request, requester=MANAGER)
     onboarding.verify(core, contractor.id, checks=[])
     return onboarding.approve(core, contractor.id, approver=APPROVER)
 
