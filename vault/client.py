@@ -28,6 +28,7 @@ from vault.errors import (
     VaultNotFound,
     VaultPermissionDenied,
     VaultUnavailable,
+    VersionConflict,
     WrappingTokenRejected,
 )
 from vault.layout import APPROLE_MOUNT
@@ -236,6 +237,7 @@ def translate(
     - 400 "code already used": ``TotpCodeReused``; 400 "unknown key" (TOTP) and "no auth
       engine at" (``sys/auth/{path}``): ``VaultNotFound``;
       400 from ``sys/wrapping/*`` for an unknown or used token: ``WrappingTokenRejected``;
+      400 "check-and-set parameter did not match" (KV v2): ``VersionConflict``;
       any other 400: ``VaultInvalidRequest``
     - anything else: ``VaultError``
     """
@@ -271,6 +273,8 @@ def _classify_bad_request(reason: str, operation: str) -> type[VaultError]:
     """Vault answers 400 for several distinct conditions; tell them apart by Vault's text."""
     if "code already used" in reason:
         return TotpCodeReused
+    if "check-and-set parameter did not match" in reason:
+        return VersionConflict
     if "unknown key" in reason or "no auth engine at" in reason:
         return VaultNotFound
     if "sys/wrapping/" in operation and any(r in reason for r in _WRAPPING_REJECTIONS):

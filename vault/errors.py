@@ -49,6 +49,10 @@ class TotpCodeReused(VaultError):
     """Vault's TOTP engine refused a code that was already used in its time window."""
 
 
+class VersionConflict(VaultInvalidRequest):
+    """A check-and-set write lost: the KV secret changed since the writer read it."""
+
+
 class InvalidName(VaultInvalidRequest, ValueError):
     """A username or role name is not safe to use in a Vault path; nothing was sent to Vault."""
 

@@ -14,16 +14,19 @@ from typing import Any
 import hvac
 
 from vault import approle, mounts, policies
+from vault.anchor_setup import ensure_anchoring
 from vault.approle import generate_secret_id, read_role_id, write_secret_file
 from vault.client import ttl
 from vault.errors import VaultSetupConflict
 from vault.layout import (
     APPROLE_MOUNT,
     APPROLE_ROLE,
+    AUDIT_MOUNT,
     BOT_POLICY,
     DEFAULT_ROLES,
     PENDING_MOUNT,
     TOTP_MOUNT,
+    TRANSIT_MOUNT,
     USERPASS_MOUNT,
     check_role,
 )
@@ -37,7 +40,12 @@ __all__ = [
 ]
 
 _AUTH_MOUNTS = ((USERPASS_MOUNT, "userpass"), (APPROLE_MOUNT, "approle"))
-_SECRET_MOUNTS = ((TOTP_MOUNT, "totp", None), (PENDING_MOUNT, "kv", "2"))
+_SECRET_MOUNTS = (
+    (TOTP_MOUNT, "totp", None),
+    (PENDING_MOUNT, "kv", "2"),
+    (TRANSIT_MOUNT, "transit", None),
+    (AUDIT_MOUNT, "kv", "2"),
+)
 
 
 @dataclass(frozen=True)
@@ -64,11 +72,13 @@ def initialize(
     secret_id_bound_cidrs: Sequence[str] = (),
     token_bound_cidrs: Sequence[str] = (),
 ) -> InitReport:
-    """Enable the mounts, write the shipped policies, create or update the AppRole role.
+    """Enable the mounts, create the audit anchor's signing key (``vault.anchor_setup``),
+    write the shipped policies, create or update the AppRole role.
 
     ``roles`` selects the ``credbot-role-<role>.hcl`` files to install; the bot's policy then
     lets it grant exactly those. Needs an admin token. Raises ``VaultSetupConflict`` if a mount
-    path is taken by another engine type (or KV version 1) rather than overwrite it,
+    path is taken by another engine type (or KV version 1) rather than overwrite it, or the
+    signing key exists but could leave Vault,
     ``InvalidName`` for a role without a shipped policy, and the usual ``vault.errors``.
     """
     roles = [check_role(r) for r in roles]
@@ -76,6 +86,8 @@ def initialize(
     report = InitReport()
     _ensure_auth_mounts(client, report)
     _ensure_secret_mounts(client, report)
+    for item, in_place in ensure_anchoring(client):
+        _record(report, item, in_place)
     for name, text in wanted_policies.items():
         in_place = policies.read_acl_policy(client, name) == text
         _record(report, f"policy {name}", in_place)
