@@ -91,6 +91,24 @@ class AuditWriteConflict(CredbotError):
     """Appending to the audit chain kept colliding with concurrent writers."""
 
 
+class AnchorRefused(CredbotError):
+    """The stored audit anchor is not one credbot signed (malformed, or its signature does not
+    verify with the anchor key): nothing is checked against it or built on it."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__(f"the signed audit anchor is refused: {why}")
+        self.why = why
+
+
+class ChainDisagrees(CredbotError):
+    """The stored audit chain does not run intact from the signed anchor to its newest event
+    (events removed, or rewritten): the anchor is not moved past it."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(problem)
+        self.problem = problem
+
+
 class LinkNotFound(CredbotError):
     """No link matches: wrong, mistyped or made-up. Says nothing more, by design."""
 
