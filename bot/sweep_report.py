@@ -33,6 +33,8 @@ def print_report(report: SweepReport, console: Console) -> None:
     if report.erased:
         verb = "would be erased" if report.dry_run else "erased"
         console.print(f"Personal data of {report.erased} finished record(s) {verb} (retention).")
+    if report.anchored_seq is not None:
+        console.print(f"Audit trail anchored in Vault at event #{report.anchored_seq}.")
     if report.breaker:
         console.print(f"[bold red]Circuit breaker:[/] {report.breaker}")
     for problem in report.problems:

@@ -3,7 +3,9 @@
 Run by admins (``credbot sweep``, cron, ``/contractor sweep``) and on a schedule inside
 ``credbot serve``. It is safe with several replicas on one database: each contractor is claimed
 with a lease (one conditional UPDATE) before Vault is touched, so two sweeps never work on the
-same contractor, and a claim left by a replica that died lapses and is taken over.
+same contractor, and a claim left by a replica that died lapses and is taken over. It ends by
+anchoring the audit chain (``bot.core.anchoring``), so an anchor that lagged while Vault was
+down catches up.
 
 A circuit breaker protects against mass signals from outside: if Slack reports more than
 ``max_share`` of the contractors who hold access as deactivated (say during an outage, or a
@@ -23,6 +25,7 @@ from datetime import date, timedelta
 from typing import Literal
 
 from bot.core import revocation
+from bot.core.anchoring import anchor_chain
 from bot.core.context import Core
 from bot.core.departures import process_departures
 from bot.core.errors import (
@@ -106,6 +109,8 @@ class SweepReport:
     """Contractors revoked while finishing recorded Slack departure events."""
     erased: int = 0
     """Finished records whose personal data was erased (the retention period ended)."""
+    anchored_seq: int | None = None
+    """The audit event the signed anchor names after the run (``None``: not anchored)."""
 
     @property
     def pending(self) -> list[SweepItem]:
@@ -161,7 +166,19 @@ def sweep(
                 },
             )
         )
+        _anchor(core, report)
     return report
+
+
+def _anchor(core: Core, report: SweepReport) -> None:
+    """Anchor the audit chain, this run's events included: the catch-up for anchors that
+    lagged while Vault was down. A failure is a problem for a person, never a lost append."""
+    try:
+        anchor = anchor_chain(core)
+    except (VaultError, CredbotError) as exc:
+        report.problems.append(f"audit trail not anchored: {exc}")
+        return
+    report.anchored_seq = anchor.seq if anchor else None
 
 
 def _plan(core: Core, directory: Directory | None, report: SweepReport) -> list[SweepItem]:
