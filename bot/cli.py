@@ -200,8 +200,9 @@ def _anchor_status(trail: TrailCheck) -> str:
     signed = f"signed anchor: event #{anchor.seq}, signed {canonical_time(anchor.signed_at)}"
     if not trail.lag:
         return f"{signed}, is the newest event"
+    lagging = "event is" if trail.lag == 1 else f"{trail.lag} events are"
     return (
-        f"{signed}; anchoring lags: the newest {trail.lag} events are not anchored yet "
+        f"{signed}; anchoring lags: the newest {lagging} not anchored yet "
         f"(anchor at seq {anchor.seq}, database ends at {trail.ends_at})"
     )
 

@@ -101,14 +101,15 @@ class PeriodicAnchor(Periodic):
     A tick with nothing new costs one indexed read of the newest event; Vault is asked only
     when there is something to sign. Vault down: logged, the anchor lags, a later tick (or
     the sweep) catches up. A chain that disagrees with the anchor, or an anchor credbot did
-    not sign: the admins are alerted once per finding, and nothing is signed over it.
+    not sign: nothing is signed over it, every tick logs it, and the admins are alerted once
+    per anchor (not again each time the wording changes as new events arrive).
     """
 
     def __init__(self, *, core: Core, interval: timedelta) -> None:
         super().__init__(name="credbot-anchor", interval=interval, run_on_stop=True)
         self._core = core
         self._anchored: tuple[int, str] | None = None
-        self._alerted: str | None = None
+        self._alerted: tuple[str, object] | None = None
         self._lock = threading.Lock()  # the last run at shutdown may overlap a late tick
 
     def run_once(self) -> None:
@@ -122,18 +123,21 @@ class PeriodicAnchor(Periodic):
             except VaultError as exc:
                 log.warning("audit chain not anchored yet (Vault: %s); retrying", exc)
                 return
-            except (AnchorRefused, ChainDisagrees) as exc:
-                self._alert(str(exc))
+            except AnchorRefused as exc:
+                self._alert(exc, about=("refused", str(exc)))
+                return
+            except ChainDisagrees as exc:
+                self._alert(exc, about=("disagrees", exc.anchor_seq))
                 return
             self._anchored = (anchor.seq, anchor.hash) if anchor else None
             self._alerted = None
 
-    def _alert(self, finding: str) -> None:
-        """Alert the admins about ``finding`` unless it was the last one they heard."""
+    def _alert(self, finding: Exception, *, about: tuple[str, object]) -> None:
+        """Log ``finding``; alert the admins unless they last heard about the same thing."""
         log.error("audit anchor: %s", finding)
-        if finding != self._alerted:
+        if about != self._alerted:
             self._core.notifier.alert_admins(summary=f"Audit trail: {finding}")
-            self._alerted = finding
+            self._alerted = about
 
 
 def _head(event: AuditEvent) -> tuple[int, str]:

@@ -191,9 +191,10 @@ def disagreement(anchor: SignedAnchor, anchored: AuditEvent | None, ends_at: int
     """How the stored chain disagrees with ``anchor``, given the stored event at its ``seq``
     and the newest stored ``seq``; ``None`` when it holds the anchored event unchanged."""
     if ends_at < anchor.seq:
+        missing = anchor.seq - ends_at
         return (
-            f"the newest {anchor.seq - ends_at} events are missing: anchor at seq "
-            f"{anchor.seq}, database ends at {ends_at}"
+            f"the newest {missing} {'event is' if missing == 1 else 'events are'} missing: "
+            f"anchor at seq {anchor.seq}, database ends at {ends_at}"
         )
     if anchored is None:
         return f"event {anchor.seq} is missing: the signed anchor names it"
@@ -218,11 +219,12 @@ def _intact_head(core: Core, anchor: SignedAnchor | None) -> AuditEvent | None:
         newest = walk.last or core.store.last_audit_event()
         problem = disagreement(anchor, anchored, newest.seq if newest else 0)
         if problem:
-            raise ChainDisagrees(problem)
+            raise ChainDisagrees(problem, anchor_seq=anchor.seq)
     if walk.breaks:
         first = walk.breaks[0]
         raise ChainDisagrees(
-            f"event #{first.seq}: {first.problem}; the chain is not signed past the break"
+            f"event #{first.seq}: {first.problem}; the chain is not signed past the break",
+            anchor_seq=anchor.seq if anchor else None,
         )
     return walk.last
 

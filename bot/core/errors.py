@@ -102,11 +102,13 @@ class AnchorRefused(CredbotError):
 
 class ChainDisagrees(CredbotError):
     """The stored audit chain does not run intact from the signed anchor to its newest event
-    (events removed, or rewritten): the anchor is not moved past it."""
+    (events removed, or rewritten): the anchor is not moved past it. ``anchor_seq`` is the
+    anchor's event (``None``: no anchor yet, the chain itself is broken)."""
 
-    def __init__(self, problem: str) -> None:
+    def __init__(self, problem: str, *, anchor_seq: int | None) -> None:
         super().__init__(problem)
         self.problem = problem
+        self.anchor_seq = anchor_seq
 
 
 class LinkNotFound(CredbotError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -16,6 +17,7 @@ from bot.core.models import CheckResult, Contractor, Outcome
 from bot.core.requests import OnboardingRequest
 from tests.support.notifier import RecordingNotifier
 from tests.support.openbao import OpenBaoServer, accounts_for
+from vault.anchors import VaultAnchors
 
 MANAGER = "UMANAGER1"
 APPROVER = "UAPPROVER1"
@@ -53,6 +55,19 @@ def outage_core(
 ) -> Core:
     """A core on its own OpenBao (``throwaway_openbao``), which the test may seal or break."""
     return make_core(store, accounts_for(throwaway_openbao), clock, notifier)
+
+
+@pytest.fixture
+def anchored_core(
+    throwaway_openbao: OpenBaoServer,
+    store: ContractorStore,
+    clock: FrozenClock,
+    notifier: RecordingNotifier,
+) -> Core:
+    """A core on its own OpenBao (``throwaway_openbao``) that anchors its audit chain there, as
+    ``credbot`` does: the anchor is one per Vault, so tests of it never share a server."""
+    core = make_core(store, accounts_for(throwaway_openbao), clock, notifier)
+    return replace(core, anchors=VaultAnchors(client=throwaway_openbao.bot_login()))
 
 
 @pytest.fixture
