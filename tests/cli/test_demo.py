@@ -39,7 +39,9 @@ def test_demo_onboards_through_signed_slack_requests_and_offboards(tmp_path: Pat
     assert link is not None, out
     assert re.search(r"confirmation code:\s+\S+", out)
     assert "every credential is revoked" in out
-    assert re.search(r"Audit trail: \d+ hash-chained events, intact", out)
+    assert re.search(
+        r"Audit trail: (\d+) hash-chained events, intact, signed in Vault up to event #\1", out
+    )
     assert (tmp_path / "demo" / "credbot.sqlite3").exists()
 
 
