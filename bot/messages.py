@@ -309,6 +309,8 @@ def sweep_report(report: SweepReport) -> str:
     if report.erased:
         erased = "would be erased" if report.dry_run else "erased"
         lines.append(f"Personal data of {report.erased} finished record(s) {erased} (retention).")
+    if report.anchored_seq is not None:
+        lines.append(f"Audit trail anchored in Vault at event #{report.anchored_seq}.")
     if report.breaker:
         lines.append(f":warning: Circuit breaker: {report.breaker}")
     lines.extend(f":warning: {problem}" for problem in report.problems)

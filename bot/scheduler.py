@@ -15,7 +15,6 @@ from bot.core.anchoring import anchor_chain
 from bot.core.context import Core
 from bot.core.errors import AnchorRefused, ChainDisagrees
 from bot.core.interfaces import Directory
-from bot.core.models import AuditEvent
 from bot.core.sweep import SweepOptions, sweep
 from vault.errors import VaultError
 
@@ -110,27 +109,25 @@ class PeriodicAnchor(Periodic):
         self._core = core
         self._anchored: tuple[int, str] | None = None
         self._alerted: tuple[str, object] | None = None
-        self._lock = threading.Lock()  # the last run at shutdown may overlap a late tick
 
     def run_once(self) -> None:
         """Anchor the newest event if it is not the one this job anchored last."""
-        with self._lock:
-            newest = self._core.store.last_audit_event()
-            if newest is None or self._anchored == _head(newest):
-                return
-            try:
-                anchor = anchor_chain(self._core)
-            except VaultError as exc:
-                log.warning("audit chain not anchored yet (Vault: %s); retrying", exc)
-                return
-            except AnchorRefused as exc:
-                self._alert(exc, about=("refused", str(exc)))
-                return
-            except ChainDisagrees as exc:
-                self._alert(exc, about=("disagrees", exc.anchor_seq))
-                return
-            self._anchored = (anchor.seq, anchor.hash) if anchor else None
-            self._alerted = None
+        newest = self._core.store.last_audit_event()
+        if newest is None or self._anchored == (newest.seq, newest.hash):
+            return
+        try:
+            anchor = anchor_chain(self._core)
+        except VaultError as exc:
+            log.warning("audit chain not anchored yet (Vault: %s); retrying", exc)
+            return
+        except AnchorRefused as exc:
+            self._alert(exc, about=("refused", str(exc)))
+            return
+        except ChainDisagrees as exc:
+            self._alert(exc, about=("disagrees", exc.anchor_seq))
+            return
+        self._anchored = (anchor.seq, anchor.hash) if anchor else None
+        self._alerted = None
 
     def _alert(self, finding: Exception, *, about: tuple[str, object]) -> None:
         """Log ``finding``; alert the admins unless they last heard about the same thing."""
@@ -138,7 +135,3 @@ class PeriodicAnchor(Periodic):
         if about != self._alerted:
             self._core.notifier.alert_admins(summary=f"Audit trail: {finding}")
             self._alerted = about
-
-
-def _head(event: AuditEvent) -> tuple[int, str]:
-    return event.seq, event.hash
