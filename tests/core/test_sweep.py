@@ -148,15 +148,15 @@ def test_a_cohort_whose_contracts_end_together_is_revoked(
 def test_mass_slack_deactivation_still_trips_the_breaker_beside_ended_contracts(
     core: Core, notifier: RecordingNotifier, clock: FrozenClock, openbao: OpenBaoServer
 ) -> None:
-    """Slack reporting 5 of 7 deactivated is held; the contract that ended in the same run is
-    revoked all the same."""
+    """Slack reporting 6 of 7 deactivated is held; the contract that ended (whose holder Slack
+    reports too) is revoked all the same."""
     ended, ended_user, ended_password = active_contractor(
         core, notifier, end_date=date.today() + timedelta(days=1)
     )
     reported = [active_contractor(core, notifier) for _ in range(5)]
     active_contractor(core, notifier)
     clock.advance(timedelta(days=2))
-    gone = {c.slack_user_id for c, _, _ in reported}
+    gone = {c.slack_user_id for c, _, _ in reported} | {ended.slack_user_id}
 
     report = sweep(core, RUN, directory=FakeDirectory(gone))
 
