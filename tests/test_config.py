@@ -43,6 +43,7 @@ def test_every_variable_is_read() -> None:
             "CREDBOT_BOUND_CIDRS": "10.1.0.0/16",
             "CREDBOT_MAX_TOTP_FAILURES": "3",
             "CREDBOT_LOG_LEVEL": "debug",
+            "CREDBOT_ANCHOR_INTERVAL": "30s",
         }
     )
     assert (settings.vault_role_id, settings.vault_secret_id) == ("role", "secret")
@@ -54,6 +55,7 @@ def test_every_variable_is_read() -> None:
     assert settings.bound_cidrs == ("10.1.0.0/16",)
     assert (settings.max_totp_failures, settings.log_level) == (3, "DEBUG")
     assert (settings.approval_channel, settings.audit_channel) == ("C1", "C2")
+    assert settings.anchor_interval == timedelta(seconds=30)
 
 
 @pytest.mark.parametrize(
@@ -67,6 +69,7 @@ def test_every_variable_is_read() -> None:
         ({"CREDBOT_BOUND_CIDRS": "10.0.0.0/33"}, "CREDBOT_BOUND_CIDRS"),
         ({"CREDBOT_MAX_TOTP_FAILURES": "0"}, "CREDBOT_MAX_TOTP_FAILURES"),
         ({"CREDBOT_LOG_LEVEL": "loud"}, "CREDBOT_LOG_LEVEL"),
+        ({"CREDBOT_ANCHOR_INTERVAL": "soon"}, "CREDBOT_ANCHOR_INTERVAL"),
         ({"VAULT_ROLE_ID": "role"}, "VAULT_SECRET_ID"),
         ({"CREDBOT_TOKEN_TTL": "2d"}, "CREDBOT_TOKEN_MAX_TTL"),
         ({"CREDBOT_PUBLIC_URL": "http://credbot.example.com"}, "CREDBOT_PUBLIC_URL"),
