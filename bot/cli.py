@@ -29,7 +29,8 @@ from bot import wiring
 from bot.checks import CheckConfigError
 from bot.config import Settings, SettingsError, load_settings
 from bot.core import revocation
-from bot.core.audit import entry_as_json, verify_chain
+from bot.core.anchoring import TrailCheck, check_trail
+from bot.core.audit import canonical_time, entry_as_json
 from bot.core.context import Core
 from bot.core.errors import CredbotError, RevocationPending
 from bot.core.models import Contractor, IdentityVerification
@@ -165,31 +166,62 @@ def audit() -> None:
 @pass_context
 @exits_cleanly
 def audit_verify(ctx: Context) -> None:
-    """Check every audit event against the chain. Exit 1 and name the rows if it is broken."""
-    count = 0
-
-    def counted() -> Any:
-        nonlocal count
-        for event in ctx.core.store.audit_events():
-            count += 1
-            yield event
-
-    breaks = verify_chain(counted())
-    if not breaks:
-        click.echo(f"audit chain intact: {count} events")
-        return
-    for chain_break in breaks:
+    """Check every audit event against the chain, and the chain against the newest anchor
+    signed in Vault. Exit 1 and name the rows (or the missing tail) if anything is wrong."""
+    trail = check_trail(ctx.core)
+    for chain_break in trail.breaks:
         click.echo(f"event #{chain_break.seq}: {chain_break.problem}", err=True)
-    _fail(f"audit chain broken in {len(breaks)} place(s) out of {count} events", EXIT_PROBLEM_FOUND)
+    if trail.anchor_problem:
+        click.echo(trail.anchor_problem, err=True)
+    if trail.breaks:
+        _fail(
+            f"audit chain broken in {len(trail.breaks)} place(s) out of {trail.events} events",
+            EXIT_PROBLEM_FOUND,
+        )
+    if trail.anchor_problem:
+        _fail(
+            f"audit trail does not match its signed anchor ({trail.events} events)",
+            EXIT_PROBLEM_FOUND,
+        )
+    click.echo(f"audit chain intact: {trail.events} events")
+    click.echo(_anchor_status(trail))
+
+
+def _anchor_status(trail: TrailCheck) -> str:
+    """How the intact chain stands against the signed anchor, and how far the anchor lags."""
+    if trail.anchor is None:
+        if not trail.events:
+            return "signed anchor: none yet (no events)"
+        return (
+            f"signed anchor: none yet: the {trail.events} events are not anchored (the sweep "
+            "and credbot serve anchor the chain)"
+        )
+    anchor = trail.anchor
+    signed = f"signed anchor: event #{anchor.seq}, signed {canonical_time(anchor.signed_at)}"
+    if not trail.lag:
+        return f"{signed}, is the newest event"
+    lagging = "event is" if trail.lag == 1 else f"{trail.lag} events are"
+    return (
+        f"{signed}; anchoring lags: the newest {lagging} not anchored yet "
+        f"(anchor at seq {anchor.seq}, database ends at {trail.ends_at})"
+    )
 
 
 @audit.command("export")
 @click.option("-o", "--output", type=click.File("w"), default="-", help="File (default stdout).")
+@click.option(
+    "--after-seq",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    metavar="N",
+    help="Only events after event #N: what a SIEM has not received yet.",
+)
 @pass_context
 @exits_cleanly
-def audit_export(ctx: Context, output: IO[str]) -> None:
-    """Write every audit event as one JSON object per line, in chain order."""
-    for event in ctx.core.store.audit_events():
+def audit_export(ctx: Context, output: IO[str], after_seq: int) -> None:
+    """Write the audit events as one JSON object per line, in chain order."""
+    for event in ctx.core.store.audit_events(after_seq=after_seq):
         record = {
             "seq": event.seq,
             **entry_as_json(event.entry),

@@ -101,6 +101,9 @@ class Settings(BaseSettings):
     sweep_interval: timedelta = Field(
         timedelta(minutes=15), validation_alias=_env("CREDBOT_SWEEP_INTERVAL")
     )
+    anchor_interval: timedelta = Field(
+        timedelta(seconds=5), validation_alias=_env("CREDBOT_ANCHOR_INTERVAL")
+    )
     retention: timedelta = Field(timedelta(days=180), validation_alias=_env("CREDBOT_RETENTION"))
     sweep_max_share: float = Field(
         0.2, gt=0, le=1, validation_alias=_env("CREDBOT_SWEEP_MAX_SHARE")
@@ -128,7 +131,13 @@ class Settings(BaseSettings):
         return value
 
     @field_validator(
-        "link_ttl", "token_ttl", "token_max_ttl", "sweep_interval", "retention", mode="before"
+        "link_ttl",
+        "token_ttl",
+        "token_max_ttl",
+        "sweep_interval",
+        "anchor_interval",
+        "retention",
+        mode="before",
     )
     @classmethod
     def _duration(cls, value: object) -> object:

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.core import errors
-from bot.core.models import CheckResult, Contractor
+from bot.core.audit import canonical_time
+from bot.core.models import CheckResult, Contractor, SignedAnchor
 from bot.core.sweep import SweepReport
 
 _LINK_WHY = {
@@ -316,11 +317,7 @@ def sweep_report(report: SweepReport) -> str:
                 f"{label}: {', '.join(f'`{n}`' for n in names[:20])}"
                 + (f" and {len(names) - 20} more" if len(names) > 20 else "")
             )
-    if report.erased:
-        erased = "would be erased" if report.dry_run else "erased"
-        lines.append(f"Personal data of {report.erased} finished record(s) {erased} (retention).")
-    if report.moved_to_login_mfa:
-        lines.append(moved_to_login_mfa(report))
+    lines.extend(sweep_notes(report))
     if report.breaker:
         lines.append(f":warning: Circuit breaker: {report.breaker}")
     lines.extend(f":warning: {problem}" for problem in report.problems)
@@ -391,6 +388,17 @@ def admin_alert(summary: str, contractor: Contractor | None) -> str:
     return f":rotating_light: credbot alert{about}: {summary}"
 
 
+def anchor_notice(anchor: SignedAnchor) -> str:
+    """A signed audit anchor, posted to the audit channel as a copy outside the database and
+    Vault: with it anyone can later check the chain up to this event (``credbot audit
+    export`` gives the events, Vault's transit ``verify`` the signature)."""
+    return (
+        f":lock: Audit trail anchored at event #{anchor.seq} "
+        f"({canonical_time(anchor.signed_at)}): hash `{anchor.hash}`, "
+        f"signature `{anchor.signature}`"
+    )
+
+
 STATE_WORDS = {
     "requested": "requested",
     "verifying": "identity checks running",
@@ -416,14 +424,22 @@ def contractor_line(contractor: Contractor) -> str:
     )
 
 
-def moved_to_login_mfa(report: SweepReport) -> str:
-    """The sweep's line about contractors reissued onto login MFA (CLI and Slack alike)."""
-    count = len(report.moved_to_login_mfa)
-    verb = "would get" if report.dry_run else "got"
-    return (
-        f"{count} contractor(s) from before login MFA {verb} a new link (reissue): "
-        "every login now asks for a code."
-    )
+def sweep_notes(report: SweepReport) -> list[str]:
+    """The sweep's plain-text lines beside its table (CLI and Slack alike): erasure, the move
+    to login MFA, the audit anchor."""
+    notes = []
+    if report.erased:
+        erased = "would be erased" if report.dry_run else "erased"
+        notes.append(f"Personal data of {report.erased} finished record(s) {erased} (retention).")
+    if report.moved_to_login_mfa:
+        count, verb = len(report.moved_to_login_mfa), "would get" if report.dry_run else "got"
+        notes.append(
+            f"{count} contractor(s) from before login MFA {verb} a new link (reissue): "
+            "every login now asks for a code."
+        )
+    if report.anchored_seq is not None:
+        notes.append(f"Audit trail anchored in Vault at event #{report.anchored_seq}.")
+    return notes
 
 
 def no_contractors(state: str | None) -> str:

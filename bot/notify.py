@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import logging
 
-from bot.core.models import Contractor
+from bot import messages
+from bot.core.models import Contractor, SignedAnchor
 
 log = logging.getLogger("credbot.notify")
 
@@ -35,3 +36,7 @@ class LogNotifier:
     def alert_admins(self, *, summary: str, contractor: Contractor | None = None) -> None:
         """Log an alert at ERROR so that job monitoring picks it up."""
         log.error("ALERT%s: %s", f" (contractor {contractor.id})" if contractor else "", summary)
+
+    def publish_anchor(self, anchor: SignedAnchor) -> None:
+        """Log the signed audit anchor (the job output keeps the copy)."""
+        log.info("%s", messages.anchor_notice(anchor))

@@ -1,5 +1,9 @@
-"""The sweep on a timer, inside ``credbot serve``: every replica runs one, and the claims in
-the database make sure they never work on the same contractor (see ``bot.core.sweep``)."""
+"""Jobs on a timer inside ``credbot serve``: the sweep and the audit anchor.
+
+Every replica runs both. The claims in the database make sure sweeps never work on the same
+contractor (see ``bot.core.sweep``), and check-and-set on the anchor makes sure anchors only
+move forward (see ``bot.core.anchoring``).
+"""
 
 from __future__ import annotations
 
@@ -7,16 +11,62 @@ import logging
 import threading
 from datetime import timedelta
 
+from bot.core.anchoring import anchor_chain
 from bot.core.context import Core
+from bot.core.errors import AnchorRefused, ChainDisagrees
 from bot.core.interfaces import Directory
 from bot.core.sweep import SweepOptions, sweep
+from vault.errors import VaultError
 
 log = logging.getLogger("credbot.scheduler")
 
 
-class PeriodicSweep:
-    """A daemon thread that sweeps every ``interval``; a failed run is logged and retried at
-    the next tick, never fatal to the server."""
+class Periodic:
+    """A daemon thread that calls ``run_once`` every ``interval`` (first after one interval,
+    so start-up stays fast); a failed run is logged and retried at the next tick, never fatal
+    to the server. With ``run_on_stop``, ``stop`` runs it once more after the last tick."""
+
+    def __init__(self, *, name: str, interval: timedelta, run_on_stop: bool = False) -> None:
+        self._name = name
+        self._interval = interval.total_seconds()
+        self._run_on_stop = run_on_stop
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
+
+    def start(self) -> None:
+        """Begin the ticks."""
+        self._thread.start()
+
+    @property
+    def running(self) -> bool:
+        """Whether the job's thread is alive."""
+        return self._thread.is_alive()
+
+    def stop(self) -> None:
+        """Stop after the current run; waits for it to finish (and for the last run)."""
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+        if self._run_on_stop:
+            self._run_logged()
+
+    def run_once(self) -> None:
+        """One run of the job."""
+        raise NotImplementedError
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self._interval):
+            self._run_logged()
+
+    def _run_logged(self) -> None:
+        try:
+            self.run_once()
+        except Exception:
+            log.exception("%s failed; retrying at the next interval", self._name)
+
+
+class PeriodicSweep(Periodic):
+    """The sweep every ``interval``, summarised in the log."""
 
     def __init__(
         self,
@@ -26,39 +76,14 @@ class PeriodicSweep:
         interval: timedelta,
         directory: Directory | None = None,
     ) -> None:
+        super().__init__(name="credbot-sweep", interval=interval)
         self._core = core
         self._options = options
-        self._interval = interval.total_seconds()
         self._directory = directory
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="credbot-sweep", daemon=True)
-
-    def start(self) -> None:
-        """Begin sweeping (first run after one interval, so start-up stays fast)."""
-        self._thread.start()
-
-    @property
-    def running(self) -> bool:
-        """Whether the sweeping thread is alive."""
-        return self._thread.is_alive()
-
-    def stop(self) -> None:
-        """Stop after the current run; waits for it to finish."""
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join()
-
-    def _loop(self) -> None:
-        while not self._stop.wait(self._interval):
-            self.run_once()
 
     def run_once(self) -> None:
-        """One sweep, summarised in the log."""
-        try:
-            report = sweep(self._core, self._options, directory=self._directory)
-        except Exception:
-            log.exception("scheduled sweep failed; retrying at the next interval")
-            return
+        """One sweep."""
+        report = sweep(self._core, self._options, directory=self._directory)
         log.info(
             "scheduled sweep: %d acted on, %d pending, %d orphans, breaker=%s",
             sum(item.outcome == "done" for item in report.items),
@@ -66,3 +91,47 @@ class PeriodicSweep:
             len(report.orphans),
             report.breaker,
         )
+
+
+class PeriodicAnchor(Periodic):
+    """Anchors the audit chain every ``interval`` when it grew, and once more at shutdown, so
+    changes are signed within one interval (in batches when they come fast).
+
+    A tick with nothing new costs one indexed read of the newest event; Vault is asked only
+    when there is something to sign. Vault down: logged, the anchor lags, a later tick (or
+    the sweep) catches up. A chain that disagrees with the anchor, or an anchor credbot did
+    not sign: nothing is signed over it, every tick logs it, and the admins are alerted once
+    per anchor (not again each time the wording changes as new events arrive).
+    """
+
+    def __init__(self, *, core: Core, interval: timedelta) -> None:
+        super().__init__(name="credbot-anchor", interval=interval, run_on_stop=True)
+        self._core = core
+        self._anchored: tuple[int, str] | None = None
+        self._alerted: tuple[str, object] | None = None
+
+    def run_once(self) -> None:
+        """Anchor the newest event if it is not the one this job anchored last."""
+        newest = self._core.store.last_audit_event()
+        if newest is None or self._anchored == (newest.seq, newest.hash):
+            return
+        try:
+            anchor = anchor_chain(self._core)
+        except VaultError as exc:
+            log.warning("audit chain not anchored yet (Vault: %s); retrying", exc)
+            return
+        except AnchorRefused as exc:
+            self._alert(exc, about=("refused", str(exc)))
+            return
+        except ChainDisagrees as exc:
+            self._alert(exc, about=("disagrees", exc.anchor_seq))
+            return
+        self._anchored = (anchor.seq, anchor.hash) if anchor else None
+        self._alerted = None
+
+    def _alert(self, finding: Exception, *, about: tuple[str, object]) -> None:
+        """Log ``finding``; alert the admins unless they last heard about the same thing."""
+        log.error("audit anchor: %s", finding)
+        if about != self._alerted:
+            self._core.notifier.alert_admins(summary=f"Audit trail: {finding}")
+            self._alerted = about

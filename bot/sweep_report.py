@@ -31,11 +31,8 @@ def print_report(report: SweepReport, console: Console) -> None:
     ):
         if names:
             console.print(f"{label}: {', '.join(names)}")
-    if report.erased:
-        verb = "would be erased" if report.dry_run else "erased"
-        console.print(f"Personal data of {report.erased} finished record(s) {verb} (retention).")
-    if report.moved_to_login_mfa:
-        console.print(messages.moved_to_login_mfa(report))
+    for note in messages.sweep_notes(report):
+        console.print(note)
     if report.breaker:
         console.print(f"[bold red]Circuit breaker:[/] {report.breaker}")
     for problem in report.problems:

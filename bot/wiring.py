@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+import hvac
 from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
@@ -27,7 +28,7 @@ from bot.core.context import Core, Policy
 from bot.core.interfaces import Clock, Notifier
 from bot.core.sweep import SweepOptions
 from bot.notify import LogNotifier
-from bot.scheduler import PeriodicSweep
+from bot.scheduler import PeriodicAnchor, PeriodicSweep
 from bot.slack.app import build_deps, build_slack_app
 from bot.slack.deps import Deps
 from bot.slack.directory import SlackDirectory
@@ -41,6 +42,7 @@ from bot.web import enrollment
 from bot.web.app import Background, build_web_app
 from bot.web.kyc_webhook import kyc_webhook_route
 from vault.accounts import VaultAccounts
+from vault.anchors import VaultAnchors
 from vault.client import connect
 from vault.login_mfa import TotpMethodSettings
 from vault.setup import (
@@ -59,14 +61,19 @@ def build_store(settings: Settings) -> SqlStore:
     return SqlStore(engine=make_engine(settings.database_url))
 
 
-def build_vault(settings: Settings) -> VaultAccounts:
-    """Vault access with the bot's own credentials (AppRole or token)."""
-    client = connect(
+def bot_vault_client(settings: Settings) -> hvac.Client:
+    """A Vault client logged in with the bot's own credentials (AppRole or token)."""
+    return connect(
         settings.vault_addr,
         token=settings.vault_token,
         role_id=settings.vault_role_id,
         secret_id=settings.vault_secret_id,
     )
+
+
+def build_vault(settings: Settings, client: hvac.Client) -> VaultAccounts:
+    """Contractor accounts in Vault through the bot's ``client``, with the settings' token
+    rules."""
     return VaultAccounts(
         client=client,
         token_ttl=settings.token_ttl,
@@ -89,13 +96,16 @@ def build_policy(settings: Settings) -> Policy:
 def build_core(
     settings: Settings, *, notifier: Notifier | None = None, clock: Clock | None = None
 ) -> Core:
-    """The core on real backends; ``notifier`` defaults to logging (no Slack)."""
+    """The core on real backends; ``notifier`` defaults to logging (no Slack). Accounts and
+    the audit anchor share one Vault login."""
+    client = bot_vault_client(settings)
     return Core(
         store=build_store(settings),
-        vault=build_vault(settings),
+        vault=build_vault(settings, client),
         clock=clock or SystemClock(),
         notifier=notifier or LogNotifier(),
         policy=build_policy(settings),
+        anchors=VaultAnchors(client=client),
     )
 
 
@@ -203,9 +213,10 @@ def _web_app(
     slack_socket: SlackSocket | None = None,
 ) -> Starlette:
     """The ASGI app around ``core``: the enrollment pages, with Slack on the KYC webhook (if
-    configured) and, with ``events``, ``POST /slack/events``; and the scheduled sweep, which
-    asks Slack (when on) who was deactivated. A ``slack_socket`` stops first at shutdown, so
-    no new envelope arrives while the sweep winds down."""
+    configured) and, with ``events``, ``POST /slack/events``; the scheduled sweep, which
+    asks Slack (when on) who was deactivated; and the audit anchor job. A ``slack_socket``
+    stops first at shutdown, so no new envelope arrives while the sweep winds down; the
+    anchor job stops last, so it signs what the others wrote."""
     background: list[Background] = [slack_socket] if slack_socket else []
     if settings.sweep_interval > timedelta(0):
         options = SweepOptions(
@@ -219,6 +230,8 @@ def _web_app(
                 directory=slack.directory if slack else None,
             )
         )
+    if settings.anchor_interval > timedelta(0):
+        background.append(PeriodicAnchor(core=core, interval=settings.anchor_interval))
     return build_web_app(
         core=core,
         https=settings.public_url.startswith("https://"),

@@ -44,6 +44,7 @@ def test_every_variable_is_read() -> None:
             "CREDBOT_MAX_TOTP_FAILURES": "3",
             "CREDBOT_TOTP_ISSUER": "Acme Review",
             "CREDBOT_LOG_LEVEL": "debug",
+            "CREDBOT_ANCHOR_INTERVAL": "30s",
         }
     )
     assert (settings.vault_role_id, settings.vault_secret_id) == ("role", "secret")
@@ -56,6 +57,7 @@ def test_every_variable_is_read() -> None:
     assert (settings.max_totp_failures, settings.log_level) == (3, "DEBUG")
     assert settings.totp_issuer == "Acme Review"
     assert (settings.approval_channel, settings.audit_channel) == ("C1", "C2")
+    assert settings.anchor_interval == timedelta(seconds=30)
 
 
 @pytest.mark.parametrize(
@@ -71,6 +73,7 @@ def test_every_variable_is_read() -> None:
         ({"CREDBOT_TOTP_ISSUER": "Acme:Review"}, "CREDBOT_TOTP_ISSUER"),
         ({"CREDBOT_TOTP_ISSUER": ""}, "CREDBOT_TOTP_ISSUER"),
         ({"CREDBOT_LOG_LEVEL": "loud"}, "CREDBOT_LOG_LEVEL"),
+        ({"CREDBOT_ANCHOR_INTERVAL": "soon"}, "CREDBOT_ANCHOR_INTERVAL"),
         ({"VAULT_ROLE_ID": "role"}, "VAULT_SECRET_ID"),
         ({"CREDBOT_TOKEN_TTL": "2d"}, "CREDBOT_TOKEN_MAX_TTL"),
         ({"CREDBOT_PUBLIC_URL": "http://credbot.example.com"}, "CREDBOT_PUBLIC_URL"),

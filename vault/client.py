@@ -30,6 +30,7 @@ from vault.errors import (
     VaultNotFound,
     VaultPermissionDenied,
     VaultUnavailable,
+    VersionConflict,
     WrappingTokenRejected,
 )
 from vault.layout import APPROLE_MOUNT
@@ -252,6 +253,7 @@ def translate(
       else ``MfaCodeRejected``;
     - 400 "no auth engine at" (``sys/auth/{path}``): ``VaultNotFound``;
       400 from ``sys/wrapping/*`` for an unknown or used token: ``WrappingTokenRejected``;
+      400 "check-and-set parameter did not match" (KV v2): ``VersionConflict``;
       any other 400: ``VaultInvalidRequest``
     - anything else: ``VaultError``
     """
@@ -291,6 +293,8 @@ def _classify_bad_request(reason: str, operation: str) -> type[VaultError]:
     """Vault answers 400 for several distinct conditions; tell them apart by Vault's text."""
     if "invalid username or password" in reason and "/login/" in operation:
         return LoginRefused
+    if "check-and-set parameter did not match" in reason:
+        return VersionConflict
     if "no auth engine at" in reason:
         return VaultNotFound
     if "sys/wrapping/" in operation and any(r in reason for r in _WRAPPING_REJECTIONS):

@@ -71,6 +71,10 @@ class MfaNotEnforced(VaultError):
         self.username = username
 
 
+class VersionConflict(VaultInvalidRequest):
+    """A check-and-set write lost: the KV secret changed since the writer read it."""
+
+
 class InvalidName(VaultInvalidRequest, ValueError):
     """A username or role name is not safe to use in a Vault path; nothing was sent to Vault."""
 

@@ -1,15 +1,20 @@
-"""The KV version 2 engine at ``credbot-pending``: secrets pass through it only to be wrapped.
+"""The KV version 2 engines: ``credbot-pending`` and ``credbot-audit``.
 
-Vault can wrap only a response it produces, so the secrets are written here, read back once
-with ``X-Vault-Wrap-TTL`` (the wrapping token's creation path then names this exact path), and
-every version is destroyed straight away. The wrapped copy lives in the wrapping token's own
-cubbyhole, which deleting the KV entry does not touch.
+``credbot-pending``: secrets pass through it only to be wrapped. Vault can wrap only a response
+it produces, so the secrets are written here, read back once with ``X-Vault-Wrap-TTL`` (the
+wrapping token's creation path then names this exact path), and every version is destroyed
+straight away. The wrapped copy lives in the wrapping token's own cubbyhole, which deleting the
+KV entry does not touch.
+
+``credbot-audit``: the audit chain's newest signed anchor, written with check-and-set on the
+version read (the mount requires it), so concurrent writers cannot overwrite each other blindly.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import timedelta
+from typing import Any
 
 import hvac
 
@@ -48,3 +53,51 @@ def delete_metadata_and_all_versions(client: hvac.Client, username: str) -> None
         request(client, "DELETE", pending_metadata_path(username))
     except VaultNotFound:
         return
+
+
+def read_secret_version(
+    client: hvac.Client, path: str, *, mount: str
+) -> tuple[dict[str, Any], int] | None:
+    """``GET /{mount}/data/{path}``: the newest version's data and its version number, or
+    ``None`` when there is no live version."""
+    try:
+        body = request(client, "GET", f"{mount}/data/{path}")
+    except VaultNotFound:
+        return None
+    block = (body or {}).get("data") or {}
+    data, metadata = block.get("data"), block.get("metadata") or {}
+    if not isinstance(data, dict) or not isinstance(metadata.get("version"), int):
+        raise VaultError(f"GET {mount}/data/{path}: the answer carried no versioned data")
+    return data, metadata["version"]
+
+
+def create_or_update_secret_cas(
+    client: hvac.Client, path: str, data: Mapping[str, Any], *, cas: int, mount: str
+) -> int:
+    """``POST /{mount}/data/{path}`` with ``options.cas``: write a new version only if the
+    newest one is still version ``cas`` (0: only if none exists); return the new version.
+
+    Raises ``VersionConflict`` when another writer got there first.
+    """
+    body = request(
+        client,
+        "POST",
+        f"{mount}/data/{path}",
+        json={"data": dict(data), "options": {"cas": cas}},
+    )
+    version = ((body or {}).get("data") or {}).get("version")
+    if not isinstance(version, int):
+        raise VaultError(f"POST {mount}/data/{path}: the answer carried no version")
+    return version
+
+
+def read_configuration(client: hvac.Client, *, mount: str) -> dict[str, Any]:
+    """``GET /{mount}/config``: the engine's settings (``cas_required``, ``max_versions``)."""
+    body = request(client, "GET", f"{mount}/config")
+    data = (body or {}).get("data")
+    return data if isinstance(data, dict) else {}
+
+
+def configure(client: hvac.Client, *, mount: str, cas_required: bool) -> None:
+    """``POST /{mount}/config``: whether every write must carry a check-and-set version."""
+    request(client, "POST", f"{mount}/config", json={"cas_required": cas_required})

@@ -37,6 +37,19 @@ only entities with this prefix (``identity/entity/name/credbot-*``)."""
 PENDING_MOUNT: Final = "credbot-pending"
 """KV version 2 engine; a secret lives here only for the instant it takes to wrap it."""
 
+TRANSIT_MOUNT: Final = "credbot-transit"
+"""Transit secrets engine holding the audit anchor's signing key."""
+
+ANCHOR_KEY: Final = "credbot-audit"
+"""The transit key (ed25519, not exportable) that signs the audit chain's head: the bot may
+sign and verify with it, never read or export it."""
+
+AUDIT_MOUNT: Final = "credbot-audit"
+"""KV version 2 engine (check-and-set required) holding the newest signed audit anchor."""
+
+ANCHOR_PATH: Final = "anchor"
+"""``credbot-audit/data/anchor``: the newest signed anchor; only the bot writes it."""
+
 APPROLE_MOUNT: Final = "approle"
 APPROLE_ROLE: Final = "credbot"
 

@@ -14,16 +14,19 @@ from typing import Any
 import hvac
 
 from vault import approle, login_mfa, mounts, policies
+from vault.anchor_setup import ensure_anchoring
 from vault.approle import generate_secret_id, read_role_id, write_secret_file
 from vault.client import ttl
 from vault.errors import VaultSetupConflict
 from vault.layout import (
     APPROLE_MOUNT,
     APPROLE_ROLE,
+    AUDIT_MOUNT,
     BOT_POLICY,
     DEFAULT_ROLES,
     MFA_ENFORCEMENT,
     PENDING_MOUNT,
+    TRANSIT_MOUNT,
     USERPASS_MOUNT,
     check_role,
 )
@@ -38,7 +41,11 @@ __all__ = [
 ]
 
 _AUTH_MOUNTS = ((USERPASS_MOUNT, "userpass"), (APPROLE_MOUNT, "approle"))
-_SECRET_MOUNTS = ((PENDING_MOUNT, "kv", "2"),)
+_SECRET_MOUNTS = (
+    (PENDING_MOUNT, "kv", "2"),
+    (TRANSIT_MOUNT, "transit", None),
+    (AUDIT_MOUNT, "kv", "2"),
+)
 DEFAULT_TOTP = TotpMethodSettings(issuer="credbot", max_validation_attempts=5)
 
 
@@ -67,21 +74,24 @@ def initialize(
     secret_id_bound_cidrs: Sequence[str] = (),
     token_bound_cidrs: Sequence[str] = (),
 ) -> InitReport:
-    """Enable the mounts, set up login MFA on ``auth/credbot``, write the shipped policies,
-    create or update the AppRole role.
+    """Enable the mounts, set up login MFA on ``auth/credbot``, create the audit anchor's
+    signing key (``vault.anchor_setup``), write the shipped policies, create or update the
+    AppRole role.
 
     ``roles`` selects the ``credbot-role-<role>.hcl`` files to install; the bot's policy then
     lets it grant exactly those. ``totp`` is credbot's TOTP login-MFA method; the enforcement
     ``credbot`` binds it to ``auth/credbot``, so every login there needs a code. Needs an
     admin token. Raises ``VaultSetupConflict`` if a mount path is taken by another engine type
-    (or KV version 1) rather than overwrite it, ``InvalidName`` for a role without a shipped
-    policy, and the usual ``vault.errors``.
+    (or KV version 1) rather than overwrite it, or the signing key exists but could leave
+    Vault, ``InvalidName`` for a role without a shipped policy, and the usual ``vault.errors``.
     """
     roles = [check_role(r) for r in roles]
     policies.check_role_policies(roles)  # a missing file fails here, before any write
     report = InitReport()
     _ensure_auth_mounts(client, report)
     _ensure_secret_mounts(client, report)
+    for item, in_place in ensure_anchoring(client):
+        _record(report, item, in_place)
     accessor = str(mounts.read_auth_method(client, USERPASS_MOUNT)["accessor"])
     method_id = _ensure_login_mfa(client, report, totp, accessor)
     wanted_policies = policies.desired_policies(

@@ -56,25 +56,50 @@ class ChainBreak:
     problem: str
 
 
+class ChainWalk:
+    """``verify_chain`` one event at a time, for callers that stream a long chain and also
+    need its tail; ``breaks`` lists every break seen so far.
+
+    A walk may start mid-chain: ``after_seq`` is the ``seq`` before the first event, and with
+    ``after_hash=None`` the first event's ``prev_hash`` is taken as given (its hash covers it).
+    """
+
+    def __init__(self, *, after_seq: int = 0, after_hash: str | None = GENESIS_HASH) -> None:
+        self.breaks: list[ChainBreak] = []
+        self.count = 0
+        self.last: AuditEvent | None = None
+        self._expected_seq = after_seq + 1
+        self._expected_prev = after_hash
+
+    def add(self, event: AuditEvent) -> None:
+        """Check ``event`` against the one before it and against its own hash."""
+        if event.seq != self._expected_seq:
+            self.breaks.append(
+                ChainBreak(
+                    event.seq, f"expected event #{self._expected_seq} here: rows removed or moved"
+                )
+            )
+        if self._expected_prev is not None and event.prev_hash != self._expected_prev:
+            self.breaks.append(ChainBreak(event.seq, "does not follow the event before it"))
+        if chain_hash(seq=event.seq, prev_hash=event.prev_hash, entry=event.entry) != event.hash:
+            self.breaks.append(
+                ChainBreak(event.seq, "content does not match its hash: row altered")
+            )
+        self._expected_seq = event.seq + 1
+        self._expected_prev = event.hash
+        self.count += 1
+        self.last = event
+
+
 def verify_chain(events: Iterable[AuditEvent]) -> list[ChainBreak]:
     """Walk the chain in stored order and list every break (empty list: intact).
 
     Detects an altered row (its hash no longer matches its content), a removed row (a gap in
     ``seq`` and a ``prev_hash`` that points at nothing) and reordered rows (``prev_hash`` not the
-    hash of the row before).
+    hash of the row before). It cannot see rows removed from the end, nor a chain rewritten and
+    hashed again from some row on: that takes the signed anchor (``bot.core.anchoring``).
     """
-    breaks: list[ChainBreak] = []
-    expected_seq = 1
-    expected_prev = GENESIS_HASH
+    walk = ChainWalk()
     for event in events:
-        if event.seq != expected_seq:
-            breaks.append(
-                ChainBreak(event.seq, f"expected event #{expected_seq} here: rows removed or moved")
-            )
-        if event.prev_hash != expected_prev:
-            breaks.append(ChainBreak(event.seq, "does not follow the event before it"))
-        if chain_hash(seq=event.seq, prev_hash=event.prev_hash, entry=event.entry) != event.hash:
-            breaks.append(ChainBreak(event.seq, "content does not match its hash: row altered"))
-        expected_seq = event.seq + 1
-        expected_prev = event.hash
-    return breaks
+        walk.add(event)
+    return walk.breaks

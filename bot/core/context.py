@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.core.errors import CredbotError, IllegalTransition
-from bot.core.interfaces import Clock, ContractorStore, Notifier, VaultBackend
+from bot.core.interfaces import AuditAnchors, Clock, ContractorStore, Notifier, VaultBackend
 from bot.core.models import AuditEntry, CheckResult, Contractor, ContractorChanges, StateChange
 from bot.core.states import State, ensure_transition
 
@@ -59,6 +59,9 @@ class Core:
     clock: Clock
     notifier: Notifier
     policy: Policy = field(default_factory=lambda: Policy(public_url="http://localhost:8080"))
+    anchors: AuditAnchors | None = None
+    """Where the audit chain is anchored outside the database (``bot.core.anchoring``);
+    ``None`` leaves it unanchored (tests of other concerns)."""
 
     def entry(
         self,

@@ -91,6 +91,26 @@ class AuditWriteConflict(CredbotError):
     """Appending to the audit chain kept colliding with concurrent writers."""
 
 
+class AnchorRefused(CredbotError):
+    """The stored audit anchor is not one credbot signed (malformed, or its signature does not
+    verify with the anchor key): nothing is checked against it or built on it."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__(f"the signed audit anchor is refused: {why}")
+        self.why = why
+
+
+class ChainDisagrees(CredbotError):
+    """The stored audit chain does not run intact from the signed anchor to its newest event
+    (events removed, or rewritten): the anchor is not moved past it. ``anchor_seq`` is the
+    anchor's event (``None``: no anchor yet, the chain itself is broken)."""
+
+    def __init__(self, problem: str, *, anchor_seq: int | None) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.anchor_seq = anchor_seq
+
+
 class LinkNotFound(CredbotError):
     """No link matches: wrong, mistyped or made-up. Says nothing more, by design."""
 

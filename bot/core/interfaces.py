@@ -6,9 +6,9 @@ arguments; tests hand in the real ones (SQLite/PostgreSQL, OpenBao).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.core.errors import ChangeRefused
 from bot.core.models import (
@@ -22,6 +22,7 @@ from bot.core.models import (
     IdentityVerification,
     LinkRecord,
     RevocationTargets,
+    SignedAnchor,
     StateChange,
     VaultAccountRecord,
 )
@@ -261,8 +262,13 @@ class ContractorStore(Protocol):
         """Append an event that accompanies no state change (alerts, reports)."""
         ...
 
-    def audit_events(self) -> Iterator[AuditEvent]:
-        """Every stored audit event in chain order (ascending ``seq``), streamed."""
+    def audit_events(self, *, after_seq: int = 0) -> Iterator[AuditEvent]:
+        """Every stored audit event after ``after_seq`` in chain order (ascending ``seq``),
+        streamed."""
+        ...
+
+    def last_audit_event(self) -> AuditEvent | None:
+        """The newest stored audit event (highest ``seq``), if any."""
         ...
 
 
@@ -315,6 +321,30 @@ class VaultBackend(Protocol):
         ...
 
 
+class AuditAnchors(Protocol):
+    """Where the audit chain is anchored outside the database: a signing key the bot can use
+    but not export, and the newest signed anchor, which no database writer can reach.
+    Implemented by ``vault.anchors.VaultAnchors``; raises the exceptions of ``vault.errors``.
+    """
+
+    def sign(self, message: bytes) -> str:
+        """Sign ``message`` with the anchor key; return the signature."""
+        ...
+
+    def verify(self, message: bytes, signature: str) -> bool:
+        """Whether ``signature`` is the anchor key's signature of ``message``."""
+        ...
+
+    def read_anchor(self) -> tuple[dict[str, Any], int] | None:
+        """The newest stored anchor's fields and storage version, or ``None`` when none."""
+        ...
+
+    def write_anchor(self, fields: Mapping[str, Any], *, version: int) -> bool:
+        """Store ``fields`` as the newest anchor only if the stored version is still
+        ``version`` (0: none stored yet); ``False`` when another writer came first."""
+        ...
+
+
 class Directory(Protocol):
     """Who still exists in the workspace (Slack's ``users.list`` in production)."""
 
@@ -343,4 +373,9 @@ class Notifier(Protocol):
 
     def alert_admins(self, *, summary: str, contractor: Contractor | None = None) -> None:
         """Raise an alert an admin must look at (possible interception, stuck revocation)."""
+        ...
+
+    def publish_anchor(self, anchor: SignedAnchor) -> None:
+        """Post a newly signed audit anchor where admins keep it (the audit channel): a copy
+        outside both the database and Vault. Must not raise: the anchor is already stored."""
         ...

@@ -199,3 +199,15 @@ class AuditEvent:
     entry: AuditEntry
     prev_hash: str
     hash: str
+
+
+@dataclass(frozen=True)
+class SignedAnchor:
+    """The audit chain's head (``seq`` and ``hash`` of its newest event) as signed outside the
+    database (see ``bot.core.anchoring``). Not a secret: the signature proves, it unlocks
+    nothing."""
+
+    seq: int
+    hash: str
+    signature: str
+    signed_at: datetime

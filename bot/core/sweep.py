@@ -3,11 +3,16 @@
 Run by admins (``credbot sweep``, cron, ``/contractor sweep``) and on a schedule inside
 ``credbot serve``. It is safe with several replicas on one database: each contractor is claimed
 with a lease (one conditional UPDATE) before Vault is touched, so two sweeps never work on the
-same contractor, and a claim left by a replica that died lapses and is taken over.
+same contractor, and a claim left by a replica that died lapses and is taken over. It ends by
+anchoring the audit chain (``bot.core.anchoring``), so an anchor that lagged while Vault was
+down catches up.
 
-A circuit breaker protects against misconfiguration: if one run would start revoking more than
-``max_share`` of the contractors who hold access (say Slack reports everyone deactivated during
-an outage), it starts none of them and alerts instead; ``force`` overrides after a human looked.
+A circuit breaker protects against mass signals from outside: if Slack reports more than
+``max_share`` of the contractors who hold access as deactivated (say during an outage, or a
+misconfigured directory), the run revokes none of *those* and alerts instead; ``force``
+overrides after a human looked. The breaker never holds what credbot's own database decides
+(a contract end date, an expired link, an interrupted revocation): a cohort whose contracts end
+the same day is revoked that day, because holding it would keep access on that nobody may have.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from datetime import date, timedelta
 from typing import Literal
 
 from bot.core import revocation
+from bot.core.anchoring import anchor_chain
 from bot.core.context import Core
 from bot.core.departures import process_departures
 from bot.core.errors import (
@@ -42,7 +48,10 @@ Action = Literal["finish_revocation", "expire_link", "contract_ended", "deactiva
 Outcome = Literal["planned", "done", "pending", "skipped", "held"]
 
 BREAKER_MIN_REVOCATIONS = 5
-"""Below this many new revocations in one run the breaker never trips (small teams)."""
+"""Below this many outside signals in one run the breaker never trips (small teams)."""
+OUTSIDE_SIGNALS: frozenset[Action] = frozenset({"deactivated"})
+"""Actions that come from outside credbot's database (Slack's ``users.list``): only these can
+trip the breaker or be held by it."""
 STALE_ACCOUNT_GRACE = timedelta(minutes=10)
 """An account record younger than this may belong to an issue still under way."""
 SWEEP_ACTOR = "credbot-sweep"
@@ -103,6 +112,8 @@ class SweepReport:
     """Finished records whose personal data was erased (the retention period ended)."""
     moved_to_login_mfa: list[str] = field(default_factory=list)
     """Contractors reissued because their account was from before login MFA."""
+    anchored_seq: int | None = None
+    """The audit event the signed anchor names after the run (``None``: not anchored)."""
 
     @property
     def pending(self) -> list[SweepItem]:
@@ -162,7 +173,19 @@ def sweep(
                 },
             )
         )
+        _anchor(core, report)
     return report
+
+
+def _anchor(core: Core, report: SweepReport) -> None:
+    """Anchor the audit chain, this run's events included: the catch-up for anchors that
+    lagged while Vault was down. A failure is a problem for a person, never a lost append."""
+    try:
+        anchor = anchor_chain(core)
+    except (VaultError, CredbotError) as exc:
+        report.problems.append(f"audit trail not anchored: {exc}")
+        return
+    report.anchored_seq = anchor.seq if anchor else None
 
 
 def _plan(core: Core, directory: Directory | None, report: SweepReport) -> list[SweepItem]:
@@ -198,19 +221,20 @@ def _reason_due(contractor: Contractor, today: date) -> Action:
 
 
 def _apply_breaker(core: Core, options: SweepOptions, report: SweepReport) -> None:
-    starts = [i for i in report.items if i.action in ("contract_ended", "deactivated")]
-    if options.force or len(starts) < BREAKER_MIN_REVOCATIONS:
+    """Hold the revocations Slack alone asks for when they are too many; the others go on."""
+    signalled = [i for i in report.items if i.action in OUTSIDE_SIGNALS]
+    if options.force or len(signalled) < BREAKER_MIN_REVOCATIONS:
         return
     counts = core.store.count_by_state()
     holding = sum(counts.get(state, 0) for state in CONTRACT_END_STATES)
-    if len(starts) <= options.max_share * holding:
+    if len(signalled) <= options.max_share * holding:
         return
     report.breaker = (
-        f"{len(starts)} new revocations out of {holding} contractors with access exceeds the "
-        f"{options.max_share:.0%} limit; none were started. Check the cause, then run with "
-        "--force."
+        f"Slack reports {len(signalled)} of the {holding} contractors with access as "
+        f"deactivated, more than the {options.max_share:.0%} limit; none of them were revoked "
+        "(ended contracts and expired links were). Check the cause, then run with --force."
     )
-    for item in starts:
+    for item in signalled:
         item.outcome = "held"
         item.detail = "circuit breaker"
     if not options.dry_run:

@@ -27,7 +27,7 @@ from typing import Any
 
 from bot import wiring
 from bot.config import Settings, load_settings
-from bot.core.audit import verify_chain
+from bot.core.anchoring import anchor_chain, check_trail
 from bot.dev import demo_contractor
 from bot.dev.openbao import OpenBaoDevServer, free_port
 from bot.dev.server import BackgroundServer
@@ -201,12 +201,20 @@ def _offboard(slack: SignedSlack, standin: SlackStandIn, say: Say) -> None:
 
 
 def _verify_audit(settings: Settings, say: Say) -> None:
-    store = wiring.build_store(settings)
-    breaks = verify_chain(store.audit_events())
-    count = sum(1 for _ in store.audit_events())
-    say(f"8. Audit trail: {count} hash-chained events, {'intact' if not breaks else 'BROKEN'}")
-    if breaks:
-        raise RuntimeError(f"audit chain broken: {breaks}")
+    """Anchor the chain in Vault (as the server's anchor job would within seconds), then check
+    it against the anchor, as ``credbot audit verify`` does."""
+    core = wiring.build_core(settings)
+    anchor_chain(core)
+    trail = check_trail(core)
+    state = "intact" if trail.intact else "BROKEN"
+    signed = (
+        f", signed in Vault up to event #{trail.anchor.seq} (a key that cannot leave Vault)"
+        if trail.anchor
+        else ""
+    )
+    say(f"8. Audit trail: {trail.events} hash-chained events, {state}{signed}")
+    if not trail.intact:
+        raise RuntimeError(f"audit trail broken: {trail.breaks} {trail.anchor_problem}")
 
 
 def _command(slack: SignedSlack, standin: SlackStandIn, text: str, user: str) -> str:

@@ -6,7 +6,8 @@
   blocks, never logged. A failed DM raises ``LinkNotDelivered`` after telling the requester and
   the admins, so a lost link is always seen by a person who can reissue.
 - ``tell_requester`` DMs the manager who asked; ``alert_admins`` posts to
-  ``CREDBOT_AUDIT_CHANNEL`` (or DMs each configured admin user when no channel is set).
+  ``CREDBOT_AUDIT_CHANNEL`` (or DMs each configured admin user when no channel is set);
+  ``publish_anchor`` posts each newly signed audit anchor to that channel.
   Their failures are logged at ERROR (and ``tell_requester``'s forwarded to the admins) but
   not raised: the state change they report has already happened.
 
@@ -23,7 +24,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import messages
-from bot.core.models import Contractor
+from bot.core.models import Contractor, SignedAnchor
 
 log = logging.getLogger("credbot.slack.notifier")
 
@@ -109,6 +110,20 @@ class SlackNotifier:
                 log.error(
                     "ALERT could not be posted to %s (%s): %s", target, slack_error(exc), summary
                 )
+
+    def publish_anchor(self, anchor: SignedAnchor) -> None:
+        """Post the signed anchor to the audit channel (``chat.postMessage``); without one,
+        or when Slack refuses, it is logged: the anchor itself is safe in Vault already."""
+        text = messages.anchor_notice(anchor)
+        if not self._audit_channel:
+            log.info("%s", text)
+            return
+        try:
+            self._client.chat_postMessage(
+                channel=self._audit_channel, text=text, unfurl_links=False, unfurl_media=False
+            )
+        except SlackApiError as exc:
+            log.error("audit anchor could not be posted (%s): %s", slack_error(exc), text)
 
     def _open_dm(self, user_id: str) -> str:
         """``POST conversations.open``: the DM channel with ``user_id``."""

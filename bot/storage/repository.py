@@ -643,18 +643,29 @@ class SqlStore:
         """Append an event that accompanies no state change; return it as stored."""
         return self._write(lambda connection: self._append(connection, entry))
 
-    def audit_events(self) -> Iterator[AuditEvent]:
-        """Every audit event in ascending ``seq``, streamed in batches.
+    def audit_events(self, *, after_seq: int = 0) -> Iterator[AuditEvent]:
+        """Every audit event with ``seq`` above ``after_seq``, in ascending ``seq``, streamed
+        in batches.
 
         PostgreSQL uses a server-side cursor; SQLite steps its cursor. The generator holds one
         connection (and a read snapshot) until it is exhausted or closed.
         """
         with self._reader() as connection:
             result = connection.execution_options(yield_per=AUDIT_STREAM_BATCH).execute(
-                sa.select(audit_events).order_by(audit_events.c.seq)
+                sa.select(audit_events)
+                .where(audit_events.c.seq > after_seq)
+                .order_by(audit_events.c.seq)
             )
             for row in result:
                 yield to_audit_event(row)
+
+    def last_audit_event(self) -> AuditEvent | None:
+        """The event with the highest ``seq`` (one indexed read), or ``None`` when empty."""
+        with self._reader() as connection:
+            row = connection.execute(
+                sa.select(audit_events).order_by(audit_events.c.seq.desc()).limit(1)
+            ).first()
+        return None if row is None else to_audit_event(row)
 
     # -- plumbing ------------------------------------------------------------------------
 

@@ -51,7 +51,9 @@ def test_demo_onboards_through_signed_slack_requests_and_offboards(
     assert "only because it is a demo" in out
     assert "every credential is revoked" in out
     assert "full login after offboarding: refused" in out
-    assert re.search(r"Audit trail: \d+ hash-chained events, intact", out)
+    assert re.search(
+        r"Audit trail: (\d+) hash-chained events, intact, signed in Vault up to event #\1", out
+    )
     assert (tmp_path / "demo" / "credbot.sqlite3").exists()
     root = throwaway_openbao.root_client()
     assert "credbot/" not in list_auth_methods(root)

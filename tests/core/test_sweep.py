@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
@@ -15,7 +15,7 @@ from bot.core.errors import IssueFailed, RevocationPending, StaleState
 from bot.core.models import Contractor
 from bot.core.states import State
 from bot.core.sweep import SweepOptions, SweepReport, sweep
-from tests.support.contractor import enrol, login, login_fails, token_rejected
+from tests.support.contractor import can_log_in, enrol, login, login_fails, token_rejected
 from tests.support.core import APPROVER, MANAGER, approved_contractor, link_secret
 from tests.support.directory import FakeDirectory
 from tests.support.notifier import RecordingNotifier
@@ -27,9 +27,12 @@ Issued = Callable[[], tuple[Contractor, str]]
 RUN = SweepOptions(worker="test-sweep")
 
 
-def active_contractor(core: Core, notifier: RecordingNotifier) -> tuple[Contractor, AccountSecrets]:
-    """An active contractor and what they saved (username, password, TOTP seed)."""
-    contractor = approved_contractor(core)
+def active_contractor(
+    core: Core, notifier: RecordingNotifier, *, end_date: date | None = None
+) -> tuple[Contractor, AccountSecrets]:
+    """An active contractor (contract ending on ``end_date``) and what they saved (username,
+    password, TOTP seed)."""
+    contractor = approved_contractor(core, end_date=end_date)
     issued = issuing.issue(core, contractor.id, actor=APPROVER)
     return contractor, enrol(core, link_secret(issued.url), issued.code)
 
@@ -115,6 +118,54 @@ def test_circuit_breaker_holds_mass_revocation(
     forced = sweep(core, SweepOptions(force=True), directory=FakeDirectory(gone))
     assert {outcome for _, outcome in outcomes(forced).values()} == {"done"}
     assert all(core.store.get_contractor(c.id).state is State.REVOKED for c in contractors)
+
+
+def test_a_cohort_whose_contracts_end_together_is_revoked(
+    core: Core, notifier: RecordingNotifier, clock: FrozenClock, openbao: OpenBaoServer
+) -> None:
+    """6 of 9 contracts ending the same day is the database's own date, not a mass signal from
+    outside: the breaker must not keep their access on."""
+    cohort_end = date.today() + timedelta(days=30)
+    cohort = [active_contractor(core, notifier, end_date=cohort_end) for _ in range(6)]
+    stays = [active_contractor(core, notifier) for _ in range(3)]
+    clock.advance(timedelta(days=31))
+
+    report = sweep(core, RUN, directory=FakeDirectory())
+
+    assert report.breaker is None and report.all_done
+    assert outcomes(report) == {c.id: ("contract_ended", "done") for c, _ in cohort}
+    for contractor, saved in cohort:
+        assert core.store.get_contractor(contractor.id).state is State.REVOKED
+        assert login_fails(openbao.addr, saved)
+    for contractor, saved in stays:
+        assert core.store.get_contractor(contractor.id).state is State.ACTIVE
+        assert can_log_in(openbao.addr, saved)
+    assert not any("circuit breaker" in alert for alert in notifier.alerts)
+
+
+def test_mass_slack_deactivation_still_trips_the_breaker_beside_ended_contracts(
+    core: Core, notifier: RecordingNotifier, clock: FrozenClock, openbao: OpenBaoServer
+) -> None:
+    """Slack reporting 6 of 7 deactivated is held; the contract that ended (whose holder Slack
+    reports too) is revoked all the same."""
+    ended, ended_saved = active_contractor(
+        core, notifier, end_date=date.today() + timedelta(days=1)
+    )
+    reported = [active_contractor(core, notifier) for _ in range(5)]
+    active_contractor(core, notifier)
+    clock.advance(timedelta(days=2))
+    gone = {c.slack_user_id for c, _ in reported} | {ended.slack_user_id}
+
+    report = sweep(core, RUN, directory=FakeDirectory(gone))
+
+    assert report.breaker is not None and not report.all_done
+    assert outcomes(report)[ended.id] == ("contract_ended", "done")
+    assert login_fails(openbao.addr, ended_saved)
+    for contractor, saved in reported:
+        assert outcomes(report)[contractor.id] == ("deactivated", "held")
+        assert core.store.get_contractor(contractor.id).state is State.ACTIVE
+        assert can_log_in(openbao.addr, saved)
+    assert "circuit breaker" in notifier.alerts[-1] and "Slack" in notifier.alerts[-1]
 
 
 def test_deactivated_slack_user_is_revoked(core: Core, notifier: RecordingNotifier) -> None:

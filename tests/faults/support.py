@@ -11,7 +11,7 @@ from bot.core import issuing
 from bot.core.context import Core
 from bot.core.models import Contractor
 from bot.core.states import State
-from tests.support.contractor import enrol, login, login_fails, token_rejected
+from tests.support.contractor import can_log_in, enrol, login, token_rejected
 from tests.support.core import APPROVER, approved_contractor, link_secret
 from vault.models import AccountSecrets
 
@@ -43,7 +43,7 @@ def active_holder(core: Core, addr: str) -> Holder:
 
 def access_survives(holder: Holder, addr: str) -> bool:
     """Whether the contractor's old token or a fresh login still gets into Vault."""
-    return not token_rejected(holder.token) or not login_fails(addr, holder.saved)
+    return not token_rejected(holder.token) or can_log_in(addr, holder.saved)
 
 
 def state_of(core: Core, holder: Holder) -> State:

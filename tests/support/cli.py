@@ -10,6 +10,7 @@ from click.testing import CliRunner, Result
 
 from bot.cli import main
 from tests.support.openbao import OpenBaoServer
+from vault.layout import ANCHOR_PATH, AUDIT_MOUNT
 from vault.setup import generate_secret_id, read_role_id
 
 
@@ -26,8 +27,10 @@ def run(env: dict[str, str], *args: str) -> Result:
 
 @pytest.fixture
 def bot_env(openbao: OpenBaoServer, database_url: str, vault_initialized: object) -> dict[str, str]:
-    """Settings of a bot using its AppRole on the shared server and the test database."""
+    """Settings of a bot using its AppRole on the shared server and the test database. The
+    shared server's audit anchor is removed first: it belongs to another test's database."""
     root = openbao.root_client()
+    root.adapter.request("DELETE", f"/v1/{AUDIT_MOUNT}/metadata/{ANCHOR_PATH}")
     secret_id, _ = generate_secret_id(root)
     return {
         "VAULT_ADDR": openbao.addr,

@@ -94,6 +94,16 @@ def login_fails(addr: str, secrets: AccountSecrets) -> bool:
     return False
 
 
+def can_log_in(addr: str, secrets: AccountSecrets) -> bool:
+    """Whether a full login with a code Vault has not seen yet succeeds (what a contractor
+    who still has access can do)."""
+    try:
+        login(addr, secrets)
+    except (LoginRefused, MfaCodeRejected):
+        return False
+    return True
+
+
 def password_alone_opens_nothing(addr: str, secrets: AccountSecrets) -> bool:
     """The password step alone yields no token, only the demand for a code (or a refusal)."""
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -16,6 +17,7 @@ from bot.core.models import CheckResult, Contractor, Outcome
 from bot.core.requests import OnboardingRequest
 from tests.support.notifier import RecordingNotifier
 from tests.support.openbao import OpenBaoServer, accounts_for
+from vault.anchors import VaultAnchors
 
 MANAGER = "UMANAGER1"
 APPROVER = "UAPPROVER1"
@@ -56,6 +58,19 @@ def outage_core(
 
 
 @pytest.fixture
+def anchored_core(
+    throwaway_openbao: OpenBaoServer,
+    store: ContractorStore,
+    clock: FrozenClock,
+    notifier: RecordingNotifier,
+) -> Core:
+    """A core on its own OpenBao (``throwaway_openbao``) that anchors its audit chain there, as
+    ``credbot`` does: the anchor is one per Vault, so tests of it never share a server."""
+    core = make_core(store, accounts_for(throwaway_openbao), clock, notifier)
+    return replace(core, anchors=VaultAnchors(client=throwaway_openbao.bot_login()))
+
+
+@pytest.fixture
 def core(
     store: ContractorStore,
     vault_accounts: VaultBackend,
@@ -84,9 +99,14 @@ def request_for(slack_user: str | None = None, **changes: object) -> OnboardingR
     return OnboardingRequest(**fields)  # type: ignore[arg-type]
 
 
-def approved_contractor(core: Core, slack_user: str | None = None) -> Contractor:
-    """Request, verify (no extra checks) and approve a new contractor."""
-    contractor = onboarding.request_onboarding(core, request_for(slack_user), requester=MANAGER)
+def approved_contractor(
+    core: Core, slack_user: str | None = None, *, end_date: date | None = None
+) -> Contractor:
+    """Request, verify (no extra checks) and approve a new contractor (whose contract ends on
+    ``end_date``, by default in 90 days)."""
+    changes = {"end_date": end_date} if end_date else {}
+    request = request_for(slack_user, **changes)
+    contractor = onboarding.request_onboarding(core, request, requester=MANAGER)
     onboarding.verify(core, contractor.id, checks=[])
     return onboarding.approve(core, contractor.id, approver=APPROVER)
 

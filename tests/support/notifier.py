@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot.core.models import Contractor
+from bot.core.models import Contractor, SignedAnchor
 
 
 @dataclass
@@ -15,6 +15,7 @@ class RecordingNotifier:
     codes: list[str] = field(default_factory=list)
     requester_events: list[tuple[str, str, str]] = field(default_factory=list)
     alerts: list[str] = field(default_factory=list)
+    anchors: list[SignedAnchor] = field(default_factory=list)
 
     def send_link(self, contractor: Contractor, *, url: str, code: str) -> None:
         self.links.append((contractor.slack_user_id, url))
@@ -25,6 +26,9 @@ class RecordingNotifier:
 
     def alert_admins(self, *, summary: str, contractor: Contractor | None = None) -> None:
         self.alerts.append(summary)
+
+    def publish_anchor(self, anchor: SignedAnchor) -> None:
+        self.anchors.append(anchor)
 
     def code_for(self, secret: str) -> str:
         """The confirmation code sent with the link whose fragment is ``secret``."""

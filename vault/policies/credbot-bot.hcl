@@ -111,6 +111,21 @@ path "auth/token/revoke-accessor" {
   capabilities = ["update"]
 }
 
+# --- Audit anchor (vault.anchors): sign and verify the audit chain's head with a key the bot
+# can use but never read, export, back up or reconfigure; keep the newest signed anchor (the
+# mount requires check-and-set). No "delete": the bot cannot remove an anchor, only move it on.
+path "credbot-transit/sign/credbot-audit" {
+  capabilities = ["update"]
+}
+
+path "credbot-transit/verify/credbot-audit" {
+  capabilities = ["update"]
+}
+
+path "credbot-audit/data/anchor" {
+  capabilities = ["create", "update", "read"]
+}
+
 # --- The bot's own token (AppRole tokens carry no default policy) --------------------------
 path "auth/token/lookup-self" {
   capabilities = ["read"]
