@@ -32,6 +32,8 @@ ACCOUNT_TYPES = frozenset({"member", "multi_channel_guest", "single_channel_gues
 single-channel guests (``is_ultra_restricted``)."""
 CsvList = Annotated[tuple[str, ...], NoDecode]
 DOMAIN = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)+$")
+DEFAULT_READ_TIMEOUT = timedelta(seconds=10)
+FILE_SUFFIX = "_FILE"
 
 
 class SettingsError(Exception):
@@ -101,6 +103,10 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", validation_alias=_env("CREDBOT_LOG_LEVEL")
     )
+    read_timeout: timedelta = Field(
+        DEFAULT_READ_TIMEOUT, validation_alias=_env("CREDBOT_READ_TIMEOUT")
+    )
+    ops_port: int | None = Field(None, ge=1, le=65535, validation_alias=_env("CREDBOT_OPS_PORT"))
 
     @field_validator(
         "managers",
@@ -121,7 +127,13 @@ class Settings(BaseSettings):
         return value
 
     @field_validator(
-        "link_ttl", "token_ttl", "token_max_ttl", "sweep_interval", "retention", mode="before"
+        "link_ttl",
+        "token_ttl",
+        "token_max_ttl",
+        "sweep_interval",
+        "retention",
+        "read_timeout",
+        mode="before",
     )
     @classmethod
     def _duration(cls, value: object) -> object:
@@ -200,6 +212,13 @@ class Settings(BaseSettings):
     def _retention_range(cls, value: timedelta) -> timedelta:
         if not timedelta(days=1) <= value <= timedelta(days=3650):
             raise ValueError("must be between 1d and 3650d")
+        return value
+
+    @field_validator("read_timeout")
+    @classmethod
+    def _read_timeout_range(cls, value: timedelta) -> timedelta:
+        if not timedelta(seconds=1) <= value <= timedelta(seconds=60):
+            raise ValueError("must be between 1s and 60s")
         return value
 
     @field_validator("link_ttl")
