@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import signal
 import socket
 import sys
 from collections.abc import Callable
@@ -415,11 +416,23 @@ def demo(data_dir: Path, keep_running: bool) -> None:
     from bot.dev.demo import run_demo  # noqa: PLC0415 - dev-only code, loaded on demand
 
     stop = threading.Event()
+    _interrupt_on_sigterm()
     try:
         run_demo(data_dir, click.echo, keep_running=keep_running, stop=stop)
     except KeyboardInterrupt:
         stop.set()
         click.echo("stopped")
+
+
+def _interrupt_on_sigterm() -> None:
+    """SIGTERM (``kill``, a container stopping) ends the demo like Ctrl-C, so its clean-up runs
+    and stops the OpenBao dev server: Python's default for SIGTERM exits at once, leaving that
+    child process running with its root token."""
+
+    def interrupt(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
 
 
 def run() -> None:
