@@ -102,12 +102,15 @@ class Served:
 
 
 def start_serve(env: dict[str, str], *args: str, ops_port: int | None = None) -> Served:
-    """Start ``credbot serve`` with exactly ``env`` (nothing of credbot's settings inherited)
-    and ``args``; return once ``/healthz`` answers 200 (on the ops port when there is one)."""
+    """Start ``credbot serve`` with exactly ``env`` (nothing of credbot's settings inherited),
+    ``args`` and ``--ops-port ops_port`` if given; return once ``/healthz`` answers 200 (on the
+    ops port when there is one, from the option or ``CREDBOT_OPS_PORT``)."""
     port = free_port()
     command = [sys.executable, "-m", "bot", "serve", "--port", str(port), *args]
     if ops_port is not None:
         command += ["--ops-port", str(ops_port)]
+    elif "CREDBOT_OPS_PORT" in env:
+        ops_port = int(env["CREDBOT_OPS_PORT"])
     settings = {k: v for k, v in clean_env(env).items() if v is not None}
     inherited = {k: v for k, v in os.environ.items() if k not in clean_env(env)}
     process = subprocess.Popen(
