@@ -175,6 +175,14 @@ def test_an_unreadable_signed_webhook_body_is_400(served: Served, body: bytes) -
     assert reply.json()["ok"] is False
 
 
+def test_a_head_still_incomplete_at_16_kib_is_400(served: Served) -> None:
+    with socket.create_connection(("127.0.0.1", served.port), timeout=10) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: credbot.test\r\nX-Padding: " + b"a" * 17_000)
+        answer = read_answer(sock)
+    assert answer.status == 400
+    assert answer.closed
+
+
 def test_fifty_half_sent_request_heads_are_dropped(served: Served) -> None:
     socks = [socket.create_connection(("127.0.0.1", served.port)) for _ in range(50)]
     try:
