@@ -81,7 +81,7 @@ def bare_app(secret: str, client: WebClient) -> Starlette:
         ack()
 
     app.command("/contractor")(contractor)
-    return Starlette(routes=[slack_route(app)])
+    return Starlette(routes=[slack_route(app, signing_secret=secret)])
 
 
 def main() -> None:

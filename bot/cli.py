@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import signal
 import socket
 import sys
 from collections.abc import Callable
@@ -20,10 +21,9 @@ from pathlib import Path
 from typing import IO, Any, ParamSpec, TypeVar
 
 import click
-import uvicorn
 from rich.console import Console
 from rich.progress import Progress
-from starlette.applications import Starlette
+from starlette.types import ASGIApp
 
 from bot import wiring
 from bot.checks import CheckConfigError
@@ -42,6 +42,7 @@ from bot.logs import configure_logging
 from bot.messages import explain
 from bot.slack.socket_mode import SocketModeFailed
 from bot.sweep_report import print_report
+from bot.web import serving
 from vault.errors import VaultError, VaultUnavailable
 
 EXIT_PROBLEM_FOUND = 1
@@ -366,6 +367,12 @@ def sweep_command(
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
 @click.option(
+    "--ops-port",
+    type=click.IntRange(1, 65535),
+    help="Serve /healthz and /metrics only on this port (same interface), not on --port, "
+    "which then answers 404 for them. Default: CREDBOT_OPS_PORT, else both on --port.",
+)
+@click.option(
     "--socket-mode",
     is_flag=True,
     help="Take Slack's commands, clicks and events over Socket Mode (SLACK_APP_TOKEN) instead "
@@ -374,33 +381,46 @@ def sweep_command(
 )
 @pass_context
 @exits_cleanly
-def serve(ctx: Context, host: str, port: int, socket_mode: bool) -> None:
+def serve(ctx: Context, host: str, port: int, ops_port: int | None, socket_mode: bool) -> None:
     """Serve Slack's endpoint (POST /slack/events), the enrollment pages, GET /healthz and
     GET /metrics as one ASGI app (uvicorn).
 
-    With --socket-mode, Slack is reached over Socket Mode instead; exit 3 if Slack refuses
-    SLACK_APP_TOKEN, 4 if Slack cannot be reached.
+    With --ops-port (or CREDBOT_OPS_PORT), /healthz and /metrics are served on that port
+    only. With --socket-mode, Slack is reached over Socket Mode instead; exit 3 if Slack
+    refuses SLACK_APP_TOKEN, 4 if Slack cannot be reached or a port cannot be listened on.
     """
+    settings = ctx.settings
+    if ops_port is not None:
+        settings = settings.model_copy(update={"ops_port": ops_port})
+    if settings.ops_port == port:
+        raise click.BadParameter("must differ from --port", param_hint="--ops-port")
     if not socket_mode:
-        _run_web(ctx.settings, wiring.build_server(ctx.settings), host, port)
+        _run_web(settings, wiring.build_server(settings), host, port)
         return
-    web, slack_socket = wiring.build_socket_mode_server(ctx.settings)
+    web, slack_socket = wiring.build_socket_mode_server(settings)
     try:
         slack_socket.connect()  # before serving, so a refused token is a message, not a traceback
     except SocketModeFailed as exc:
         _fail(str(exc), EXIT_SETTINGS if exc.refused else EXIT_UNAVAILABLE)
-    _run_web(ctx.settings, web, host, port)  # its shutdown closes the connection
+    _run_web(settings, web, host, port)  # its shutdown closes the connection
 
 
-def _run_web(settings: Settings, app: Starlette, host: str, port: int) -> None:
-    uvicorn.run(
+def _run_web(settings: Settings, app: ASGIApp, host: str, port: int) -> None:
+    config = serving.server_config(
         app,
         host=host,
         port=port,
+        read_timeout_s=settings.read_timeout.total_seconds(),
         log_level=settings.log_level.lower(),
         proxy_headers=True,
-        server_header=False,
     )
+    sockets = []
+    for each in [port] if settings.ops_port is None else [port, settings.ops_port]:
+        try:
+            sockets.append(serving.listen(host, each))
+        except OSError as exc:
+            _fail(f"cannot listen on {host}:{each}: {exc.strerror or exc}", EXIT_UNAVAILABLE)
+    serving.serve(config, sockets)
 
 
 @main.command()
@@ -428,11 +448,23 @@ def demo(data_dir: Path, keep_running: bool) -> None:
     from bot.dev.demo import run_demo  # noqa: PLC0415 - dev-only code, loaded on demand
 
     stop = threading.Event()
+    _interrupt_on_sigterm()
     try:
         run_demo(data_dir, click.echo, keep_running=keep_running, stop=stop)
     except KeyboardInterrupt:
         stop.set()
         click.echo("stopped")
+
+
+def _interrupt_on_sigterm() -> None:
+    """SIGTERM (``kill``, a container stopping) ends the demo like Ctrl-C, so its clean-up runs
+    and stops the OpenBao dev server: Python's default for SIGTERM exits at once, leaving that
+    child process running with its root token."""
+
+    def interrupt(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
 
 
 def run() -> None:

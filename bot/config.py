@@ -2,12 +2,19 @@
 
 Names follow the ecosystem where one exists (``VAULT_ADDR``, ``VAULT_TOKEN``, ``SLACK_BOT_TOKEN``,
 ...) and use ``CREDBOT_`` otherwise. Every setting is documented in the README's settings table.
+
+A secret setting is a field with ``repr=False``. Each one can also be read from a file named by
+the same variable with ``_FILE`` appended (``SLACK_BOT_TOKEN_FILE=/run/secrets/slack-bot-token``,
+the Docker and Kubernetes secrets convention), so the secret need not sit in the process's
+environment, where ``/proc/<pid>/environ``, ``docker inspect`` and crash reports can show it.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import os
 import re
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Literal
@@ -32,6 +39,8 @@ ACCOUNT_TYPES = frozenset({"member", "multi_channel_guest", "single_channel_gues
 single-channel guests (``is_ultra_restricted``)."""
 CsvList = Annotated[tuple[str, ...], NoDecode]
 DOMAIN = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)+$")
+DEFAULT_READ_TIMEOUT = timedelta(seconds=10)
+FILE_SUFFIX = "_FILE"
 
 
 class SettingsError(Exception):
@@ -111,6 +120,10 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", validation_alias=_env("CREDBOT_LOG_LEVEL")
     )
+    read_timeout: timedelta = Field(
+        DEFAULT_READ_TIMEOUT, validation_alias=_env("CREDBOT_READ_TIMEOUT")
+    )
+    ops_port: int | None = Field(None, ge=1, le=65535, validation_alias=_env("CREDBOT_OPS_PORT"))
 
     @field_validator(
         "managers",
@@ -137,6 +150,7 @@ class Settings(BaseSettings):
         "sweep_interval",
         "anchor_interval",
         "retention",
+        "read_timeout",
         mode="before",
     )
     @classmethod
@@ -150,10 +164,17 @@ class Settings(BaseSettings):
 
     @field_validator("vault_addr", "public_url", "slack_api_url")
     @classmethod
-    def _http_url(cls, value: str) -> str:
+    def _https_url(cls, value: str) -> str:
+        # Vault answers with tokens and secrets, Slack's Web API carries the bot token and
+        # the contractors' links, and the links themselves hold a secret: plain http only
+        # where nothing crosses a network.
         parsed = urlparse(value)
         if parsed.scheme not in {"http", "https"} or not parsed.netloc:
             raise ValueError(f"{value!r} is not an http(s) URL")
+        if parsed.scheme != "https" and not _loopback(parsed.hostname):
+            raise ValueError(
+                "must use https unless it is a loopback address (localhost, 127.0.0.0/8, ::1)"
+            )
         return value
 
     @field_validator("slack_app_token")
@@ -218,6 +239,13 @@ class Settings(BaseSettings):
             raise ValueError("must be between 1d and 3650d")
         return value
 
+    @field_validator("read_timeout")
+    @classmethod
+    def _read_timeout_range(cls, value: timedelta) -> timedelta:
+        if not timedelta(seconds=1) <= value <= timedelta(seconds=60):
+            raise ValueError("must be between 1s and 60s")
+        return value
+
     @field_validator("link_ttl")
     @classmethod
     def _link_ttl_range(cls, value: timedelta) -> timedelta:
@@ -231,9 +259,6 @@ class Settings(BaseSettings):
             raise ValueError("VAULT_ROLE_ID and VAULT_SECRET_ID must be set together")
         if self.token_ttl > self.token_max_ttl:
             raise ValueError("CREDBOT_TOKEN_TTL must not exceed CREDBOT_TOKEN_MAX_TTL")
-        public = urlparse(self.public_url)
-        if public.scheme != "https" and public.hostname not in {"localhost", "127.0.0.1", "::1"}:
-            raise ValueError("CREDBOT_PUBLIC_URL must use https unless it is localhost")
         return self
 
     def socket_mode_token(self) -> str:
@@ -262,28 +287,74 @@ _ENV_NAMES = {
     for name, field in Settings.model_fields.items()
     if isinstance(field.validation_alias, AliasChoices)
 }
+SECRET_NAMES = frozenset(
+    _ENV_NAMES[name] for name, field in Settings.model_fields.items() if not field.repr
+)
+"""The variables that also read from ``<NAME>_FILE``."""
 
 
-def load_settings(environ: dict[str, str] | None = None) -> Settings:
-    """Read and validate settings; raise ``SettingsError`` naming each bad variable."""
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Read and validate settings from ``environ`` (default: the process's environment),
+    secrets from their ``_FILE`` where given; raise ``SettingsError`` naming each bad
+    variable (never a secret's value)."""
+    environ = os.environ if environ is None else environ
+    values = {env: environ[env] for env in _ENV_NAMES.values() if env in environ}
+    problems = []
+    from_files = set()
+    for name in sorted(SECRET_NAMES):
+        path = environ.get(name + FILE_SUFFIX)
+        if path is None:
+            continue
+        if name in values:
+            problems.append(f"{name}: set either {name} or {name}{FILE_SUFFIX}, not both")
+            continue
+        try:
+            values[name] = _read_secret_file(path)
+            from_files.add(name)
+        except ValueError as exc:
+            problems.append(f"{name}{FILE_SUFFIX}: {exc}")
+    if problems:
+        raise _invalid(problems)
     try:
-        if environ is None:
-            return Settings()
-        return Settings.model_validate(
-            {env: environ[env] for env in _ENV_NAMES.values() if env in environ}
-        )
+        return Settings.model_validate(values)
     except ValidationError as exc:
-        raise _invalid(_describe(exc)) from None
+        raise _invalid(_describe(exc, from_files)) from None
+
+
+def _read_secret_file(path: str) -> str:
+    """The file's text without its trailing newlines. Raises ``ValueError`` saying why it
+    cannot be used, naming the path and never the content."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not UTF-8 text"
+        raise ValueError(f"cannot read {path}: {reason}") from None
+    value = text.rstrip("\r\n")
+    if not value.strip():
+        raise ValueError(f"{path} is empty")
+    return value
 
 
 def _invalid(lines: list[str]) -> SettingsError:
     return SettingsError("invalid settings:\n  " + "\n  ".join(lines))
 
 
-def _describe(exc: ValidationError) -> list[str]:
+def _describe(exc: ValidationError, from_files: set[str]) -> list[str]:
     lines = []
     for error in exc.errors(include_input=False, include_url=False):
         field = str(error["loc"][0]) if error["loc"] else ""
         name = _ENV_NAMES.get(field, field) if field else "settings"
+        if name in from_files:
+            name = f"{name} (read from {name}{FILE_SUFFIX})"
         lines.append(f"{name}: {error['msg'].removeprefix('Value error, ')}")
     return lines
+
+
+def _loopback(host: str | None) -> bool:
+    """Whether ``host`` names this machine: ``localhost``, 127.0.0.0/8 or ``::1``."""
+    if host == "localhost":
+        return True
+    try:
+        return host is not None and ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

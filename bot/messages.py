@@ -471,6 +471,7 @@ ENROLL_COPY_FAILED = "Could not copy: the text is selected, copy it with your ke
 ENROLL_NETWORK = "credbot did not answer. Check your connection and try again."
 ENROLL_BAD_FORM = "The form could not be read. Open the link from your Slack message again."
 ENROLL_TOO_LARGE = "That request is too large for this page."
+ENROLL_TOO_SLOW = "Your request arrived too slowly. Check your connection and try again."
 ENROLL_UNSUPPORTED = "Send the form as JSON or as an HTML form."
 ENROLL_CHANGED = (
     "Your enrolment changed while this page was open. Open the newest link from Slack again."
@@ -499,6 +500,7 @@ ENROLL_TITLES = {
     "possible_interception": "These credentials could not be opened",
     "bad_request": "Something is missing",
     "too_large": "Request too large",
+    "too_slow": "Request too slow",
     "unsupported": "Unsupported request",
     "changed": "Your enrolment changed",
     "unavailable": "Try again in a few minutes",

@@ -19,8 +19,8 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
-from starlette.applications import Starlette
 from starlette.routing import BaseRoute
+from starlette.types import ASGIApp
 
 from bot.config import Settings
 from bot.core.clock import SystemClock
@@ -41,6 +41,7 @@ from bot.storage.repository import SqlStore
 from bot.web import enrollment
 from bot.web.app import Background, build_web_app
 from bot.web.kyc_webhook import kyc_webhook_route
+from bot.web.slack_endpoint import slack_route
 from vault.accounts import VaultAccounts
 from vault.anchors import VaultAnchors
 from vault.client import connect
@@ -175,11 +176,24 @@ def kyc_webhook(settings: Settings, deps: Deps) -> list[BaseRoute]:
             on_result=lambda contractor_id: deps.later(
                 lambda: recheck_and_tell(deps, contractor_id)
             ),
+            read_timeout_s=settings.read_timeout.total_seconds(),
         )
     ]
 
 
-def build_server(settings: Settings) -> Starlette:
+def slack_events(settings: Settings, app: App) -> BaseRoute:
+    """``POST /slack/events`` for ``app``: bodies read within ``CREDBOT_READ_TIMEOUT`` and
+    signed with ``SLACK_SIGNING_SECRET`` before Bolt parses them."""
+    if not settings.slack_signing_secret:
+        raise ValueError("SLACK_SIGNING_SECRET is required for POST /slack/events")
+    return slack_route(
+        app,
+        signing_secret=settings.slack_signing_secret,
+        read_timeout_s=settings.read_timeout.total_seconds(),
+    )
+
+
+def build_server(settings: Settings) -> ASGIApp:
     """The ASGI app ``credbot serve`` runs, on real backends. Slack's endpoint is served only
     when ``SLACK_BOT_TOKEN`` and ``SLACK_SIGNING_SECRET`` are set; otherwise a warning says so
     at start-up and links cannot be delivered."""
@@ -191,7 +205,7 @@ def build_server(settings: Settings) -> Starlette:
     return _web_app(settings, build_core(settings))
 
 
-def build_socket_mode_server(settings: Settings) -> tuple[Starlette, SlackSocket]:
+def build_socket_mode_server(settings: Settings) -> tuple[ASGIApp, SlackSocket]:
     """``credbot serve --socket-mode``: the Bolt app on a Socket Mode connection, and the
     ASGI app with everything but ``POST /slack/events`` (enrollment pages, health, metrics,
     the scheduled sweep), which contractors' browsers still need. The connection starts and
@@ -211,12 +225,13 @@ def _web_app(
     slack: SlackParts | None = None,
     events: bool = False,
     slack_socket: SlackSocket | None = None,
-) -> Starlette:
+) -> ASGIApp:
     """The ASGI app around ``core``: the enrollment pages, with Slack on the KYC webhook (if
     configured) and, with ``events``, ``POST /slack/events``; the scheduled sweep, which
     asks Slack (when on) who was deactivated; and the audit anchor job. A ``slack_socket``
     stops first at shutdown, so no new envelope arrives while the sweep winds down; the
-    anchor job stops last, so it signs what the others wrote."""
+    anchor job stops last, so it signs what the others wrote. ``/healthz`` and ``/metrics``
+    go to their own listener when ``CREDBOT_OPS_PORT`` (or ``--ops-port``) is set."""
     background: list[Background] = [slack_socket] if slack_socket else []
     if settings.sweep_interval > timedelta(0):
         options = SweepOptions(
@@ -235,12 +250,13 @@ def _web_app(
     return build_web_app(
         core=core,
         https=settings.public_url.startswith("https://"),
-        slack_app=slack.app if slack and events else None,
         routes=[
             *enrollment.pages(core, settings),
             *(kyc_webhook(settings, slack.deps) if slack else []),
+            *([slack_events(settings, slack.app)] if slack and events else []),
         ],
         background=background,
+        ops_port=settings.ops_port,
     )
 
 

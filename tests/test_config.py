@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
-from bot.config import SettingsError, load_settings
+from bot.config import SECRET_NAMES, SettingsError, load_settings
 from bot.durations import parse_duration
+from tests.support.cli import run
 
 
 def test_defaults_are_the_embedded_ones() -> None:
@@ -117,3 +120,119 @@ def test_durations(text: str, delta: timedelta) -> None:
 def test_bad_durations(text: str) -> None:
     with pytest.raises(ValueError, match="not a duration"):
         parse_duration(text)
+
+
+@pytest.mark.parametrize("variable", ["VAULT_ADDR", "SLACK_API_URL", "CREDBOT_PUBLIC_URL"])
+@pytest.mark.parametrize(
+    "url", ["http://vault.example.com:8200", "http://10.0.0.5/api/", "http://127.0.0.1.nip.io/"]
+)
+def test_plain_http_is_refused_unless_loopback(variable: str, url: str) -> None:
+    with pytest.raises(SettingsError) as raised:
+        load_settings({variable: url})
+    assert f"{variable}: must use https unless it is a loopback address" in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8200",
+        "http://127.0.0.2:8200",
+        "http://localhost:8200",
+        "http://[::1]:8200",
+    ],
+)
+def test_plain_http_on_loopback_is_fine(url: str) -> None:
+    settings = load_settings({"VAULT_ADDR": url, "SLACK_API_URL": url})
+    assert (settings.vault_addr, settings.slack_api_url) == (url, url)
+
+
+def test_plain_http_stops_a_command_with_exit_3() -> None:
+    result = run({"VAULT_ADDR": "http://vault.example.com:8200"}, "db", "upgrade")
+    assert result.exit_code == 3
+    assert "VAULT_ADDR: must use https unless it is a loopback address" in result.output
+
+
+SECRETS = {
+    "VAULT_TOKEN": ("vault_token", "hvs.canary-vault-token"),
+    "VAULT_SECRET_ID": ("vault_secret_id", "canary-secret-id"),
+    "SLACK_BOT_TOKEN": ("slack_bot_token", "xoxb-canary-bot-token"),
+    "SLACK_SIGNING_SECRET": ("slack_signing_secret", "canary-signing-secret"),
+    "SLACK_APP_TOKEN": ("slack_app_token", "xapp-1-canary-app-token"),
+    "CREDBOT_KYC_WEBHOOK_SECRET": ("kyc_webhook_secret", "canary-webhook-secret-0123456789abcd"),
+    "CREDBOT_DATABASE_URL": ("database_url", "postgresql+psycopg://u:canary-password@db/credbot"),
+}
+
+
+def test_every_secret_setting_can_come_from_a_file() -> None:
+    assert set(SECRETS) == SECRET_NAMES
+
+
+@pytest.mark.parametrize("variable", sorted(SECRETS))
+@pytest.mark.parametrize("ending", ["\n", "\r\n", ""])
+def test_a_secret_is_read_from_its_file_without_the_trailing_newline(
+    tmp_path: Path, variable: str, ending: str
+) -> None:
+    secret = tmp_path / "secret"
+    field, value = SECRETS[variable]
+    secret.write_bytes((value + ending).encode())
+    env = {f"{variable}_FILE": str(secret)}
+    if variable == "VAULT_SECRET_ID":
+        env["VAULT_ROLE_ID"] = "role"
+    settings = load_settings(env)
+    assert getattr(settings, field) == value
+    assert "canary" not in repr(settings)
+
+
+def test_a_secret_in_both_places_is_refused(tmp_path: Path) -> None:
+    secret = tmp_path / "token"
+    secret.write_text("xoxb-canary-from-file\n")
+    env = {"SLACK_BOT_TOKEN": "xoxb-canary-from-env", "SLACK_BOT_TOKEN_FILE": str(secret)}
+    with pytest.raises(SettingsError) as raised:
+        load_settings(env)
+    message = str(raised.value)
+    assert (
+        "SLACK_BOT_TOKEN: set either SLACK_BOT_TOKEN or SLACK_BOT_TOKEN_FILE, not both" in message
+    )
+    assert "canary" not in message
+
+
+@pytest.mark.parametrize(
+    ("make", "why"),
+    [
+        (lambda path: None, "No such file or directory"),
+        (lambda path: path.mkdir(), "Is a directory"),
+        (lambda path: path.write_bytes(b"\xff\xfecanary"), "not UTF-8 text"),
+        (lambda path: path.write_text("\n"), "is empty"),
+    ],
+    ids=["missing", "directory", "not-utf8", "empty"],
+)
+def test_an_unusable_secret_file_is_named_never_its_content(
+    tmp_path: Path, make: Callable[[Path], object], why: str
+) -> None:
+    path = tmp_path / "signing-secret"
+    make(path)
+    with pytest.raises(SettingsError) as raised:
+        load_settings({"SLACK_SIGNING_SECRET_FILE": str(path)})
+    message = str(raised.value)
+    assert "SLACK_SIGNING_SECRET_FILE: " in message
+    assert str(path) in message and why in message
+    assert "canary" not in message
+
+
+def test_a_bad_secret_from_a_file_names_the_file_variable(tmp_path: Path) -> None:
+    path = tmp_path / "app-token"
+    path.write_text("xoxb-canary-not-an-app-token\n")
+    with pytest.raises(SettingsError) as raised:
+        load_settings({"SLACK_APP_TOKEN_FILE": str(path)})
+    message = str(raised.value)
+    assert "SLACK_APP_TOKEN (read from SLACK_APP_TOKEN_FILE): must be an app-level token" in message
+    assert "canary" not in message
+
+
+def test_a_secret_file_through_the_command_line(tmp_path: Path) -> None:
+    """``credbot`` itself reads the process environment: the file works there too."""
+    path = tmp_path / "db-url"
+    path.write_text(f"sqlite:///{tmp_path / 'from-file.sqlite3'}\n")
+    result = run({"CREDBOT_DATABASE_URL_FILE": str(path)}, "db", "upgrade")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "from-file.sqlite3").exists()

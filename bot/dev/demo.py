@@ -60,7 +60,7 @@ def run_demo(
     (the CLI sets it on Ctrl-C), so the link can be opened in a browser.
     """
     shutil.rmtree(data_dir, ignore_errors=True)
-    data_dir.mkdir(parents=True)
+    data_dir.mkdir(mode=0o700, parents=True)  # the AppRole secret ID, the database, bao's log
     base = load_settings()
     standin = SlackStandIn()
     web: BackgroundServer | None = None

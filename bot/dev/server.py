@@ -1,5 +1,6 @@
 """Serve an ASGI app with uvicorn in a background thread on a free loopback port (demo,
-tests, benchmarks): the real server, not a test client."""
+tests, benchmarks): the real server, configured as ``credbot serve`` configures it
+(``bot.web.serving``), not a test client."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ import uvicorn
 from starlette.types import ASGIApp
 
 from bot.dev.openbao import free_port
+from bot.web.bodies import DEFAULT_READ_TIMEOUT_S
+from bot.web.serving import server_config
 
 START_TIMEOUT_S = 15.0
 
@@ -23,6 +26,7 @@ class BackgroundServer:
     app: ASGIApp
     host: str = "127.0.0.1"
     port: int = field(default_factory=free_port)
+    read_timeout_s: float = DEFAULT_READ_TIMEOUT_S
     _server: uvicorn.Server | None = None
     _thread: threading.Thread | None = None
 
@@ -33,15 +37,15 @@ class BackgroundServer:
 
     def start(self) -> Self:
         """Start uvicorn and wait until it accepts connections."""
-        config = uvicorn.Config(
+        config = server_config(
             self.app,
             host=self.host,
             port=self.port,
+            read_timeout_s=self.read_timeout_s,
             # leave the process's logging alone: uvicorn's own set-up would reconfigure the
             # global ``uvicorn.*`` loggers for everything else in this process
             log_config=None,
             log_level=None,
-            server_header=False,
             lifespan="auto",
         )
         self._server = uvicorn.Server(config)

@@ -9,10 +9,16 @@ body.
 Replays: a valid (timestamp, signature) pair is remembered for the 5-minute window; the same
 pair again is refused. Slack's own retries of an event carry ``X-Slack-Retry-Num`` and a fresh
 signature, so they are not replays.
+
+``SlackSignature`` is the stateless part (signature and window) on raw bytes: the HTTP door
+(``bot.web.slack_endpoint``) runs it before Bolt parses anything, since Bolt parses the body
+when it builds its request, before any middleware runs.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import threading
 import time
@@ -21,28 +27,54 @@ from typing import Any
 
 from slack_bolt import BoltRequest, BoltResponse
 from slack_bolt.middleware import Middleware
-from slack_sdk.signature import Clock, SignatureVerifier
 
 log = logging.getLogger("credbot.slack.verification")
 
 WINDOW_S = 60 * 5
 
 
-class _Clock(Clock):
-    """``slack_sdk.signature.Clock`` over an injectable time source."""
+class SlackSignature:
+    """Slack's v0 signature over the raw body and the 5-minute window; remembers nothing.
 
-    def __init__(self, now: Callable[[], float]) -> None:
+    The HMAC is computed here over the bytes as they came: ``slack_sdk``'s verifier decodes
+    the body as UTF-8 first, which raises on a body that is not.
+    """
+
+    def __init__(self, signing_secret: str, *, now: Callable[[], float] = time.time) -> None:
+        self._key = signing_secret.encode()
         self._now = now
 
-    def now(self) -> float:
-        return self._now()
+    def problem(self, body: bytes | str, timestamp: str, signature: str) -> str | None:
+        """Why the request is not Slack's (safe to log: no body, no secret), or ``None``."""
+        if not signature or not timestamp:
+            return "missing signature headers"
+        if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12):
+            return "malformed timestamp"
+        if abs(self._now() - int(timestamp)) > WINDOW_S:
+            return "timestamp outside the 5-minute window"
+        raw = body.encode() if isinstance(body, str) else body
+        expected = hmac.new(self._key, b"v0:" + timestamp.encode() + b":" + raw, hashlib.sha256)
+        # bytes: compare_digest refuses str with non-ASCII characters (a header may have them)
+        if not hmac.compare_digest(f"v0={expected.hexdigest()}".encode(), signature.encode()):
+            return "bad signature"
+        return None
+
+
+def log_refusal(problem: str, timestamp: str, body_size: int) -> None:
+    """The one log line for a refused Slack request: the reason, never the body."""
+    log.warning(
+        "refused a Slack request: %s (timestamp %r, %d body bytes; body not logged)",
+        problem,
+        timestamp[:20],
+        body_size,
+    )
 
 
 class SignedRequests(Middleware):
     """Refuse (401) any request that is unsigned, wrongly signed, stale or replayed."""
 
     def __init__(self, signing_secret: str, *, now: Callable[[], float] = time.time) -> None:
-        self._verifier = SignatureVerifier(signing_secret, clock=_Clock(now))
+        self._signature = SlackSignature(signing_secret, now=now)
         self._now = now
         self._seen: dict[str, float] = {}
         self._lock = threading.Lock()
@@ -59,27 +91,12 @@ class SignedRequests(Middleware):
             return next()
         timestamp = _header(req, "x-slack-request-timestamp")
         signature = _header(req, "x-slack-signature")
-        problem = self._problem(req.raw_body, timestamp, signature)
+        problem = self._signature.problem(req.raw_body, timestamp, signature)
+        problem = problem or self._replayed(timestamp, signature)
         if problem is not None:
-            log.warning(
-                "refused a Slack request: %s (timestamp %r, %d body bytes; body not logged)",
-                problem,
-                timestamp[:20],
-                len(req.raw_body),
-            )
+            log_refusal(problem, timestamp, len(req.raw_body))
             return BoltResponse(status=401, body={"error": "invalid request"})
         return next()
-
-    def _problem(self, body: str, timestamp: str, signature: str) -> str | None:
-        if not signature or not timestamp:
-            return "missing signature headers"
-        if not timestamp.isdigit():
-            return "malformed timestamp"
-        if abs(self._now() - int(timestamp)) > WINDOW_S:
-            return "timestamp outside the 5-minute window"
-        if not self._verifier.is_valid(body=body, timestamp=timestamp, signature=signature):
-            return "bad signature"
-        return self._replayed(timestamp, signature)
 
     def _replayed(self, timestamp: str, signature: str) -> str | None:
         now = self._now()

@@ -11,12 +11,20 @@ documentation: disable the driver's own transaction handling and emit BEGIN ours
 Connections opened with ``read_only(connection)`` begin a plain deferred transaction: under WAL
 they read a snapshot and never hold up writers (a long streamed audit export stays harmless).
 
+A SQLite file that does not exist yet is created owner-only (0600, in a directory created
+0700 when it is missing too) before SQLite opens it: it holds personal data and the audit
+trail, and SQLite's own default follows the umask (usually world-readable). SQLite gives its
+``-wal`` and ``-shm`` files the database file's mode.
+
 PostgreSQL: ``pool_pre_ping`` so connections killed by a database restart are replaced
 transparently instead of failing the next request.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -52,8 +60,10 @@ def read_only(connection: Connection) -> Connection:
 def _sqlite_engine(url: sa.URL, busy_timeout_ms: int, engine_options: dict[str, Any]) -> Engine:
     connect_args = dict(engine_options.pop("connect_args", {}))
     connect_args["timeout"] = busy_timeout_ms / 1000
-    engine = sa.create_engine(url, connect_args=connect_args, **engine_options)
     in_memory = url.database in (None, "", ":memory:")
+    if not in_memory and not url.query.get("uri"):
+        create_owner_only(Path(str(url.database)))
+    engine = sa.create_engine(url, connect_args=connect_args, **engine_options)
 
     @sa.event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
@@ -81,3 +91,12 @@ def _sqlite_engine(url: sa.URL, busy_timeout_ms: int, engine_options: dict[str, 
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+def create_owner_only(path: Path) -> None:
+    """Create ``path`` empty with mode 0600 (and its missing directories with 0700) unless it
+    exists; an existing file or directory is left as it is. An empty file is a valid, empty
+    SQLite database."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))

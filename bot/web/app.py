@@ -1,8 +1,15 @@
 """The one ASGI app ``credbot serve`` runs.
 
-Routes: ``POST /slack/events`` (when a Bolt app is given), the enrollment pages and
-``POST /kyc/webhook`` (when given), ``GET /healthz``, ``GET /metrics``. Every response carries
-the security headers.
+Routes: the ones given (the enrollment pages, ``POST /slack/events`` and ``POST /kyc/webhook``
+when served), ``GET /healthz`` and ``GET /metrics``. Every response carries the security
+headers, and closes the connection when it leaves a request body unread
+(``bot.web.bodies.CloseUnreadBodies``).
+
+With an ``ops_port``, ``/healthz`` and ``/metrics`` are served only to connections that came in
+on that port, and nothing else is: the public listener answers 404 for them, so a load
+balancer can expose only the enrollment pages and the Slack and webhook routes. The port a
+connection came in on is the server's own (the ASGI ``server`` of the scope), not anything the
+client sends.
 """
 
 from __future__ import annotations
@@ -11,16 +18,16 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Protocol
 
-from slack_bolt import App
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
+from starlette.types import ASGIApp, Lifespan, Receive, Scope, Send
 
 from bot.core.context import Core
+from bot.web.bodies import CloseUnreadBodies
 from bot.web.headers import SecurityHeaders
 from bot.web.operations import health_route, metrics_route
-from bot.web.slack_endpoint import slack_route
 
 
 class Background(Protocol):
@@ -39,20 +46,18 @@ def build_web_app(
     *,
     core: Core,
     https: bool,
-    slack_app: App | None = None,
     routes: Sequence[BaseRoute] = (),
     background: Sequence[Background] = (),
-) -> Starlette:
+    ops_port: int | None = None,
+) -> ASGIApp:
     """Assemble the app; ``https`` switches HSTS on (from ``CREDBOT_PUBLIC_URL``); ``routes``
-    are the enrollment pages and the KYC webhook; ``background`` jobs (the periodic sweep)
-    start and stop with the server."""
-    served: list[BaseRoute] = [
+    are the enrollment pages, the Slack endpoint and the KYC webhook; ``background`` jobs
+    (the periodic sweep) start and stop with the server; ``ops_port`` moves ``/healthz`` and
+    ``/metrics`` to the listener on that port."""
+    operations = [
         health_route({"database": core.store.check_health, "vault": core.vault.check_health}),
         metrics_route(core),
-        *routes,
     ]
-    if slack_app is not None:
-        served.append(slack_route(slack_app))
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -64,8 +69,35 @@ def build_web_app(
             for job in background:
                 await run_in_threadpool(job.stop)
 
+    if ops_port is None:
+        return _starlette([*operations, *routes], https=https, lifespan=lifespan)
+    return ByListener(
+        public=_starlette(routes, https=https, lifespan=lifespan),
+        ops=_starlette(operations, https=https),
+        ops_port=ops_port,
+    )
+
+
+class ByListener:
+    """Pure ASGI: each request goes to the app of the listener it came in on; the lifespan
+    (the background jobs) goes to the public app."""
+
+    def __init__(self, *, public: ASGIApp, ops: ASGIApp, ops_port: int) -> None:
+        self.public = public
+        self.ops = ops
+        self.ops_port = ops_port
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        server = scope.get("server") if scope["type"] != "lifespan" else None
+        app = self.ops if server is not None and server[1] == self.ops_port else self.public
+        await app(scope, receive, send)
+
+
+def _starlette(
+    routes: Sequence[BaseRoute], *, https: bool, lifespan: Lifespan[Starlette] | None = None
+) -> Starlette:
     return Starlette(
-        routes=served,
-        middleware=[Middleware(SecurityHeaders, https=https)],
+        routes=list(routes),
+        middleware=[Middleware(SecurityHeaders, https=https), Middleware(CloseUnreadBodies)],
         lifespan=lifespan,
     )

@@ -6,11 +6,13 @@ Signed like Slack's requests, so any service (or a ten-line relay in front of on
 - ``X-Credbot-Signature``: ``v1=`` and the hex HMAC-SHA256, keyed with
   ``CREDBOT_KYC_WEBHOOK_SECRET``, of ``v1:{timestamp}:{raw body}``.
 
-Refused, changing nothing: a missing or wrong signature or a timestamp more than 5 minutes away
-(401), a body that is not the documented JSON (400) or too large (413), an unknown reference
-(404), the same signed delivery twice, or a result for a verification or request already
-decided (409). The body is never logged; fields other than the documented ones are ignored and
-never stored. The README documents the payload.
+Refused, changing nothing: a body over 16 KiB (413, from its declared length before it is
+read) or not received in time (408), a missing or wrong signature or a timestamp more than 5
+minutes away (401, checked on the raw bytes before any parsing), a body that is not the
+documented JSON (400: not UTF-8, not JSON, a key twice, a number too long, ``NaN``), an unknown
+reference (404), the same signed delivery twice, or a result for a verification or request
+already decided (409). The body is never logged; fields other than the documented ones are
+ignored and never stored. The README documents the payload.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from bot.core.context import Core
 from bot.core.errors import DeliveryReplayed, VerificationDecided, VerificationNotFound
 from bot.core.identity import DOCUMENT_TYPES, NOTE, ServiceResult, record_service_result
 from bot.core.models import Contractor
+from bot.web.bodies import DEFAULT_READ_TIMEOUT_S, BodyRefused, read_body
 
 log = logging.getLogger("credbot.web.kyc")
 
@@ -42,7 +45,11 @@ MAX_BODY = 16 * 1024
 REFERENCE = re.compile(r"^kyc_[0-9a-f]{32}$")
 SERVICE = re.compile(r"^[A-Za-z0-9 ._-]{1,64}$")
 MAX_REASON = 200
+MAX_NUMBER_CHARS = 32
+"""No field is a number; one longer than this is refused rather than converted (Python
+refuses integers over 4,300 digits with a ``ValueError``)."""
 RESULTS = ("verified", "rejected")
+FIELDS = ("reference", "result", "service", "document_type", "service_reference", "reason")
 
 
 class BadDelivery(Exception):
@@ -60,18 +67,19 @@ def kyc_webhook_route(
     *,
     secret: str,
     on_result: Callable[[str], None],
+    read_timeout_s: float = DEFAULT_READ_TIMEOUT_S,
     now: Callable[[], float] = time.time,
 ) -> Route:
     """The route; ``on_result(contractor_id)`` runs the request's checks again (it must
     return quickly: the Slack door queues the work)."""
 
     async def webhook(request: Request) -> JSONResponse:
-        body = await request.body()
         try:
+            body = await read_body(request, limit=MAX_BODY, timeout_s=read_timeout_s)
             decided, delivery = _authentic(request, body, secret=secret, now=now())
             contractor = await run_in_threadpool(_record, core, decided, delivery)
-        except Refused as refused:
-            return JSONResponse({"ok": False, "error": refused.error}, status_code=refused.status)
+        except (BodyRefused, Refused) as refused:  # both say only what is safe to return
+            return JSONResponse({"ok": False, "error": str(refused)}, status_code=refused.status)
         log.info("KYC result (verified: %s) for %s", decided.verified, contractor.id)
         on_result(contractor.id)
         return JSONResponse({"ok": True, "reference": decided.reference})
@@ -91,9 +99,7 @@ class Refused(Exception):
 def _authentic(
     request: Request, body: bytes, *, secret: str, now: float
 ) -> tuple[ServiceResult, str]:
-    """The delivery's result and fingerprint, or ``Refused`` (413, 401 or 400)."""
-    if len(body) > MAX_BODY:
-        raise Refused(413, "body larger than 16 KiB")
+    """The delivery's result and fingerprint, or ``Refused`` (401 or 400)."""
     timestamp = request.headers.get("x-credbot-timestamp", "")
     signature = request.headers.get("x-credbot-signature", "")
     problem = _signature_problem(secret, timestamp, signature, body, now)
@@ -124,22 +130,22 @@ def _signature_problem(
 ) -> str | None:
     if not timestamp or not signature:
         return "missing signature headers"
-    if not timestamp.isdigit():
+    if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12):
         return "malformed timestamp"
     if abs(now - int(timestamp)) > WINDOW_S:
         return "timestamp outside the 5-minute window"
-    if not hmac.compare_digest(sign(secret, timestamp=timestamp, body=body), signature):
+    # bytes: compare_digest refuses str with non-ASCII characters (a header may have them)
+    if not hmac.compare_digest(
+        sign(secret, timestamp=timestamp, body=body).encode(), signature.encode()
+    ):
         return "bad signature"
     return None
 
 
 def parse_delivery(body: bytes) -> ServiceResult:
     """The documented payload as a ``ServiceResult``. Raises ``BadDelivery`` naming the first
-    bad field."""
-    try:
-        payload = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise BadDelivery("body is not JSON") from None
+    bad field, or what makes the body unreadable."""
+    payload = _strict_json(body)
     if not isinstance(payload, dict):
         raise BadDelivery("body is not a JSON object")
     reference = _text(payload, "reference")
@@ -168,6 +174,44 @@ def parse_delivery(body: bytes) -> ServiceResult:
         service_reference=service_reference or None,
         reason=reason,
     )
+
+
+def _strict_json(body: bytes) -> Any:
+    """``body`` as UTF-8 JSON, read strictly: each key once per object (``json`` would keep
+    the last, so a relay and credbot could read different results), no ``NaN`` or
+    ``Infinity``, no absurdly long numbers, bounded nesting."""
+    try:
+        return json.loads(
+            body.decode("utf-8"),
+            object_pairs_hook=_unique_keys,
+            parse_constant=_no_constant,
+            parse_int=_bounded_number(int),
+            parse_float=_bounded_number(float),
+        )
+    except (ValueError, RecursionError):  # UnicodeDecodeError and JSONDecodeError included
+        raise BadDelivery("body is not JSON") from None
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    payload: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in payload:
+            raise BadDelivery(f"{key if key in FIELDS else 'a field'}: given twice")
+        payload[key] = value
+    return payload
+
+
+def _no_constant(name: str) -> Any:
+    raise BadDelivery(f"body is not JSON ({name} is not a JSON number)")
+
+
+def _bounded_number(convert: Callable[[str], Any]) -> Callable[[str], Any]:
+    def parse(text: str) -> Any:
+        if len(text) > MAX_NUMBER_CHARS:
+            raise BadDelivery(f"body: a number longer than {MAX_NUMBER_CHARS} characters")
+        return convert(text)
+
+    return parse
 
 
 def _text(payload: dict[str, Any], field: str, *, required: bool = True) -> str:

@@ -4,10 +4,14 @@ real app through signed requests, with Slack's Web API played by the local stand
 from __future__ import annotations
 
 import os
+import queue
 import re
+import signal
+import stat
 import subprocess
 import sys
 import sysconfig
+import threading
 from pathlib import Path
 
 import pytest
@@ -77,3 +81,71 @@ def test_the_bao_beside_this_python_is_found_with_nothing_on_path(
 ) -> None:
     monkeypatch.setenv("PATH", "/nonexistent")
     assert Path(find_bao()).parent == Path(sysconfig.get_path("scripts"))
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat_file in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat_file.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        if int(fields[1]) == pid:
+            found.append(int(stat_file.parent.name))
+    return found
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_the_demo_keeps_its_secrets_to_its_user_and_stops_openbao_on_sigterm(
+    tmp_path: Path,
+) -> None:
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("VAULT_", "CREDBOT_", "SLACK_"))
+    }
+    data = tmp_path / "demo"
+    demo = subprocess.Popen(
+        [sys.executable, "-m", "bot", "demo", "--keep-running", "--data-dir", str(data)],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines: queue.Queue[str] = queue.Queue()
+
+    def read() -> None:
+        for line in demo.stdout or []:
+            lines.put(line)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    output = ""
+    bao: list[int] = []
+    try:
+        while "Press Ctrl-C to stop" not in output:
+            output += lines.get(timeout=120)
+        bao = [p for p in _children(demo.pid) if Path(f"/proc/{p}/exe").resolve().name == "bao"]
+        assert len(bao) == 1, output
+        command_line = Path(f"/proc/{bao[0]}/cmdline").read_bytes().decode()
+        assert "root-token" not in command_line and "root-" not in command_line
+        assert _mode(data) == 0o700
+        for name in ("openbao.log", "credbot.sqlite3", "approle-secret-id"):
+            assert _mode(data / name) == 0o600, name
+        assert "Root Token: root-" in (data / "openbao.log").read_text()
+
+        demo.send_signal(signal.SIGTERM)
+        assert demo.wait(timeout=30) == 0
+        assert not Path(f"/proc/{bao[0]}").exists(), "the OpenBao dev server outlived the demo"
+    finally:
+        if demo.poll() is None:
+            demo.kill()
+        for pid in bao:
+            if Path(f"/proc/{pid}").exists():
+                os.kill(pid, signal.SIGKILL)
+    reader.join(timeout=10)
+    while not lines.empty():
+        output += lines.get()
+    assert output.rstrip().endswith("stopped")

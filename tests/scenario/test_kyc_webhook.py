@@ -64,6 +64,12 @@ def _reference(world: SlackWorld) -> str:
     return found.group(1)
 
 
+def _raw(payload: dict[str, Any], member: str) -> bytes:
+    """``payload`` as JSON with ``member`` (raw JSON text, which ``json.dumps`` cannot
+    produce: a key twice, ``NaN``) written in at the end."""
+    return (json.dumps(payload)[:-1] + ", " + member + "}").encode()
+
+
 def _result(reference: str, **changes: Any) -> dict[str, Any]:
     return {
         "reference": reference,
@@ -124,6 +130,12 @@ def test_a_rejected_result_rejects_the_request_with_the_services_reason(
         ("future timestamp", 401, "invalid signature"),
         ("unknown reference", 404, "unknown reference"),
         ("not json", 400, "body is not JSON"),
+        ("5000-digit number", 400, "body: a number longer than 32 characters"),
+        ("duplicate key", 400, "result: given twice"),
+        ("duplicate extra key", 400, "a field: given twice"),
+        ("NaN", 400, "body is not JSON (NaN is not a JSON number)"),
+        ("not utf-8", 400, "body is not JSON"),
+        ("deeply nested", 400, "body is not JSON"),
         ("bad result", 400, "result: must be verified or rejected"),
         ("bad document", 400, "document_type: one of"),
         ("long reason", 400, "reason: at most 200 printable characters"),
@@ -150,6 +162,18 @@ def test_a_bad_delivery_is_refused_and_changes_nothing(
             payload = _result("kyc_" + "0" * 32)
         case "not json":
             payload = b"reference=kyc_x&result=verified"
+        case "5000-digit number":
+            payload = _raw(_result(reference), '"attempt": ' + "9" * 5000)
+        case "duplicate key":  # last-wins JSON would read "verified"
+            payload = _raw(_result(reference, result="rejected"), '"result": "verified"')
+        case "duplicate extra key":
+            payload = _raw(_result(reference), '"x": {"note": 1, "note": 2}')
+        case "NaN":
+            payload = _raw(_result(reference), '"score": NaN')
+        case "not utf-8":
+            payload = json.dumps(_result(reference, reason="caf\u00e9")).encode("utf-16")
+        case "deeply nested":
+            payload = _raw(_result(reference), '"x": ' + "[" * 2000 + "]" * 2000)
         case "bad result":
             payload = _result(reference, result="approved")
         case "bad document":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from bot.storage.engine import make_engine, read_only
 from bot.storage.health import check_database
 from bot.storage.repository import SqlStore
 from tests.storage import factories
+from tests.support.cli import run
 from tests.support.postgres import PostgresServer
 
 
@@ -68,3 +70,39 @@ def test_store_works_again_after_a_database_restart(
         check_database(engine)
     finally:
         engine.dispose()
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_a_new_sqlite_file_and_its_directory_are_owner_only(tmp_path: Path) -> None:
+    path = tmp_path / "new" / "credbot.sqlite3"
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        with engine.begin() as connection:
+            connection.exec_driver_sql("CREATE TABLE t (x INTEGER)")
+            connection.exec_driver_sql("INSERT INTO t VALUES (1)")
+        files = [path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]
+        assert {p.name: _mode(p) for p in files} == {p.name: 0o600 for p in files}
+        assert _mode(path.parent) == 0o700
+    finally:
+        engine.dispose()
+
+
+def test_an_existing_directory_keeps_its_mode(tmp_path: Path) -> None:
+    tmp_path.chmod(0o755)
+    engine = make_engine(f"sqlite:///{tmp_path / 'credbot.sqlite3'}")
+    engine.dispose()
+    assert _mode(tmp_path) == 0o755
+    assert _mode(tmp_path / "credbot.sqlite3") == 0o600
+
+
+def test_db_upgrade_on_the_default_database_creates_it_owner_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = run({}, "db", "upgrade")
+    assert result.exit_code == 0, result.output
+    assert _mode(tmp_path / ".credbot") == 0o700
+    assert _mode(tmp_path / ".credbot" / "credbot.sqlite3") == 0o600

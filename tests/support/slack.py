@@ -342,7 +342,9 @@ def make_world(
     settings = slack_settings(standin, **overrides)
     core, clock, app, deps = world_core(store, vault, standin, settings)
     web = build_web_app(
-        core=core, https=True, slack_app=app, routes=wiring.kyc_webhook(settings, deps)
+        core=core,
+        https=True,
+        routes=[wiring.slack_events(settings, app), *wiring.kyc_webhook(settings, deps)],
     )
     server = BackgroundServer(web).start()
     try:

@@ -1,6 +1,6 @@
 """Reading the small bodies the page posts: JSON (``fetch``) or an HTML form, size-capped.
 
-Anything unreadable is a ``BadInput`` (400, 413 or 415) before a core function runs, so no
+Anything unreadable is a ``BadInput`` (400, 408, 413 or 415) before a core function runs, so no
 malformed input reaches the domain and none can raise past the door.
 """
 
@@ -10,9 +10,10 @@ import json
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import Request
 
 from bot import messages
+from bot.web.bodies import BodyRefused, read_body
 from bot.web.enrollment.problems import BadInput, Problem, bad_request
 
 MAX_BODY_BYTES = 2048
@@ -43,16 +44,17 @@ def wants_json(request: Request) -> bool:
     return _media_type(request) == JSON or JSON in request.headers.get("accept", "")
 
 
-async def read_posted(request: Request) -> Posted:
+async def read_posted(request: Request, *, read_timeout_s: float) -> Posted:
     """Parse the body as JSON or as a urlencoded form, into string fields.
 
-    Raises ``BadInput``: 413 over ``MAX_BODY_BYTES``, 415 for any other media type, 400 for
-    syntax errors, non-string or oversized values, repeated fields, or text that is not UTF-8.
+    Raises ``BadInput``: 413 over ``MAX_BODY_BYTES``, 408 when the body has not arrived
+    ``read_timeout_s`` after the request, 415 for any other media type, 400 for syntax errors,
+    non-string or oversized values, repeated fields, or text that is not UTF-8.
     """
     media_type = _media_type(request)
     if media_type not in (JSON, FORM):
         raise BadInput(Problem(415, "unsupported", messages.ENROLL_UNSUPPORTED))
-    body = await _read_capped(request)
+    body = await _read_capped(request, read_timeout_s)
     fields = _parse_json(body) if media_type == JSON else _parse_form(body)
     for value in fields.values():
         if len(value) > MAX_FIELD_CHARS or not _clean(value):
@@ -64,21 +66,18 @@ def _media_type(request: Request) -> str:
     return request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
 
 
-async def _read_capped(request: Request) -> bytes:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise BadInput(Problem(413, "too_large", messages.ENROLL_TOO_LARGE))
-    chunks: list[bytes] = []
-    size = 0
+async def _read_capped(request: Request, read_timeout_s: float) -> bytes:
     try:
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > MAX_BODY_BYTES:
-                raise BadInput(Problem(413, "too_large", messages.ENROLL_TOO_LARGE))
-            chunks.append(chunk)
-    except ClientDisconnect as exc:
-        raise bad_request() from exc
-    return b"".join(chunks)
+        return await read_body(request, limit=MAX_BODY_BYTES, timeout_s=read_timeout_s)
+    except BodyRefused as refused:
+        problem = _BODY_PROBLEMS.get(refused.status)
+        raise (BadInput(problem) if problem else bad_request()) from None
+
+
+_BODY_PROBLEMS = {
+    413: Problem(413, "too_large", messages.ENROLL_TOO_LARGE),
+    408: Problem(408, "too_slow", messages.ENROLL_TOO_SLOW, retry=True),
+}
 
 
 def _parse_json(body: bytes) -> dict[str, str]:

@@ -55,6 +55,7 @@ class EnrollmentViews:
     def __init__(self, *, core: Core, settings: Settings) -> None:
         self.core = core
         self.link_ttl = rendering.describe_duration(settings.link_ttl)
+        self.read_timeout_s = settings.read_timeout.total_seconds()
 
     async def start(self, _: Request) -> Response:
         """The page itself: the same bytes for everyone (but the nonce)."""
@@ -180,7 +181,7 @@ class EnrollmentViews:
         """Run ``work``; turn a refusal into a JSON answer, the retry form, or a plain page."""
         posted: Posted | None = None
         try:
-            posted = await read_posted(request)
+            posted = await read_posted(request, read_timeout_s=self.read_timeout_s)
             return await work(posted)
         except Exception as exc:
             problem = problem_for(exc)

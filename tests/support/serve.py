@@ -1,0 +1,136 @@
+"""``credbot serve`` as an operator runs it: a real process on free loopback ports, Slack on
+(Web API at the stand-in) and the KYC webhook on, a SQLite file, the bot on its own AppRole.
+Its memory is read from ``/proc`` so tests can show what a request cost the process."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from bot.dev.openbao import free_port
+from bot.dev.slack_standin import SlackStandIn
+from tests.support.cli import clean_env, run
+from tests.support.openbao import OpenBaoServer
+from tests.support.slack import slack_env
+from vault.setup import generate_secret_id, read_role_id
+
+WEBHOOK_SECRET = "5d41402abc4b2a76b9719d911017c5925d41402abc4b2a76"
+START_TIMEOUT_S = 30.0
+
+
+def serve_env(openbao: OpenBaoServer, standin: SlackStandIn, data: Path) -> dict[str, str]:
+    """Settings of a bot with Slack and the KYC webhook on, on a migrated SQLite file in
+    ``data``, with the scheduled sweep off (the tests measure requests, not sweeps)."""
+    root = openbao.root_client()
+    secret_id, _ = generate_secret_id(root)
+    env = {
+        **slack_env(standin),
+        "VAULT_ADDR": openbao.addr,
+        "VAULT_ROLE_ID": read_role_id(root),
+        "VAULT_SECRET_ID": secret_id,
+        "CREDBOT_DATABASE_URL": f"sqlite:///{data / 'credbot.sqlite3'}",
+        "CREDBOT_IDENTITY_CHECKS": "requester_role,slack_account,email_domain,kyc_webhook",
+        "CREDBOT_KYC_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "CREDBOT_SWEEP_INTERVAL": "0",
+    }
+    upgraded = run(env, "db", "upgrade")
+    assert upgraded.exit_code == 0, upgraded.output
+    return env
+
+
+@dataclass
+class Served:
+    """One running ``credbot serve`` process."""
+
+    process: subprocess.Popen[str]
+    port: int
+    ops_port: int | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ops_url(self) -> str:
+        assert self.ops_port is not None, "started without --ops-port"
+        return f"http://127.0.0.1:{self.ops_port}"
+
+    def rss_mib(self) -> float:
+        """Resident memory now."""
+        return self._status_kib("VmRSS") / 1024
+
+    def peak_rss_mib(self) -> float:
+        """The most resident memory the process ever had (``VmHWM``)."""
+        return self._status_kib("VmHWM") / 1024
+
+    def open_connections(self) -> int:
+        """TCP connections the process holds open on the public port (from ``/proc``)."""
+        inodes = {
+            os.readlink(fd).removeprefix("socket:[").rstrip("]")
+            for fd in Path(f"/proc/{self.process.pid}/fd").iterdir()
+            if os.readlink(fd).startswith("socket:")
+        }
+        local = f":{self.port:04X}"
+        established = "01"
+        count = 0
+        for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+            for line in Path(table).read_text().splitlines()[1:]:
+                fields = line.split()
+                if fields[1].endswith(local) and fields[3] == established and fields[9] in inodes:
+                    count += 1
+        return count
+
+    def stop(self) -> str:
+        """SIGTERM, as an orchestrator stops it; return everything it printed."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        output, _ = self.process.communicate(timeout=30)
+        return output
+
+    def _status_kib(self, field: str) -> int:
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith(f"{field}:"):
+                return int(line.split()[1])
+        raise AssertionError(f"no {field} in /proc/{self.process.pid}/status")
+
+
+def start_serve(env: dict[str, str], *args: str, ops_port: int | None = None) -> Served:
+    """Start ``credbot serve`` with exactly ``env`` (nothing of credbot's settings inherited),
+    ``args`` and ``--ops-port ops_port`` if given; return once ``/healthz`` answers 200 (on the
+    ops port when there is one, from the option or ``CREDBOT_OPS_PORT``)."""
+    port = free_port()
+    command = [sys.executable, "-m", "bot", "serve", "--port", str(port), *args]
+    if ops_port is not None:
+        command += ["--ops-port", str(ops_port)]
+    elif "CREDBOT_OPS_PORT" in env:
+        ops_port = int(env["CREDBOT_OPS_PORT"])
+    settings = {k: v for k, v in clean_env(env).items() if v is not None}
+    inherited = {k: v for k, v in os.environ.items() if k not in clean_env(env)}
+    process = subprocess.Popen(
+        command,
+        env={**inherited, **settings},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    served = Served(process=process, port=port, ops_port=ops_port)
+    health = f"{served.ops_url if ops_port else served.url}/healthz"
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while True:
+        if process.poll() is not None:
+            raise AssertionError(f"credbot serve exited early:\n{served.stop()}")
+        try:
+            if httpx.get(health, timeout=2).status_code == 200:
+                return served
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            raise AssertionError(f"credbot serve did not answer:\n{served.stop()}")
+        time.sleep(0.1)
