@@ -43,7 +43,8 @@ from bot.messages import explain
 from bot.slack.socket_mode import SocketModeFailed
 from bot.sweep_report import print_report
 from bot.web import serving
-from vault.errors import VaultError, VaultUnavailable
+from vault.errors import VaultError, VaultSetupDrift, VaultUnavailable
+from vault.models import SetupChange
 
 EXIT_PROBLEM_FOUND = 1
 EXIT_SETTINGS = 3
@@ -124,24 +125,82 @@ def vault() -> None:
 @click.option(
     "--secret-id-file",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Also generate an AppRole secret ID for the bot and write it to this file (mode 0600).",
+    help="Also generate an AppRole secret ID for the bot and write it to this new file (0600).",
+)
+@click.option(
+    "--dry-run", is_flag=True, help="Show what would be created or changed; change nothing."
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Also change what exists and differs from what credbot would write (shown as diffs).",
 )
 @pass_context
 @exits_cleanly
-def vault_init(ctx: Context, secret_id_file: Path | None) -> None:
-    """Create mounts, policies and the bot's AppRole role. Idempotent.
+def vault_init(ctx: Context, secret_id_file: Path | None, dry_run: bool, force: bool) -> None:
+    """Create mounts, login MFA, policies and the bot's AppRole role; show what changes.
 
-    Needs VAULT_ADDR and an admin VAULT_TOKEN. Prints what changed and the AppRole role ID.
+    Needs VAULT_ADDR and an admin VAULT_TOKEN. Creating what is missing is always done;
+    changing a policy, role or setting that exists and differs is refused (nothing is written)
+    unless --force: review it with --dry-run first.
     """
-    report, role_id = wiring.init_vault(ctx.settings)
-    for item in report.changed:
-        click.echo(f"updated:  {item}")
+    if secret_id_file is not None and secret_id_file.exists():
+        _fail(f"{secret_id_file} exists: choose a new file (nothing was changed)", EXIT_SETTINGS)
+    try:
+        report, role_id = wiring.init_vault(ctx.settings, dry_run=dry_run, force=force)
+    except VaultSetupDrift as drift:
+        for change in drift.changes:
+            _echo_change("differs:", change)
+        _fail(
+            f"refused: {len(drift.changes)} item(s) in Vault differ from what credbot would "
+            "write; nothing was changed. Review with --dry-run, apply with --force.",
+            EXIT_REFUSED,
+        )
+    prefix = (
+        {"create": "would create:", "update": "would update:"}
+        if dry_run
+        else {"create": "created:", "update": "updated:"}
+    )
+    for change in report.changes:
+        _echo_change(prefix[change.action], change)
     for item in report.unchanged:
-        click.echo(f"in place: {item}")
-    click.echo(f"AppRole role ID (set VAULT_ROLE_ID): {role_id}")
-    if secret_id_file is not None:
+        click.echo(f"in place:     {item}")
+    if role_id is not None:
+        click.echo(f"AppRole role ID (set VAULT_ROLE_ID): {role_id}")
+    if dry_run:
+        click.echo("dry run: nothing was changed")
+    elif secret_id_file is not None:
         wiring.write_secret_id(ctx.settings, secret_id_file)
-        click.echo(f"AppRole secret ID written to {secret_id_file} (set VAULT_SECRET_ID from it)")
+        click.echo(f"AppRole secret ID written to {secret_id_file} (set VAULT_SECRET_ID_FILE)")
+
+
+def _echo_change(prefix: str, change: SetupChange) -> None:
+    click.echo(f"{prefix:<13} {change.item}")
+    for line in change.details:
+        click.echo(f"    {line}")
+
+
+@vault.command("rotate-secret-id")
+@click.option(
+    "--secret-id-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The new file (0600) the new secret ID is written to; it must not exist.",
+)
+@pass_context
+@exits_cleanly
+def vault_rotate_secret_id(ctx: Context, secret_id_file: Path) -> None:
+    """Give the bot a new AppRole secret ID and destroy every earlier one.
+
+    Needs an admin VAULT_TOKEN. Point the bot at the new file (VAULT_SECRET_ID_FILE) and restart
+    it: a bot still on an old secret ID keeps its current token (at most an hour) and then
+    cannot log in again.
+    """
+    if secret_id_file.exists():
+        _fail(f"{secret_id_file} exists: choose a new file (nothing was changed)", EXIT_SETTINGS)
+    destroyed = wiring.rotate_secret_id(ctx.settings, secret_id_file)
+    click.echo(f"AppRole secret ID written to {secret_id_file} (set VAULT_SECRET_ID_FILE)")
+    click.echo(f"earlier secret IDs destroyed: {destroyed}")
 
 
 @main.group()

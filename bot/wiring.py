@@ -44,8 +44,10 @@ from bot.web.kyc_webhook import kyc_webhook_route
 from bot.web.slack_endpoint import slack_route
 from vault.accounts import VaultAccounts
 from vault.anchors import VaultAnchors
+from vault.approle import destroy_secret_id_accessor, list_secret_id_accessors
 from vault.client import connect
 from vault.login_mfa import TotpMethodSettings
+from vault.models import ContractorTokenRules
 from vault.setup import (
     InitReport,
     generate_secret_id,
@@ -75,11 +77,16 @@ def bot_vault_client(settings: Settings) -> hvac.Client:
 def build_vault(settings: Settings, client: hvac.Client) -> VaultAccounts:
     """Contractor accounts in Vault through the bot's ``client``, with the settings' token
     rules."""
-    return VaultAccounts(
-        client=client,
-        token_ttl=settings.token_ttl,
-        token_max_ttl=settings.token_max_ttl,
-        bound_cidrs=list(settings.bound_cidrs) or None,
+    return VaultAccounts(client=client, tokens=contractor_token_rules(settings))
+
+
+def contractor_token_rules(settings: Settings) -> ContractorTokenRules:
+    """The contractors' token TTLs and CIDRs, for the bot and for ``credbot vault init`` alike
+    (the bot's policy allows exactly these)."""
+    return ContractorTokenRules(
+        ttl=settings.token_ttl,
+        max_ttl=settings.token_max_ttl,
+        bound_cidrs=tuple(settings.bound_cidrs),
     )
 
 
@@ -265,20 +272,52 @@ def upgrade_database(settings: Settings) -> str:
     return upgrade(settings.database_url)
 
 
-def init_vault(settings: Settings) -> tuple[InitReport, str]:
-    """Run the idempotent Vault set-up with the admin token in ``VAULT_TOKEN``; return the
-    report and the bot's AppRole role ID."""
+def init_vault(
+    settings: Settings, *, dry_run: bool = False, force: bool = False
+) -> tuple[InitReport, str | None]:
+    """Plan and run the Vault set-up with the admin token in ``VAULT_TOKEN``; return the
+    report and the bot's AppRole role ID (``None`` in a dry run before the role exists).
+    Raises ``VaultSetupDrift`` (nothing changed) for existing items that differ, unless
+    ``force``."""
     client = connect(settings.vault_addr, token=settings.vault_token)
     totp = TotpMethodSettings(
         issuer=settings.totp_issuer, max_validation_attempts=settings.max_totp_failures
     )
-    report = initialize(client, roles=tuple(settings.roles), totp=totp)
-    return report, read_role_id(client)
+    report = initialize(
+        client,
+        roles=tuple(settings.roles),
+        totp=totp,
+        tokens=contractor_token_rules(settings),
+        dry_run=dry_run,
+        force=force,
+    )
+    role_exists = not dry_run or "auth/approle/role/credbot" in report.unchanged
+    return report, read_role_id(client) if role_exists else None
 
 
-def write_secret_id(settings: Settings, path: Path) -> None:
+def write_secret_id(settings: Settings, path: Path) -> str:
     """Generate a new AppRole secret ID for the bot and write it to ``path`` (mode 0600,
-    never overwriting), so it never passes through a terminal or a log."""
+    never overwriting), so it never passes through a terminal or a log; return its accessor.
+    Refuses (``FileExistsError``) before asking Vault when ``path`` exists; if the file
+    cannot be written, the new secret ID is destroyed again."""
+    if path.exists():
+        raise FileExistsError(str(path))
     client = connect(settings.vault_addr, token=settings.vault_token)
-    secret_id, _ = generate_secret_id(client)
-    write_secret_file(path, secret_id)
+    secret_id, accessor = generate_secret_id(client)
+    try:
+        write_secret_file(path, secret_id)
+    except OSError:
+        destroy_secret_id_accessor(client, accessor)
+        raise
+    return accessor
+
+
+def rotate_secret_id(settings: Settings, path: Path) -> int:
+    """Write a new secret ID to ``path`` (as ``write_secret_id``), then destroy every other
+    secret ID of the bot's role; return how many were destroyed."""
+    accessor = write_secret_id(settings, path)
+    client = connect(settings.vault_addr, token=settings.vault_token)
+    others = [a for a in list_secret_id_accessors(client) if a != accessor]
+    for old in others:
+        destroy_secret_id_accessor(client, old)
+    return len(others)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
@@ -44,7 +44,14 @@ from vault.layout import (
     pending_data_path,
     role_policy,
 )
-from vault.models import AccountSecrets, Delivery, IssuedAccount, RevocationProof, WrapInfo
+from vault.models import (
+    DEFAULT_TOKEN_RULES,
+    AccountSecrets,
+    ContractorTokenRules,
+    Delivery,
+    IssuedAccount,
+    RevocationProof,
+)
 
 log = logging.getLogger(__name__)
 
@@ -57,24 +64,15 @@ class VaultAccounts:
     secret, and a wrapped delivery of both.
 
     ``client`` must carry a token with the ``credbot-bot`` policy (AppRole in production).
-    ``token_ttl`` / ``token_max_ttl`` bound every token a contractor obtains by logging in;
-    ``bound_cidrs`` optionally restricts where those tokens may be used from.
+    ``tokens`` are the TTLs and CIDR bindings of every token a contractor obtains by logging
+    in: the same rules ``credbot vault init`` wrote into that policy, which allows no others.
     """
 
     def __init__(
-        self,
-        *,
-        client: hvac.Client,
-        token_ttl: timedelta = timedelta(hours=1),
-        token_max_ttl: timedelta = timedelta(hours=8),
-        bound_cidrs: Sequence[str] | None = None,
+        self, *, client: hvac.Client, tokens: ContractorTokenRules = DEFAULT_TOKEN_RULES
     ) -> None:
-        if token_max_ttl < token_ttl:
-            raise ValueError("token_max_ttl must not be shorter than token_ttl")
         self._client = client
-        self._token_ttl = token_ttl
-        self._token_max_ttl = token_max_ttl
-        self._bound_cidrs = list(bound_cidrs) if bound_cidrs else None
+        self._tokens = tokens
         self._mount_accessor: str | None = None
         self._mfa_method_id: str | None = None
         self._pool = ThreadPoolExecutor(max_workers=5, thread_name_prefix="credbot-vault")
@@ -91,7 +89,8 @@ class VaultAccounts:
         ``POST identity/entity-alias``, ``POST identity/mfa/method/totp/admin-generate``
         (wrapped) and ``GET credbot-pending/data/{u}`` (wrapped); then
         ``DELETE credbot-pending/metadata/{u}``. If any step fails, everything created so far
-        is revoked (``revoke_account``) and the typed error re-raised. Raises
+        is revoked (``revoke_account``; a wrapping token already made opens nothing then) and
+        the typed error re-raised. Raises
         ``UsernameTaken`` for a name whose user or entity exists, ``InvalidName`` for one that
         does not start ``ctr-``.
         """
@@ -99,7 +98,6 @@ class VaultAccounts:
         self._refuse_taken(username)
         password = secrets.token_urlsafe(PASSWORD_BYTES)
         accessor, method_id = self._accessor(), self.mfa_method_id()
-        wraps: list[WrapInfo] = []
         try:
             _, entity_id, _ = revocation.run_concurrently(
                 self._pool,
@@ -110,9 +108,9 @@ class VaultAccounts:
                         password=password,
                         token_policies=[PENDING_POLICY],
                         token_no_default_policy=True,
-                        token_ttl=self._token_ttl,
-                        token_max_ttl=self._token_max_ttl,
-                        token_bound_cidrs=self._bound_cidrs,
+                        token_ttl=self._tokens.ttl,
+                        token_max_ttl=self._tokens.max_ttl,
+                        token_bound_cidrs=list(self._tokens.bound_cidrs) or None,
                     ),
                     lambda: identity.create_entity_by_name(self._client, username),
                     lambda: kv.create_or_update_secret(
@@ -135,11 +133,10 @@ class VaultAccounts:
                     lambda: kv.read_secret_wrapped(self._client, username, wrap_ttl),
                 ],
             )
-            wraps = [password_wrap, mfa_wrap]
             kv.delete_metadata_and_all_versions(self._client, username)
         except BaseException:
             log.warning("issuing %s failed; removing what was created", username)
-            self._undo_issue(username, [wrap.accessor for wrap in wraps])
+            self._undo_issue(username)
             raise
         log.info("issued vault account %s", username)
         return IssuedAccount(
@@ -156,11 +153,11 @@ class VaultAccounts:
         if identity.read_entity_by_name(self._client, username) is not None:
             raise UsernameTaken(username=username, reason="its identity entity exists")
 
-    def _undo_issue(self, username: str, wrapping_accessors: Sequence[str]) -> None:
+    def _undo_issue(self, username: str) -> None:
         """Revoke a half-issued account; a failure is logged, not raised, so the caller sees
         the original error (the account record stays unrevoked, and the sweep finishes it)."""
         try:
-            self.revoke_account(username=username, wrapping_accessors=wrapping_accessors)
+            self.revoke_account(username=username)
         except VaultError as exc:
             log.error("cleanup after failed issue of %s incomplete: %s", username, exc)
 
@@ -222,21 +219,15 @@ class VaultAccounts:
 
     # -- revoke, reconcile, health -------------------------------------------------------------
 
-    def revoke_account(
-        self,
-        *,
-        username: str,
-        wrapping_accessors: Sequence[str] = (),
-        legacy_totp_key: bool = False,
-    ) -> RevocationProof:
-        """Delete the user, end every token, destroy the MFA secret and the entity, revoke
-        unused wrapping tokens (and an old TOTP-engine key with ``legacy_totp_key``);
-        idempotent. See ``vault.revocation.revoke_account`` for the order."""
+    def revoke_account(self, *, username: str, legacy_totp_key: bool = False) -> RevocationProof:
+        """Delete the user, end every token, destroy the MFA secret and the entity (and an old
+        TOTP-engine key with ``legacy_totp_key``); idempotent. See
+        ``vault.revocation.revoke_account`` for the order and why unused wrapping tokens are
+        left to expire."""
         return revocation.revoke_account(
             self._client,
             username,
             mfa_method_id=self.mfa_method_id(),
-            wrapping_accessors=wrapping_accessors,
             legacy_totp_key=legacy_totp_key,
             pool=self._pool,
         )

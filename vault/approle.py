@@ -63,6 +63,30 @@ def generate_secret_id(
     return secret_id, accessor
 
 
+def list_secret_id_accessors(
+    client: hvac.Client, *, role: str = APPROLE_ROLE, mount: str = APPROLE_MOUNT
+) -> list[str]:
+    """``LIST /auth/{mount}/role/{role}/secret-id``: the accessors of every live SecretID."""
+    try:
+        body = request(client, "LIST", f"auth/{mount}/role/{role}/secret-id")
+    except VaultNotFound:
+        return []
+    return [str(key) for key in ((body or {}).get("data") or {}).get("keys") or []]
+
+
+def destroy_secret_id_accessor(
+    client: hvac.Client, accessor: str, *, role: str = APPROLE_ROLE, mount: str = APPROLE_MOUNT
+) -> None:
+    """``POST /auth/{mount}/role/{role}/secret-id-accessor/destroy``: that SecretID no longer
+    logs in (tokens it already got live out their short TTL)."""
+    request(
+        client,
+        "POST",
+        f"auth/{mount}/role/{role}/secret-id-accessor/destroy",
+        json={"secret_id_accessor": accessor},
+    )
+
+
 def write_secret_file(path: Path, secret: str) -> None:
     """Write ``secret`` to a new file readable by its owner only (mode 0600).
 

@@ -248,7 +248,8 @@ def translate(
     - connection refused, DNS failure, timeout, TLS failure, and HTTP 429/501/502/503 (rate
       limited, not initialised, sealed, standby): ``VaultUnavailable``
     - 401/403: ``VaultPermissionDenied``; 404: ``VaultNotFound``
-    - 400 "invalid username or password" from a userpass login: ``LoginRefused``;
+    - 400 "invalid username or password" from a userpass login: ``LoginRefused``; 400
+      "invalid role or secret ID" from an AppRole login: ``VaultPermissionDenied``;
       403 from ``sys/mfa/validate``: ``MfaAttemptsExceeded`` past the method's attempts,
       else ``MfaCodeRejected``;
     - 400 "no auth engine at" (``sys/auth/{path}``): ``VaultNotFound``;
@@ -293,6 +294,8 @@ def _classify_bad_request(reason: str, operation: str) -> type[VaultError]:
     """Vault answers 400 for several distinct conditions; tell them apart by Vault's text."""
     if "invalid username or password" in reason and "/login/" in operation:
         return LoginRefused
+    if "invalid role or secret id" in reason and "/login" in operation:
+        return VaultPermissionDenied
     if "check-and-set parameter did not match" in reason:
         return VersionConflict
     if "no auth engine at" in reason:

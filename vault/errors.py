@@ -4,6 +4,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from vault.models import SetupChange
+
 
 class VaultError(Exception):
     """Base class for every failure talking to Vault."""
@@ -98,3 +104,14 @@ class UsernameTaken(VaultInvalidRequest):
         super().__init__(f"username {username!r} cannot be issued: {reason}")
         self.username = username
         self.reason = reason
+
+
+class VaultSetupDrift(VaultError):
+    """``credbot vault init`` would change items that exist and differ from what it would
+    write (a narrowed policy, a role, an MFA method): refused, nothing written, unless forced.
+    ``changes`` are the ``vault.models.SetupChange`` updates with their diffs."""
+
+    def __init__(self, *, changes: Sequence[SetupChange]) -> None:
+        names = ", ".join(change.item for change in changes)
+        super().__init__(f"{len(changes)} item(s) differ from what credbot would write: {names}")
+        self.changes = list(changes)

@@ -8,6 +8,38 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Literal
+
+
+@dataclass(frozen=True)
+class SetupChange:
+    """One thing ``credbot vault init`` creates or changes: ``details`` says how (for an
+    ``update``, a diff of what Vault has against what credbot would write)."""
+
+    item: str
+    action: Literal["create", "update"]
+    details: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ContractorTokenRules:
+    """What every token a contractor logs in with gets: its TTL, maximum TTL and the CIDRs it
+    is bound to. ``credbot vault init`` writes them into the bot's policy (the only values it
+    may set on a user) and tunes ``auth/credbot`` to them; ``VaultAccounts`` sets them on every
+    user. Both must be built from the same settings (``CREDBOT_TOKEN_TTL``,
+    ``CREDBOT_TOKEN_MAX_TTL``, ``CREDBOT_BOUND_CIDRS``)."""
+
+    ttl: timedelta = timedelta(hours=8)
+    max_ttl: timedelta = timedelta(hours=12)
+    bound_cidrs: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.max_ttl < self.ttl:
+            raise ValueError("the maximum token TTL must not be shorter than the TTL")
+
+
+DEFAULT_TOKEN_RULES = ContractorTokenRules()
+"""The settings' defaults (``CREDBOT_TOKEN_TTL=8h``, ``CREDBOT_TOKEN_MAX_TTL=12h``, no CIDRs)."""
 
 
 @dataclass(frozen=True)

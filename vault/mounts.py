@@ -49,6 +49,26 @@ def enable_secrets_engine(
     request(client, "POST", f"sys/mounts/{path}", json=body)
 
 
+def read_auth_method_tuning(client: hvac.Client, path: str) -> dict[str, Any]:
+    """``GET /sys/auth/{path}/tune``: the method's TTLs (seconds) and other tunables."""
+    body = request(client, "GET", f"sys/auth/{path}/tune")
+    data = (body or {}).get("data") or body
+    return data if isinstance(data, dict) else {}
+
+
+def tune_auth_method(
+    client: hvac.Client, path: str, *, default_lease_ttl: str, max_lease_ttl: str
+) -> None:
+    """``POST /sys/auth/{path}/tune``: the TTLs of every token the method issues, whatever a
+    user of it asks for (``max_lease_ttl`` caps them)."""
+    request(
+        client,
+        "POST",
+        f"sys/auth/{path}/tune",
+        json={"default_lease_ttl": default_lease_ttl, "max_lease_ttl": max_lease_ttl},
+    )
+
+
 def _mount_table(body: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
     """Vault returns mounts both top-level and under ``data``; use ``data`` when present."""
     table = (body or {}).get("data") or body or {}

@@ -9,7 +9,7 @@ from typing import Any
 
 import hvac
 
-from vault import identity, kv, leases, legacy_totp, login_mfa, tokens, userpass
+from vault import identity, kv, leases, legacy_totp, login_mfa, userpass
 from vault.layout import check_username, login_lease_prefix
 from vault.models import RevocationProof
 
@@ -21,7 +21,6 @@ def revoke_account(
     username: str,
     *,
     mfa_method_id: str,
-    wrapping_accessors: Sequence[str] = (),
     legacy_totp_key: bool = False,
     pool: Executor,
 ) -> RevocationProof:
@@ -32,8 +31,7 @@ def revoke_account(
     1. stop new use: delete the user (``DELETE auth/credbot/users/{u}``), so no new login can
        start; read the entity (``GET identity/entity/name/credbot-{u}``); delete any pending
        KV copy (``DELETE credbot-pending/metadata/{u}``) and, for an account issued before
-       login MFA, its old TOTP key (``DELETE credbot-totp/keys/{u}``); revoke unused wrapping
-       tokens (``POST auth/token/revoke-accessor``);
+       login MFA, its old TOTP key (``DELETE credbot-totp/keys/{u}``);
     2. end every token: disable the entity (``POST identity/entity/name/credbot-{u}``), which
        makes its tokens fail at once; revoke every login lease
        (``POST sys/leases/revoke-prefix/auth/credbot/login/{u}``, synchronously: deleting a
@@ -41,6 +39,11 @@ def revoke_account(
        (``POST identity/mfa/method/totp/admin-destroy``);
     3. delete the entity with its alias (``DELETE identity/entity/name/credbot-{u}``);
     4. read everything back for the proof (``read_revocation_proof``).
+
+    An unused wrapping token of the account is left to expire with its link: it holds the
+    password of a user that no longer exists and the seed of an entity that no longer exists,
+    so it opens nothing; and the bot's policy has no way to revoke tokens by accessor, which
+    would let it revoke anyone's token.
 
     Every step treats "already gone" as success, so a sweep can simply call this again after
     a crash or an outage. A step that fails does not stop the others (an entity still gets
@@ -51,10 +54,6 @@ def revoke_account(
         lambda: userpass.delete_user(client, username),
         lambda: identity.read_entity_by_name(client, username),
         lambda: kv.delete_metadata_and_all_versions(client, username),
-        *(
-            (lambda accessor=accessor: tokens.revoke_accessor(client, accessor))
-            for accessor in wrapping_accessors
-        ),
     ]
     if legacy_totp_key:
         first_round.append(lambda: legacy_totp.delete_key(client, username))

@@ -7,23 +7,6 @@ from typing import Any
 import hvac
 
 from vault.client import request
-from vault.errors import VaultInvalidRequest, VaultNotFound
-
-
-def revoke_accessor(client: hvac.Client, accessor: str) -> bool:
-    """``POST /auth/token/revoke-accessor``: revoke the token behind ``accessor``.
-
-    Returns ``False`` when Vault no longer knows the accessor (already used, expired or
-    revoked), which for a wrapping token is the normal outcome. Vault reports that as HTTP 400
-    "invalid accessor", OpenBao as HTTP 200 with a warning; both mean the same here.
-    """
-    try:
-        body = request(client, "POST", "auth/token/revoke-accessor", json={"accessor": accessor})
-    except (VaultInvalidRequest, VaultNotFound):
-        return False  # Vault: 400 "invalid accessor"
-    warnings = (body or {}).get("warnings") or []
-    # OpenBao answers 200 with the warning "No token found with this accessor".
-    return not any("no token found" in str(w).lower() for w in warnings)
 
 
 def lookup_self(client: hvac.Client) -> dict[str, Any]:

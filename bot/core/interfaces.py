@@ -267,8 +267,8 @@ class ContractorStore(Protocol):
         streamed."""
         ...
 
-    def last_audit_event(self) -> AuditEvent | None:
-        """The newest stored audit event (highest ``seq``), if any."""
+    def last_audit_event(self, *, action: str | None = None) -> AuditEvent | None:
+        """The newest stored audit event (highest ``seq``), of ``action`` when given, if any."""
         ...
 
 
@@ -299,16 +299,9 @@ class VaultBackend(Protocol):
         """Switch the user's policy from pending to the role's policy."""
         ...
 
-    def revoke_account(
-        self,
-        *,
-        username: str,
-        wrapping_accessors: Sequence[str] = (),
-        legacy_totp_key: bool = False,
-    ) -> RevocationProof:
-        """Delete the user, end every token, destroy the MFA secret and the entity, revoke
-        unused wrapping tokens (and an old TOTP-engine key); idempotent; return what Vault
-        reports afterwards."""
+    def revoke_account(self, *, username: str, legacy_totp_key: bool = False) -> RevocationProof:
+        """Delete the user, end every token, destroy the MFA secret and the entity (and an old
+        TOTP-engine key); idempotent; return what Vault reports afterwards."""
         ...
 
     def iter_accounts(self) -> Iterator[str]:

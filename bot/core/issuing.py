@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
@@ -105,7 +104,7 @@ def issue(core: Core, contractor_id: str, *, actor: str, reason: str = "") -> Is
             details={"username": username, "link_expires_at": expires_at.isoformat()},
         )
     except StaleState:
-        _clean_up(core, contractor, username, wrapping_accessors=account.wrapping_accessors)
+        _clean_up(core, contractor, username)
         raise
     url = secret.url(core.policy.public_url)
     core.notifier.send_link(issued, url=url, code=code)
@@ -115,13 +114,11 @@ def issue(core: Core, contractor_id: str, *, actor: str, reason: str = "") -> Is
     return IssuedLink(contractor=issued, url=url, code=code, expires_at=expires_at)
 
 
-def _clean_up(
-    core: Core, contractor: Contractor, username: str, *, wrapping_accessors: Sequence[str] = ()
-) -> None:
+def _clean_up(core: Core, contractor: Contractor, username: str) -> None:
     """Best-effort removal of a half-made account. If Vault is down, the unrevoked account
     record stays in the database and the sweep finishes the job."""
     try:
-        proof = core.vault.revoke_account(username=username, wrapping_accessors=wrapping_accessors)
+        proof = core.vault.revoke_account(username=username)
     except VaultError as exc:
         log.warning("could not clean up half-issued account %s: %s", username, exc)
         return

@@ -195,13 +195,11 @@ def destroy_accounts(
     targets = targets or core.store.revocation_targets(contractor.id)
     if targets.live_links:
         core.store.invalidate_links(contractor.id, at=core.clock.now())
-    accessors = {link.username: link.wrapping_accessors for link in targets.live_links}
     proofs = []
     for account in targets.accounts:
         try:
             proof = core.vault.revoke_account(
                 username=account.username,
-                wrapping_accessors=accessors.get(account.username, ()),
                 legacy_totp_key=account.second_factor == "totp_engine",
             )
         except VaultError as exc:

@@ -360,6 +360,7 @@ def _reconcile(core: Core, options: SweepOptions, report: SweepReport) -> None:
     report.orphans, report.missing = list(drift.orphans), list(drift.missing)
     if options.dry_run:
         return
+    _alert_new_orphans(core, options, report.orphans)
     for account in stale:
         _destroy(core, options, account, report, reason="account not in use")
     if options.fix_drift:
@@ -367,6 +368,33 @@ def _reconcile(core: Core, options: SweepOptions, report: SweepReport) -> None:
             orphan = VaultAccountRecord(username=username, contractor_id="", created_at=cutoff)
             if _destroy(core, options, orphan, report, reason="orphan removed (--fix-drift)"):
                 report.orphans_removed.append(username)
+
+
+def _alert_new_orphans(core: Core, options: SweepOptions, orphans: list[str]) -> None:
+    """Tell the admins about Vault users in credbot's mount that no record explains (someone
+    made them outside credbot, perhaps with a role policy), once per set of orphans: the set
+    last reported is kept in the audit trail (``orphans_found``)."""
+    if not orphans:
+        return
+    last = core.store.last_audit_event(action="orphans_found")
+    if last is not None and last.entry.details.get("orphans") == orphans:
+        return
+    core.store.append_audit(
+        core.entry(actor=options.worker, action="orphans_found", details={"orphans": orphans})
+    )
+    core.notifier.alert_admins(summary=messages_orphans(orphans))
+
+
+def messages_orphans(orphans: list[str]) -> str:
+    """The admins' alert about orphan Vault users."""
+    shown = ", ".join(orphans[:20]) + (
+        f" and {len(orphans) - 20} more" if len(orphans) > 20 else ""
+    )
+    return (
+        f"{len(orphans)} Vault user(s) in auth/credbot that no credbot record explains: {shown}. "
+        "Someone created them outside credbot (one may hold a role policy). Check who, then "
+        "`credbot sweep --fix-drift` removes the ctr-* ones; any other name needs a Vault admin."
+    )
 
 
 def _destroy(

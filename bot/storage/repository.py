@@ -659,12 +659,14 @@ class SqlStore:
             for row in result:
                 yield to_audit_event(row)
 
-    def last_audit_event(self) -> AuditEvent | None:
-        """The event with the highest ``seq`` (one indexed read), or ``None`` when empty."""
+    def last_audit_event(self, *, action: str | None = None) -> AuditEvent | None:
+        """The event with the highest ``seq`` (of ``action``, when given), or ``None``. Without
+        ``action`` one indexed read; with it the newest rows are read until one matches."""
+        query = sa.select(audit_events).order_by(audit_events.c.seq.desc()).limit(1)
+        if action is not None:
+            query = query.where(audit_events.c.action == action)
         with self._reader() as connection:
-            row = connection.execute(
-                sa.select(audit_events).order_by(audit_events.c.seq.desc()).limit(1)
-            ).first()
+            row = connection.execute(query).first()
         return None if row is None else to_audit_event(row)
 
     # -- plumbing ------------------------------------------------------------------------

@@ -18,6 +18,12 @@ from bot.core.states import State
 from tests.support.cli import run
 from tests.support.core import APPROVER, MANAGER, FixedCheck, approved_contractor, request_for
 from tests.support.openbao import OpenBaoServer
+from vault.approle import list_secret_id_accessors
+from vault.client import connect
+from vault.errors import VaultPermissionDenied
+from vault.layout import BOT_POLICY
+from vault.mounts import list_auth_methods
+from vault.policies import create_or_update_acl_policy, read_acl_policy
 from vault.setup import generate_secret_id, initialize, read_role_id
 
 
@@ -46,17 +52,84 @@ def test_invalid_settings_name_the_variable_and_exit_3(tmp_path: Path) -> None:
 
 def test_vault_init_is_idempotent(throwaway_openbao: OpenBaoServer, tmp_path: Path) -> None:
     env = {"VAULT_ADDR": throwaway_openbao.addr, "VAULT_TOKEN": throwaway_openbao.root_token}
+    dry = run(env, "vault", "init", "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert "would create: policy credbot-bot" in dry.output
+    assert "dry run: nothing was changed" in dry.output
+    assert "credbot/" not in list_auth_methods(throwaway_openbao.root_client())
+
     first = run(env, "vault", "init", "--secret-id-file", str(tmp_path / "secret-id"))
     assert first.exit_code == 0, first.output
-    assert "updated:  policy credbot-bot" in first.output
+    assert "created:      policy credbot-bot" in first.output
     assert stat.S_IMODE((tmp_path / "secret-id").stat().st_mode) == 0o600
     assert (tmp_path / "secret-id").read_text().strip() not in first.output
 
     second = run(env, "vault", "init")
     assert second.exit_code == 0, second.output
-    assert "updated:" not in second.output
-    assert "in place: policy credbot-bot" in second.output
+    assert "created:" not in second.output and "updated:" not in second.output
+    assert "in place:     policy credbot-bot" in second.output
     assert "AppRole role ID" in second.output
+
+
+def test_vault_init_shows_a_narrowed_policy_and_changes_it_only_when_forced(
+    throwaway_openbao: OpenBaoServer,
+) -> None:
+    """An operator narrowed the bot's policy by hand: init must not widen it back silently."""
+    env = {"VAULT_ADDR": throwaway_openbao.addr, "VAULT_TOKEN": throwaway_openbao.root_token}
+    assert run(env, "vault", "init").exit_code == 0
+    root = throwaway_openbao.root_client()
+    shipped = read_acl_policy(root, BOT_POLICY) or ""
+    narrowed = shipped.replace(
+        '"token_policies"          = [["credbot-pending"], ["credbot-role-reviewer"]]',
+        '"token_policies"          = [["credbot-pending"]]',
+    )
+    assert narrowed != shipped
+    create_or_update_acl_policy(root, BOT_POLICY, narrowed)
+
+    refused = run(env, "vault", "init")
+    assert refused.exit_code == 5, refused.output
+    assert "differs:      policy credbot-bot" in refused.output
+    assert (
+        '+    "token_policies"          = [["credbot-pending"], ["credbot-role-reviewer"]]'
+        in refused.output
+    )
+    assert "nothing was changed" in refused.output and "--force" in refused.output
+    assert read_acl_policy(root, BOT_POLICY) == narrowed
+
+    dry = run(env, "vault", "init", "--dry-run")
+    assert dry.exit_code == 0 and "would update: policy credbot-bot" in dry.output
+    assert read_acl_policy(root, BOT_POLICY) == narrowed
+
+    forced = run(env, "vault", "init", "--force")
+    assert forced.exit_code == 0, forced.output
+    assert "updated:      policy credbot-bot" in forced.output
+    assert read_acl_policy(root, BOT_POLICY) == shipped
+
+
+def test_secret_id_rotation_destroys_the_earlier_ones(
+    throwaway_openbao: OpenBaoServer, tmp_path: Path
+) -> None:
+    env = {"VAULT_ADDR": throwaway_openbao.addr, "VAULT_TOKEN": throwaway_openbao.root_token}
+    first, second = tmp_path / "first", tmp_path / "second"
+    assert run(env, "vault", "init", "--secret-id-file", str(first)).exit_code == 0
+    root = throwaway_openbao.root_client()
+    role_id = read_role_id(root)
+    connect(throwaway_openbao.addr, role_id=role_id, secret_id=first.read_text().strip())
+
+    taken = run(env, "vault", "init", "--secret-id-file", str(first))
+    assert taken.exit_code == 3 and "exists" in taken.output
+    assert len(list_secret_id_accessors(root)) == 1  # refused before Vault was asked
+
+    rotated = run(env, "vault", "rotate-secret-id", "--secret-id-file", str(second))
+    assert rotated.exit_code == 0, rotated.output
+    assert "earlier secret IDs destroyed: 1" in rotated.output
+    assert second.read_text().strip() not in rotated.output
+    assert stat.S_IMODE(second.stat().st_mode) == 0o600
+    connect(throwaway_openbao.addr, role_id=role_id, secret_id=second.read_text().strip())
+    with pytest.raises(VaultPermissionDenied):
+        connect(throwaway_openbao.addr, role_id=role_id, secret_id=first.read_text().strip())
+    again = run(env, "vault", "rotate-secret-id", "--secret-id-file", str(second))
+    assert again.exit_code == 3 and len(list_secret_id_accessors(root)) == 1
 
 
 def test_unreachable_vault_exits_4(tmp_path: Path) -> None:

@@ -186,26 +186,37 @@ def test_directory_failure_revokes_nobody_and_says_so(
     assert core.store.get_contractor(contractor.id).state is State.ACTIVE
 
 
-def test_orphans_are_reported_and_removed_only_with_fix_drift(
+def test_orphans_alert_the_admins_once_and_are_removed_only_with_fix_drift(
     throwaway_openbao: OpenBaoServer,
     outage_core: Core,
     notifier: RecordingNotifier,
 ) -> None:
-    """On its own server: --fix-drift removes every user the database does not know."""
+    """On its own server: users made by hand in credbot's mount (one with the role policy)
+    alert the admins once per set; --fix-drift removes credbot's own names, and the bot's
+    policy reaches no other name, which stays for a Vault admin."""
     core = outage_core
     _, saved = active_contractor(core, notifier)
     live = saved.username
-    orphan = "orphan-made-by-hand"
-    throwaway_openbao.root_client().write(
-        f"auth/{USERPASS_MOUNT}/users/{orphan}", password="x" * 20
-    )
+    root = throwaway_openbao.root_client()
+    own, foreign = "ctr-made-by-hand", "admin-made-by-hand"
+    for orphan in (own, foreign):
+        root.write(
+            f"auth/{USERPASS_MOUNT}/users/{orphan}",
+            password="x" * 20,
+            token_policies="credbot-role-reviewer",
+        )
     report = sweep(core, RUN)
-    assert report.orphans == [orphan] and report.orphans_removed == []
-    assert orphan in core.vault.list_accounts()
+    assert report.orphans == [foreign, own] and report.orphans_removed == []
+    assert {own, foreign} <= set(core.vault.list_accounts())
+    (alert,) = [a for a in notifier.alerts if "no credbot record explains" in a]
+    assert own in alert and foreign in alert
+    sweep(core, RUN)
+    assert len([a for a in notifier.alerts if "no credbot record explains" in a]) == 1
 
     fixed = sweep(core, SweepOptions(fix_drift=True))
-    assert fixed.orphans_removed == [orphan]
-    assert core.vault.list_accounts() == [live]
+    assert fixed.orphans_removed == [own]
+    assert any(foreign in problem for problem in fixed.problems)
+    assert core.vault.list_accounts() == [foreign, live]
 
 
 def test_missing_vault_user_is_reported(

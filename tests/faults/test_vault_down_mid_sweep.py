@@ -8,7 +8,6 @@ once Vault is back, finishes every one of them.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
 from datetime import timedelta
 
 import pytest
@@ -47,18 +46,8 @@ class SealAfterFirstRevocation:
     def __getattr__(self, name: str) -> object:
         return getattr(self._inner, name)
 
-    def revoke_account(
-        self,
-        *,
-        username: str,
-        wrapping_accessors: Sequence[str] = (),
-        legacy_totp_key: bool = False,
-    ) -> RevocationProof:
-        proof = self._inner.revoke_account(
-            username=username,
-            wrapping_accessors=wrapping_accessors,
-            legacy_totp_key=legacy_totp_key,
-        )
+    def revoke_account(self, *, username: str, legacy_totp_key: bool = False) -> RevocationProof:
+        proof = self._inner.revoke_account(username=username, legacy_totp_key=legacy_totp_key)
         with self._lock:
             if not self.sealed:
                 self._server.seal()

@@ -79,6 +79,55 @@ def test_bot_cannot_grant_a_policy_outside_credbots(
         request(bot_client, "POST", f"auth/credbot/users/{make_username('esc')}", json=body)
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"token_ttl": "8760h"},
+        {"token_max_ttl": "8760h"},
+        {"token_ttl": "28801s"},
+        {"token_type": "batch"},
+        {"token_num_uses": 0},
+        {"token_period": "8760h"},
+        {"token_explicit_max_ttl": "8760h"},
+    ],
+    ids=lambda b: next(iter(b)),
+)
+def test_bot_can_set_only_the_configured_token_rules(
+    bot_client: hvac.Client, make_username: Callable[[str], str], body: dict[str, object]
+) -> None:
+    base = {
+        "password": "x" * 32,
+        "token_policies": ["credbot-pending"],
+        "token_no_default_policy": True,
+        "token_ttl": "28800s",
+        "token_max_ttl": "43200s",
+    }
+    request(bot_client, "POST", f"auth/credbot/users/{make_username('ok')}", json=base)
+    with pytest.raises(VaultPermissionDenied):
+        request(bot_client, "POST", f"auth/credbot/users/{make_username('ttl')}", json=base | body)
+
+
+@pytest.mark.parametrize("name", ["admin", "alice", "svc-review"])
+def test_bot_reaches_only_credbots_own_user_names(bot_client: hvac.Client, name: str) -> None:
+    body = {"password": "x" * 32, "token_policies": ["credbot-pending"]}
+    for method, json in (("POST", body), ("GET", None), ("DELETE", None)):
+        with pytest.raises(VaultPermissionDenied):
+            request(bot_client, method, f"auth/credbot/users/{name}", json=json)
+
+
+def test_bot_cannot_revoke_someone_elses_token(
+    bot_client: hvac.Client, openbao: OpenBaoServer
+) -> None:
+    """An admin's token: its accessor leaks (say, in an audit log); the bot cannot end it."""
+    root = openbao.root_client()
+    admin = root.auth.token.create(policies=["default"], ttl="1h")["auth"]
+    with pytest.raises(VaultPermissionDenied):
+        request(
+            bot_client, "POST", "auth/token/revoke-accessor", json={"accessor": admin["accessor"]}
+        )
+    assert root.auth.token.lookup(admin["client_token"])["data"]["accessor"] == admin["accessor"]
+
+
 def test_bot_cannot_give_users_the_default_policy(
     bot_client: hvac.Client, make_username: Callable[[str], str]
 ) -> None:

@@ -14,7 +14,7 @@ from vault.accounts import VaultAccounts
 from vault.client import connect, request
 from vault.errors import VaultError, VaultNotFound, VaultPermissionDenied, VaultUnavailable
 from vault.layout import BOT_POLICY
-from vault.setup import initialize
+from vault.setup import AppRoleRules, initialize
 from vault.tokens import lookup_self
 from vault.userpass import list_users
 
@@ -122,8 +122,10 @@ def test_wrapping_failure_leaves_no_user_key_or_secret(throwaway_openbao: OpenBa
     assert_nothing_left(throwaway_openbao, "ctr-nowrap")
 
 
-def test_failed_kv_cleanup_revokes_the_wrapping_token(throwaway_openbao: OpenBaoServer) -> None:
-    """If the KV copy cannot be destroyed, the issue fails and both wrapping tokens die."""
+def test_failed_kv_cleanup_leaves_no_user_or_entity(throwaway_openbao: OpenBaoServer) -> None:
+    """If the KV copy cannot be destroyed, the issue fails and nothing it made opens anything:
+    the wrapping tokens already made are left to expire, holding the password of a user and the
+    seed of an entity that no longer exist."""
     accounts = accounts_for(throwaway_openbao)
     narrow_bot_policy(throwaway_openbao, "credbot-pending/metadata/*")
     with pytest.raises(VaultPermissionDenied):
@@ -131,17 +133,15 @@ def test_failed_kv_cleanup_revokes_the_wrapping_token(throwaway_openbao: OpenBao
     root = throwaway_openbao.root_client()
     assert userpass.read_user(root, "ctr-nodelete") is None
     assert identity.read_entity_by_name(root, "ctr-nodelete") is None
-    leases = request(root, "LIST", "auth/token/accessors")
-    assert leases is not None
-    # Only the root token and the bot's AppRole token remain: no wrapping token survives.
-    assert len(leases["data"]["keys"]) == 2
 
 
 def test_bot_logs_in_again_when_its_token_nears_expiry(throwaway_openbao: OpenBaoServer) -> None:
     initialize(
         throwaway_openbao.root_client(),
-        bot_token_ttl=timedelta(seconds=3),
-        bot_token_max_ttl=timedelta(seconds=3),
+        approle_rules=AppRoleRules(
+            token_ttl=timedelta(seconds=3), token_max_ttl=timedelta(seconds=3)
+        ),
+        force=True,
     )
     client = throwaway_openbao.bot_login()
     first = client.token

@@ -52,7 +52,7 @@ def test_full_lifecycle_logs_no_secret(
     errors.append(str(bad_login.value))
     vault_accounts.activate_account(username=username, role="reviewer")
     session = login(openbao.addr, secret)
-    vault_accounts.revoke_account(username=username, wrapping_accessors=issued.wrapping_accessors)
+    vault_accounts.revoke_account(username=username)
     with pytest.raises(VaultError) as after_revoke:
         login(openbao.addr, secret)
     errors.append(str(after_revoke.value))

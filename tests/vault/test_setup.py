@@ -10,7 +10,7 @@ import pytest
 
 from tests.support.openbao import OpenBaoServer
 from vault import approle, login_mfa, mounts, policies
-from vault.errors import InvalidName, VaultSetupConflict
+from vault.errors import InvalidName, VaultSetupConflict, VaultSetupDrift
 from vault.layout import BOT_POLICY, MFA_ENFORCEMENT
 from vault.login_mfa import TotpMethodSettings
 from vault.setup import InitReport, initialize, write_secret_file
@@ -26,6 +26,7 @@ EVERYTHING = {
     "credbot-audit",
     "credbot-transit/keys/credbot-audit",
     "credbot-audit/config cas_required",
+    "auth/credbot token TTLs",
     "policy credbot-bot",
     "policy credbot-pending",
     "policy credbot-role-reviewer",
@@ -48,21 +49,55 @@ def test_second_run_changes_nothing(throwaway_openbao: OpenBaoServer) -> None:
     assert set(second.unchanged) == EVERYTHING
 
 
-def test_a_drifted_policy_is_rewritten_and_reported(throwaway_openbao: OpenBaoServer) -> None:
+def test_a_drifted_policy_is_refused_with_its_diff_then_rewritten_when_forced(
+    throwaway_openbao: OpenBaoServer,
+) -> None:
     root = throwaway_openbao.root_client()
     initialize(root)
     wanted = policies.read_acl_policy(root, BOT_POLICY)
-    policies.create_or_update_acl_policy(root, BOT_POLICY, 'path "*" { capabilities = ["sudo"] }')
-    report = initialize(root)
+    drifted = 'path "*" { capabilities = ["sudo"] }'
+    policies.create_or_update_acl_policy(root, BOT_POLICY, drifted)
+    with pytest.raises(VaultSetupDrift) as refused:
+        initialize(root)
+    (change,) = refused.value.changes
+    assert (change.item, change.action) == ("policy credbot-bot", "update")
+    assert f"-{drifted}" in change.details
+    assert policies.read_acl_policy(root, BOT_POLICY) == drifted  # nothing written
+    dry = initialize(root, dry_run=True)
+    assert dry.dry_run and dry.changed == ["policy credbot-bot"]
+    assert policies.read_acl_policy(root, BOT_POLICY) == drifted
+    report = initialize(root, force=True)
     assert report.changed == ["policy credbot-bot"]
     assert policies.read_acl_policy(root, BOT_POLICY) == wanted
 
 
-def test_a_drifted_approle_role_is_reset(throwaway_openbao: OpenBaoServer) -> None:
+def test_a_drifted_approle_role_is_reset_only_when_forced(
+    throwaway_openbao: OpenBaoServer,
+) -> None:
     root = throwaway_openbao.root_client()
     initialize(root)
     approle.create_or_update_role(root, {"token_policies": ["credbot-bot", "default"]})
-    assert initialize(root).changed == ["auth/approle/role/credbot"]
+    with pytest.raises(VaultSetupDrift) as refused:
+        initialize(root)
+    assert any("default" in line for line in refused.value.changes[0].details)
+    assert initialize(root, force=True).changed == ["auth/approle/role/credbot"]
+
+
+def test_a_dry_run_on_an_empty_vault_writes_nothing(throwaway_openbao: OpenBaoServer) -> None:
+    root = throwaway_openbao.root_client()
+    report = initialize(root, dry_run=True)
+    assert set(report.changed) == EVERYTHING
+    assert all(change.action == "create" for change in report.changes)
+    assert "credbot/" not in mounts.list_auth_methods(root)
+    assert policies.read_acl_policy(root, BOT_POLICY) is None
+
+
+def test_the_mount_caps_every_contractor_token(
+    openbao: OpenBaoServer, vault_initialized: InitReport
+) -> None:
+    """Whatever a user on auth/credbot asks for, its tokens live at most CREDBOT_TOKEN_MAX_TTL."""
+    tuning = mounts.read_auth_method_tuning(openbao.root_client(), "credbot")
+    assert (tuning["default_lease_ttl"], tuning["max_lease_ttl"]) == (8 * 3600, 12 * 3600)
 
 
 def test_mount_of_another_kind_is_not_overwritten(throwaway_openbao: OpenBaoServer) -> None:
@@ -83,7 +118,11 @@ def test_unknown_role_is_refused_before_anything_is_written(
 
 
 def test_bot_policy_names_each_role_policy_it_may_grant() -> None:
-    text = policies.bot_policy(["reviewer"], mfa_method_id="m-1", userpass_accessor="auth_u_1")
+    text = policies.bot_policy(
+        policies.BotPolicyValues(
+            roles=["reviewer"], mfa_method_id="m-1", userpass_accessor="auth_u_1"
+        )
+    )
     assert '[["credbot-pending"], ["credbot-role-reviewer"]]' in text
     assert '"method_id" = ["m-1"]' in text
     assert '"mount_accessor" = ["auth_userpass_1"]' not in text
@@ -120,9 +159,11 @@ def test_changed_totp_settings_update_the_method_in_place(
     root = throwaway_openbao.root_client()
     initialize(root)
     before = login_mfa.read_login_enforcement(root, MFA_ENFORCEMENT)
-    report = initialize(
-        root, totp=TotpMethodSettings(issuer="Acme Review", max_validation_attempts=3)
-    )
+    new = TotpMethodSettings(issuer="Acme Review", max_validation_attempts=3)
+    with pytest.raises(VaultSetupDrift) as refused:
+        initialize(root, totp=new)
+    assert "issuer: 'credbot' -> 'Acme Review'" in refused.value.changes[0].details
+    report = initialize(root, totp=new, force=True)
     assert report.changed == ["identity/mfa/method/totp (credbot)"]
     after = login_mfa.read_login_enforcement(root, MFA_ENFORCEMENT)
     assert before is not None and after is not None
@@ -143,7 +184,9 @@ def test_a_drifted_enforcement_is_bound_again(throwaway_openbao: OpenBaoServer) 
         mfa_method_ids=enforcement["mfa_method_ids"],
         auth_method_accessors=[mounts.read_auth_method(root, "approle")["accessor"]],
     )
-    assert initialize(root).changed == ["identity/mfa/login-enforcement/credbot"]
+    with pytest.raises(VaultSetupDrift):
+        initialize(root)
+    assert initialize(root, force=True).changed == ["identity/mfa/login-enforcement/credbot"]
     again = login_mfa.read_login_enforcement(root, MFA_ENFORCEMENT)
     assert again is not None
     assert again["auth_method_accessors"] == [mounts.read_auth_method(root, "credbot")["accessor"]]

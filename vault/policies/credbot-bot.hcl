@@ -2,25 +2,28 @@
 #
 # Every stanza names the vault/ function that needs it. Nothing here reaches sys/policy,
 # sys/mounts, sys/auth writes, token creation or any secret outside credbot's own mounts.
-# `credbot vault init` renders ${token_policy_choices} with one entry per configured role, so
-# the bot can hand a contractor "credbot-pending" or a role policy, and nothing else; and
-# ${mfa_method_id} / ${userpass_accessor} with credbot's own TOTP method and auth/credbot mount,
-# so the bot cannot touch another method's secrets or another mount's aliases.
+# `credbot vault init` fills in this file's placeholders: the policies the bot may grant (one
+# entry per configured role, so it can hand a contractor "credbot-pending" or a role policy and
+# nothing else); credbot's own TOTP method and auth/credbot accessor (so the bot cannot touch
+# another method's secrets or another mount's aliases); and the contractors' token rules.
 
-# --- userpass users (vault.userpass) -------------------------------------------------------
+# --- userpass users (vault.userpass): only credbot's own names (ctr-...), only the settings
+# credbot writes, with the token TTLs and CIDR bindings fixed by `credbot vault init` from
+# CREDBOT_TOKEN_TTL, CREDBOT_TOKEN_MAX_TTL and CREDBOT_BOUND_CIDRS. (A parameter left out takes
+# the mount's default; vault init tunes auth/credbot so its TTLs cap every token there too.)
 path "auth/credbot/users" {
   capabilities = ["list"]
 }
 
-path "auth/credbot/users/*" {
+path "auth/credbot/users/ctr-*" {
   capabilities = ["create", "read", "update", "delete"]
   allowed_parameters = {
     "password"                = []
     "token_policies"          = [${token_policy_choices}]
     "token_no_default_policy" = [true]
-    "token_ttl"               = []
-    "token_max_ttl"           = []
-    "token_bound_cidrs"       = []
+    "token_ttl"               = [${token_ttl}]
+    "token_max_ttl"           = [${token_max_ttl}]
+    "token_bound_cidrs"       = [${token_bound_cidrs}]
   }
 }
 
@@ -97,18 +100,16 @@ path "sys/wrapping/unwrap" {
   capabilities = ["update"]
 }
 
-# --- Revocation (vault.leases, vault.tokens) ----------------------------------------------
+# --- Revocation (vault.leases) -------------------------------------------------------------
+# No auth/token/revoke-accessor: it would let the bot revoke any token whose accessor it learns.
+# An unused wrapping token is left to expire with its link; after revocation it holds only the
+# password of a deleted user and the seed of a deleted entity.
 path "sys/leases/revoke-prefix/auth/credbot/login/*" {
   capabilities = ["update", "sudo"]
 }
 
 path "sys/leases/lookup/auth/credbot/login/*" {
   capabilities = ["list", "sudo"]
-}
-
-# Revoking an unused wrapping token by accessor.
-path "auth/token/revoke-accessor" {
-  capabilities = ["update"]
 }
 
 # --- Audit anchor (vault.anchors): sign and verify the audit chain's head with a key the bot
