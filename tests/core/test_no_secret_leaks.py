@@ -4,7 +4,6 @@ database row and no audit event, with DEBUG logging on for every library."""
 from __future__ import annotations
 
 import json
-import logging
 
 import pytest
 import sqlalchemy as sa
@@ -16,6 +15,7 @@ from bot.core.context import Core
 from bot.core.errors import CredbotError
 from tests.support.contractor import prove
 from tests.support.core import APPROVER, MANAGER, approved_contractor, link_secret, request_for
+from tests.support.logs import capture_debug
 from tests.support.notifier import RecordingNotifier
 
 
@@ -35,7 +35,7 @@ def test_lifecycle_leaves_no_secret_behind(
     notifier: RecordingNotifier,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    caplog.set_level(logging.DEBUG)
+    capture_debug(caplog)
     canaries: list[str] = []
     errors: list[str] = []
 

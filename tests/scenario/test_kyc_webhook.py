@@ -5,7 +5,6 @@ status and changes nothing."""
 from __future__ import annotations
 
 import json
-import logging
 import re
 import time
 from collections.abc import Iterator
@@ -18,6 +17,7 @@ from bot.core.interfaces import ContractorStore, VaultBackend
 from bot.core.states import State
 from bot.dev.slack_standin import SlackStandIn
 from bot.web.kyc_webhook import sign
+from tests.support.logs import capture_debug
 from tests.support.slack import APPROVAL_CHANNEL, CONTRACTOR, MANAGER, SlackWorld, make_world
 
 WEBHOOK_SECRET = "3f9c1e7a5b2d4f608e1a3c5b7d9f0a2c4e6b8d0f"
@@ -230,7 +230,7 @@ def test_a_result_for_a_withdrawn_request_is_refused(world: SlackWorld) -> None:
 def test_the_secret_and_refused_bodies_are_never_logged(
     world: SlackWorld, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.DEBUG)
+    capture_debug(caplog)
     reference = _reference(world)
     canary = "canary-reason-7f3a"
     assert _deliver(world, _result(reference, reason=canary), secret="1" * 40).status_code == 401

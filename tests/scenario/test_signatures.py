@@ -8,6 +8,7 @@ import time
 import pytest
 
 from bot.dev.slack_requests import FORM, JSON, command_body, signed_headers
+from tests.support.logs import capture_debug
 from tests.support.slack import MANAGER, SECRET, SlackWorld
 
 CANARY = "canary-text-7f3a"
@@ -41,7 +42,7 @@ def test_unsigned_or_badly_signed_requests_are_refused_and_logged_without_body(
     slack_world: SlackWorld, headers: dict[str, str], caplog: pytest.LogCaptureFixture
 ) -> None:
     before = slack_world.audit_count()
-    caplog.set_level(logging.DEBUG)
+    capture_debug(caplog)
     reply = slack_world.slack.post_raw(
         _body(slack_world), headers={"Content-Type": FORM, **headers}
     )

@@ -3,7 +3,6 @@ same effects as over HTTP; departures are recorded before the ack and deduplicat
 
 from __future__ import annotations
 
-import logging
 import time
 from datetime import date, timedelta
 
@@ -13,6 +12,7 @@ from bot.core.states import State
 from bot.dev.slack_requests import block_action, view_submission
 from bot.dev.slack_standin import STANDIN_APP_TOKEN, Call
 from bot.slack import blocks
+from tests.support.logs import capture_debug
 from tests.support.slack import (
     APPROVAL_CHANNEL,
     APPROVER,
@@ -80,7 +80,7 @@ def click(world: SocketWorld, card: Call, action_id: str) -> None:
 def test_help_is_answered_inside_the_ack_and_no_secret_is_logged(
     socket_world: SocketWorld, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.DEBUG)
+    capture_debug(caplog)
     envelope = socket_world.slack.command("help", user_id=MANAGER, response_url="https://x/")
     ack = socket_world.slack.ack(envelope)
     assert ack.after_s < ACK_WITHIN_S, ack

@@ -12,6 +12,7 @@ import pytest
 import requests
 
 from tests.support.contractor import fresh_code, login
+from tests.support.logs import capture_debug
 from tests.support.openbao import OpenBaoServer
 from vault.accounts import VaultAccounts
 from vault.client import scrub, translate
@@ -34,7 +35,7 @@ def test_full_lifecycle_logs_no_secret(
     openbao: OpenBaoServer,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    caplog.set_level(logging.DEBUG)
+    capture_debug(caplog)
     username = make_username("quiet")
     issued = vault_accounts.issue_account(username=username, wrap_ttl=timedelta(minutes=5))
     secret = vault_accounts.unwrap_account(username=username, delivery=issued.delivery)

@@ -16,6 +16,7 @@ from bot.core.audit import entry_as_json
 from bot.core.context import Core
 from tests.core.test_no_secret_leaks import dump_database
 from tests.support.contractor import fresh_code, wrong_code
+from tests.support.logs import capture_debug
 from tests.support.notifier import RecordingNotifier
 from tests.web.conftest import Issued
 
@@ -28,7 +29,7 @@ def test_revealed_secrets_leave_no_trace(
     notifier: RecordingNotifier,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    caplog.set_level(logging.DEBUG)
+    capture_debug(caplog)
     canaries: list[str] = []
     for as_json in (True, False):  # the fetch path and the form path
         _, secret = issued()
