@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import hvac
+import hvac.exceptions
 from sqlalchemy.engine import Engine
 
 from bench._raw import RawVault
@@ -56,21 +57,27 @@ class Stopwatch:
 
     ``total_ns`` and ``calls`` cover the current measurement (``reset`` clears them);
     ``by_method`` keeps ``[calls, ns]`` per method name over every measurement. Calls from
-    several threads add up (busy time, not wall time).
+    several threads add up (busy time, not wall time). ``cpu_ns`` is the CPU time the calling
+    threads spent inside the calls (``time.thread_time_ns``): for the store, Python, SQLAlchemy,
+    the driver and SQLite; what is left of ``total_ns`` is waiting (on PostgreSQL's answers,
+    on a lock, on the GIL or the scheduler).
     """
 
     total_ns: int = 0
+    cpu_ns: int = 0
     calls: int = 0
     by_method: dict[str, list[int]] = field(default_factory=dict)
 
     def reset(self, *, everything: bool = False) -> None:
         self.total_ns = 0
+        self.cpu_ns = 0
         self.calls = 0
         if everything:
             self.by_method.clear()
 
-    def add(self, method: str, elapsed_ns: int) -> None:
+    def add(self, method: str, elapsed_ns: int, cpu_ns: int = 0) -> None:
         self.calls += 1
+        self.cpu_ns += cpu_ns
         self.by_method.setdefault(method, [0, 0])[0] += 1
         self.add_time(method, elapsed_ns)
 
@@ -99,11 +106,13 @@ class TimedProxy:
         stopwatch = self._stopwatch
 
         def timed(*args: Any, **kwargs: Any) -> Any:
-            start = time.perf_counter_ns()
+            start, cpu_start = time.perf_counter_ns(), time.thread_time_ns()
             try:
                 result = attribute(*args, **kwargs)
             finally:
-                stopwatch.add(name, time.perf_counter_ns() - start)
+                stopwatch.add(
+                    name, time.perf_counter_ns() - start, time.thread_time_ns() - cpu_start
+                )
             return _timed_steps(result, name, stopwatch) if inspect.isgenerator(result) else result
 
         return timed
@@ -206,6 +215,15 @@ def log_in(addr: str, account: AccountSecrets) -> str:
     code = fresh_code(account.totp_secret)
     auth = login_with_totp(connect(addr), account.username, account.password, code)
     return str(auth["client_token"])
+
+
+def token_rejected(addr: str, token: str) -> bool:
+    """Whether Vault refuses ``token`` outright (``lookup-self``: 403)."""
+    try:
+        hvac.Client(url=addr, token=token).auth.token.lookup_self()
+    except hvac.exceptions.Forbidden:
+        return True
+    return False
 
 
 @dataclass(frozen=True)

@@ -112,6 +112,7 @@ class Samples:
     issue_ns: list[int] = field(default_factory=list)
     raw_ns: list[int] = field(default_factory=list)
     store_ns: list[int] = field(default_factory=list)
+    store_cpu_ns: list[int] = field(default_factory=list)
     vault_ns: list[int] = field(default_factory=list)
     store_by_method: dict[str, list[int]] = field(default_factory=dict)
 
@@ -162,6 +163,7 @@ def time_credbot(bench: IssueBench, contractor_id: str, samples: Samples | None)
     samples.approval_ns.append(sent - start)
     samples.issue_ns.append(sent - issue_start)
     samples.store_ns.append(bench.store_watch.total_ns)
+    samples.store_cpu_ns.append(bench.store_watch.cpu_ns)
     samples.vault_ns.append(bench.vault_watch.total_ns)
     for method, (calls, ns) in bench.store_watch.by_method.items():
         count_and_time = samples.store_by_method.setdefault(method, [0, 0])
@@ -226,6 +228,7 @@ def build_report(samples: Samples, *, label: str, load: tuple[float, float]) -> 
         "goal_met": ratio_mean <= GOAL and ratio_p50 <= GOAL,
         "credbot_breakdown": {
             "store": asdict(store),
+            "store_cpu": asdict(Summary.of(samples.store_cpu_ns)),
             "vault": asdict(vault),
             "vault_vs_raw_mean": vault.mean_ms / raw.mean_ms,
             "other": asdict(other),
@@ -262,6 +265,7 @@ def render(report: dict[str, Any]) -> str:
             row("raw hvac issue calls (anchor)", report["raw_hvac"]),
             "inside credbot approve + issue:",
             row("database (core.store)", parts["store"]),
+            row("  of which CPU here", parts["store_cpu"]),
             row("vault (core.vault)", parts["vault"]),
             row("everything else", parts["other"]),
             f"  credbot's Vault part is {parts['vault_vs_raw_mean']:.2f}x the raw calls; "

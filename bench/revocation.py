@@ -47,6 +47,7 @@ from bench._setup import (
     postgres,
     prepare_live_account,
     progress,
+    token_rejected,
 )
 from bot.core import enrolment, issuing, onboarding
 from bot.core.context import Core
@@ -100,6 +101,7 @@ class Samples:
     credbot_ns: list[int] = field(default_factory=list)
     raw_ns: list[int] = field(default_factory=list)
     store_ns: list[int] = field(default_factory=list)
+    store_cpu_ns: list[int] = field(default_factory=list)
     store_calls: list[int] = field(default_factory=list)
     vault_ns: list[int] = field(default_factory=list)
     store_by_method: dict[str, list[int]] = field(default_factory=dict)
@@ -153,11 +155,11 @@ def bench_environment(
 # -- preparing accounts ----------------------------------------------------------------------
 
 
-def prepare_credbot_contractor(bench: Bench) -> str:
+def prepare_credbot_contractor(bench: Bench) -> tuple[str, str]:
     """Request -> verify -> approve -> issue -> reveal -> prove the first login with a fresh
     code (the page's two steps) -> one daily login with password and another code.
 
-    Returns the id of a contractor that is ``active`` and holds one live login token.
+    Returns the id of a contractor that is ``active``, and its live login token.
     """
     core = bench.core
     request = new_request("revocation benchmark")
@@ -177,14 +179,15 @@ def prepare_credbot_contractor(bench: Bench) -> str:
     )
     if active.state is not State.ACTIVE:
         raise RuntimeError(f"contractor {active.id} is {active.state.value}, not active")
-    log_in(bench.addr, account)
-    return active.id
+    return active.id, log_in(bench.addr, account)
 
 
-def prepare_raw_account(bench: Bench) -> str:
+def prepare_raw_account(bench: Bench) -> tuple[str, str]:
     """The same Vault state without a database record (``bench._setup.prepare_live_account``:
-    issue, unwrap, prove a first login, activate, one daily login). Returns the username."""
-    return prepare_live_account(bench.accounts, bench.addr).username
+    issue, unwrap, prove a first login, activate, one daily login). Returns the username and
+    its live token."""
+    account = prepare_live_account(bench.accounts, bench.addr)
+    return account.username, account.token
 
 
 # -- one round ---------------------------------------------------------------------------------
@@ -200,6 +203,7 @@ def time_credbot(bench: Bench, contractor_id: str, samples: Samples) -> None:
         raise RuntimeError(f"contractor {contractor_id} ended {revoked.state.value}")
     samples.credbot_ns.append(elapsed)
     samples.store_ns.append(bench.store_watch.total_ns)
+    samples.store_cpu_ns.append(bench.store_watch.cpu_ns)
     samples.store_calls.append(bench.store_watch.calls)
     for method, (calls, ns) in bench.store_watch.by_method.items():
         count_and_time = samples.store_by_method.setdefault(method, [0, 0])
@@ -223,17 +227,25 @@ def run_round(
     bench: Bench, contractors: int, samples: Samples, *, round_no: int, kind: str
 ) -> None:
     progress(f"{kind} round {round_no}: preparing {contractors} credbot contractors")
-    ids = [prepare_credbot_contractor(bench) for _ in range(contractors)]
+    prepared = [prepare_credbot_contractor(bench) for _ in range(contractors)]
     progress(f"{kind} round {round_no}: preparing {contractors} raw accounts")
-    usernames = [prepare_raw_account(bench) for _ in range(contractors)]
+    raw_prepared = [prepare_raw_account(bench) for _ in range(contractors)]
+    if any(token_rejected(bench.addr, token) for _, token in prepared + raw_prepared):
+        raise RuntimeError("a prepared account's login token does not work")
     progress(f"{kind} round {round_no}: revoking, interleaved")
-    for i, (contractor_id, username) in enumerate(zip(ids, usernames, strict=True)):
+    for i, ((contractor_id, _), (username, _)) in enumerate(
+        zip(prepared, raw_prepared, strict=True)
+    ):
         if i % 2 == 0:
             time_credbot(bench, contractor_id, samples)
             time_raw(bench, username, samples)
         else:
             time_raw(bench, username, samples)
             time_credbot(bench, contractor_id, samples)
+    # A fast revocation that leaves a working token proves nothing (checked untimed).
+    surviving = [t for _, t in prepared + raw_prepared if not token_rejected(bench.addr, t)]
+    if surviving:
+        raise RuntimeError(f"{len(surviving)} login tokens still work after revocation")
 
 
 # -- report ------------------------------------------------------------------------------------
@@ -265,6 +277,7 @@ def build_report(
         "goal_met": ratio_mean <= GOAL and ratio_p50 <= GOAL,
         "credbot_breakdown": {
             "store": asdict(store),
+            "store_cpu": asdict(Summary.of(samples.store_cpu_ns)),
             "store_calls_per_contractor": statistics.fmean(samples.store_calls),
             "store_share_of_mean": store.mean_ms / credbot.mean_ms,
             "store_by_method": {
@@ -307,6 +320,7 @@ def render(report: dict[str, Any]) -> str:
         "",
         "inside credbot offboard:",
         row("database (core.store)", parts["store"]),
+        row("  of which CPU here", parts["store_cpu"]),
         row("vault (core.vault)", parts["vault"]),
         row("everything else", parts["other"]),
         f"  store calls per contractor: {parts['store_calls_per_contractor']:.1f}; "

@@ -54,6 +54,7 @@ from bench._setup import (
     postgres,
     prepare_live_account,
     progress,
+    token_rejected,
 )
 from bot.core.departures import process_departures, record_departure
 from bot.core.states import State
@@ -210,14 +211,6 @@ def new_database(pg: PostgresServer) -> tuple[str, Engine]:
 def prepare_accounts(accounts: VaultAccounts, addr: str, count: int) -> list[LiveAccount]:
     with ThreadPoolExecutor(max_workers=SETUP_THREADS) as pool:
         return list(pool.map(lambda _: prepare_live_account(accounts, addr), range(count)))
-
-
-def token_rejected(addr: str, token: str) -> bool:
-    try:
-        hvac.Client(url=addr, token=token).auth.token.lookup_self()
-    except hvac.exceptions.Forbidden:
-        return True
-    return False
 
 
 def count_surviving_tokens(addr: str, tokens: Iterable[str]) -> int:
