@@ -194,6 +194,10 @@ async def load(
     return samples, statuses
 
 
+Job = tuple[str, str, dict[str, str] | None]
+"""One request: method, path, and the form it posts (``None``: no body)."""
+
+
 def page_latency(env: Env, *, clients: int, gets: int, reveals: int) -> dict[str, object]:
     """GET and reveal latencies with ``clients`` concurrent clients, and with one client (the
     service time without queueing, to read the first against)."""
@@ -203,8 +207,8 @@ def page_latency(env: Env, *, clients: int, gets: int, reveals: int) -> dict[str
         contractor_id = issue_latency.awaiting_approval(env.core)
         onboarding.approve(env.core, contractor_id, approver=APPROVER)
         issuing.issue(env.core, contractor_id, actor=APPROVER)
-    jobs = [("POST", "/enroll/reveal", {"secret": s, "code": c}) for s, c in env.links()]
-    get = ("GET", "/enroll", None)
+    jobs: list[Job] = [("POST", "/enroll/reveal", {"secret": s, "code": c}) for s, c in env.links()]
+    get: Job = ("GET", "/enroll", None)
     result: dict[str, object] = {"clients": clients}
     with credbot_serve(env) as base:
         log(f"credbot serve at {base}; warming up ...")
