@@ -10,6 +10,7 @@ so the benchmarks and the tests run on the same server configuration.
 from __future__ import annotations
 
 import inspect
+import os
 import secrets
 import shutil
 import sys
@@ -23,17 +24,25 @@ from pathlib import Path
 from typing import Any
 
 import hvac
+import hvac.exceptions
+from sqlalchemy.engine import Engine
 
+from bench._raw import RawVault
+from bot.core import issuing
 from bot.core.clock import SystemClock
 from bot.core.context import Core, Policy
-from bot.core.interfaces import Clock, ContractorStore, VaultBackend
-from bot.core.models import Contractor
+from bot.core.interfaces import Clock, ContractorStore, Notifier, VaultBackend
+from bot.core.models import Contractor, SignedAnchor
 from bot.core.requests import OnboardingRequest
 from bot.dev.openbao import OpenBaoDevServer, free_port
+from bot.storage.engine import make_engine
+from bot.storage.migrate import upgrade
+from tests.support.contractor import fresh_code
 from tests.support.postgres import PostgresServer, find_pg_bin, scratch_dir
-from vault import userpass
 from vault.accounts import VaultAccounts
 from vault.client import connect
+from vault.login import login_with_totp
+from vault.models import AccountSecrets
 from vault.setup import generate_secret_id, initialize, read_role_id
 
 LINK_TTL = timedelta(hours=1)
@@ -48,21 +57,27 @@ class Stopwatch:
 
     ``total_ns`` and ``calls`` cover the current measurement (``reset`` clears them);
     ``by_method`` keeps ``[calls, ns]`` per method name over every measurement. Calls from
-    several threads add up (busy time, not wall time).
+    several threads add up (busy time, not wall time). ``cpu_ns`` is the CPU time the calling
+    threads spent inside the calls (``time.thread_time_ns``): for the store, Python, SQLAlchemy,
+    the driver and SQLite; what is left of ``total_ns`` is waiting (on PostgreSQL's answers,
+    on a lock, on the GIL or the scheduler).
     """
 
     total_ns: int = 0
+    cpu_ns: int = 0
     calls: int = 0
     by_method: dict[str, list[int]] = field(default_factory=dict)
 
     def reset(self, *, everything: bool = False) -> None:
         self.total_ns = 0
+        self.cpu_ns = 0
         self.calls = 0
         if everything:
             self.by_method.clear()
 
-    def add(self, method: str, elapsed_ns: int) -> None:
+    def add(self, method: str, elapsed_ns: int, cpu_ns: int = 0) -> None:
         self.calls += 1
+        self.cpu_ns += cpu_ns
         self.by_method.setdefault(method, [0, 0])[0] += 1
         self.add_time(method, elapsed_ns)
 
@@ -91,11 +106,13 @@ class TimedProxy:
         stopwatch = self._stopwatch
 
         def timed(*args: Any, **kwargs: Any) -> Any:
-            start = time.perf_counter_ns()
+            start, cpu_start = time.perf_counter_ns(), time.thread_time_ns()
             try:
                 result = attribute(*args, **kwargs)
             finally:
-                stopwatch.add(name, time.perf_counter_ns() - start)
+                stopwatch.add(
+                    name, time.perf_counter_ns() - start, time.thread_time_ns() - cpu_start
+                )
             return _timed_steps(result, name, stopwatch) if inspect.isgenerator(result) else result
 
         return timed
@@ -125,6 +142,14 @@ class NullNotifier:
 
     def alert_admins(self, *, summary: str, contractor: Contractor | None = None) -> None:
         del summary, contractor
+
+    def publish_anchor(self, anchor: SignedAnchor) -> None:
+        del anchor
+
+
+def load_average() -> float:
+    """The machine's one-minute load average (the figures depend on it: say it with them)."""
+    return os.getloadavg()[0]
 
 
 def progress(message: str) -> None:
@@ -165,6 +190,12 @@ class BaoEnv:
         client.auth.approle.login(role_id=self.role_id, secret_id=secret_id)
         return client
 
+    def raw_vault(self) -> RawVault:
+        """The raw side: a plain hvac client on its own AppRole login, with a pool of five
+        threads as credbot's (``bench._raw.RawVault``)."""
+        secret_id, _ = generate_secret_id(self.root)
+        return RawVault(self.addr, role_id=self.role_id, secret_id=secret_id)
+
 
 @contextmanager
 def openbao(workdir: Path) -> Iterator[BaoEnv]:
@@ -178,9 +209,46 @@ def openbao(workdir: Path) -> Iterator[BaoEnv]:
         server.stop()
 
 
-def log_in(addr: str, username: str, password: str) -> str:
-    """A userpass login as the review tool does it: a live token (and lease) to revoke."""
-    return userpass.login(hvac.Client(url=addr), username, password)
+def log_in(addr: str, account: AccountSecrets) -> str:
+    """A daily login as the review tool does it (password, then a code the contractor's app
+    shows, ``sys/mfa/validate``): a live token (and lease) to revoke. Returns the token."""
+    code = fresh_code(account.totp_secret)
+    auth = login_with_totp(connect(addr), account.username, account.password, code)
+    return str(auth["client_token"])
+
+
+def token_rejected(addr: str, token: str) -> bool:
+    """Whether Vault refuses ``token`` outright (``lookup-self``: 403)."""
+    try:
+        hvac.Client(url=addr, token=token).auth.token.lookup_self()
+    except hvac.exceptions.Forbidden:
+        return True
+    return False
+
+
+@dataclass(frozen=True)
+class LiveAccount:
+    """A Vault account as an ``active`` contractor holds it, with one live login token."""
+
+    username: str
+    token: str
+
+
+def prepare_live_account(
+    accounts: VaultAccounts, addr: str, *, role: str = "reviewer"
+) -> LiveAccount:
+    """The Vault state of an ``active`` contractor who uses their credentials, made through
+    ``VaultAccounts`` without a database: issue, unwrap, prove a first login with a fresh code
+    (its token ended at once, as the page does), activate with the role policy, then one daily
+    login (password and another fresh code) whose token stays live."""
+    username = issuing.new_username()
+    issued = accounts.issue_account(username=username, wrap_ttl=LINK_TTL)
+    account = accounts.unwrap_account(username=username, delivery=issued.delivery)
+    accounts.prove_login(
+        username=username, password=account.password, code=fresh_code(account.totp_secret)
+    )
+    accounts.activate_account(username=username, role=role)
+    return LiveAccount(username=username, token=log_in(addr, account))
 
 
 # -- PostgreSQL --------------------------------------------------------------------------------
@@ -202,6 +270,29 @@ def postgres() -> Iterator[PostgresServer]:
         shutil.rmtree(base_dir, ignore_errors=True)
 
 
+# -- databases ---------------------------------------------------------------------------------
+
+DATABASES = ("sqlite", "postgres")
+
+
+@contextmanager
+def database(kind: str, workdir: Path, pg: PostgresServer | None) -> Iterator[tuple[str, Engine]]:
+    """A migrated database of ``kind`` (``sqlite``: a file in ``workdir``; ``postgres``: a new
+    database on ``pg``) and an engine on it, disposed of afterwards."""
+    if kind == "sqlite":
+        url = f"sqlite:///{workdir / f'credbot-{secrets.token_hex(4)}.db'}"
+    elif pg is not None:
+        url = pg.create_database()
+    else:
+        raise ValueError("a PostgreSQL database needs a running server")
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        yield url, engine
+    finally:
+        engine.dispose()
+
+
 # -- the core ----------------------------------------------------------------------------------
 
 
@@ -210,13 +301,15 @@ def make_core(
     vault: VaultBackend | object,
     *,
     clock: Clock | None = None,
+    notifier: Notifier | None = None,
 ) -> Core:
-    """A ``Core`` on the given backends (proxies allowed), the system clock, no Slack."""
+    """A ``Core`` on the given backends (proxies allowed), the system clock, and no Slack
+    unless a ``notifier`` is given."""
     return Core(
         store=store,  # type: ignore[arg-type]
         vault=vault,  # type: ignore[arg-type]
         clock=clock or SystemClock(),
-        notifier=NullNotifier(),
+        notifier=notifier or NullNotifier(),
         policy=Policy(public_url=PUBLIC_URL, link_ttl=LINK_TTL),
     )
 

@@ -9,9 +9,10 @@ clients (``httpx`` on asyncio, in this process) send
   beforehand: the confirmation-code check, the atomic claim, ``sys/wrapping/lookup`` +
   ``sys/wrapping/unwrap``, the audit event, the QR code and the HTML page.
 
-Part 2, **approval to DM**: ``onboarding.approve`` then ``issuing.issue`` until the notifier's
-``send_link`` is called (where the Slack DM goes out), against the raw hvac calls that
-``VaultAccounts.issue_account`` makes, interleaved A/B, B/A. Run
+Part 2, **approval to DM** on the same kind of set-up (SQLite): ``bench.issue_latency``'s
+measure (``onboarding.approve`` then ``issuing.issue`` until the notifier's ``send_link``,
+against the raw hvac calls of ``VaultAccounts.issue_account`` in the same concurrent rounds),
+interleaved A/B, B/A; ``python -m bench.issue_latency`` runs it alone, on PostgreSQL too. Run
 ``python -m bench.reveal_latency --help``. Always exits 0: it measures, it does not judge.
 """
 
@@ -21,41 +22,30 @@ import argparse
 import asyncio
 import json
 import os
-import secrets
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
 import hvac
-import pyotp
 
-from bench._setup import new_request
+from bench import issue_latency
+from bench._setup import BaoEnv, database, load_average, make_core, openbao
 from bot.core import issuing, onboarding
-from bot.core.clock import SystemClock
-from bot.core.context import Core, Policy
-from bot.core.models import Contractor
-from bot.dev.openbao import OpenBaoDevServer, free_port
-from bot.storage.engine import make_engine
-from bot.storage.migrate import upgrade
+from bot.core.context import Core
+from bot.dev.openbao import free_port
 from bot.storage.repository import SqlStore
-from vault.accounts import PASSWORD_BYTES, SEED_LENGTH, VaultAccounts
-from vault.client import connect
-from vault.layout import PENDING_MOUNT, PENDING_POLICY, TOTP_MOUNT, USERPASS_MOUNT
-from vault.setup import generate_secret_id, initialize, read_role_id
+from tests.support.notifier import RecordingNotifier
+from vault.setup import generate_secret_id
 
-GOAL = 1.3
-"""Approval-to-DM may take at most this many times the raw Vault calls of an issue."""
-MANAGER, APPROVER = "UBENCHMGR", "UBENCHAPR"
-LINK_TTL = timedelta(hours=1)
+MANAGER, APPROVER = issue_latency.MANAGER, issue_latency.APPROVER
 PUBLIC_URL = "https://credbot.bench"
 
 
@@ -87,70 +77,30 @@ class Summary:
         )
 
 
-class LinkRecorder:
-    """A notifier that keeps the links and codes it is asked to send, and when."""
-
-    def __init__(self) -> None:
-        self.links: list[tuple[str, str]] = []
-        self.sent_at_ns = 0
-
-    def send_link(self, contractor: Contractor, *, url: str, code: str) -> None:
-        self.sent_at_ns = time.perf_counter_ns()
-        self.links.append((url.rsplit("#", 1)[1], code))
-
-    def tell_requester(self, contractor: Contractor, *, event: str, detail: str = "") -> None:
-        del contractor, event, detail
-
-    def alert_admins(self, *, summary: str, contractor: Contractor | None = None) -> None:
-        del summary, contractor
-
-
 @dataclass
 class Env:
+    bao: BaoEnv
     addr: str
     role_id: str
     root: hvac.Client
     core: Core
-    notifier: LinkRecorder
+    notifier: RecordingNotifier
     database_url: str
     workdir: Path
+
+    def links(self) -> list[tuple[str, str]]:
+        """Every link handed to the notifier so far: (link secret, confirmation code)."""
+        secrets = [url.rsplit("#", 1)[1] for _, url in self.notifier.links]
+        return list(zip(secrets, self.notifier.codes, strict=True))
 
 
 @contextmanager
 def environment(workdir: Path) -> Iterator[Env]:
     """OpenBao dev server set up as ``credbot vault init`` does, and a migrated SQLite file."""
-    server = OpenBaoDevServer(log_path=workdir / "openbao.log").start()
-    try:
-        root = connect(server.addr, token=server.root_token)
-        initialize(root)
-        role_id = read_role_id(root)
-        secret_id, _ = generate_secret_id(root)
-        accounts = VaultAccounts(client=connect(server.addr, role_id=role_id, secret_id=secret_id))
-        url = f"sqlite:///{workdir / 'credbot.db'}"
-        upgrade(url)
-        engine = make_engine(url)
-        notifier = LinkRecorder()
-        core = Core(
-            store=SqlStore(engine=engine),
-            vault=accounts,
-            clock=SystemClock(),
-            notifier=notifier,
-            policy=Policy(public_url=PUBLIC_URL, link_ttl=LINK_TTL),
-        )
-        try:
-            yield Env(server.addr, role_id, root, core, notifier, url, workdir)
-        finally:
-            engine.dispose()
-    finally:
-        server.stop()
-
-
-def awaiting_approval(core: Core) -> str:
-    """A new contractor waiting for an approver; returns the id."""
-    request = new_request("enrollment benchmark")
-    contractor = onboarding.request_onboarding(core, request, requester=MANAGER)
-    onboarding.verify(core, contractor.id, checks=[])
-    return contractor.id
+    with openbao(workdir) as bao, database("sqlite", workdir, None) as (url, engine):
+        notifier = RecordingNotifier()
+        core = make_core(SqlStore(engine=engine), bao.bot_accounts(), notifier=notifier)
+        yield Env(bao, bao.addr, bao.role_id, bao.root, core, notifier, url, workdir)
 
 
 # -- part 1: the page under 20 clients -----------------------------------------------------------
@@ -244,18 +194,21 @@ async def load(
     return samples, statuses
 
 
+Job = tuple[str, str, dict[str, str] | None]
+"""One request: method, path, and the form it posts (``None``: no body)."""
+
+
 def page_latency(env: Env, *, clients: int, gets: int, reveals: int) -> dict[str, object]:
     """GET and reveal latencies with ``clients`` concurrent clients, and with one client (the
     service time without queueing, to read the first against)."""
     single = max(20, reveals // 10)
     log(f"issuing {reveals + single} links ...")
-    env.notifier.links.clear()
     for _ in range(reveals + single):
-        contractor_id = awaiting_approval(env.core)
+        contractor_id = issue_latency.awaiting_approval(env.core)
         onboarding.approve(env.core, contractor_id, approver=APPROVER)
         issuing.issue(env.core, contractor_id, actor=APPROVER)
-    jobs = [("POST", "/enroll/reveal", {"secret": s, "code": c}) for s, c in env.notifier.links]
-    get = ("GET", "/enroll", None)
+    jobs: list[Job] = [("POST", "/enroll/reveal", {"secret": s, "code": c}) for s, c in env.links()]
+    get: Job = ("GET", "/enroll", None)
     result: dict[str, object] = {"clients": clients}
     with credbot_serve(env) as base:
         log(f"credbot serve at {base}; warming up ...")
@@ -273,85 +226,6 @@ def page_latency(env: Env, *, clients: int, gets: int, reveals: int) -> dict[str
     return result
 
 
-# -- part 2: approval to DM vs the raw Vault calls -----------------------------------------------
-
-
-def raw_issue(client: hvac.Client, accessor: str, username: str) -> None:
-    """The HTTP calls ``VaultAccounts.issue_account`` makes, with a plain hvac client: the
-    taken-name checks, user, TOTP key, KV write, wrapped read, KV delete."""
-    adapter = client.adapter
-    with suppress(hvac.exceptions.InvalidPath):
-        adapter.get(f"/v1/auth/{USERPASS_MOUNT}/users/{username}")
-    adapter.post(
-        "/v1/identity/lookup/entity",
-        json={"alias_name": username, "alias_mount_accessor": accessor},
-    )
-    password = secrets.token_urlsafe(PASSWORD_BYTES)
-    seed = pyotp.random_base32(SEED_LENGTH)
-    uri = pyotp.TOTP(seed, issuer="credbot", name=username).provisioning_uri()
-    adapter.post(
-        f"/v1/auth/{USERPASS_MOUNT}/users/{username}",
-        json={
-            "password": password,
-            "token_policies": [PENDING_POLICY],
-            "token_no_default_policy": True,
-            "token_ttl": "3600s",
-            "token_max_ttl": "28800s",
-        },
-    )
-    adapter.post(
-        f"/v1/{TOTP_MOUNT}/keys/{username}",
-        json={"generate": False, "key": seed, "issuer": "credbot", "account_name": username,
-              "period": 30, "digits": 6, "algorithm": "SHA1"},
-    )  # fmt: skip
-    data = {"username": username, "password": password, "totp_secret": seed, "totp_uri": uri}
-    adapter.post(f"/v1/{PENDING_MOUNT}/data/{username}", json={"data": data})
-    wrapped = adapter.get(
-        f"/v1/{PENDING_MOUNT}/data/{username}", headers={"X-Vault-Wrap-TTL": "3600s"}
-    )
-    if not wrapped["wrap_info"]["token"]:
-        raise RuntimeError("no wrapping token")
-    adapter.delete(f"/v1/{PENDING_MOUNT}/metadata/{username}")
-
-
-def approval_to_dm(env: Env, *, contractors: int) -> dict[str, object]:
-    secret_id, _ = generate_secret_id(env.root)
-    raw = hvac.Client(url=env.addr)
-    raw.auth.approle.login(role_id=env.role_id, secret_id=secret_id)
-    accessor = raw.adapter.get(f"/v1/sys/auth/{USERPASS_MOUNT}")["data"]["accessor"]
-    waiting = [awaiting_approval(env.core) for _ in range(contractors)]
-    credbot_ns: list[int] = []
-    issue_ns: list[int] = []
-    raw_ns: list[int] = []
-    log(f"approval to DM vs raw issue, {contractors} each, interleaved ...")
-    for index, contractor_id in enumerate(waiting):
-
-        def credbot_side(contractor_id: str = contractor_id) -> None:
-            start = time.perf_counter_ns()
-            onboarding.approve(env.core, contractor_id, approver=APPROVER)
-            issue_start = time.perf_counter_ns()
-            issuing.issue(env.core, contractor_id, actor=APPROVER)
-            credbot_ns.append(env.notifier.sent_at_ns - start)
-            issue_ns.append(env.notifier.sent_at_ns - issue_start)
-
-        def raw_side() -> None:
-            start = time.perf_counter_ns()
-            raw_issue(raw, accessor, issuing.new_username())
-            raw_ns.append(time.perf_counter_ns() - start)
-
-        for side in (credbot_side, raw_side) if index % 2 == 0 else (raw_side, credbot_side):
-            side()
-    credbot, issue_only, raw_summary = (Summary.of(s) for s in (credbot_ns, issue_ns, raw_ns))
-    return {
-        "approval_to_dm": asdict(credbot),
-        "issue_to_dm": asdict(issue_only),
-        "raw_vault_calls": asdict(raw_summary),
-        "ratio_mean": credbot.mean_ms / raw_summary.mean_ms,
-        "ratio_p50": credbot.p50_ms / raw_summary.p50_ms,
-        "goal": GOAL,
-    }
-
-
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="python -m bench.reveal_latency", description=__doc__.split("\n")[0]
@@ -363,13 +237,19 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--json", action="store_true", help="one JSON object on stdout")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="credbot-bench-") as tmp, environment(Path(tmp)) as env:
+        load_before = load_average()
         page = page_latency(env, clients=args.clients, gets=args.gets, reveals=args.reveals)
-        issue = approval_to_dm(env, contractors=args.contractors)
-    result = {"page": page, "approval_to_dm": issue}
+        page["load_average_1min"] = {"before": load_before, "after": load_average()}
+        with issue_latency.issue_bench(env.bao, "sqlite", env.workdir, None) as bench:
+            issue = issue_latency.measure(bench, contractors=args.contractors, label="sqlite")
     if args.json:
-        print(json.dumps(result, indent=2))
+        print(json.dumps({"page": page, "approval_to_dm": issue}, indent=2))
         return
-    print(f"enrollment page, credbot serve (SQLite, OpenBao), {args.clients} clients vs 1:")
+    load: dict[str, float] = page["load_average_1min"]  # type: ignore[assignment]
+    print(
+        f"enrollment page, credbot serve (SQLite, OpenBao), {args.clients} clients vs 1; "
+        f"load average {load['before']:.2f} -> {load['after']:.2f}:"
+    )
     for key, name in (
         ("get", f"GET /enroll x{args.clients}"),
         ("get_1", "GET /enroll x1"),
@@ -377,18 +257,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         ("reveal_1", "POST /enroll/reveal x1"),
     ):
         print(Summary(**page[key]).line(name), page[f"{key}_statuses"])  # type: ignore[arg-type]
-    print("approval to DM (approve + issue, until send_link) vs the raw Vault calls of an issue:")
-    for key, name in (
-        ("approval_to_dm", "credbot approve+issue"),
-        ("issue_to_dm", "credbot issue only"),
-        ("raw_vault_calls", "raw hvac issue calls"),
-    ):
-        print(Summary(**issue[key]).line(name))  # type: ignore[arg-type]
-    met = max(issue["ratio_mean"], issue["ratio_p50"]) <= GOAL  # type: ignore[call-overload]
-    print(
-        f"credbot/raw: {issue['ratio_mean']:.2f}x (means), {issue['ratio_p50']:.2f}x (p50s); "
-        f"goal <= {GOAL}x: {'met' if met else 'NOT met'}"
-    )
+    print()
+    print(issue_latency.render(issue))
 
 
 if __name__ == "__main__":

@@ -1,15 +1,18 @@
 """Revocation time per contractor: credbot's ``offboard`` vs the raw hvac calls it makes.
 
 Both sides run in the same process, against the same OpenBao dev server, with the same
-least-privilege AppRole policy (``credbot-bot``), on comparable Vault state: every account is a
-userpass user with a TOTP key, activated with the role policy, whose wrapped secrets were
-unwrapped, and which holds one live login token.
+least-privilege AppRole policy (``credbot-bot``), on the same Vault state: every account is a
+userpass user with an identity entity (and alias) holding a login-MFA TOTP secret born in
+Vault, whose wrapped password and secret were unwrapped, whose first login was proven with a
+code, which was activated with the role policy, and which holds one live token from a daily
+login (password and code).
 
-- credbot: ``bot.core.revocation.offboard`` on an ``active`` contractor. That is two state
-  changes with their hash-chained audit events, the account record, link invalidation, the
-  ``account_revoked`` audit event with the proof, and ``vault.revocation.revoke_account``.
-- raw: the same HTTP calls ``vault.revocation.revoke_account`` makes, with a plain
-  ``hvac.Client`` and nothing else (see :func:`raw_revoke`).
+- credbot: ``bot.core.revocation.offboard`` on an ``active`` contractor, on SQLite and on
+  PostgreSQL. That is the ``revoking`` intent and ``revoked`` with their hash-chained audit
+  events, the account record, and ``vault.revocation.revoke_account`` with its read-back proof.
+- raw: the same HTTP calls in the same four rounds, each round concurrent on a pool of five
+  threads as in ``VaultAccounts``, with a plain ``hvac.Client`` and nothing else
+  (``bench._raw.raw_revoke``).
 
 The two are timed interleaved (A/B, then B/A, ...) so drift in the server or the machine lands
 on both. Run ``python -m bench.revocation --help``. Always exits 0: it measures, it does not
@@ -23,36 +26,37 @@ import json
 import statistics
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import hvac
-import hvac.exceptions
-import pyotp
-
+from bench._raw import RawVault, raw_revoke
 from bench._setup import (
+    DATABASES,
+    BaoEnv,
     Stopwatch,
     TimedProxy,
+    database,
+    load_average,
     log_in,
     make_core,
     new_request,
     openbao,
+    postgres,
+    prepare_live_account,
     progress,
+    token_rejected,
 )
 from bot.core import enrolment, issuing, onboarding
 from bot.core.context import Core
 from bot.core.revocation import offboard
 from bot.core.states import State
-from bot.storage.engine import make_engine
-from bot.storage.migrate import upgrade
 from bot.storage.repository import SqlStore
+from tests.support.contractor import fresh_code
+from tests.support.postgres import PostgresServer
 from vault.accounts import VaultAccounts
-from vault.layout import PENDING_MOUNT, TOTP_MOUNT, USERPASS_MOUNT, login_lease_prefix
-from vault.setup import generate_secret_id
 
 GOAL = 1.25
 """credbot may take at most this many times the raw hvac calls, per contractor."""
@@ -60,9 +64,6 @@ GOAL = 1.25
 MANAGER = "UBENCHMGR"
 APPROVER = "UBENCHAPR"
 ADMIN = "UBENCHADM"
-LINK_TTL = timedelta(hours=1)
-RAW_RELOGIN_AFTER_S = 600.0
-"""The bot's AppRole tokens live 20 minutes; the raw client logs in again well before."""
 
 
 # -- measuring ---------------------------------------------------------------------------------
@@ -100,6 +101,7 @@ class Samples:
     credbot_ns: list[int] = field(default_factory=list)
     raw_ns: list[int] = field(default_factory=list)
     store_ns: list[int] = field(default_factory=list)
+    store_cpu_ns: list[int] = field(default_factory=list)
     store_calls: list[int] = field(default_factory=list)
     vault_ns: list[int] = field(default_factory=list)
     store_by_method: dict[str, list[int]] = field(default_factory=dict)
@@ -111,32 +113,27 @@ class Samples:
 
 @dataclass
 class Bench:
-    """Everything both sides run against: one OpenBao, one database, two bot clients."""
+    """Everything both sides run against: one OpenBao, one database, credbot's core and the
+    raw side's plain hvac client."""
 
     addr: str
     core: Core
     accounts: VaultAccounts
-    raw: RawClient
+    raw: RawVault
     store_watch: Stopwatch
     vault_watch: Stopwatch
 
 
 @contextmanager
-def bench_environment(workdir: Path) -> Iterator[Bench]:
-    """Start OpenBao, initialise it, log the bot in through AppRole, migrate a SQLite file;
-    stop the server afterwards."""
-    with openbao(workdir) as bao:
-        # As tests/support/openbao.py: a fresh SecretID, then an AppRole login, so credbot
-        # holds a token with the credbot-bot policy only.
-        accounts = bao.bot_accounts()
-        # The raw side gets its own SecretID and logs in with hvac's own AppRole call:
-        # same role, same policy, its own HTTP session.
-        raw_secret_id, _ = generate_secret_id(bao.root)
-        raw = RawClient(bao.addr, role_id=bao.role_id, secret_id=raw_secret_id)
-
-        url = f"sqlite:///{workdir / 'credbot.db'}"
-        upgrade(url)
-        engine = make_engine(url)
+def bench_environment(
+    bao: BaoEnv, kind: str, workdir: Path, pg: PostgresServer | None
+) -> Iterator[Bench]:
+    """credbot on a fresh AppRole login and a new migrated database of ``kind``; the raw side
+    on its own AppRole login (same role, same ``credbot-bot`` policy, its own HTTP session and
+    its own pool of five threads)."""
+    accounts = bao.bot_accounts()
+    raw = bao.raw_vault()
+    with database(kind, workdir, pg) as (_, engine):
         store_watch, vault_watch = Stopwatch(), Stopwatch()
         core = make_core(
             TimedProxy(SqlStore(engine=engine), store_watch),
@@ -152,16 +149,17 @@ def bench_environment(workdir: Path) -> Iterator[Bench]:
                 vault_watch=vault_watch,
             )
         finally:
-            engine.dispose()
+            raw.close()
 
 
 # -- preparing accounts ----------------------------------------------------------------------
 
 
-def prepare_credbot_contractor(bench: Bench) -> str:
-    """Request -> verify -> approve -> issue -> reveal -> confirm a TOTP code -> log in.
+def prepare_credbot_contractor(bench: Bench) -> tuple[str, str]:
+    """Request -> verify -> approve -> issue -> reveal -> prove the first login with a fresh
+    code (the page's two steps) -> one daily login with password and another code.
 
-    Returns the id of a contractor that is ``active`` and holds one live login token.
+    Returns the id of a contractor that is ``active``, and its live login token.
     """
     core = bench.core
     request = new_request("revocation benchmark")
@@ -170,138 +168,26 @@ def prepare_credbot_contractor(bench: Bench) -> str:
     onboarding.approve(core, contractor.id, approver=APPROVER)
     issued = issuing.issue(core, contractor.id, actor=APPROVER)
     link_secret = issued.url.rsplit("#", 1)[1]
-    account = enrolment.reveal(core, link_secret, issued.code)
-    active = enrolment.confirm_code(core, link_secret, pyotp.TOTP(account.totp_secret).now())
+    revealed = enrolment.reveal(core, link_secret, issued.code)
+    account = revealed.secrets
+    active = enrolment.prove_first_login(
+        core,
+        link_secret,
+        revealed.proof_token,
+        account.password,
+        fresh_code(account.totp_secret),
+    )
     if active.state is not State.ACTIVE:
         raise RuntimeError(f"contractor {active.id} is {active.state.value}, not active")
-    log_in(bench.addr, account.username, account.password)
-    return active.id
+    return active.id, log_in(bench.addr, account)
 
 
-def prepare_raw_account(bench: Bench) -> str:
-    """The same Vault state, made through ``VaultAccounts`` directly: issue, unwrap, check a
-    TOTP code, activate with the role policy, log in. Returns the username."""
-    accounts = bench.accounts
-    username = issuing.new_username()
-    issued = accounts.issue_account(username=username, wrap_ttl=LINK_TTL)
-    account = accounts.unwrap_account(username=username, wrapping_token=issued.wrapping_token)
-    if not accounts.check_totp(username=username, code=pyotp.TOTP(account.totp_secret).now()):
-        raise RuntimeError(f"Vault refused the TOTP code of {username}")
-    accounts.activate_account(username=username, role="reviewer")
-    log_in(bench.addr, username, account.password)
-    return username
-
-
-# -- the raw side ------------------------------------------------------------------------------
-
-
-class RawClient:
-    """A plain ``hvac.Client`` logged in through AppRole, and the userpass mount's accessor."""
-
-    def __init__(self, addr: str, *, role_id: str, secret_id: str) -> None:
-        self.client = hvac.Client(url=addr)
-        self._role_id = role_id
-        self._secret_id = secret_id
-        self._logged_in_at = 0.0
-        self.ensure_login()
-        # credbot reads ``GET sys/auth/credbot`` once and caches the accessor; so do we.
-        auth = self.client.adapter.get(f"/v1/sys/auth/{USERPASS_MOUNT}")
-        self.mount_accessor = str((auth.get("data") or auth)["accessor"])
-
-    def ensure_login(self) -> None:
-        """Log in again when the token is getting old (called outside the timed sections)."""
-        if time.monotonic() - self._logged_in_at > RAW_RELOGIN_AFTER_S:
-            self.client.auth.approle.login(role_id=self._role_id, secret_id=self._secret_id)
-            self._logged_in_at = time.monotonic()
-
-
-def _absent(call: Callable[[], object]) -> bool:
-    """Run a read; ``True`` when Vault says there is nothing (404, or TOTP's 400 unknown key)."""
-    try:
-        call()
-    except hvac.exceptions.InvalidPath:
-        return True
-    except hvac.exceptions.InvalidRequest as exc:
-        if "unknown key" in str(exc).lower():
-            return True
-        raise
-    return False
-
-
-def _ignore_missing(call: Callable[[], object]) -> None:
-    """Run a delete; "already gone" (404) is success, as in credbot."""
-    with suppress(hvac.exceptions.InvalidPath):
-        call()
-
-
-def _lookup_entity(client: hvac.Client, username: str, accessor: str) -> dict[str, Any] | None:
-    body = client.secrets.identity.lookup_entity(alias_name=username, alias_mount_accessor=accessor)
-    data = body.get("data") if isinstance(body, dict) else None  # 204: no entity
-    return data if isinstance(data, dict) else None
-
-
-def raw_revoke(
-    client: hvac.Client, username: str, *, mount_accessor: str, wrapping_accessor: str | None
-) -> dict[str, Any]:
-    """The HTTP calls of ``vault.revocation.revoke_account``, in its order, with plain hvac.
-
-    1. ``POST identity/lookup/entity`` (alias name + mount accessor), then, if the entity
-       exists and is enabled, ``POST identity/entity/id/{id}`` with ``{"disabled": true}``;
-    2. ``DELETE auth/credbot/users/{u}``;
-    3. ``POST sys/leases/revoke-prefix/auth/credbot/login/{u}`` with ``{"sync": true}``
-       (via the adapter: hvac's ``sys.revoke_prefix`` sends PUT without ``sync``);
-    4. ``DELETE credbot-totp/keys/{u}`` (hvac has no TOTP engine API: via the adapter) and
-       ``DELETE credbot-pending/metadata/{u}``;
-    5. ``POST auth/token/revoke-accessor``, only when a wrapping accessor is given (credbot
-       passes one only for an unclaimed link, so never for an active contractor);
-    then the read-back of ``vault.revocation.read_revocation_proof``:
-    ``POST identity/lookup/entity``, ``GET auth/credbot/users/{u}``,
-    ``GET credbot-totp/keys/{u}``, ``LIST sys/leases/lookup/auth/credbot/login/{u}/``.
-    Nothing else: no name checks, no error translation, no logging.
-    """
-    prefix = login_lease_prefix(username)
-    entity = _lookup_entity(client, username, mount_accessor)
-    if entity is not None and not entity.get("disabled"):
-        client.secrets.identity.update_entity(entity_id=entity["id"], disabled=True)
-    _ignore_missing(lambda: client.auth.userpass.delete_user(username, mount_point=USERPASS_MOUNT))
-    client.adapter.post(f"/v1/sys/leases/revoke-prefix/{prefix}", json={"sync": True})
-    _ignore_missing(lambda: client.adapter.delete(f"/v1/{TOTP_MOUNT}/keys/{username}"))
-    _ignore_missing(
-        lambda: client.secrets.kv.v2.delete_metadata_and_all_versions(
-            username, mount_point=PENDING_MOUNT
-        )
-    )
-    if wrapping_accessor:
-        # Already used or expired: Vault answers 400, OpenBao 200 with a warning.
-        with suppress(hvac.exceptions.InvalidRequest, hvac.exceptions.InvalidPath):
-            client.auth.token.revoke_accessor(wrapping_accessor)
-
-    entity = _lookup_entity(client, username, mount_accessor)
-    user_absent = _absent(
-        lambda: client.auth.userpass.read_user(username, mount_point=USERPASS_MOUNT)
-    )
-    key_absent = _absent(lambda: client.adapter.get(f"/v1/{TOTP_MOUNT}/keys/{username}"))
-    try:
-        leases = client.sys.list_leases(f"{prefix}/")
-        live = len((leases.get("data") or {}).get("keys") or [])
-    except hvac.exceptions.InvalidPath:
-        live = 0
-    return {
-        "user_absent": user_absent,
-        "totp_key_absent": key_absent,
-        "live_leases": live,
-        "entity_disabled": None if entity is None else bool(entity.get("disabled")),
-    }
-
-
-def raw_proof_complete(proof: dict[str, Any]) -> bool:
-    """The same rule as ``RevocationProof.complete``."""
-    return bool(
-        proof["user_absent"]
-        and proof["totp_key_absent"]
-        and proof["live_leases"] == 0
-        and proof["entity_disabled"] is not False
-    )
+def prepare_raw_account(bench: Bench) -> tuple[str, str]:
+    """The same Vault state without a database record (``bench._setup.prepare_live_account``:
+    issue, unwrap, prove a first login, activate, one daily login). Returns the username and
+    its live token."""
+    account = prepare_live_account(bench.accounts, bench.addr)
+    return account.username, account.token
 
 
 # -- one round ---------------------------------------------------------------------------------
@@ -317,6 +203,7 @@ def time_credbot(bench: Bench, contractor_id: str, samples: Samples) -> None:
         raise RuntimeError(f"contractor {contractor_id} ended {revoked.state.value}")
     samples.credbot_ns.append(elapsed)
     samples.store_ns.append(bench.store_watch.total_ns)
+    samples.store_cpu_ns.append(bench.store_watch.cpu_ns)
     samples.store_calls.append(bench.store_watch.calls)
     for method, (calls, ns) in bench.store_watch.by_method.items():
         count_and_time = samples.store_by_method.setdefault(method, [0, 0])
@@ -328,37 +215,45 @@ def time_credbot(bench: Bench, contractor_id: str, samples: Samples) -> None:
 def time_raw(bench: Bench, username: str, samples: Samples) -> None:
     bench.raw.ensure_login()
     start = time.perf_counter_ns()
-    proof = raw_revoke(
-        bench.raw.client,
-        username,
-        mount_accessor=bench.raw.mount_accessor,
-        wrapping_accessor=None,  # as credbot: the link was claimed, so no accessor is passed
-    )
+    # As credbot: the link was claimed, so no wrapping accessor is passed.
+    proof = raw_revoke(bench.raw, username)
     elapsed = time.perf_counter_ns() - start
-    if not raw_proof_complete(proof):
+    if not proof.complete:
         raise RuntimeError(f"raw revocation of {username} incomplete: {proof}")
     samples.raw_ns.append(elapsed)
 
 
-def run_round(bench: Bench, contractors: int, samples: Samples, *, round_no: int) -> None:
-    progress(f"round {round_no}: preparing {contractors} credbot contractors")
-    ids = [prepare_credbot_contractor(bench) for _ in range(contractors)]
-    progress(f"round {round_no}: preparing {contractors} raw accounts")
-    usernames = [prepare_raw_account(bench) for _ in range(contractors)]
-    progress(f"round {round_no}: revoking, interleaved")
-    for i, (contractor_id, username) in enumerate(zip(ids, usernames, strict=True)):
+def run_round(
+    bench: Bench, contractors: int, samples: Samples, *, round_no: int, kind: str
+) -> None:
+    progress(f"{kind} round {round_no}: preparing {contractors} credbot contractors")
+    prepared = [prepare_credbot_contractor(bench) for _ in range(contractors)]
+    progress(f"{kind} round {round_no}: preparing {contractors} raw accounts")
+    raw_prepared = [prepare_raw_account(bench) for _ in range(contractors)]
+    if any(token_rejected(bench.addr, token) for _, token in prepared + raw_prepared):
+        raise RuntimeError("a prepared account's login token does not work")
+    progress(f"{kind} round {round_no}: revoking, interleaved")
+    for i, ((contractor_id, _), (username, _)) in enumerate(
+        zip(prepared, raw_prepared, strict=True)
+    ):
         if i % 2 == 0:
             time_credbot(bench, contractor_id, samples)
             time_raw(bench, username, samples)
         else:
             time_raw(bench, username, samples)
             time_credbot(bench, contractor_id, samples)
+    # A fast revocation that leaves a working token proves nothing (checked untimed).
+    surviving = [t for _, t in prepared + raw_prepared if not token_rejected(bench.addr, t)]
+    if surviving:
+        raise RuntimeError(f"{len(surviving)} login tokens still work after revocation")
 
 
 # -- report ------------------------------------------------------------------------------------
 
 
-def build_report(samples: Samples, *, contractors: int, rounds: int) -> dict[str, Any]:
+def build_report(
+    samples: Samples, *, kind: str, contractors: int, rounds: int, load: tuple[float, float]
+) -> dict[str, Any]:
     credbot, raw = Summary.of(samples.credbot_ns), Summary.of(samples.raw_ns)
     store, vault = Summary.of(samples.store_ns), Summary.of(samples.vault_ns)
     other_ns = [
@@ -369,10 +264,11 @@ def build_report(samples: Samples, *, contractors: int, rounds: int) -> dict[str
     ratio_mean = credbot.mean_ms / raw.mean_ms
     ratio_p50 = credbot.p50_ms / raw.p50_ms
     return {
-        "benchmark": "revocation",
+        "database": kind,
         "contractors": contractors,
         "rounds": rounds,
         "samples_per_side": credbot.n,
+        "load_average_1min": {"before": load[0], "after": load[1]},
         "credbot": asdict(credbot),
         "raw_hvac": asdict(raw),
         "ratio_mean": ratio_mean,
@@ -381,6 +277,7 @@ def build_report(samples: Samples, *, contractors: int, rounds: int) -> dict[str
         "goal_met": ratio_mean <= GOAL and ratio_p50 <= GOAL,
         "credbot_breakdown": {
             "store": asdict(store),
+            "store_cpu": asdict(Summary.of(samples.store_cpu_ns)),
             "store_calls_per_contractor": statistics.fmean(samples.store_calls),
             "store_share_of_mean": store.mean_ms / credbot.mean_ms,
             "store_by_method": {
@@ -405,6 +302,7 @@ def render(report: dict[str, Any]) -> str:
     credbot, raw = report["credbot"], report["raw_hvac"]
     parts = report["credbot_breakdown"]
     verdict = "MET" if report["goal_met"] else "NOT MET"
+    load = report["load_average_1min"]
 
     def row(name: str, s: dict[str, float]) -> str:
         return (
@@ -413,14 +311,16 @@ def render(report: dict[str, Any]) -> str:
         )
 
     lines = [
-        f"revocation per contractor: {report['contractors']} contractors x "
-        f"{report['rounds']} round(s) = {report['samples_per_side']} samples per side (ms)",
+        f"revocation per contractor on {report['database']}: {report['contractors']} "
+        f"contractors x {report['rounds']} round(s) = {report['samples_per_side']} samples "
+        f"per side (ms); load average {load['before']:.2f} -> {load['after']:.2f}",
         f"  {'':<24}{'p50':>9}{'p90':>9}{'mean':>9}{'min':>9}{'max':>9}",
         row("credbot offboard", credbot),
-        row("raw hvac calls", raw),
+        row("raw hvac calls (anchor)", raw),
         "",
         "inside credbot offboard:",
         row("database (core.store)", parts["store"]),
+        row("  of which CPU here", parts["store_cpu"]),
         row("vault (core.vault)", parts["vault"]),
         row("everything else", parts["other"]),
         f"  store calls per contractor: {parts['store_calls_per_contractor']:.1f}; "
@@ -449,6 +349,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--contractors", type=int, default=50, help="contractors per side per round (50)"
     )
     parser.add_argument("--rounds", type=int, default=1, help="prepare-and-revoke rounds (1)")
+    parser.add_argument(
+        "--database",
+        choices=[*DATABASES, "both"],
+        default="both",
+        help="credbot's database: a SQLite file, a throwaway PostgreSQL, or each in turn (both)",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     args = parser.parse_args(argv)
     if args.contractors < 1 or args.rounds < 1:
@@ -458,15 +364,32 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    samples = Samples()
-    with (
-        tempfile.TemporaryDirectory(prefix="credbot-bench-") as tmp,
-        bench_environment(Path(tmp)) as bench,
-    ):
-        for round_no in range(1, args.rounds + 1):
-            run_round(bench, args.contractors, samples, round_no=round_no)
-    report = build_report(samples, contractors=args.contractors, rounds=args.rounds)
-    print(json.dumps(report, indent=2) if args.json else render(report))
+    kinds = DATABASES if args.database == "both" else (args.database,)
+    reports = []
+    with ExitStack() as stack:
+        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="credbot-bench-")))
+        bao = stack.enter_context(openbao(workdir))
+        pg = stack.enter_context(postgres()) if "postgres" in kinds else None
+        for kind in kinds:
+            samples = Samples()
+            with bench_environment(bao, kind, workdir, pg) as bench:
+                before = load_average()
+                for round_no in range(1, args.rounds + 1):
+                    run_round(bench, args.contractors, samples, round_no=round_no, kind=kind)
+                after = load_average()
+            reports.append(
+                build_report(
+                    samples,
+                    kind=kind,
+                    contractors=args.contractors,
+                    rounds=args.rounds,
+                    load=(before, after),
+                )
+            )
+    if args.json:
+        print(json.dumps({"benchmark": "revocation", "databases": reports}, indent=2))
+    else:
+        print("\n\n".join(render(report) for report in reports))
     return 0
 
 

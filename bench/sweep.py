@@ -27,8 +27,8 @@ import tempfile
 import time
 import tracemalloc
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Executor, ThreadPoolExecutor, wait
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -41,19 +41,21 @@ import hvac.exceptions
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from bench._raw import RawVault, raw_revoke
 from bench._setup import (
     LINK_TTL,
     BaoEnv,
+    LiveAccount,
     Stopwatch,
     TimedProxy,
-    log_in,
+    load_average,
     make_core,
     openbao,
     postgres,
+    prepare_live_account,
     progress,
+    token_rejected,
 )
-from bench.revocation import _absent, _ignore_missing, _lookup_entity, raw_proof_complete
-from bot.core import issuing
 from bot.core.departures import process_departures, record_departure
 from bot.core.states import State
 from bot.core.sweep import SweepOptions, sweep
@@ -62,7 +64,7 @@ from bot.storage.migrate import upgrade
 from bot.storage.repository import SqlStore
 from tests.support.postgres import PostgresServer
 from vault.accounts import VaultAccounts
-from vault.layout import PENDING_MOUNT, TOTP_MOUNT, USERPASS_MOUNT, login_lease_prefix
+from vault.layout import USERPASS_MOUNT
 from vault.models import RevocationProof
 from vault.userpass import LIST_PAGE_SIZE
 
@@ -74,8 +76,6 @@ FLAT_TOLERANCE = 1.5
 as "flat". Time cannot be flat: reconciliation compares every Vault user; it is reported."""
 DEPARTURE_GOAL_S = 1.0
 SETUP_THREADS = 16
-VAULT_INNER_POOL = 5
-"""``VaultAccounts`` fans each revocation's calls out on a pool of this many threads."""
 IDLE_RUNS = 3
 POLL_TIMEOUT_S = 5.0
 
@@ -105,9 +105,9 @@ LINK_COLUMNS = (
     "link_hash",
     "contractor_id",
     "username",
-    "sealed_wrapping_token",
+    "sealed_delivery",
     "wrapping_accessor",
-    "creation_path",
+    "mfa_wrapping_accessor",
     "confirmation_digest",
     "failed_confirmations",
     "created_at",
@@ -167,7 +167,7 @@ class Rows:
                 username,
                 "sealed-placeholder",
                 f"acc-{secrets.token_hex(8)}",
-                f"{PENDING_MOUNT}/data/{username}",
+                f"acc-{secrets.token_hex(8)}",
                 secrets.token_hex(32),
                 0,
                 now,
@@ -208,35 +208,9 @@ def new_database(pg: PostgresServer) -> tuple[str, Engine]:
 # -- Vault accounts ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class LiveAccount:
-    """A Vault account as an active contractor holds it, with one live login token."""
-
-    username: str
-    token: str
-
-
-def prepare_account(accounts: VaultAccounts, addr: str) -> LiveAccount:
-    """Issue, unwrap, activate with the role policy, log in: the Vault state of an
-    ``active`` contractor who uses their credentials."""
-    username = issuing.new_username()
-    issued = accounts.issue_account(username=username, wrap_ttl=LINK_TTL)
-    secret = accounts.unwrap_account(username=username, wrapping_token=issued.wrapping_token)
-    accounts.activate_account(username=username, role="reviewer")
-    return LiveAccount(username=username, token=log_in(addr, username, secret.password))
-
-
 def prepare_accounts(accounts: VaultAccounts, addr: str, count: int) -> list[LiveAccount]:
     with ThreadPoolExecutor(max_workers=SETUP_THREADS) as pool:
-        return list(pool.map(lambda _: prepare_account(accounts, addr), range(count)))
-
-
-def token_rejected(addr: str, token: str) -> bool:
-    try:
-        hvac.Client(url=addr, token=token).auth.token.lookup_self()
-    except hvac.exceptions.Forbidden:
-        return True
-    return False
+        return list(pool.map(lambda _: prepare_live_account(accounts, addr), range(count)))
 
 
 def count_surviving_tokens(addr: str, tokens: Iterable[str]) -> int:
@@ -247,98 +221,21 @@ def count_surviving_tokens(addr: str, tokens: Iterable[str]) -> int:
 # -- the raw side ------------------------------------------------------------------------------
 
 
-def _all(pool: Executor, calls: Sequence[Callable[[], Any]]) -> list[Any]:
-    futures = [pool.submit(call) for call in calls]
-    wait(futures)
-    return [future.result() for future in futures]
-
-
-def raw_revoke(
-    client: hvac.Client, username: str, *, mount_accessor: str, pool: Executor
-) -> dict[str, Any]:
-    """The HTTP calls of ``vault.revocation.revoke_account`` for a claimed link, with plain
-    hvac, in the same three rounds and with the same in-call concurrency (``pool``):
-
-    1. concurrently: ``POST identity/lookup/entity`` then ``POST identity/entity/id/{id}``
-       (disable), ``DELETE auth/credbot/users/{u}``, ``DELETE credbot-totp/keys/{u}``,
-       ``DELETE credbot-pending/metadata/{u}``;
-    2. ``POST sys/leases/revoke-prefix/auth/credbot/login/{u}`` with ``{"sync": true}``;
-    3. concurrently, the proof: ``POST identity/lookup/entity``, ``GET auth/credbot/users/{u}``,
-       ``GET credbot-totp/keys/{u}``, ``LIST sys/leases/lookup/auth/credbot/login/{u}/``.
-    """
-    prefix = login_lease_prefix(username)
-
-    def disable() -> None:
-        entity = _lookup_entity(client, username, mount_accessor)
-        if entity is not None and not entity.get("disabled"):
-            client.secrets.identity.update_entity(entity_id=entity["id"], disabled=True)
-
-    _all(
-        pool,
-        [
-            disable,
-            lambda: _ignore_missing(
-                lambda: client.auth.userpass.delete_user(username, mount_point=USERPASS_MOUNT)
-            ),
-            lambda: _ignore_missing(
-                lambda: client.adapter.delete(f"/v1/{TOTP_MOUNT}/keys/{username}")
-            ),
-            lambda: _ignore_missing(
-                lambda: client.secrets.kv.v2.delete_metadata_and_all_versions(
-                    username, mount_point=PENDING_MOUNT
-                )
-            ),
-        ],
-    )
-    client.adapter.post(f"/v1/sys/leases/revoke-prefix/{prefix}", json={"sync": True})
-
-    def live_leases() -> int:
-        try:
-            leases = client.sys.list_leases(f"{prefix}/")
-        except hvac.exceptions.InvalidPath:
-            return 0
-        return len((leases.get("data") or {}).get("keys") or [])
-
-    entity, user_absent, key_absent, live = _all(
-        pool,
-        [
-            lambda: _lookup_entity(client, username, mount_accessor),
-            lambda: _absent(
-                lambda: client.auth.userpass.read_user(username, mount_point=USERPASS_MOUNT)
-            ),
-            lambda: _absent(lambda: client.adapter.get(f"/v1/{TOTP_MOUNT}/keys/{username}")),
-            live_leases,
-        ],
-    )
-    return {
-        "user_absent": user_absent,
-        "totp_key_absent": key_absent,
-        "live_leases": live,
-        "entity_disabled": None if entity is None else bool(entity.get("disabled")),
-    }
-
-
 def run_raw(bao: BaoEnv, usernames: Sequence[str], *, workers: int) -> float:
-    """Revoke ``usernames`` with ``workers`` threads and one shared inner pool, then
+    """Revoke ``usernames`` with ``workers`` threads sharing one pool of five for the calls of
+    each round (``bench._raw.raw_revoke``: the four rounds of ``vault.revocation``), then
     ``LIST auth/credbot/users`` once, as the sweep's reconciliation does. Returns seconds."""
-    client = bao.raw_client()
-    auth = client.adapter.get(f"/v1/sys/auth/{USERPASS_MOUNT}")
-    accessor = str((auth.get("data") or auth)["accessor"])
-    with (
-        ThreadPoolExecutor(max_workers=VAULT_INNER_POOL) as inner,
-        ThreadPoolExecutor(max_workers=workers) as outer,
-    ):
-        start = time.perf_counter()
-        proofs = list(
-            outer.map(
-                lambda name: raw_revoke(client, name, mount_accessor=accessor, pool=inner),
-                usernames,
-            )
-        )
-        with suppress(hvac.exceptions.InvalidPath):
-            client.auth.userpass.list_user(mount_point=USERPASS_MOUNT)
-        elapsed = time.perf_counter() - start
-    incomplete = [p for p in proofs if not raw_proof_complete(p)]
+    raw: RawVault = bao.raw_vault()
+    try:
+        with ThreadPoolExecutor(max_workers=workers) as outer:
+            start = time.perf_counter()
+            proofs = list(outer.map(lambda name: raw_revoke(raw, name), usernames))
+            with suppress(hvac.exceptions.InvalidPath):
+                raw.client.auth.userpass.list_user(mount_point=USERPASS_MOUNT)
+            elapsed = time.perf_counter() - start
+    finally:
+        raw.close()
+    incomplete = [p for p in proofs if not p.complete]
     if incomplete:
         raise RuntimeError(f"{len(incomplete)} raw revocations incomplete, e.g. {incomplete[0]}")
     return elapsed
@@ -396,6 +293,7 @@ def bench_revocations(
         ([a.username for a in raw_side[half:]], ids[half:]),
     ]
     sweep_s = raw_s = 0.0
+    load_before = load_average()
     progress(f"[1] revoking: raw A, sweep A, sweep B, raw B ({workers} workers, batch {batch})")
     raw_s += run_raw(bao, halves[0][0], workers=workers)
     sweep_s += run_sweep(len(halves[0][1]))
@@ -408,6 +306,7 @@ def bench_revocations(
         sweep_s += run_sweep(len(halves[1][1]))
         raw_s += run_raw(bao, halves[1][0], workers=workers)
 
+    load_after = load_average()
     counts = core.store.count_by_state()
     surviving = count_surviving_tokens(bao.addr, [a.token for a in credbot_side + raw_side])
     engine.dispose()
@@ -436,6 +335,7 @@ def bench_revocations(
         "db_calls_per_contractor": store_watch.calls / count,
         "db_busy_ms_per_contractor_by_method": by_method,
         "tokens_surviving": surviving,
+        "load_average_1min": {"before": load_before, "after": load_after},
     }
 
 
@@ -463,7 +363,11 @@ class ListedVault:
         return None
 
     def revoke_account(
-        self, *, username: str, wrapping_accessor: str | None = None
+        self,
+        *,
+        username: str,
+        wrapping_accessors: Sequence[str] = (),
+        legacy_totp_key: bool = False,
     ) -> RevocationProof:
         raise RuntimeError(f"nothing should be revoked in the idle sweep ({username})")
 
@@ -721,8 +625,9 @@ def render(report: dict[str, Any]) -> str:
         f"calls, Vault {rev['vault_busy_ms_per_contractor']:.2f} ms",
         "   database ms per contractor by store method: "
         + ", ".join(f"{k} {v:.2f}" for k, v in rev["db_busy_ms_per_contractor_by_method"].items()),
-        f"   ratio sweep/raw {rev['ratio']:.2f}x, goal <= {rev['goal']}x: "
-        f"{verdict(rev['goal_met'])}",
+        f"   ratio sweep/raw {rev['ratio']:.2f}x (raw: the anchor), goal <= {rev['goal']}x: "
+        f"{verdict(rev['goal_met'])}; load average "
+        f"{rev['load_average_1min']['before']:.2f} -> {rev['load_average_1min']['after']:.2f}",
         "",
         "2. sweep with nothing due (PostgreSQL; Vault LIST answered by a stand-in); db s = "
         "every store call, due q = due_for_sweep, recon = the reconciliation's reads; "
