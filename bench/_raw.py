@@ -21,6 +21,7 @@ import hvac
 import hvac.exceptions
 
 from vault.accounts import PASSWORD_BYTES
+from vault.client import ttl
 from vault.layout import (
     ENTITY_PREFIX,
     MFA_ENFORCEMENT,
@@ -29,13 +30,15 @@ from vault.layout import (
     PENDING_POLICY,
     USERPASS_MOUNT,
 )
+from vault.models import DEFAULT_TOKEN_RULES
 
 POOL_THREADS = 5
 """As ``VaultAccounts``: the calls of one round run concurrently on five threads."""
 RELOGIN_AFTER_S = 600.0
 """The bot's AppRole tokens live 20 minutes; the raw client logs in again well before."""
 WRAP_TTL = "3600s"
-TOKEN_TTL, TOKEN_MAX_TTL = "3600s", "28800s"
+TOKEN_TTL, TOKEN_MAX_TTL = ttl(DEFAULT_TOKEN_RULES.ttl), ttl(DEFAULT_TOKEN_RULES.max_ttl)
+"""The TTLs credbot's policy pins by default (``credbot vault init`` with default settings)."""
 """``VaultAccounts``' defaults (one hour, eight hours), as credbot sends them."""
 
 
@@ -171,13 +174,11 @@ def raw_issue(raw: RawVault, username: str) -> tuple[str, str]:
 # -- revoke ------------------------------------------------------------------------------------
 
 
-def raw_revoke(raw: RawVault, username: str, *, wrapping_accessors: Sequence[str] = ()) -> RawProof:
+def raw_revoke(raw: RawVault, username: str) -> RawProof:
     """The calls of ``vault.revocation.revoke_account``, in its four rounds:
 
     1. concurrently: ``DELETE auth/credbot/users/{u}``, ``GET identity/entity/name/credbot-{u}``,
-       ``DELETE credbot-pending/metadata/{u}``, and ``POST auth/token/revoke-accessor`` per
-       wrapping accessor (credbot passes them only for a link nobody claimed: none for an
-       active contractor);
+       ``DELETE credbot-pending/metadata/{u}``;
     2. concurrently: ``POST sys/leases/revoke-prefix/auth/credbot/login/{u}`` with
        ``{"sync": true}`` (hvac's ``sys.revoke_prefix`` sends no ``sync``: the adapter), and,
        if the entity exists, ``POST identity/entity/name/credbot-{u}`` with
@@ -191,11 +192,6 @@ def raw_revoke(raw: RawVault, username: str, *, wrapping_accessors: Sequence[str
     prefix = f"auth/{USERPASS_MOUNT}/login/{username}"
     name = _entity(username)
 
-    def revoke_accessor(accessor: str) -> None:
-        # Already used or expired: Vault answers 400, OpenBao 200 with a warning.
-        with suppress(hvac.exceptions.InvalidRequest, hvac.exceptions.InvalidPath):
-            client.auth.token.revoke_accessor(accessor)
-
     _, entity, _, *_ = run_round(
         raw.pool,
         [
@@ -208,7 +204,6 @@ def raw_revoke(raw: RawVault, username: str, *, wrapping_accessors: Sequence[str
                     username, mount_point=PENDING_MOUNT
                 )
             ),
-            *((lambda a=accessor: revoke_accessor(a)) for accessor in wrapping_accessors),
         ],
     )
     second: list[Callable[[], Any]] = [

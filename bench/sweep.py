@@ -362,13 +362,7 @@ class ListedVault:
     def check_health(self) -> None:
         return None
 
-    def revoke_account(
-        self,
-        *,
-        username: str,
-        wrapping_accessors: Sequence[str] = (),
-        legacy_totp_key: bool = False,
-    ) -> RevocationProof:
+    def revoke_account(self, *, username: str, legacy_totp_key: bool = False) -> RevocationProof:
         raise RuntimeError(f"nothing should be revoked in the idle sweep ({username})")
 
 
