@@ -2,8 +2,9 @@
 
 Exit codes scripts can rely on:
   0 done; 1 done, but a problem was found (broken audit chain, revocation still pending);
-  2 usage error; 3 invalid settings; 4 Vault or the database unreachable;
-  5 refused by the lifecycle (not found, not allowed, illegal transition).
+  2 usage error; 3 invalid settings (or, for ``serve``, a database schema to upgrade first);
+  4 Vault or the database unreachable;
+  5 refused by the lifecycle (not found, not allowed, illegal transition, another sweep running).
 """
 
 from __future__ import annotations
@@ -35,8 +36,9 @@ from bot.core.errors import CredbotError, RevocationPending
 from bot.core.models import Contractor, IdentityVerification
 from bot.core.queries import find_contractor
 from bot.core.states import State
-from bot.core.sweep import SweepOptions, sweep
+from bot.core.sweep import SweepOptions, exclusive_sweep, sweep
 from bot.durations import parse_duration
+from bot.health import DatabaseUnavailable, NotReady
 from bot.logs import configure_logging
 from bot.messages import explain
 from bot.slack.socket_mode import SocketModeFailed
@@ -64,10 +66,12 @@ def exits_cleanly(command: Callable[P, R]) -> Callable[P, R]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return command(*args, **kwargs)
-        except (SettingsError, CheckConfigError) as exc:
+        except (SettingsError, CheckConfigError, NotReady) as exc:
             _fail(str(exc), EXIT_SETTINGS)
         except VaultUnavailable as exc:
             _fail(f"Vault is unavailable: {exc}", EXIT_UNAVAILABLE)
+        except DatabaseUnavailable as exc:
+            _fail(str(exc), EXIT_UNAVAILABLE)
         except RevocationPending as exc:
             _fail(explain(exc), EXIT_PROBLEM_FOUND)
         except CredbotError as exc:
@@ -84,6 +88,7 @@ class Context:
 
     def __init__(self) -> None:
         self._settings: Settings | None = None
+        self._database: wiring.Database | None = None
         self._core: Core | None = None
 
     @property
@@ -94,9 +99,15 @@ class Context:
         return self._settings
 
     @property
+    def database(self) -> wiring.Database:
+        if self._database is None:
+            self._database = wiring.open_database(self.settings)
+        return self._database
+
+    @property
     def core(self) -> Core:
         if self._core is None:
-            self._core = wiring.build_core(self.settings)
+            self._core = wiring.build_core(self.settings, store=self.database.store)
         return self._core
 
 
@@ -305,7 +316,8 @@ def sweep_command(
     ctx: Context, *, dry_run: bool, as_json: bool, fix_drift: bool, force: bool, lease: timedelta
 ) -> None:
     """Revoke what is due (ended contracts, expired links, interrupted revocations), then
-    reconcile Vault with the database. Exit 0 when all is done, 1 when work is pending."""
+    reconcile Vault with the database. Exit 0 when all is done, 1 when work is pending, 5
+    when another sweep (a replica's scheduled one) is running: one sweeps at a time."""
     options = SweepOptions(
         worker=f"{socket.gethostname()}:{os.getpid()}",
         dry_run=dry_run,
@@ -317,10 +329,14 @@ def sweep_command(
     console = Console(stderr=as_json)
     with Progress(console=console, transient=True, disable=as_json) as bar:
         task = bar.add_task("revoking", total=None)
-        report = sweep(
-            ctx.core,
-            options,
-            progress=lambda done, total: bar.update(task, completed=done, total=total),
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        report = (
+            sweep(ctx.core, options, progress=progress)  # changes nothing: no lease needed
+            if dry_run
+            else exclusive_sweep(ctx.core, options, leases=ctx.database.leases, progress=progress)
         )
     if as_json:
         click.echo(json.dumps(report.as_json(), sort_keys=True))
@@ -340,15 +356,23 @@ def sweep_command(
     "of POST /slack/events, for workspaces without a public URL; the enrollment pages, "
     "/healthz and /metrics are still served over HTTP.",
 )
+@click.option(
+    "--migrate",
+    is_flag=True,
+    help="Bring the database schema to the newest version first (as `credbot db upgrade`); "
+    "without it, serve refuses to start on a database that is not migrated.",
+)
 @pass_context
 @exits_cleanly
-def serve(ctx: Context, host: str, port: int, socket_mode: bool) -> None:
-    """Serve Slack's endpoint (POST /slack/events), the enrollment pages, GET /healthz and
-    GET /metrics as one ASGI app (uvicorn).
+def serve(ctx: Context, host: str, port: int, socket_mode: bool, migrate: bool) -> None:
+    """Serve Slack's endpoint (POST /slack/events), the enrollment pages, GET /livez,
+    GET /readyz, GET /healthz and GET /metrics as one ASGI app (uvicorn).
 
-    With --socket-mode, Slack is reached over Socket Mode instead; exit 3 if Slack refuses
-    SLACK_APP_TOKEN, 4 if Slack cannot be reached.
+    Exit 3 when the database schema is not current (run `credbot db upgrade`, or pass
+    --migrate), 4 when the database does not answer. With --socket-mode, Slack is reached over
+    Socket Mode instead; exit 3 if Slack refuses SLACK_APP_TOKEN, 4 if Slack cannot be reached.
     """
+    wiring.prepare_database(ctx.settings, migrate=migrate)
     if not socket_mode:
         _run_web(ctx.settings, wiring.build_server(ctx.settings), host, port)
         return

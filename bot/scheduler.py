@@ -1,5 +1,8 @@
-"""The sweep on a timer, inside ``credbot serve``: every replica runs one, and the claims in
-the database make sure they never work on the same contractor (see ``bot.core.sweep``)."""
+"""The sweep on a timer, inside ``credbot serve``. Every replica keeps a timer, but a run
+holds the sweep lease (``bot.core.sweep.exclusive_sweep``): when another replica is sweeping,
+this one skips its turn quietly, so Slack's ``users.list`` and Vault's LIST are paged once per
+interval, not once per replica. Contractors are still claimed one by one within a sweep, so a
+manual sweep (``/contractor sweep``) running beside it never works on the same contractor."""
 
 from __future__ import annotations
 
@@ -8,8 +11,9 @@ import threading
 from datetime import timedelta
 
 from bot.core.context import Core
-from bot.core.interfaces import Directory
-from bot.core.sweep import SweepOptions, sweep
+from bot.core.errors import LeaseBusy
+from bot.core.interfaces import Directory, Leases
+from bot.core.sweep import SweepOptions, SweepReport, exclusive_sweep
 
 log = logging.getLogger("credbot.scheduler")
 
@@ -24,11 +28,13 @@ class PeriodicSweep:
         core: Core,
         options: SweepOptions,
         interval: timedelta,
+        leases: Leases,
         directory: Directory | None = None,
     ) -> None:
         self._core = core
         self._options = options
         self._interval = interval.total_seconds()
+        self._leases = leases
         self._directory = directory
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="credbot-sweep", daemon=True)
@@ -52,13 +58,19 @@ class PeriodicSweep:
         while not self._stop.wait(self._interval):
             self.run_once()
 
-    def run_once(self) -> None:
-        """One sweep, summarised in the log."""
+    def run_once(self) -> SweepReport | None:
+        """One sweep, summarised in the log; ``None`` when it was skipped (another replica
+        holds the sweep) or failed."""
         try:
-            report = sweep(self._core, self._options, directory=self._directory)
+            report = exclusive_sweep(
+                self._core, self._options, leases=self._leases, directory=self._directory
+            )
+        except LeaseBusy as busy:
+            log.debug("scheduled sweep skipped: %s sweeps until %s", busy.holder, busy.until)
+            return None
         except Exception:
             log.exception("scheduled sweep failed; retrying at the next interval")
-            return
+            return None
         log.info(
             "scheduled sweep: %d acted on, %d pending, %d orphans, breaker=%s",
             sum(item.outcome == "done" for item in report.items),
@@ -66,3 +78,4 @@ class PeriodicSweep:
             len(report.orphans),
             report.breaker,
         )
+        return report

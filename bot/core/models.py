@@ -182,3 +182,12 @@ class AuditEvent:
     entry: AuditEntry
     prev_hash: str
     hash: str
+
+
+@dataclass(frozen=True)
+class Lease:
+    """Who holds a named job (the scheduled sweep) and until when, unless they extend it."""
+
+    name: str
+    holder: str
+    expires_at: datetime

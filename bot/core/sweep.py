@@ -1,9 +1,11 @@
 """The sweep: revoke what is due, finish what was interrupted, reconcile Vault with the database.
 
 Run by admins (``credbot sweep``, cron, ``/contractor sweep``) and on a schedule inside
-``credbot serve``. It is safe with several replicas on one database: each contractor is claimed
-with a lease (one conditional UPDATE) before Vault is touched, so two sweeps never work on the
-same contractor, and a claim left by a replica that died lapses and is taken over.
+``credbot serve``. Scheduled and cron sweeps hold the sweep lease (``exclusive_sweep``), so one
+replica sweeps at a time and Slack and Vault are listed once per interval. Any sweep is safe
+beside another anyway: each contractor is claimed with a lease (one conditional UPDATE) before
+Vault is touched, so two sweeps never work on the same contractor, and a claim left by a
+replica that died lapses and is taken over.
 
 A circuit breaker protects against misconfiguration: if one run would start revoking more than
 ``max_share`` of the contractors who hold access (say Slack reports everyone deactivated during
@@ -29,7 +31,9 @@ from bot.core.errors import (
     RevocationPending,
     StaleState,
 )
-from bot.core.interfaces import Directory
+from bot.core.interfaces import Directory, Leases
+from bot.core.leases import DEFAULT_TTL
+from bot.core.leases import holding as hold_lease
 from bot.core.models import Contractor, VaultAccountRecord
 from bot.core.retention import erase_expired
 from bot.core.states import CONTRACT_END_STATES, State
@@ -45,6 +49,8 @@ BREAKER_MIN_REVOCATIONS = 5
 STALE_ACCOUNT_GRACE = timedelta(minutes=10)
 """An account record younger than this may belong to an issue still under way."""
 SWEEP_ACTOR = "credbot-sweep"
+SWEEP_LEASE = "sweep"
+"""The lease a sweep holds (``exclusive_sweep``) so that one replica at a time sweeps."""
 
 
 @dataclass(frozen=True)
@@ -156,6 +162,26 @@ def sweep(
             )
         )
     return report
+
+
+def exclusive_sweep(
+    core: Core,
+    options: SweepOptions,
+    *,
+    leases: Leases,
+    directory: Directory | None = None,
+    progress: Progress | None = None,
+) -> SweepReport:
+    """``sweep`` while holding the sweep lease, so that however many replicas share the
+    database, one sweeps at a time and Slack's ``users.list`` and Vault's LIST are paged once
+    per interval. Raises ``LeaseBusy`` (and does nothing) while another process sweeps.
+
+    A run that dies blocks the next for at most the lease's TTL: ``DEFAULT_TTL`` (2 minutes),
+    or ``options.lease`` when shorter (a run allowed to hold a contractor only that long must
+    not hold the whole sweep longer)."""
+    ttl = min(options.lease, DEFAULT_TTL)
+    with hold_lease(leases, core.clock, name=SWEEP_LEASE, holder=options.worker, ttl=ttl):
+        return sweep(core, options, directory=directory, progress=progress)
 
 
 def _plan(core: Core, directory: Directory | None, report: SweepReport) -> list[SweepItem]:

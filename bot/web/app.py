@@ -1,8 +1,8 @@
 """The one ASGI app ``credbot serve`` runs.
 
 Routes: ``POST /slack/events`` (when a Bolt app is given), the enrollment pages and
-``POST /kyc/webhook`` (when given), ``GET /healthz``, ``GET /metrics``. Every response carries
-the security headers.
+``POST /kyc/webhook`` (when given), ``GET /livez``, ``GET /readyz``, ``GET /healthz``,
+``GET /metrics`` (see ``bot.web.operations``). Every response carries the security headers.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from starlette.routing import BaseRoute
 
 from bot.core.context import Core
 from bot.web.headers import SecurityHeaders
-from bot.web.operations import health_route, metrics_route
+from bot.web.operations import health_route, live_route, metrics_route
 from bot.web.slack_endpoint import slack_route
 
 
@@ -46,9 +46,12 @@ def build_web_app(
     """Assemble the app; ``https`` switches HSTS on (from ``CREDBOT_PUBLIC_URL``); ``routes``
     are the enrollment pages and the KYC webhook; ``background`` jobs (the periodic sweep)
     start and stop with the server."""
+    database, vault = core.store.check_health, core.vault.check_health
     served: list[BaseRoute] = [
-        health_route({"database": core.store.check_health, "vault": core.vault.check_health}),
-        metrics_route(core),
+        live_route(),
+        health_route("/readyz", {"database": database}),
+        health_route("/healthz", {"database": database, "vault": vault}),
+        metrics_route(core.store, vault),
         *routes,
     ]
     if slack_app is not None:

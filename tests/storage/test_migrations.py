@@ -15,9 +15,9 @@ from bot.storage.tables import LIVE_PREDICATE, metadata
 
 def test_upgrade_is_idempotent_and_reports_head(empty_database_url: str) -> None:
     assert current_revision(empty_database_url) is None
-    assert upgrade(empty_database_url) == "0005"
-    assert upgrade(empty_database_url) == "0005"
-    assert current_revision(empty_database_url) == head_revision() == "0005"
+    assert upgrade(empty_database_url) == "0007"
+    assert upgrade(empty_database_url) == "0007"
+    assert current_revision(empty_database_url) == head_revision() == "0007"
 
 
 def test_migrations_match_the_tables(database_url: str) -> None:
