@@ -347,8 +347,12 @@ def sweep_command(
 
 
 @main.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
-@click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--host", help="Interface to listen on [default: CREDBOT_HOST, else 127.0.0.1].")
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    help="Port to listen on [default: CREDBOT_PORT, else 8080].",
+)
 @click.option(
     "--socket-mode",
     is_flag=True,
@@ -364,7 +368,9 @@ def sweep_command(
 )
 @pass_context
 @exits_cleanly
-def serve(ctx: Context, host: str, port: int, socket_mode: bool, migrate: bool) -> None:
+def serve(
+    ctx: Context, host: str | None, port: int | None, socket_mode: bool, migrate: bool
+) -> None:
     """Serve Slack's endpoint (POST /slack/events), the enrollment pages, GET /livez,
     GET /readyz, GET /healthz and GET /metrics as one ASGI app (uvicorn).
 
@@ -373,6 +379,8 @@ def serve(ctx: Context, host: str, port: int, socket_mode: bool, migrate: bool) 
     Socket Mode instead; exit 3 if Slack refuses SLACK_APP_TOKEN, 4 if Slack cannot be reached.
     """
     wiring.prepare_database(ctx.settings, migrate=migrate)
+    host = host or ctx.settings.host
+    port = port or ctx.settings.port
     if not socket_mode:
         _run_web(ctx.settings, wiring.build_server(ctx.settings), host, port)
         return
@@ -418,6 +426,7 @@ def demo(data_dir: Path, keep_running: bool) -> None:
     import threading  # noqa: PLC0415
 
     from bot.dev.demo import run_demo  # noqa: PLC0415 - dev-only code, loaded on demand
+    from bot.dev.openbao import DevServerError  # noqa: PLC0415
 
     stop = threading.Event()
     try:
@@ -425,6 +434,12 @@ def demo(data_dir: Path, keep_running: bool) -> None:
     except KeyboardInterrupt:
         stop.set()
         click.echo("stopped")
+    except DevServerError as exc:
+        _fail(
+            f"{exc}; or run the demo against an OpenBao or Vault dev server you started: set "
+            "VAULT_ADDR and its root VAULT_TOKEN",
+            EXIT_UNAVAILABLE,
+        )
 
 
 def run() -> None:

@@ -32,6 +32,7 @@ ACCOUNT_TYPES = frozenset({"member", "multi_channel_guest", "single_channel_gues
 single-channel guests (``is_ultra_restricted``)."""
 CsvList = Annotated[tuple[str, ...], NoDecode]
 DOMAIN = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)+$")
+HOSTNAME = re.compile(r"^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*$")
 
 
 class SettingsError(Exception):
@@ -63,6 +64,9 @@ class Settings(BaseSettings):
         repr=False,
     )
     public_url: str = Field("http://localhost:8080", validation_alias=_env("CREDBOT_PUBLIC_URL"))
+    host: str = Field("127.0.0.1", validation_alias=_env("CREDBOT_HOST"))
+    """Where ``credbot serve`` listens (the image sets ``0.0.0.0``); ``--host`` overrides."""
+    port: int = Field(8080, ge=1, le=65535, validation_alias=_env("CREDBOT_PORT"))
     managers: CsvList = Field((), validation_alias=_env("CREDBOT_MANAGERS"))
     approvers: CsvList = Field((), validation_alias=_env("CREDBOT_APPROVERS"))
     admins: CsvList = Field((), validation_alias=_env("CREDBOT_ADMINS"))
@@ -138,6 +142,16 @@ class Settings(BaseSettings):
         parsed = urlparse(value)
         if parsed.scheme not in {"http", "https"} or not parsed.netloc:
             raise ValueError(f"{value!r} is not an http(s) URL")
+        return value
+
+    @field_validator("host")
+    @classmethod
+    def _listen_host(cls, value: str) -> str:
+        try:
+            ipaddress.ip_address(value)
+        except ValueError:
+            if not HOSTNAME.match(value):
+                raise ValueError(f"{value!r} is neither an IP address nor a host name") from None
         return value
 
     @field_validator("slack_app_token")

@@ -25,7 +25,7 @@ from starlette.routing import BaseRoute
 from bot.config import Settings
 from bot.core.clock import SystemClock
 from bot.core.context import Core, Policy
-from bot.core.interfaces import Clock, ContractorStore, Notifier
+from bot.core.interfaces import Clock, ContractorStore, Notifier, VaultBackend
 from bot.core.sweep import SweepOptions
 from bot.health import DatabaseUnavailable
 from bot.notify import LogNotifier
@@ -112,13 +112,17 @@ def prepare_database(settings: Settings, *, migrate: bool) -> str:
     return revision
 
 
-def build_vault(settings: Settings) -> VaultAccounts:
-    """Vault access with the bot's own credentials (AppRole or token)."""
+def build_vault(settings: Settings, *, wait_for_vault: bool = False) -> VaultAccounts:
+    """Vault access with the bot's own credentials (AppRole or token). ``wait_for_vault``
+    (``credbot serve``): a Vault that cannot be reached at start is logged in to at its first
+    use instead of stopping the server, so a replica restarted during a Vault outage still
+    answers Slack and reports Vault on ``/healthz`` and ``/metrics``."""
     client = connect(
         settings.vault_addr,
         token=settings.vault_token,
         role_id=settings.vault_role_id,
         secret_id=settings.vault_secret_id,
+        wait_for_vault=wait_for_vault,
     )
     return VaultAccounts(
         client=client,
@@ -145,12 +149,13 @@ def build_core(
     notifier: Notifier | None = None,
     clock: Clock | None = None,
     store: ContractorStore | None = None,
+    vault: VaultBackend | None = None,
 ) -> Core:
-    """The core on real backends; ``notifier`` defaults to logging (no Slack), ``store`` to
-    a new one on the configured database."""
+    """The core on real backends; ``notifier`` defaults to logging (no Slack), ``store`` and
+    ``vault`` to new ones from the settings."""
     return Core(
         store=store or build_store(settings),
-        vault=build_vault(settings),
+        vault=vault or build_vault(settings),
         clock=clock or SystemClock(),
         notifier=notifier or LogNotifier(),
         policy=build_policy(settings),
@@ -192,7 +197,12 @@ class SlackParts:
 
 
 def build_slack(
-    settings: Settings, *, database: Database, clock: Clock | None = None, socket_mode: bool = False
+    settings: Settings,
+    *,
+    database: Database,
+    vault: VaultBackend,
+    clock: Clock | None = None,
+    socket_mode: bool = False,
 ) -> SlackParts:
     """The core, the Bolt app and what they share. ``socket_mode``: see ``build_slack_app``.
     Raises ``CheckConfigError`` when the identity checks' settings are missing."""
@@ -200,7 +210,7 @@ def build_slack(
     notifier = SlackNotifier(
         client=client, audit_channel=settings.audit_channel, admins=settings.admins
     )
-    core = build_core(settings, notifier=notifier, clock=clock, store=database.store)
+    core = build_core(settings, notifier=notifier, clock=clock, store=database.store, vault=vault)
     deps = build_deps(core=core, settings=settings, client=client)
     return SlackParts(
         core=core,
@@ -237,12 +247,14 @@ def build_server(settings: Settings) -> Starlette:
     when ``SLACK_BOT_TOKEN`` and ``SLACK_SIGNING_SECRET`` are set; otherwise a warning says so
     at start-up and links cannot be delivered."""
     database = open_database(settings)
+    vault = build_vault(settings, wait_for_vault=True)
     if slack_enabled(settings):
-        slack = build_slack(settings, database=database)
+        slack = build_slack(settings, database=database, vault=vault)
         log.info("Slack is on: POST /slack/events, Web API at %s", settings.slack_api_url)
         return _web_app(settings, slack.core, database, slack=slack, events=True)
     log.warning("Slack is off: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET to serve /slack/events")
-    return _web_app(settings, build_core(settings, store=database.store), database)
+    core = build_core(settings, store=database.store, vault=vault)
+    return _web_app(settings, core, database)
 
 
 def build_socket_mode_server(settings: Settings) -> tuple[Starlette, SlackSocket]:
@@ -253,7 +265,8 @@ def build_socket_mode_server(settings: Settings) -> tuple[Starlette, SlackSocket
     without ``SLACK_APP_TOKEN`` and ``SLACK_BOT_TOKEN``, before anything is built."""
     app_token = settings.socket_mode_token()
     database = open_database(settings)
-    slack = build_slack(settings, database=database, socket_mode=True)
+    vault = build_vault(settings, wait_for_vault=True)
+    slack = build_slack(settings, database=database, vault=vault, socket_mode=True)
     slack_socket = SlackSocket(app=slack.app, app_token=app_token)
     log.info("Slack is on over Socket Mode, Web API at %s", settings.slack_api_url)
     web = _web_app(settings, slack.core, database, slack=slack, slack_socket=slack_socket)

@@ -50,6 +50,24 @@ def test_serve_migrate_upgrades_first_then_is_live_and_ready(
     assert current_revision(url) == head_revision()
 
 
+def test_serve_listens_where_the_settings_say_and_outlives_a_vault_outage(
+    bot_env: dict[str, str],
+) -> None:
+    """Started while Vault cannot be reached (a restart during an outage): Slack traffic is
+    still taken (/readyz), and /healthz and the metrics report Vault."""
+    port = free_port()
+    env = {**bot_env, "CREDBOT_PORT": str(port), "VAULT_ADDR": f"http://127.0.0.1:{free_port()}"}
+    with credbot_process(env, "serve") as served:
+        base = f"http://127.0.0.1:{port}"
+        assert wait_for_http(f"{base}/livez") == 200
+        assert get(f"{base}/readyz") == 200
+        assert get(f"{base}/healthz") == 503
+        with urllib.request.urlopen(f"{base}/metrics", timeout=5) as answer:
+            assert b"credbot_vault_up 0.0" in answer.read()
+    assert "logging in at its first use" in served.output
+    assert bot_env["VAULT_SECRET_ID"] not in served.output
+
+
 def test_a_cron_sweep_while_a_replica_sweeps_does_nothing_and_says_who(
     bot_env: dict[str, str], database_url: str
 ) -> None:
