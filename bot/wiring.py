@@ -7,6 +7,8 @@ from __future__ import annotations
 import logging
 import os
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -89,17 +91,14 @@ def prepare_database(settings: Settings, *, migrate: bool) -> str:
     newest revision, then check that this code can run on it; return the revision.
 
     Raises ``SchemaNotCurrent`` (a ``bot.health.NotReady``) for an empty or older schema,
-    ``DatabaseUnavailable`` when the database does not answer (the message holds the driver's
-    first line, never the URL, which may carry a password).
+    ``DatabaseUnavailable`` when the database does not answer.
     """
     engine = make_engine(settings.database_url)
     try:
-        if migrate:
-            upgrade_engine(engine)
-        revision = check_database(engine)
-    except SQLAlchemyError as exc:
-        reason = str(getattr(exc, "orig", None) or type(exc).__name__).strip().splitlines()[0]
-        raise DatabaseUnavailable(f"the database did not answer: {reason}") from None
+        with _database_answers():
+            if migrate:
+                upgrade_engine(engine)
+            revision = check_database(engine)
     finally:
         engine.dispose()
     if revision != head_revision():
@@ -314,8 +313,21 @@ def _web_app(
 
 
 def upgrade_database(settings: Settings) -> str:
-    """Bring the schema to the newest migration; return the revision now in place."""
-    return upgrade(settings.database_url)
+    """Bring the schema to the newest migration; return the revision now in place. Raises
+    ``DatabaseUnavailable`` when the database does not answer."""
+    with _database_answers():
+        return upgrade(settings.database_url)
+
+
+@contextmanager
+def _database_answers() -> Iterator[None]:
+    """The driver's errors as ``DatabaseUnavailable``, with the driver's first line, never the
+    URL (it may hold a password)."""
+    try:
+        yield
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or type(exc).__name__).strip().splitlines()[0]
+        raise DatabaseUnavailable(f"the database did not answer: {reason}") from None
 
 
 def init_vault(settings: Settings) -> tuple[InitReport, str]:
