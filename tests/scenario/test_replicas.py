@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -119,3 +121,27 @@ def test_of_two_scheduled_sweeps_at_once_one_runs_and_the_other_skips_quietly(
     finally:
         for engine in engines:
             engine.dispose()
+
+
+def test_a_request_whose_replay_cannot_be_checked_is_refused_and_does_nothing(
+    store: SqlStore,
+    vault_accounts: VaultBackend,
+    standin: SlackStandIn,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The shared memory is a database that cannot be opened: fail closed (503, Slack retries
+    events), never let an unchecked request through."""
+    unreachable = make_engine(f"sqlite:///{tmp_path / 'no-such-dir' / 'seen.sqlite3'}")
+    worlds = make_world(store, vault_accounts, standin, SqlSeenRequests(engine=unreachable))
+    try:
+        world = next(worlds)
+        body = command_body("help", user_id=MANAGER, response_url=standin.response_url())
+        reply = world.slack.post_raw(body, headers=signed_headers(SECRET, body, content_type=FORM))
+        assert reply.status == 503
+        assert "replays cannot be checked" in caplog.text
+        time.sleep(0.3)
+        assert standin.calls("respond") == []
+    finally:
+        worlds.close()
+        unreachable.dispose()
