@@ -2,8 +2,9 @@
 
 Exit codes scripts can rely on:
   0 done; 1 done, but a problem was found (broken audit chain, revocation still pending);
-  2 usage error; 3 invalid settings; 4 Vault or the database unreachable;
-  5 refused by the lifecycle (not found, not allowed, illegal transition).
+  2 usage error; 3 invalid settings (or, for ``serve``, a database schema to upgrade first);
+  4 Vault or the database unreachable;
+  5 refused by the lifecycle (not found, not allowed, illegal transition, another sweep running).
 """
 
 from __future__ import annotations
@@ -36,8 +37,9 @@ from bot.core.errors import CredbotError, RevocationPending
 from bot.core.models import Contractor, IdentityVerification
 from bot.core.queries import find_contractor
 from bot.core.states import State
-from bot.core.sweep import SweepOptions, sweep
+from bot.core.sweep import SweepOptions, exclusive_sweep, sweep
 from bot.durations import parse_duration
+from bot.health import DatabaseUnavailable, NotReady
 from bot.logs import configure_logging
 from bot.messages import explain
 from bot.slack.socket_mode import SocketModeFailed
@@ -67,10 +69,12 @@ def exits_cleanly(command: Callable[P, R]) -> Callable[P, R]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return command(*args, **kwargs)
-        except (SettingsError, CheckConfigError) as exc:
+        except (SettingsError, CheckConfigError, NotReady) as exc:
             _fail(str(exc), EXIT_SETTINGS)
         except VaultUnavailable as exc:
             _fail(f"Vault is unavailable: {exc}", EXIT_UNAVAILABLE)
+        except DatabaseUnavailable as exc:
+            _fail(str(exc), EXIT_UNAVAILABLE)
         except RevocationPending as exc:
             _fail(explain(exc), EXIT_PROBLEM_FOUND)
         except CredbotError as exc:
@@ -87,6 +91,7 @@ class Context:
 
     def __init__(self) -> None:
         self._settings: Settings | None = None
+        self._database: wiring.Database | None = None
         self._core: Core | None = None
 
     @property
@@ -97,9 +102,15 @@ class Context:
         return self._settings
 
     @property
+    def database(self) -> wiring.Database:
+        if self._database is None:
+            self._database = wiring.open_database(self.settings)
+        return self._database
+
+    @property
     def core(self) -> Core:
         if self._core is None:
-            self._core = wiring.build_core(self.settings)
+            self._core = wiring.build_core(self.settings, store=self.database.store)
         return self._core
 
 
@@ -397,7 +408,8 @@ def sweep_command(
     ctx: Context, *, dry_run: bool, as_json: bool, fix_drift: bool, force: bool, lease: timedelta
 ) -> None:
     """Revoke what is due (ended contracts, expired links, interrupted revocations), then
-    reconcile Vault with the database. Exit 0 when all is done, 1 when work is pending."""
+    reconcile Vault with the database. Exit 0 when all is done, 1 when work is pending, 5
+    when another sweep (a replica's scheduled one) is running: one sweeps at a time."""
     options = SweepOptions(
         worker=f"{socket.gethostname()}:{os.getpid()}",
         dry_run=dry_run,
@@ -409,10 +421,14 @@ def sweep_command(
     console = Console(stderr=as_json)
     with Progress(console=console, transient=True, disable=as_json) as bar:
         task = bar.add_task("revoking", total=None)
-        report = sweep(
-            ctx.core,
-            options,
-            progress=lambda done, total: bar.update(task, completed=done, total=total),
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        report = (
+            sweep(ctx.core, options, progress=progress)  # changes nothing: no lease needed
+            if dry_run
+            else exclusive_sweep(ctx.core, options, leases=ctx.database.leases, progress=progress)
         )
     if as_json:
         click.echo(json.dumps(report.as_json(), sort_keys=True))
@@ -423,8 +439,12 @@ def sweep_command(
 
 
 @main.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
-@click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--host", help="Interface to listen on [default: CREDBOT_HOST, else 127.0.0.1].")
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    help="Port to listen on [default: CREDBOT_PORT, else 8080].",
+)
 @click.option(
     "--ops-port",
     type=click.IntRange(1, 65535),
@@ -438,16 +458,34 @@ def sweep_command(
     "of POST /slack/events, for workspaces without a public URL; the enrollment pages, "
     "/healthz and /metrics are still served over HTTP.",
 )
+@click.option(
+    "--migrate",
+    is_flag=True,
+    help="Bring the database schema to the newest version first (as `credbot db upgrade`); "
+    "without it, serve refuses to start on a database that is not migrated.",
+)
 @pass_context
 @exits_cleanly
-def serve(ctx: Context, host: str, port: int, ops_port: int | None, socket_mode: bool) -> None:
-    """Serve Slack's endpoint (POST /slack/events), the enrollment pages, GET /healthz and
-    GET /metrics as one ASGI app (uvicorn).
+def serve(  # noqa: PLR0917 - click passes every option by keyword
+    ctx: Context,
+    host: str | None,
+    port: int | None,
+    ops_port: int | None,
+    socket_mode: bool,
+    migrate: bool,
+) -> None:
+    """Serve Slack's endpoint (POST /slack/events), the enrollment pages, GET /livez,
+    GET /readyz, GET /healthz and GET /metrics as one ASGI app (uvicorn).
 
-    With --ops-port (or CREDBOT_OPS_PORT), /healthz and /metrics are served on that port
-    only. With --socket-mode, Slack is reached over Socket Mode instead; exit 3 if Slack
-    refuses SLACK_APP_TOKEN, 4 if Slack cannot be reached or a port cannot be listened on.
+    Exit 3 when the database schema is not current (run `credbot db upgrade`, or pass
+    --migrate), 4 when the database does not answer. With --ops-port (or CREDBOT_OPS_PORT),
+    the operations routes are served on that port only. With --socket-mode, Slack is reached
+    over Socket Mode instead; exit 3 if Slack refuses SLACK_APP_TOKEN, 4 if Slack cannot be
+    reached or a port cannot be listened on.
     """
+    wiring.prepare_database(ctx.settings, migrate=migrate)
+    host = host or ctx.settings.host
+    port = port or ctx.settings.port
     settings = ctx.settings
     if ops_port is not None:
         settings = settings.model_copy(update={"ops_port": ops_port})
@@ -498,13 +536,15 @@ def _run_web(settings: Settings, app: ASGIApp, host: str, port: int) -> None:
 )
 @exits_cleanly
 def demo(data_dir: Path, keep_running: bool) -> None:
-    """Run the real app on embedded defaults (a local OpenBao dev server unless VAULT_ADDR and
-    an admin VAULT_TOKEN are set, a SQLite file) with a LOCAL STAND-IN of Slack: a manager's
-    /contractor onboard and an approver's click are sent as signed requests, and the
-    contractor's one-time link is printed. No Slack workspace needed."""
+    """Run the real app on embedded defaults (its own local OpenBao dev server, never the
+    environment's VAULT_ADDR; a SQLite file) with a LOCAL STAND-IN of Slack: a manager's
+    /contractor onboard and an approver's click are sent as signed requests, the contractor's
+    one-time link is printed, and the contractor enrols and logs in. No Slack workspace
+    needed."""
     import threading  # noqa: PLC0415
 
     from bot.dev.demo import run_demo  # noqa: PLC0415 - dev-only code, loaded on demand
+    from bot.dev.openbao import DevServerError  # noqa: PLC0415
 
     stop = threading.Event()
     _interrupt_on_sigterm()
@@ -513,6 +553,8 @@ def demo(data_dir: Path, keep_running: bool) -> None:
     except KeyboardInterrupt:
         stop.set()
         click.echo("stopped")
+    except DevServerError as exc:
+        _fail(str(exc), EXIT_UNAVAILABLE)
 
 
 def _interrupt_on_sigterm() -> None:

@@ -41,6 +41,7 @@ CsvList = Annotated[tuple[str, ...], NoDecode]
 DOMAIN = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)+$")
 DEFAULT_READ_TIMEOUT = timedelta(seconds=10)
 FILE_SUFFIX = "_FILE"
+HOSTNAME = re.compile(r"^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*$")
 
 
 class SettingsError(Exception):
@@ -72,6 +73,9 @@ class Settings(BaseSettings):
         repr=False,
     )
     public_url: str = Field("http://localhost:8080", validation_alias=_env("CREDBOT_PUBLIC_URL"))
+    host: str = Field("127.0.0.1", validation_alias=_env("CREDBOT_HOST"))
+    """Where ``credbot serve`` listens (the image sets ``0.0.0.0``); ``--host`` overrides."""
+    port: int = Field(8080, ge=1, le=65535, validation_alias=_env("CREDBOT_PORT"))
     managers: CsvList = Field((), validation_alias=_env("CREDBOT_MANAGERS"))
     approvers: CsvList = Field((), validation_alias=_env("CREDBOT_APPROVERS"))
     admins: CsvList = Field((), validation_alias=_env("CREDBOT_ADMINS"))
@@ -175,6 +179,16 @@ class Settings(BaseSettings):
             raise ValueError(
                 "must use https unless it is a loopback address (localhost, 127.0.0.0/8, ::1)"
             )
+        return value
+
+    @field_validator("host")
+    @classmethod
+    def _listen_host(cls, value: str) -> str:
+        try:
+            ipaddress.ip_address(value)
+        except ValueError:
+            if not HOSTNAME.match(value):
+                raise ValueError(f"{value!r} is neither an IP address nor a host name") from None
         return value
 
     @field_validator("slack_app_token")

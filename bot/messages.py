@@ -75,6 +75,11 @@ def explain(error: errors.CredbotError) -> str:  # noqa: PLR0911, PLR0912 - one 
             )
         case errors.EnrolmentLocked():
             return _LINK_WHY["locked"]
+        case errors.LeaseBusy(holder=holder, until=until):
+            return (
+                f"Another sweep is running ({holder}, holding it until {until:%H:%M:%S} UTC "
+                "unless it goes on); nothing was done. Run it again once that one is finished."
+            )
     return str(error)
 
 

@@ -1,8 +1,11 @@
 """Jobs on a timer inside ``credbot serve``: the sweep and the audit anchor.
 
-Every replica runs both. The claims in the database make sure sweeps never work on the same
-contractor (see ``bot.core.sweep``), and check-and-set on the anchor makes sure anchors only
-move forward (see ``bot.core.anchoring``).
+Every replica keeps both timers. A sweep run holds the sweep lease
+(``bot.core.sweep.exclusive_sweep``): when another replica is sweeping, this one skips its turn
+quietly, so Slack's ``users.list`` and Vault's LIST are paged once per interval, not once per
+replica (and contractors are still claimed one by one, so a manual sweep beside it never works
+on the same contractor). Check-and-set on the anchor makes sure anchors only move forward (see
+``bot.core.anchoring``).
 """
 
 from __future__ import annotations
@@ -13,9 +16,9 @@ from datetime import timedelta
 
 from bot.core.anchoring import anchor_chain
 from bot.core.context import Core
-from bot.core.errors import AnchorRefused, ChainDisagrees
-from bot.core.interfaces import Directory
-from bot.core.sweep import SweepOptions, sweep
+from bot.core.errors import AnchorRefused, ChainDisagrees, LeaseBusy
+from bot.core.interfaces import Directory, Leases
+from bot.core.sweep import SweepOptions, SweepReport, exclusive_sweep
 from vault.errors import VaultError
 
 log = logging.getLogger("credbot.scheduler")
@@ -50,8 +53,8 @@ class Periodic:
         if self._run_on_stop:
             self._run_logged()
 
-    def run_once(self) -> None:
-        """One run of the job."""
+    def run_once(self) -> object:
+        """One run of the job (what it returns is for tests to look at)."""
         raise NotImplementedError
 
     def _loop(self) -> None:
@@ -74,16 +77,25 @@ class PeriodicSweep(Periodic):
         core: Core,
         options: SweepOptions,
         interval: timedelta,
+        leases: Leases,
         directory: Directory | None = None,
     ) -> None:
         super().__init__(name="credbot-sweep", interval=interval)
         self._core = core
         self._options = options
+        self._leases = leases
         self._directory = directory
 
-    def run_once(self) -> None:
-        """One sweep."""
-        report = sweep(self._core, self._options, directory=self._directory)
+    def run_once(self) -> SweepReport | None:
+        """One sweep, summarised in the log; ``None`` when it was skipped (another replica
+        holds the sweep)."""
+        try:
+            report = exclusive_sweep(
+                self._core, self._options, leases=self._leases, directory=self._directory
+            )
+        except LeaseBusy as busy:
+            log.debug("scheduled sweep skipped: %s sweeps until %s", busy.holder, busy.until)
+            return None
         log.info(
             "scheduled sweep: %d acted on, %d pending, %d orphans, breaker=%s",
             sum(item.outcome == "done" for item in report.items),
@@ -91,6 +103,7 @@ class PeriodicSweep(Periodic):
             len(report.orphans),
             report.breaker,
         )
+        return report
 
 
 class PeriodicAnchor(Periodic):

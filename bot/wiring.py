@@ -7,6 +7,8 @@ from __future__ import annotations
 import logging
 import os
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -19,14 +21,16 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp
 
 from bot.config import Settings
 from bot.core.clock import SystemClock
 from bot.core.context import Core, Policy
-from bot.core.interfaces import Clock, Notifier
+from bot.core.interfaces import Clock, ContractorStore, Notifier
 from bot.core.sweep import SweepOptions
+from bot.health import DatabaseUnavailable
 from bot.notify import LogNotifier
 from bot.scheduler import PeriodicAnchor, PeriodicSweep
 from bot.slack.app import build_deps, build_slack_app
@@ -36,8 +40,11 @@ from bot.slack.notifier import SlackNotifier
 from bot.slack.onboarding_flow import recheck_and_tell
 from bot.slack.socket_mode import SlackSocket
 from bot.storage.engine import make_engine
-from bot.storage.migrate import upgrade
+from bot.storage.health import check_database
+from bot.storage.leases import SqlLeases
+from bot.storage.migrate import head_revision, upgrade, upgrade_engine
 from bot.storage.repository import SqlStore
+from bot.storage.seen_requests import SqlSeenRequests
 from bot.web import enrollment
 from bot.web.app import Background, build_web_app
 from bot.web.kyc_webhook import kyc_webhook_route
@@ -64,13 +71,63 @@ def build_store(settings: Settings) -> SqlStore:
     return SqlStore(engine=make_engine(settings.database_url))
 
 
-def bot_vault_client(settings: Settings) -> hvac.Client:
-    """A Vault client logged in with the bot's own credentials (AppRole or token)."""
+@dataclass(frozen=True)
+class Database:
+    """What lives in the database, on one engine (one connection pool per process)."""
+
+    store: SqlStore
+    leases: SqlLeases
+    """Which replica runs the scheduled sweep."""
+    seen_requests: SqlSeenRequests
+    """Signed Slack requests already accepted by any replica."""
+
+
+def open_database(settings: Settings) -> Database:
+    """The database-backed parts on the configured database (the schema must be current)."""
+    engine = make_engine(settings.database_url)
+    return Database(
+        store=SqlStore(engine=engine),
+        leases=SqlLeases(engine=engine),
+        seen_requests=SqlSeenRequests(engine=engine),
+    )
+
+
+def prepare_database(settings: Settings, *, migrate: bool) -> str:
+    """What ``credbot serve`` does before serving: with ``migrate`` bring the schema to the
+    newest revision, then check that this code can run on it; return the revision.
+
+    Raises ``SchemaNotCurrent`` (a ``bot.health.NotReady``) for an empty or older schema,
+    ``DatabaseUnavailable`` when the database does not answer.
+    """
+    engine = make_engine(settings.database_url)
+    try:
+        with _database_answers():
+            if migrate:
+                upgrade_engine(engine)
+            revision = check_database(engine)
+    finally:
+        engine.dispose()
+    if revision != head_revision():
+        log.warning(
+            "the database is at revision %s, newer than this version's %s (a newer version "
+            "migrated it); running on it",
+            revision,
+            head_revision(),
+        )
+    return revision
+
+
+def bot_vault_client(settings: Settings, *, wait_for_vault: bool = False) -> hvac.Client:
+    """A Vault client with the bot's own credentials (AppRole or token). ``wait_for_vault``
+    (``credbot serve``): a Vault that cannot be reached at start is logged in to at its first
+    use instead of stopping the server, so a replica restarted during a Vault outage still
+    answers Slack and reports Vault on ``/healthz`` and ``/metrics``."""
     return connect(
         settings.vault_addr,
         token=settings.vault_token,
         role_id=settings.vault_role_id,
         secret_id=settings.vault_secret_id,
+        wait_for_vault=wait_for_vault,
     )
 
 
@@ -102,13 +159,19 @@ def build_policy(settings: Settings) -> Policy:
 
 
 def build_core(
-    settings: Settings, *, notifier: Notifier | None = None, clock: Clock | None = None
+    settings: Settings,
+    *,
+    notifier: Notifier | None = None,
+    clock: Clock | None = None,
+    store: ContractorStore | None = None,
+    client: hvac.Client | None = None,
 ) -> Core:
-    """The core on real backends; ``notifier`` defaults to logging (no Slack). Accounts and
-    the audit anchor share one Vault login."""
-    client = bot_vault_client(settings)
+    """The core on real backends; ``notifier`` defaults to logging (no Slack), ``store`` to a
+    new one from the settings, ``client`` to the bot's own Vault login (accounts and the audit
+    anchor share it)."""
+    client = client or bot_vault_client(settings)
     return Core(
-        store=build_store(settings),
+        store=store or build_store(settings),
         vault=build_vault(settings, client),
         clock=clock or SystemClock(),
         notifier=notifier or LogNotifier(),
@@ -152,7 +215,12 @@ class SlackParts:
 
 
 def build_slack(
-    settings: Settings, *, clock: Clock | None = None, socket_mode: bool = False
+    settings: Settings,
+    *,
+    database: Database,
+    client: hvac.Client,
+    clock: Clock | None = None,
+    socket_mode: bool = False,
 ) -> SlackParts:
     """The core, the Bolt app and what they share. ``socket_mode``: see ``build_slack_app``.
     Raises ``CheckConfigError`` when the identity checks' settings are missing."""
@@ -160,11 +228,16 @@ def build_slack(
     notifier = SlackNotifier(
         client=client, audit_channel=settings.audit_channel, admins=settings.admins
     )
-    core = build_core(settings, notifier=notifier, clock=clock)
+    core = build_core(settings, notifier=notifier, clock=clock, store=database.store, client=client)
     deps = build_deps(core=core, settings=settings, client=client)
     return SlackParts(
         core=core,
-        app=build_slack_app(deps, settings=settings, socket_mode=socket_mode),
+        app=build_slack_app(
+            deps,
+            settings=settings,
+            seen=None if socket_mode else database.seen_requests,
+            socket_mode=socket_mode,
+        ),
         deps=deps,
         directory=SlackDirectory(client=client),
     )
@@ -204,12 +277,15 @@ def build_server(settings: Settings) -> ASGIApp:
     """The ASGI app ``credbot serve`` runs, on real backends. Slack's endpoint is served only
     when ``SLACK_BOT_TOKEN`` and ``SLACK_SIGNING_SECRET`` are set; otherwise a warning says so
     at start-up and links cannot be delivered."""
+    database = open_database(settings)
+    client = bot_vault_client(settings, wait_for_vault=True)
     if slack_enabled(settings):
-        slack = build_slack(settings)
+        slack = build_slack(settings, database=database, client=client)
         log.info("Slack is on: POST /slack/events, Web API at %s", settings.slack_api_url)
-        return _web_app(settings, slack.core, slack=slack, events=True)
+        return _web_app(settings, slack.core, database, slack=slack, events=True)
     log.warning("Slack is off: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET to serve /slack/events")
-    return _web_app(settings, build_core(settings))
+    core = build_core(settings, store=database.store, client=client)
+    return _web_app(settings, core, database)
 
 
 def build_socket_mode_server(settings: Settings) -> tuple[ASGIApp, SlackSocket]:
@@ -219,15 +295,19 @@ def build_socket_mode_server(settings: Settings) -> tuple[ASGIApp, SlackSocket]:
     stops with the ASGI app (or earlier, with ``connect()``). Raises ``SettingsError``
     without ``SLACK_APP_TOKEN`` and ``SLACK_BOT_TOKEN``, before anything is built."""
     app_token = settings.socket_mode_token()
-    slack = build_slack(settings, socket_mode=True)
+    database = open_database(settings)
+    client = bot_vault_client(settings, wait_for_vault=True)
+    slack = build_slack(settings, database=database, client=client, socket_mode=True)
     slack_socket = SlackSocket(app=slack.app, app_token=app_token)
     log.info("Slack is on over Socket Mode, Web API at %s", settings.slack_api_url)
-    return _web_app(settings, slack.core, slack=slack, slack_socket=slack_socket), slack_socket
+    web = _web_app(settings, slack.core, database, slack=slack, slack_socket=slack_socket)
+    return web, slack_socket
 
 
 def _web_app(
     settings: Settings,
     core: Core,
+    database: Database,
     *,
     slack: SlackParts | None = None,
     events: bool = False,
@@ -235,10 +315,11 @@ def _web_app(
 ) -> ASGIApp:
     """The ASGI app around ``core``: the enrollment pages, with Slack on the KYC webhook (if
     configured) and, with ``events``, ``POST /slack/events``; the scheduled sweep, which
-    asks Slack (when on) who was deactivated; and the audit anchor job. A ``slack_socket``
-    stops first at shutdown, so no new envelope arrives while the sweep winds down; the
-    anchor job stops last, so it signs what the others wrote. ``/healthz`` and ``/metrics``
-    go to their own listener when ``CREDBOT_OPS_PORT`` (or ``--ops-port``) is set."""
+    asks Slack (when on) who was deactivated and holds the sweep lease, so one replica sweeps
+    at a time; and the audit anchor job. A ``slack_socket`` stops first at shutdown, so no new
+    envelope arrives while the sweep winds down; the anchor job stops last, so it signs what
+    the others wrote. The operations routes go to their own listener when
+    ``CREDBOT_OPS_PORT`` (or ``--ops-port``) is set."""
     background: list[Background] = [slack_socket] if slack_socket else []
     if settings.sweep_interval > timedelta(0):
         options = SweepOptions(
@@ -249,6 +330,7 @@ def _web_app(
                 core=core,
                 options=options,
                 interval=settings.sweep_interval,
+                leases=database.leases,
                 directory=slack.directory if slack else None,
             )
         )
@@ -268,8 +350,21 @@ def _web_app(
 
 
 def upgrade_database(settings: Settings) -> str:
-    """Bring the schema to the newest migration; return the revision now in place."""
-    return upgrade(settings.database_url)
+    """Bring the schema to the newest migration; return the revision now in place. Raises
+    ``DatabaseUnavailable`` when the database does not answer."""
+    with _database_answers():
+        return upgrade(settings.database_url)
+
+
+@contextmanager
+def _database_answers() -> Iterator[None]:
+    """The driver's errors as ``DatabaseUnavailable``, with the driver's first line, never the
+    URL (it may hold a password)."""
+    try:
+        yield
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or type(exc).__name__).strip().splitlines()[0]
+        raise DatabaseUnavailable(f"the database did not answer: {reason}") from None
 
 
 def init_vault(

@@ -19,6 +19,7 @@ def test_defaults_are_the_embedded_ones() -> None:
     assert settings.link_ttl == timedelta(hours=24)
     assert settings.roles == ("reviewer",)
     assert settings.vault_token is None and settings.vault_role_id is None
+    assert (settings.host, settings.port) == ("127.0.0.1", 8080)
 
 
 def test_every_variable_is_read() -> None:
@@ -48,8 +49,11 @@ def test_every_variable_is_read() -> None:
             "CREDBOT_TOTP_ISSUER": "Acme Review",
             "CREDBOT_LOG_LEVEL": "debug",
             "CREDBOT_ANCHOR_INTERVAL": "30s",
+            "CREDBOT_HOST": "0.0.0.0",
+            "CREDBOT_PORT": "9090",
         }
     )
+    assert (settings.host, settings.port) == ("0.0.0.0", 9090)
     assert (settings.vault_role_id, settings.vault_secret_id) == ("role", "secret")
     assert settings.managers == ("U1", "S2")
     assert settings.admins == ("U4", "U5")
@@ -80,6 +84,9 @@ def test_every_variable_is_read() -> None:
         ({"VAULT_ROLE_ID": "role"}, "VAULT_SECRET_ID"),
         ({"CREDBOT_TOKEN_TTL": "2d"}, "CREDBOT_TOKEN_MAX_TTL"),
         ({"CREDBOT_PUBLIC_URL": "http://credbot.example.com"}, "CREDBOT_PUBLIC_URL"),
+        ({"CREDBOT_PORT": "http"}, "CREDBOT_PORT"),
+        ({"CREDBOT_PORT": "70000"}, "CREDBOT_PORT"),
+        ({"CREDBOT_HOST": "0.0.0.0; rm"}, "CREDBOT_HOST"),
     ],
 )
 def test_bad_value_is_refused_naming_the_variable(env: dict[str, str], variable: str) -> None:

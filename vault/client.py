@@ -8,6 +8,7 @@ caller marks as secret.
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import time
@@ -51,6 +52,8 @@ __all__ = [
 
 DEFAULT_TIMEOUT = 10.0
 
+log = logging.getLogger("vault.client")
+
 _REDACTED = "<redacted>"
 # Vault/OpenBao token formats (hvs./hvb./hvr./s./b./r. + opaque part), otpauth URIs, and long
 # base32 runs (TOTP seeds). Caller-supplied secrets are removed as well.
@@ -71,6 +74,7 @@ def connect(
     timeout: float = DEFAULT_TIMEOUT,
     verify: bool | str = True,
     approle_mount: str = APPROLE_MOUNT,
+    wait_for_vault: bool = False,
 ) -> hvac.Client:
     """Return an hvac client for ``addr``.
 
@@ -78,6 +82,10 @@ def connect(
     use the returned token; otherwise use ``token`` (or no token at all, which is enough for
     :func:`vault.health.read_health_status`). ``VAULT_TOKEN`` and ``~/.vault-token`` are
     deliberately ignored: credentials come only from the arguments.
+
+    ``wait_for_vault`` (a server that must start during a Vault outage): when Vault cannot be
+    reached for the AppRole login, return the client anyway; it logs in before its first call
+    (:meth:`AppRoleClient.ensure_token`). Credentials Vault refuses still raise at once.
 
     Raises ``VaultUnavailable`` (unreachable, sealed), ``VaultPermissionDenied`` (bad AppRole
     credentials) or ``VaultInvalidRequest``.
@@ -93,7 +101,12 @@ def connect(
             timeout=timeout,
             verify=verify,
         )
-        approle.login()
+        try:
+            approle.login()
+        except VaultUnavailable as exc:
+            if not wait_for_vault:
+                raise
+            log.warning("Vault cannot be reached yet (%s); logging in at its first use", exc)
         return approle
     client = hvac.Client(url=addr, token=token, timeout=timeout, verify=verify)
     client.token = token

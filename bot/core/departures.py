@@ -1,5 +1,4 @@
-"""Slack telling us someone may have left: ``user_change`` (deactivated, guest deactivated)
-and ``team_leave``.
+"""Slack telling us someone may have left: ``user_change`` (a member or guest deactivated).
 
 The Slack door records the event *before* acknowledging it (``record_departure``), so a crash
 after the ack loses nothing, and Slack's retries are recognised by ``event_id`` and ignored.

@@ -5,6 +5,8 @@ User-facing wording lives in ``bot.core.messages``; these classes only carry fac
 
 from __future__ import annotations
 
+from datetime import datetime
+
 
 class CredbotError(Exception):
     """Base class for domain errors that a door turns into a message for a person."""
@@ -187,3 +189,13 @@ class VerificationDecided(CredbotError):
 
 class DeliveryReplayed(CredbotError):
     """This exact signed delivery was received before: a replay (or a provider's duplicate)."""
+
+
+class LeaseBusy(CredbotError):
+    """Another process runs this job now (the scheduled sweep on another replica)."""
+
+    def __init__(self, *, name: str, holder: str, until: datetime) -> None:
+        super().__init__(f"{name} is held by {holder} until {until.isoformat()}")
+        self.name = name
+        self.holder = holder
+        self.until = until

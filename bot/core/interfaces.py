@@ -20,6 +20,7 @@ from bot.core.models import (
     ContractorChanges,
     DepartureEvent,
     IdentityVerification,
+    Lease,
     LinkRecord,
     RevocationTargets,
     SignedAnchor,
@@ -73,7 +74,8 @@ class ContractorStore(Protocol):
         ...
 
     def check_health(self) -> None:
-        """Return if the database answers, else raise (any exception means unhealthy)."""
+        """Return if the database answers and its schema is usable by this code, else raise
+        (``bot.health.NotReady`` for a schema to upgrade; any exception means unhealthy)."""
         ...
 
     def vault_drift(self, vault_usernames: Iterable[str]) -> AccountDrift:
@@ -335,6 +337,21 @@ class AuditAnchors(Protocol):
     def write_anchor(self, fields: Mapping[str, Any], *, version: int) -> bool:
         """Store ``fields`` as the newest anchor only if the stored version is still
         ``version`` (0: none stored yet); ``False`` when another writer came first."""
+        ...
+
+
+class Leases(Protocol):
+    """Named jobs one process at a time may run, across replicas on one database."""
+
+    def take_lease(self, name: str, *, holder: str, now: datetime, ttl: timedelta) -> Lease:
+        """Take the lease for ``holder`` until ``now + ttl`` when it is free, lapsed or
+        already ``holder``'s (which extends it), in one conditional statement: of any number
+        of concurrent callers exactly one gets it. Return the lease as it is now: ``holder``
+        is someone else's when they hold it."""
+        ...
+
+    def release_lease(self, name: str, *, holder: str) -> None:
+        """Give the lease up if ``holder`` still holds it (a lapsed one taken over is left)."""
         ...
 
 

@@ -211,3 +211,12 @@ class SignedAnchor:
     hash: str
     signature: str
     signed_at: datetime
+
+
+@dataclass(frozen=True)
+class Lease:
+    """Who holds a named job (the scheduled sweep) and until when, unless they extend it."""
+
+    name: str
+    holder: str
+    expires_at: datetime

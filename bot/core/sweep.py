@@ -1,11 +1,12 @@
 """The sweep: revoke what is due, finish what was interrupted, reconcile Vault with the database.
 
 Run by admins (``credbot sweep``, cron, ``/contractor sweep``) and on a schedule inside
-``credbot serve``. It is safe with several replicas on one database: each contractor is claimed
-with a lease (one conditional UPDATE) before Vault is touched, so two sweeps never work on the
-same contractor, and a claim left by a replica that died lapses and is taken over. It ends by
-anchoring the audit chain (``bot.core.anchoring``), so an anchor that lagged while Vault was
-down catches up.
+``credbot serve``. Scheduled and cron sweeps hold the sweep lease (``exclusive_sweep``), so one
+replica sweeps at a time and Slack and Vault are listed once per interval. Any sweep is safe
+beside another anyway: each contractor is claimed with a lease (one conditional UPDATE) before
+Vault is touched, so two sweeps never work on the same contractor, and a claim left by a
+replica that died lapses and is taken over. It ends by anchoring the audit chain
+(``bot.core.anchoring``), so an anchor that lagged while Vault was down catches up.
 
 A circuit breaker protects against mass signals from outside: if Slack reports more than
 ``max_share`` of the contractors who hold access as deactivated (say during an outage, or a
@@ -35,7 +36,9 @@ from bot.core.errors import (
     RevocationPending,
     StaleState,
 )
-from bot.core.interfaces import Directory
+from bot.core.interfaces import Directory, Leases
+from bot.core.leases import DEFAULT_TTL
+from bot.core.leases import holding as hold_lease
 from bot.core.models import Contractor, VaultAccountRecord
 from bot.core.retention import erase_expired
 from bot.core.second_factor import move_to_login_mfa
@@ -55,6 +58,8 @@ trip the breaker or be held by it."""
 STALE_ACCOUNT_GRACE = timedelta(minutes=10)
 """An account record younger than this may belong to an issue still under way."""
 SWEEP_ACTOR = "credbot-sweep"
+SWEEP_LEASE = "sweep"
+"""The lease a sweep holds (``exclusive_sweep``) so that one replica at a time sweeps."""
 
 
 @dataclass(frozen=True)
@@ -186,6 +191,26 @@ def _anchor(core: Core, report: SweepReport) -> None:
         report.problems.append(f"audit trail not anchored: {exc}")
         return
     report.anchored_seq = anchor.seq if anchor else None
+
+
+def exclusive_sweep(
+    core: Core,
+    options: SweepOptions,
+    *,
+    leases: Leases,
+    directory: Directory | None = None,
+    progress: Progress | None = None,
+) -> SweepReport:
+    """``sweep`` while holding the sweep lease, so that however many replicas share the
+    database, one sweeps at a time and Slack's ``users.list`` and Vault's LIST are paged once
+    per interval. Raises ``LeaseBusy`` (and does nothing) while another process sweeps.
+
+    A run that dies blocks the next for at most the lease's TTL: ``DEFAULT_TTL`` (2 minutes),
+    or ``options.lease`` when shorter (a run allowed to hold a contractor only that long must
+    not hold the whole sweep longer)."""
+    ttl = min(options.lease, DEFAULT_TTL)
+    with hold_lease(leases, core.clock, name=SWEEP_LEASE, holder=options.worker, ttl=ttl):
+        return sweep(core, options, directory=directory, progress=progress)
 
 
 def _plan(core: Core, directory: Directory | None, report: SweepReport) -> list[SweepItem]:

@@ -7,6 +7,7 @@ off), so slow work (Vault, Slack API calls) never delays the answer Slack waits 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 
@@ -19,7 +20,7 @@ from bot.core.context import Core
 from bot.slack.deps import Deps
 from bot.slack.listeners import actions, commands, events, views
 from bot.slack.roles import RoleMembers, Roles
-from bot.slack.verification import SignedRequests
+from bot.slack.verification import SeenRequests, SignedRequests
 
 LISTENER_THREADS = 16
 """Bolt's listener threads: they only parse, authorize and ack, then hand the rest to
@@ -64,25 +65,31 @@ def build_slack_app(
     deps: Deps,
     *,
     settings: Settings,
+    seen: SeenRequests | None = None,
     now: Callable[[], float] | None = None,
     listener_executor: Executor | None = None,
     socket_mode: bool = False,
 ) -> App:
     """The Bolt app on ``deps``. ``now`` (the signature clock) is injectable for tests.
 
-    Over HTTP every request must be signed, so a missing signing secret raises ``ValueError``.
-    With ``socket_mode`` the app is only ever fed through the WebSocket Slack authenticated
-    with the app-level token: no signature to check, and none is required (one that is set
-    is still installed, and lets socket-mode requests through).
+    Over HTTP every request must be signed and seen once, so a missing signing secret or
+    replay memory (``seen``, shared by the replicas) raises ``ValueError``. With
+    ``socket_mode`` the app is only ever fed through the WebSocket Slack authenticated with
+    the app-level token: no signature to check, and none is required.
     """
-    if not settings.slack_signing_secret and not socket_mode:
-        raise ValueError("SLACK_SIGNING_SECRET is required for the Slack app")
+    verification = None
+    if not socket_mode:
+        if not settings.slack_signing_secret or seen is None:
+            raise ValueError("SLACK_SIGNING_SECRET and a replay memory are required over HTTP")
+        verification = SignedRequests(
+            settings.slack_signing_secret, seen=seen, now=now or time.time
+        )
     app = App(
         client=deps.client,
         signing_secret=settings.slack_signing_secret,
         token_verification_enabled=False,
         request_verification_enabled=False,
-        before_authorize=_verification(settings.slack_signing_secret, now),
+        before_authorize=verification,
         listener_executor=listener_executor
         or ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="credbot-slack"),
         # Under ``slack_bolt`` so ``bot.logs`` holds it at WARNING: Bolt's DEBUG lines can carry
@@ -92,9 +99,3 @@ def build_slack_app(
     for surface in (commands, actions, views, events):
         surface.register(app, deps)
     return app
-
-
-def _verification(secret: str | None, now: Callable[[], float] | None) -> SignedRequests | None:
-    if not secret:
-        return None
-    return SignedRequests(secret, now=now) if now else SignedRequests(secret)

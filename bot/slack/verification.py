@@ -6,9 +6,12 @@ its place (Bolt's ``before_authorize`` slot, right after the SSL check and befor
 else). A failure is logged with the reason and the client's headers that matter, never the
 body.
 
-Replays: a valid (timestamp, signature) pair is remembered for the 5-minute window; the same
-pair again is refused. Slack's own retries of an event carry ``X-Slack-Retry-Num`` and a fresh
-signature, so they are not replays.
+Replays: a valid (timestamp, signature) pair is remembered (as a SHA-256 digest) until the
+request's own 5-minute window has passed; the same pair again is refused. The memory is
+``SeenRequests``, in the database in production, so a request replayed to another replica is
+refused as well. Slack's own retries of an event carry ``X-Slack-Retry-Num`` and a fresh
+signature, so they are not replays. When that memory cannot be reached the request is refused
+with 503 (Slack retries events): a guard that cannot remember must not let requests through.
 
 ``SlackSignature`` is the stateless part (signature and window) on raw bytes: the HTTP door
 (``bot.web.slack_endpoint``) runs it before Bolt parses anything, since Bolt parses the body
@@ -20,10 +23,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, Protocol
 
 from slack_bolt import BoltRequest, BoltResponse
 from slack_bolt.middleware import Middleware
@@ -70,14 +73,25 @@ def log_refusal(problem: str, timestamp: str, body_size: int) -> None:
     )
 
 
-class SignedRequests(Middleware):
-    """Refuse (401) any request that is unsigned, wrongly signed, stale or replayed."""
+class SeenRequests(Protocol):
+    """Signed requests already accepted, shared by every replica (``SqlSeenRequests``)."""
 
-    def __init__(self, signing_secret: str, *, now: Callable[[], float] = time.time) -> None:
+    def first_sight(self, digest: str, *, expires_at: datetime, now: datetime) -> bool:
+        """Remember ``digest`` until ``expires_at``; ``True`` the first time, ``False`` while
+        it is remembered. Raises when the memory cannot be reached."""
+        ...
+
+
+class SignedRequests(Middleware):
+    """Refuse (401) any request that is unsigned, wrongly signed, stale or replayed; 503 when
+    replays cannot be checked."""
+
+    def __init__(
+        self, signing_secret: str, *, seen: SeenRequests, now: Callable[[], float] = time.time
+    ) -> None:
         self._signature = SlackSignature(signing_secret, now=now)
         self._now = now
-        self._seen: dict[str, float] = {}
-        self._lock = threading.Lock()
+        self._seen = seen
 
     def process(
         self,
@@ -92,25 +106,26 @@ class SignedRequests(Middleware):
         timestamp = _header(req, "x-slack-request-timestamp")
         signature = _header(req, "x-slack-signature")
         problem = self._signature.problem(req.raw_body, timestamp, signature)
-        problem = problem or self._replayed(timestamp, signature)
+        try:
+            problem = problem or self._replayed(timestamp, signature)
+        except Exception as exc:  # the replay memory (the database) did not answer
+            log.error("refused a Slack request: replays cannot be checked (%s)", type(exc).__name__)
+            return BoltResponse(status=503, body={"error": "try again later"})
         if problem is not None:
             log_refusal(problem, timestamp, len(req.raw_body))
             return BoltResponse(status=401, body={"error": "invalid request"})
         return next()
 
     def _replayed(self, timestamp: str, signature: str) -> str | None:
-        now = self._now()
-        key = f"{timestamp}:{signature}"
-        with self._lock:
-            while self._seen:  # oldest first (insertion order): forget what left the window
-                oldest = next(iter(self._seen))
-                if now - self._seen[oldest] <= WINDOW_S:
-                    break
-                del self._seen[oldest]
-            if key in self._seen:
-                return "replayed request"
-            self._seen[key] = now
-        return None
+        """Remember the pair until its timestamp leaves the window (not for 5 minutes from
+        now: a timestamp ahead of our clock stays acceptable for longer)."""
+        digest = hashlib.sha256(f"{timestamp}:{signature}".encode()).hexdigest()
+        first = self._seen.first_sight(
+            digest,
+            expires_at=datetime.fromtimestamp(int(timestamp) + WINDOW_S, UTC),
+            now=datetime.fromtimestamp(self._now(), UTC),
+        )
+        return None if first else "replayed request"
 
 
 def _header(req: BoltRequest, name: str) -> str:

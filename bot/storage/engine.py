@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
@@ -55,6 +56,14 @@ def make_engine(
 def read_only(connection: Connection) -> Connection:
     """Mark ``connection`` (before its first statement) as only reading; see the module doc."""
     return connection.execution_options(**{READ_ONLY_OPTION: True})
+
+
+def upsert(connection: Connection, table: sa.Table) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT into ``table`` that takes ``ON CONFLICT`` clauses, for ``connection``'s
+    dialect (both spell it the same way, so callers write one statement)."""
+    if connection.dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
 
 
 def _sqlite_engine(url: sa.URL, busy_timeout_ms: int, engine_options: dict[str, Any]) -> Engine:

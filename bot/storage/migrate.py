@@ -6,17 +6,33 @@ package, so no ``alembic.ini`` has to exist on disk where credbot is installed.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
+from bot.health import NotReady
 from bot.storage.engine import make_engine, read_only
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+class SchemaNotCurrent(NotReady):
+    """The database's schema is older than this code (or absent): it must be upgraded first."""
+
+    def __init__(self, *, current: str | None, head: str) -> None:
+        where = "has no credbot schema" if current is None else f"is at revision {current}"
+        super().__init__(
+            f"the database {where}, this version needs {head}: run `credbot db upgrade` "
+            "(or start with `credbot serve --migrate`)",
+            status="not migrated" if current is None else "schema outdated",
+        )
+        self.current = current
+        self.head = head
 
 
 def alembic_config(url: str | None = None) -> Config:
@@ -67,7 +83,30 @@ def current_revision(url: str) -> str | None:
 
 def head_revision() -> str:
     """The newest revision shipped with this version of credbot."""
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    head = _scripts().get_current_head()
     if head is None:
         raise RuntimeError(f"no migrations found in {MIGRATIONS_DIR}")
     return head
+
+
+def ensure_current(connection: Connection) -> str:
+    """Return the revision the database is at when this code can run on it: the newest one
+    shipped, or one this code does not know, which only a newer version can have written
+    (migrations keep older code working, so a rolling upgrade never stops the old replicas).
+    Raises ``SchemaNotCurrent`` for an empty database or an older revision."""
+    current = MigrationContext.configure(connection).get_current_revision()
+    head = head_revision()
+    if current == head or (current is not None and current not in _known_revisions()):
+        return current
+    raise SchemaNotCurrent(current=current, head=head)
+
+
+@functools.cache
+def _scripts() -> ScriptDirectory:
+    """The shipped migrations, read once per process (health probes ask on every call)."""
+    return ScriptDirectory.from_config(alembic_config())
+
+
+@functools.cache
+def _known_revisions() -> frozenset[str]:
+    return frozenset(script.revision for script in _scripts().walk_revisions())

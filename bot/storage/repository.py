@@ -198,7 +198,9 @@ class SqlStore:
             return [to_contractor(row) for row in connection.execute(legacy)]
 
     def check_health(self) -> None:
-        """``SELECT 1``; raises the driver's error when the database does not answer."""
+        """``SELECT 1`` and the schema's revision (see ``check_database``); raises the
+        driver's error when the database does not answer, ``SchemaNotCurrent`` when it must
+        be upgraded first."""
         check_database(self._engine)
 
     def apply(

@@ -166,6 +166,28 @@ class ProcessedEventRow(SQLModel, table=True):
     slack_user_id: str | None = Field(default=None, max_length=64)
 
 
+class SeenRequestRow(SQLModel, table=True):
+    """``seen_requests``: signed requests already accepted (Slack's, by the SHA-256 of their
+    timestamp and signature), shared by every replica so a replay to another one is refused;
+    each row is forgotten once its request's signature window has passed (``expires_at``)."""
+
+    __tablename__: ClassVar[Any] = "seen_requests"
+
+    digest: str = Field(primary_key=True, max_length=64)
+    expires_at: datetime = Field(sa_type=UtcDateTime, index=True)
+
+
+class LeaseRow(SQLModel, table=True):
+    """``leases``: named jobs that one replica at a time may run (the scheduled sweep); a row
+    is held by ``holder`` until ``expires_at``, which the holder keeps pushing forward."""
+
+    __tablename__: ClassVar[Any] = "leases"
+
+    name: str = Field(primary_key=True, max_length=64)
+    holder: str = Field(max_length=128)
+    expires_at: datetime = Field(sa_type=UtcDateTime)
+
+
 def table(row_class: type[SQLModel]) -> sa.Table:
     """The Core ``Table`` of a row class (queries are written in Core, typed by column)."""
     result = row_class.__table__  # type: ignore[attr-defined]
@@ -180,6 +202,8 @@ check_results = table(CheckResultRow)
 identity_verifications = table(IdentityVerificationRow)
 audit_events = table(AuditEventRow)
 processed_events = table(ProcessedEventRow)
+seen_requests = table(SeenRequestRow)
+leases = table(LeaseRow)
 
 metadata = SQLModel.metadata
 """The metadata Alembic compares migrations against."""

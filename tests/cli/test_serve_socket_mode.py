@@ -4,19 +4,14 @@ Slack over the socket and the web pages over HTTP until SIGTERM."""
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
 
 import pytest
 
 from bot.dev.openbao import free_port
 from bot.dev.slack_standin import STANDIN_APP_TOKEN, SlackStandIn
-from tests.support.cli import clean_env, run
+from tests.support.cli import credbot_process, get, run, wait_for_http
 from tests.support.slack import MANAGER, slack_env
 from tests.support.slack_socket import SocketModeStandIn
 
@@ -74,47 +69,23 @@ def test_slack_out_of_reach_is_exit_4(bot_env: dict[str, str], standin: SlackSta
     assert "Slack's Web API could not be reached" in result.output
 
 
-def get(url: str) -> int:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as answer:
-            return int(answer.status)
-    except urllib.error.HTTPError as error:
-        return error.code
-
-
 def test_serve_takes_slack_over_the_socket_and_pages_over_http_until_sigterm(
     bot_env: dict[str, str], standin: SlackStandIn, socket_standin: SocketModeStandIn
 ) -> None:
     port = free_port()
-    env = {k: v for k, v in clean_env(socket_env(bot_env, standin)).items() if v is not None}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "serve", "--socket-mode", "--port", str(port)],
-        env={**{k: v for k, v in os.environ.items() if k not in env}, **env},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
+    env = socket_env(bot_env, standin)
+    with credbot_process(env, "serve", "--socket-mode", "--port", str(port)) as served:
         socket_standin.wait_connected(timeout=30)
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                assert get(f"{base}/healthz") == 200
-                break
-            except (urllib.error.URLError, ConnectionError):
-                assert time.monotonic() < deadline, "the web server did not start"
-                time.sleep(0.1)
+        assert wait_for_http(f"{base}/healthz") == 200
         assert get(f"{base}/slack/events") == 404  # off in Socket Mode
         ack = socket_standin.ack(
             socket_standin.command("help", user_id=MANAGER, response_url=standin.response_url())
         )
         assert ack.payload is not None and "/contractor onboard" in ack.payload["text"]
-    finally:
-        process.send_signal(signal.SIGTERM)
-        output, _ = process.communicate(timeout=30)
     socket_standin.wait_closed()
-    assert process.returncode == -signal.SIGTERM, output  # uvicorn re-raises it when done
+    output = served.output
+    assert served.process.returncode == -signal.SIGTERM, output  # uvicorn re-raises it
     assert "Socket Mode closed" in output
     assert STANDIN_APP_TOKEN not in output
 

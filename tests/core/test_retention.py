@@ -30,7 +30,7 @@ def revoked_after_checks(core: Core) -> Contractor:
     issuing.issue(core, contractor.id, actor=APPROVER)
     event = DepartureEvent(
         event_id=f"Ev{contractor.id[:10]}",
-        kind="team_leave",
+        kind="user_change",
         slack_user_id=contractor.slack_user_id,
         received_at=core.clock.now(),
     )

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from bot.core.interfaces import ContractorStore, VaultBackend
 from bot.dev.slack_standin import SlackStandIn
 from bot.slack import blocks
+from bot.slack.verification import SeenRequests
 from tests.support.slack import APPROVER, MANAGER, SlackWorld, make_world
 
 VAULT_DELAY_S = 4.0
@@ -36,9 +37,12 @@ class SlowVault:
 
 @pytest.fixture
 def slow_world(
-    store: ContractorStore, vault_accounts: VaultBackend, standin: SlackStandIn
+    store: ContractorStore,
+    vault_accounts: VaultBackend,
+    standin: SlackStandIn,
+    seen_requests: SeenRequests,
 ) -> Iterator[SlackWorld]:
-    yield from make_world(store, SlowVault(vault_accounts), standin)  # type: ignore[arg-type]
+    yield from make_world(store, SlowVault(vault_accounts), standin, seen_requests)  # type: ignore[arg-type]
 
 
 def test_the_approve_click_is_acked_at_once_while_vault_works(slow_world: SlackWorld) -> None:

@@ -16,6 +16,7 @@ import pytest
 from bot.core.interfaces import ContractorStore, VaultBackend
 from bot.core.states import State
 from bot.dev.slack_standin import SlackStandIn
+from bot.slack.verification import SeenRequests
 from bot.web.kyc_webhook import sign
 from tests.support.logs import capture_debug
 from tests.support.slack import APPROVAL_CHANNEL, CONTRACTOR, MANAGER, SlackWorld, make_world
@@ -26,12 +27,16 @@ CHECKS = "requester_role,slack_account,email_domain,work_country,uniqueness,kyc_
 
 @pytest.fixture
 def world(
-    store: ContractorStore, vault_accounts: VaultBackend, standin: SlackStandIn
+    store: ContractorStore,
+    vault_accounts: VaultBackend,
+    standin: SlackStandIn,
+    seen_requests: SeenRequests,
 ) -> Iterator[SlackWorld]:
     yield from make_world(
         store,
         vault_accounts,
         standin,
+        seen_requests,
         CREDBOT_IDENTITY_CHECKS=CHECKS,
         CREDBOT_KYC_WEBHOOK_SECRET=WEBHOOK_SECRET,
     )

@@ -88,5 +88,6 @@ def test_a_deactivated_account_is_revoked_only_when_slack_confirms_it(
     slack_world.standin.wait_for_call("users.info", user=CONTRACTOR, count=2)
     assert slack_world.contractor().state is State.ISSUED  # type: ignore[union-attr]
     slack_world.standin.users[CONTRACTOR]["deleted"] = True
-    assert slack_world.slack.event({"type": "team_leave", "user": {"id": CONTRACTOR}}).status == 200
+    event = {"type": "user_change", "user": {"id": CONTRACTOR, "deleted": True}}
+    assert slack_world.slack.event(event).status == 200  # now Slack says so too
     slack_world.wait_state("revoked")

@@ -113,7 +113,7 @@ def test_a_departure_is_recorded_before_the_ack_and_a_retry_is_ignored(
     standin, slack = socket_world.standin, socket_world.slack
     standin.fail("users.info", "internal_error", when={"user": CONTRACTOR})
     lookups = len(standin.calls("users.info"))
-    leave = {"type": "team_leave", "user": {"id": CONTRACTOR}}
+    leave = {"type": "user_change", "user": {"id": CONTRACTOR, "deleted": True}}
 
     slack.ack(slack.event(leave, event_id="EvLEAVE0001"))
     # durable before the ack: the event is in the database by the time Slack has the ack

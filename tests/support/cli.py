@@ -4,6 +4,14 @@ OpenBao (its own AppRole) and the test database."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 import pytest
 from click.testing import CliRunner, Result
@@ -23,6 +31,56 @@ def clean_env(env: dict[str, str]) -> dict[str, str | None]:
 def run(env: dict[str, str], *args: str) -> Result:
     """Invoke ``credbot`` with exactly these settings (none inherited from the test process)."""
     return CliRunner().invoke(main, list(args), env=clean_env(env), catch_exceptions=False)
+
+
+def get(url: str) -> int:
+    """The HTTP status of ``GET url``."""
+    try:
+        with urllib.request.urlopen(url, timeout=5) as answer:
+            return int(answer.status)
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def wait_for_http(url: str, *, timeout: float = 30) -> int:
+    """Poll ``url`` until the server answers at all; return that first status."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return get(url)
+        except (urllib.error.URLError, ConnectionError):
+            assert time.monotonic() < deadline, f"nothing answered at {url}"
+            time.sleep(0.1)
+
+
+@dataclass
+class Running:
+    """A credbot process; ``output`` (stdout and stderr) is filled in once it ended."""
+
+    process: subprocess.Popen[str]
+    output: str = ""
+
+
+@contextmanager
+def credbot_process(env: dict[str, str], *args: str) -> Iterator[Running]:
+    """``python -m bot *args`` as a real process with exactly these settings; SIGTERM and
+    wait when the block ends."""
+    settings = {k: v for k, v in clean_env(env).items() if v is not None}
+    inherited = {k: v for k, v in os.environ.items() if k not in clean_env(env)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", *args],
+        env={**inherited, **settings},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    running = Running(process)
+    try:
+        yield running
+    finally:
+        if process.poll() is None:
+            process.terminate()
+        running.output, _ = process.communicate(timeout=30)
 
 
 @pytest.fixture

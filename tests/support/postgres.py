@@ -10,6 +10,7 @@ Fixtures:
 - ``database_url`` (function): ``empty_database_url`` migrated to head with ``upgrade``.
 - ``engine`` (function): ``make_engine(database_url)``, disposed afterwards.
 - ``store`` (function): ``SqlStore(engine=engine)``.
+- ``seen_requests``, ``leases`` (function): the replay memory and the leases on ``engine``.
 
 The server runs as the ``postgres`` OS user when the tests run as root (PostgreSQL refuses to
 run as root), listens on a free loopback port, keeps its socket in its own temp dir and trusts
@@ -35,8 +36,10 @@ from sqlalchemy.engine import Engine
 
 from bot.dev.openbao import free_port
 from bot.storage.engine import make_engine
+from bot.storage.leases import SqlLeases
 from bot.storage.migrate import upgrade
 from bot.storage.repository import SqlStore
+from bot.storage.seen_requests import SqlSeenRequests
 
 PG_BIN_GLOB = "/usr/lib/postgresql/*/bin"
 SERVER_USER = "postgres"
@@ -215,6 +218,18 @@ def engine(database_url: str) -> Iterator[Engine]:
 def store(engine: Engine) -> SqlStore:
     """A ``SqlStore`` on a fresh, migrated database (both backends)."""
     return SqlStore(engine=engine)
+
+
+@pytest.fixture
+def seen_requests(engine: Engine) -> SqlSeenRequests:
+    """The replay memory of signed Slack requests, on the test database."""
+    return SqlSeenRequests(engine=engine)
+
+
+@pytest.fixture
+def leases(engine: Engine) -> SqlLeases:
+    """The leases (which replica sweeps), on the test database."""
+    return SqlLeases(engine=engine)
 
 
 def _runuser() -> str:

@@ -30,6 +30,7 @@ from bot.slack import blocks
 from bot.slack.app import build_deps, build_slack_app
 from bot.slack.deps import Deps
 from bot.slack.notifier import SlackNotifier
+from bot.slack.verification import SeenRequests
 from bot.web.app import build_web_app
 
 SECRET = "8f14e45fceea167a5a36dedd4bea2543"
@@ -314,10 +315,12 @@ def world_core(
     standin: SlackStandIn,
     settings: Settings,
     *,
+    seen: SeenRequests | None = None,
     socket_mode: bool = False,
 ) -> tuple[Core, FrozenClock, App, Deps]:
     """The populated workspace, the core on a frozen clock, the Bolt app and what its
-    listeners share, wired as ``bot.wiring.build_slack`` wires them."""
+    listeners share, wired as ``bot.wiring.build_slack`` wires them (``seen``, the replay
+    memory, is needed over HTTP)."""
     populate(standin)
     client = wiring.build_slack_client(settings)
     clock = FrozenClock(datetime.now(UTC))
@@ -331,16 +334,21 @@ def world_core(
         policy=Policy(public_url=PUBLIC_URL, link_ttl=timedelta(hours=1)),
     )
     deps = build_deps(core=core, settings=settings, client=client)
-    app = build_slack_app(deps, settings=settings, socket_mode=socket_mode)
+    app = build_slack_app(deps, settings=settings, seen=seen, socket_mode=socket_mode)
     return core, clock, app, deps
 
 
 def make_world(
-    store: ContractorStore, vault: VaultBackend, standin: SlackStandIn, **overrides: str
+    store: ContractorStore,
+    vault: VaultBackend,
+    standin: SlackStandIn,
+    seen: SeenRequests,
+    **overrides: str,
 ) -> Iterator[SlackWorld]:
-    """The world; ``overrides`` are settings (environment names) on top of the usual ones."""
+    """The world (one replica); ``overrides`` are settings (environment names) on top of the
+    usual ones."""
     settings = slack_settings(standin, **overrides)
-    core, clock, app, deps = world_core(store, vault, standin, settings)
+    core, clock, app, deps = world_core(store, vault, standin, settings, seen=seen)
     web = build_web_app(
         core=core,
         https=True,
@@ -371,7 +379,10 @@ def standin() -> Iterator[SlackStandIn]:
 
 @pytest.fixture
 def slack_world(
-    store: ContractorStore, vault_accounts: VaultBackend, standin: SlackStandIn
+    store: ContractorStore,
+    vault_accounts: VaultBackend,
+    standin: SlackStandIn,
+    seen_requests: SeenRequests,
 ) -> Iterator[SlackWorld]:
     """The Slack door on the real app, store (both backends) and OpenBao."""
-    yield from make_world(store, vault_accounts, standin)
+    yield from make_world(store, vault_accounts, standin, seen_requests)

@@ -1,14 +1,23 @@
-"""``/healthz``, ``/metrics`` and the security headers of the ASGI app ``credbot serve`` runs."""
+"""``/livez``, ``/readyz``, ``/healthz``, ``/metrics`` and the security headers of the ASGI
+app ``credbot serve`` runs."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 import pytest
 from starlette.testclient import TestClient
 
 from bot.core import issuing
+from bot.core.clock import FrozenClock
 from bot.core.context import Core
+from bot.core.interfaces import VaultBackend
+from bot.storage.engine import make_engine
+from bot.storage.migrate import upgrade
+from bot.storage.repository import SqlStore
 from bot.web.app import build_web_app
-from tests.support.core import APPROVER, approved_contractor
+from tests.support.core import APPROVER, approved_contractor, make_core
+from tests.support.notifier import RecordingNotifier
 from tests.support.openbao import OpenBaoServer
 
 
@@ -32,6 +41,70 @@ def test_healthz_is_503_when_vault_is_sealed(
     response = client_for(core).get("/healthz")
     assert response.status_code == 503
     assert response.json() == {"database": "ok", "vault": "unavailable"}
+
+
+def core_on(
+    url: str, vault: VaultBackend, clock: FrozenClock, notifier: RecordingNotifier
+) -> Iterator[Core]:
+    engine = make_engine(url)
+    yield make_core(SqlStore(engine=engine), vault, clock, notifier)
+    engine.dispose()
+
+
+@pytest.fixture
+def unmigrated_core(
+    empty_database_url: str,
+    vault_accounts: VaultBackend,
+    clock: FrozenClock,
+    notifier: RecordingNotifier,
+) -> Iterator[Core]:
+    """A core on a database nobody ran `credbot db upgrade` on."""
+    yield from core_on(empty_database_url, vault_accounts, clock, notifier)
+
+
+def test_a_never_migrated_database_is_not_ready_and_metrics_say_so(
+    unmigrated_core: Core,
+) -> None:
+    client = client_for(unmigrated_core)
+    assert client.get("/livez").status_code == 200
+    ready = client.get("/readyz")
+    assert (ready.status_code, ready.json()) == (503, {"database": "not migrated"})
+    health = client.get("/healthz")
+    assert (health.status_code, health.json()) == (503, {"database": "not migrated", "vault": "ok"})
+    metrics = client.get("/metrics")
+    assert metrics.status_code == 200
+    assert "credbot_database_ready 0.0" in metrics.text
+    assert "credbot_vault_up 1.0" in metrics.text
+    assert "credbot_contractors{" not in metrics.text
+
+
+def test_a_database_behind_this_version_is_not_ready(
+    empty_database_url: str,
+    vault_accounts: VaultBackend,
+    clock: FrozenClock,
+    notifier: RecordingNotifier,
+) -> None:
+    upgrade(empty_database_url, "0005")
+    for core in core_on(empty_database_url, vault_accounts, clock, notifier):
+        ready = client_for(core).get("/readyz")
+        assert (ready.status_code, ready.json()) == (503, {"database": "schema outdated"})
+
+
+def test_with_vault_sealed_the_replica_stays_ready_and_metrics_raise_the_alarm(
+    throwaway_openbao: OpenBaoServer, outage_core: Core
+) -> None:
+    throwaway_openbao.seal()
+    client = client_for(outage_core)
+    assert client.get("/readyz").json() == {"database": "ok"}
+    assert client.get("/readyz").status_code == 200
+    assert "credbot_vault_up 0.0" in client.get("/metrics").text
+    assert "credbot_database_ready 1.0" in client.get("/metrics").text
+
+
+def test_livez_and_readyz_answer_when_all_is_well(core: Core) -> None:
+    client = client_for(core)
+    assert client.get("/livez").json() == {"process": "ok"}
+    assert client.get("/readyz").json() == {"database": "ok"}
 
 
 def test_metrics_count_contractors_per_state(core: Core) -> None:

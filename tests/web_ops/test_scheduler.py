@@ -15,6 +15,7 @@ from bot.core.models import Contractor
 from bot.core.states import State
 from bot.core.sweep import SweepOptions
 from bot.scheduler import PeriodicAnchor, PeriodicSweep
+from bot.storage.leases import SqlLeases
 from bot.web.app import build_web_app
 from tests.support.notifier import RecordingNotifier
 from tests.support.tamper import grow, remove_newest
@@ -30,12 +31,18 @@ def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> bool:
 
 
 def test_scheduled_sweep_runs_while_the_server_runs(
-    core: Core, issued: Callable[[], tuple[Contractor, str]], clock: FrozenClock
+    core: Core,
+    issued: Callable[[], tuple[Contractor, str]],
+    clock: FrozenClock,
+    leases: SqlLeases,
 ) -> None:
     contractor, _ = issued()
     clock.advance(timedelta(hours=2))  # the link has expired unused
     job = PeriodicSweep(
-        core=core, options=SweepOptions(worker="scheduled"), interval=timedelta(seconds=0.2)
+        core=core,
+        options=SweepOptions(worker="scheduled"),
+        interval=timedelta(seconds=0.2),
+        leases=leases,
     )
     app = build_web_app(core=core, https=False, background=[job])
     with TestClient(app) as client:

@@ -1,4 +1,4 @@
-"""Events: App Home, and Slack accounts that are deactivated or leave the workspace."""
+"""Events: App Home, and Slack accounts that are deactivated."""
 
 from __future__ import annotations
 
@@ -9,6 +9,6 @@ from bot.slack.listeners.events import departures, home
 
 
 def register(app: App, deps: Deps) -> None:
-    """Listen to ``app_home_opened``, ``user_change`` and ``team_leave``."""
+    """Listen to ``app_home_opened`` and ``user_change``."""
     home.register(app, deps)
     departures.register(app, deps)

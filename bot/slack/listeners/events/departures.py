@@ -1,4 +1,8 @@
-"""``user_change`` and ``team_leave``: someone may have left, so their credentials may have to go.
+"""``user_change``: someone may have left, so their credentials may have to go.
+
+Slack reports a deactivated account (a member or a guest, by an admin or by SCIM) as a
+``user_change`` whose user is ``deleted``; Slack's Events API has no ``team_leave`` (``team_join``
+has no counterpart), so that one event is all there is to listen to.
 
 The core owns the rules (``bot.core.departures``): the event is recorded *before* the ack (a
 listener middleware runs before Bolt's automatic ack of events), Slack's retries are recognised
@@ -21,11 +25,9 @@ from bot.slack.directory import SlackDirectory
 
 log = logging.getLogger("credbot.slack.departures")
 
-KINDS = ("user_change", "team_leave")
-
 
 def register(app: App, deps: Deps) -> None:
-    """Listen to ``user_change`` and ``team_leave``."""
+    """Listen to ``user_change``."""
     directory = SlackDirectory(client=deps.client)
 
     def record(body: dict[str, Any], context: BoltContext, next: Callable[[], None]) -> None:
@@ -51,5 +53,4 @@ def register(app: App, deps: Deps) -> None:
 
         deps.later(work)
 
-    for kind in KINDS:
-        app.event(kind, middleware=[record])(process)
+    app.event("user_change", middleware=[record])(process)
