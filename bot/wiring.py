@@ -164,12 +164,12 @@ def build_core(
     notifier: Notifier | None = None,
     clock: Clock | None = None,
     store: ContractorStore | None = None,
-    client: hvac.Client | None = None,
+    vault_client: hvac.Client | None = None,
 ) -> Core:
     """The core on real backends; ``notifier`` defaults to logging (no Slack), ``store`` to a
-    new one from the settings, ``client`` to the bot's own Vault login (accounts and the audit
-    anchor share it)."""
-    client = client or bot_vault_client(settings)
+    new one from the settings, ``vault_client`` to the bot's own Vault login (accounts and the
+    audit anchor share it)."""
+    client = vault_client or bot_vault_client(settings)
     return Core(
         store=store or build_store(settings),
         vault=build_vault(settings, client),
@@ -218,7 +218,7 @@ def build_slack(
     settings: Settings,
     *,
     database: Database,
-    client: hvac.Client,
+    vault_client: hvac.Client,
     clock: Clock | None = None,
     socket_mode: bool = False,
 ) -> SlackParts:
@@ -228,7 +228,9 @@ def build_slack(
     notifier = SlackNotifier(
         client=client, audit_channel=settings.audit_channel, admins=settings.admins
     )
-    core = build_core(settings, notifier=notifier, clock=clock, store=database.store, client=client)
+    core = build_core(
+        settings, notifier=notifier, clock=clock, store=database.store, vault_client=vault_client
+    )
     deps = build_deps(core=core, settings=settings, client=client)
     return SlackParts(
         core=core,
@@ -278,13 +280,13 @@ def build_server(settings: Settings) -> ASGIApp:
     when ``SLACK_BOT_TOKEN`` and ``SLACK_SIGNING_SECRET`` are set; otherwise a warning says so
     at start-up and links cannot be delivered."""
     database = open_database(settings)
-    client = bot_vault_client(settings, wait_for_vault=True)
+    vault_client = bot_vault_client(settings, wait_for_vault=True)
     if slack_enabled(settings):
-        slack = build_slack(settings, database=database, client=client)
+        slack = build_slack(settings, database=database, vault_client=vault_client)
         log.info("Slack is on: POST /slack/events, Web API at %s", settings.slack_api_url)
         return _web_app(settings, slack.core, database, slack=slack, events=True)
     log.warning("Slack is off: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET to serve /slack/events")
-    core = build_core(settings, store=database.store, client=client)
+    core = build_core(settings, store=database.store, vault_client=vault_client)
     return _web_app(settings, core, database)
 
 
@@ -296,8 +298,8 @@ def build_socket_mode_server(settings: Settings) -> tuple[ASGIApp, SlackSocket]:
     without ``SLACK_APP_TOKEN`` and ``SLACK_BOT_TOKEN``, before anything is built."""
     app_token = settings.socket_mode_token()
     database = open_database(settings)
-    client = bot_vault_client(settings, wait_for_vault=True)
-    slack = build_slack(settings, database=database, client=client, socket_mode=True)
+    vault_client = bot_vault_client(settings, wait_for_vault=True)
+    slack = build_slack(settings, database=database, vault_client=vault_client, socket_mode=True)
     slack_socket = SlackSocket(app=slack.app, app_token=app_token)
     log.info("Slack is on over Socket Mode, Web API at %s", settings.slack_api_url)
     web = _web_app(settings, slack.core, database, slack=slack, slack_socket=slack_socket)
