@@ -483,7 +483,6 @@ def serve(  # noqa: PLR0917 - click passes every option by keyword
     over Socket Mode instead; exit 3 if Slack refuses SLACK_APP_TOKEN, 4 if Slack cannot be
     reached or a port cannot be listened on.
     """
-    wiring.prepare_database(ctx.settings, migrate=migrate)
     host = host or ctx.settings.host
     port = port or ctx.settings.port
     settings = ctx.settings
@@ -491,6 +490,7 @@ def serve(  # noqa: PLR0917 - click passes every option by keyword
         settings = settings.model_copy(update={"ops_port": ops_port})
     if settings.ops_port == port:
         raise click.BadParameter("must differ from --port", param_hint="--ops-port")
+    wiring.prepare_database(settings, migrate=migrate)
     if not socket_mode:
         _run_web(settings, wiring.build_server(settings), host, port)
         return
