@@ -140,6 +140,7 @@ class Flow:
             pass
 
     def _try_approve(self) -> bool:
+        started = time.monotonic()
         card = self._card(blocks.APPROVE)
         assert card is not None
         failures = len(self._issue_failures())
@@ -151,7 +152,7 @@ class Flow:
         self.world.follows(sent, lambda: bool(self.links()) or failed(), "the link DM")
         answered = bool(self.world.responses(sent.response_url))
         if settled(lambda: bool(self.links()), GRACE_S if answered and not failed() else 0):
-            self.world.succeeded("issue")
+            self.world.succeeded("issue", started)
             return True
         if failed():
             self.world.note(self.name, "approve", self._issue_failures()[-1], "reissue")
@@ -171,12 +172,13 @@ class Flow:
             time.sleep(RETRY_S)
 
     def _try_reissue(self, why: str) -> bool:
+        started = time.monotonic()
         before = len(self.links())
         text = f"reissue <@{self.slack_user}>"
         sent = self.world.command(self.name, "reissue", text, user=MANAGER)
         if self.world.follows(sent, lambda: len(self.links()) > before, "the new link"):
             (self.reissues if before else self.issue_retries).append(why)
-            self.world.succeeded("issue")
+            self.world.succeeded("issue", started)
             return True
         self.world.note(self.name, "reissue", self.world.reply(sent), "reissue again")
         return False
@@ -198,12 +200,13 @@ class Flow:
             time.sleep(RETRY_S)
 
     def _try_offboard(self) -> bool:
+        started = time.monotonic()
         text = f"offboard <@{self.slack_user}> failover test"
         sent = self.world.command(self.name, "offboard", text, user=MANAGER)
         self.world.follows(sent, lambda: False, "the offboard's answer")
         reply = self.world.reply(sent)
         if "Vault confirmed" in reply:
-            self.world.succeeded("offboard")
+            self.world.succeeded("offboard", started)
             return True
         self.world.note(self.name, "offboard", reply, "offboard again")
         return False

@@ -49,9 +49,10 @@ def enrol(flow: Flow) -> AccountSecrets:
 def _reveal(flow: Flow, secret: str, code: str) -> dict[str, Any] | None:
     """The secrets and proof token, or None once a new link was asked for."""
     while True:
+        started = time.monotonic()
         replica, answer = _post(flow, "reveal", {"secret": secret, "code": code})
         if answer.status_code == 200:
-            flow.world.succeeded("reveal")
+            flow.world.succeeded("reveal", started)
             return dict(answer.json())
         what = f"{replica.name}: {answer.status_code} {_kind(answer)}"
         if answer.status_code != 503:
@@ -70,10 +71,11 @@ def _confirm(flow: Flow, secret: str, revealed: dict[str, Any]) -> None:
             "password": revealed["password"],
             "code": fresh_code(str(revealed["totp_secret"])),
         }
+        started = time.monotonic()
         replica, answer = _post(flow, "confirm", body)
         record = flow.world.record(flow.slack_user)
         if answer.status_code == 200 or (record is not None and record.state is State.ACTIVE):
-            flow.world.succeeded("confirm")  # a lost answer to a confirm that went through
+            flow.world.succeeded("confirm", started)  # a lost answer to a confirm that went through
             return
         assert answer.status_code in AGAIN, f"{flow.name} confirm: {answer.text}"
         what = f"{replica.name}: {answer.status_code} {_kind(answer)}"

@@ -14,7 +14,7 @@ from tests.support.failover_checks import Verdict
 def figures(rig: Rig, run: Run, verdict: Verdict) -> dict[str, Any]:
     """Flows, failures injected, recovery times, failed requests and their retries."""
     outage = run.outage
-    after = [at - outage.at for _, at in run.world.successes if at > outage.at]
+    after = [done - outage.at for _, began, done in run.world.successes if began > outage.at]
     during = [f for f in run.world.failures if f.at >= outage.at]
     return {
         "flows": len(run.flows),
@@ -59,7 +59,8 @@ def as_text(data: dict[str, Any]) -> str:
         " (sys/health 200: election and step-up)",
         "a request through the load balancer succeeded again after "
         f"{_s(data['vault_answers_after_s'])}",
-        f"first flow step needing Vault succeeded after {_s(data['first_flow_step_after_s'])}",
+        "first flow step needing Vault, started after the kill, succeeded after "
+        f"{_s(data['first_flow_step_after_s'])}",
         f"requests that failed: {data['failed_requests']} "
         f"({data['failed_after_kill']} after the kill):",
         *(

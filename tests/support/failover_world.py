@@ -95,8 +95,9 @@ class World:
     vault_addr: str
     """The load balancer's address: where contractors log in."""
     failures: list[Failure] = field(default_factory=list)
-    successes: list[tuple[str, float]] = field(default_factory=list)
-    """(step, monotonic time) of every step that needed Vault and succeeded."""
+    successes: list[tuple[str, float, float]] = field(default_factory=list)
+    """(step, started, finished), monotonic, of every attempt that needed Vault and
+    succeeded."""
     _turn: itertools.count[int] = field(default_factory=itertools.count)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -112,9 +113,9 @@ class World:
         with self._lock:
             self.failures.append(Failure(flow, step, what, retry, time.monotonic()))
 
-    def succeeded(self, step: str) -> None:
+    def succeeded(self, step: str, started: float) -> None:
         with self._lock:
-            self.successes.append((step, time.monotonic()))
+            self.successes.append((step, started, time.monotonic()))
 
     def send(self, flow: str, step: str, request: Callable[[Replica], T]) -> tuple[Replica, T]:
         """``request`` on a live replica; one whose connection fails is noted and the request
