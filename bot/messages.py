@@ -221,6 +221,15 @@ def checks_failed_line() -> str:
     return "*Rejected by the identity checks*: nothing was issued; the manager was told why."
 
 
+def approval_card_again(contractor: Contractor, channel: str | None) -> str:
+    """``recheck`` of a request awaiting approval: its card went to the approvers again."""
+    where = f" in <#{channel}>" if channel else ""
+    return (
+        f"The request for <@{contractor.slack_user_id}> passed the identity checks and awaits "
+        f"approval; its approval card was posted again{where}."
+    )
+
+
 def nothing_to_recheck(contractor: Contractor) -> str:
     """``recheck`` of a request whose checks are over."""
     return (

@@ -63,6 +63,9 @@ _SECRET_PATTERNS = (
     re.compile(r"\b[A-Z2-7]{26,}=*"),
 )
 _WRAPPING_REJECTIONS = ("wrapping token is not valid", "does not exist", "invalid token")
+_NO_ACTIVE_NODE = "active cluster node not found"
+"""What a standby answers, with HTTP 500, while its cluster has no active node it knows of
+(between a leader's loss and the next one's step-up): an outage, not a failed operation."""
 
 
 def connect(
@@ -258,8 +261,9 @@ def translate(
 ) -> VaultError:
     """Map one hvac or ``requests`` exception to the matching ``vault.errors`` class.
 
-    - connection refused, DNS failure, timeout, TLS failure, and HTTP 429/501/502/503 (rate
-      limited, not initialised, sealed, standby): ``VaultUnavailable``
+    - connection refused, DNS failure, timeout, TLS failure, HTTP 429/501/502/503 (rate
+      limited, not initialised, sealed, standby), and a 500 from a standby that knows no
+      active node (a cluster electing a new leader): ``VaultUnavailable``
     - 401/403: ``VaultPermissionDenied``; 404: ``VaultNotFound``
     - 400 "invalid username or password" from a userpass login: ``LoginRefused``; 400
       "invalid role or secret ID" from an AppRole login: ``VaultPermissionDenied``;
@@ -280,6 +284,8 @@ def translate(
     reason = "; ".join(_reasons(exc)) or type(exc).__name__
     message = scrub(f"{operation}: {reason}", secret_list)
     cls = _BY_STATUS.get(type(exc), VaultError)
+    if isinstance(exc, hvac.exceptions.InternalServerError) and _NO_ACTIVE_NODE in reason:
+        cls = VaultUnavailable
     if cls is VaultPermissionDenied and operation == "POST sys/mfa/validate":
         cls = (
             MfaAttemptsExceeded if "maximum totp validation" in reason.lower() else MfaCodeRejected

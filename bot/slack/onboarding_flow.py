@@ -71,24 +71,44 @@ def build_request(
     )
 
 
-def run_checks(deps: Deps, contractor_id: str) -> tuple[Contractor, list[CheckResult]]:
+def run_checks(
+    deps: Deps, contractor_id: str, *, repost: bool = False
+) -> tuple[Contractor, list[CheckResult]]:
     """Run the identity checks (again) and show approvers what they can act on.
 
     Checks passed: post the approval card. A check waits for an approver's attestation on the
-    first run: post the verification card with its button. Any check failed: the core has
-    rejected the request and told the manager; the approvers see why on a card without
-    buttons (a request that fails its checks is worth a look). Raises ``ApprovalNotPosted``
-    when a card cannot be posted, ``IllegalTransition`` when the request was already decided.
+    first run, or on a manager's ``recheck`` (``repost``): post the verification card with
+    its button. Any check failed: the core has rejected the request and told the manager; the
+    approvers see why on a card without buttons (a request that fails its checks is worth a
+    look). Raises ``ApprovalNotPosted`` when a card cannot be posted, ``IllegalTransition``
+    when the request was already decided.
+
+    Why ``repost``: a card is posted after the state change it shows commits, so a replica
+    that dies in between leaves a request nobody can act on; ``recheck`` is how a manager
+    gets the card back. Other re-runs (an attestation, a verification service's result)
+    do not repost, or every one would add a card.
     """
     first_run = deps.core.store.get_contractor(contractor_id).state is State.REQUESTED
     checked, results = onboarding.verify(deps.core, contractor_id, checks=deps.checks)
     if checked.state is State.AWAITING_APPROVAL:
         _post_card(deps, checked, *blocks.approval_card(checked, results))
-    elif checked.state is State.VERIFYING and first_run and blocks.awaits_attestation(results):
+    elif (
+        checked.state is State.VERIFYING
+        and (first_run or repost)
+        and blocks.awaits_attestation(results)
+    ):
         _post_card(deps, checked, *blocks.verification_card(checked, results))
     elif checked.state is State.REJECTED:
         _post_card(deps, checked, *blocks.checks_failed_card(checked, results))
     return checked, results
+
+
+def repost_approval_card(deps: Deps, contractor: Contractor) -> None:
+    """Post the approval card of a request awaiting approval again, with the checks it passed
+    (``recheck``: the first card may have died with a replica, see ``run_checks``). Two cards
+    are harmless: the first decision wins on either, the other is told it was decided."""
+    checks = deps.core.store.check_results(contractor.id)
+    _post_card(deps, contractor, *blocks.approval_card(contractor, checks))
 
 
 def _post_card(deps: Deps, contractor: Contractor, fallback: str, card: list[Block]) -> None:

@@ -165,11 +165,43 @@ def test_slack_down_during_the_checks_never_passes_and_recheck_resumes(
     assert "kyc_attestation: *passed*" in str(slack_world.card().args["blocks"])
 
 
-def test_recheck_of_a_decided_request_changes_nothing(slack_world: SlackWorld) -> None:
+def test_recheck_posts_the_id_check_card_again_while_the_request_waits_for_one(
+    slack_world: SlackWorld,
+) -> None:
+    """A card lost with a replica that died after the checks is not the end of a request."""
+    slack_world.onboard(attest=False)
+    first = slack_world.verification_card()
+    reply = slack_world.command_reply(f"recheck <@{CONTRACTOR}>")
+    assert "kyc_attestation: *waiting*" in reply
+    cards = [
+        c
+        for c in slack_world.standin.calls("chat.postMessage")
+        if c.args.get("channel") == APPROVAL_CHANNEL and blocks.ATTEST in str(c.args["blocks"])
+    ]
+    assert len(cards) == 2 and cards[0] is not cards[1] and cards[0].args == first.args
+    slack_world.attest(cards[1])
+    slack_world.wait_state("awaiting_approval")
+
+
+def test_recheck_while_awaiting_approval_posts_the_card_again_and_changes_nothing(
+    slack_world: SlackWorld,
+) -> None:
     slack_world.onboard()
     before = slack_world.audit_count()
     reply = slack_world.command_reply(f"recheck <@{CONTRACTOR}>")
-    assert "Nothing to recheck" in reply and "awaiting_approval" in reply
+    assert "awaits approval; its approval card was posted again" in reply
+    assert slack_world.card(2).args["blocks"] == slack_world.card(1).args["blocks"]
+    assert slack_world.audit_count() == before
+    assert slack_world.contractor().state is State.AWAITING_APPROVAL  # type: ignore[union-attr]
+
+
+def test_recheck_of_a_decided_request_changes_nothing(slack_world: SlackWorld) -> None:
+    slack_world.onboard()
+    slack_world.reject(user=APPROVER, reason="not needed after all")
+    slack_world.wait_state("rejected")
+    before = slack_world.audit_count()
+    reply = slack_world.command_reply(f"recheck <@{CONTRACTOR}>")
+    assert "Nothing to recheck" in reply and "rejected" in reply
     assert slack_world.audit_count() == before
 
 

@@ -92,6 +92,13 @@ def fake_hvac_error(
         (fake_hvac_error(hvac.exceptions.InvalidPath, "x"), VaultNotFound),
         (fake_hvac_error(hvac.exceptions.InvalidRequest, "bad"), VaultInvalidRequest),
         (fake_hvac_error(hvac.exceptions.InternalServerError, "boom"), VaultError),
+        (
+            fake_hvac_error(
+                hvac.exceptions.InternalServerError,
+                "local node not active but active cluster node not found",
+            ),
+            VaultUnavailable,
+        ),
         (requests.ConnectionError("refused"), VaultUnavailable),
         (requests.ReadTimeout("slow"), VaultUnavailable),
     ],

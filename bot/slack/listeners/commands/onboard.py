@@ -10,7 +10,7 @@ from bot.core.queries import find_contractor
 from bot.core.states import State
 from bot.slack import blocks
 from bot.slack.deps import Deps
-from bot.slack.onboarding_flow import build_request, run_checks
+from bot.slack.onboarding_flow import build_request, repost_approval_card, run_checks
 from bot.slack.parsing import Onboard, Recheck
 from bot.slack.roles import Role
 
@@ -41,12 +41,16 @@ def onboard_inline(deps: Deps, user_id: str, command: Onboard) -> str:
 
 
 def recheck(deps: Deps, user_id: str, command: Recheck) -> str:
-    """The manager who asked, or an admin, runs the identity checks of a waiting request again."""
+    """The manager who asked, or an admin, runs the identity checks of a waiting request again
+    and gets the card it waits on posted again (an ID check, or the approval)."""
     deps.require(user_id, Role.MANAGER, Role.ADMIN, action="recheck requests")
     contractor = find_contractor(deps.core, command.user_id)
     if contractor.requested_by != user_id and not deps.roles.has(user_id, Role.ADMIN):
         raise NotAllowed("only the manager who asked, or an admin, can recheck")
+    if contractor.state is State.AWAITING_APPROVAL:
+        repost_approval_card(deps, contractor)
+        return messages.approval_card_again(contractor, deps.approval_channel)
     if contractor.state not in {State.REQUESTED, State.VERIFYING}:
         return messages.nothing_to_recheck(contractor)
-    checked, results = run_checks(deps, contractor.id)
+    checked, results = run_checks(deps, contractor.id, repost=True)
     return messages.checks_outcome(checked, results, deps.approval_channel)
