@@ -260,7 +260,9 @@ def test_the_proof_step_belongs_to_the_browser_that_revealed(
     burn the enrolment, however often they try."""
     contractor, secret = issued()
     revealed = enrolment.reveal(core, secret, notifier.code_for(secret))
-    for guess in ("", "x" * 43, revealed.proof_token[:-1] + "A"):
+    real = revealed.proof_token
+    almost = real[:-1] + ("A" if real[-1] != "A" else "B")
+    for guess in ("", "x" * 43, almost):
         with pytest.raises(ProofNotBound):
             enrolment.prove_first_login(core, secret, guess, revealed.secrets.password, "123456")
     assert core.store.get_contractor(contractor.id).failed_totp_attempts == 0
