@@ -52,7 +52,7 @@ from bot.web.slack_endpoint import slack_route
 from vault.accounts import VaultAccounts
 from vault.anchors import VaultAnchors
 from vault.approle import destroy_secret_id_accessor, list_secret_id_accessors
-from vault.client import connect
+from vault.client import Retries, connect
 from vault.login_mfa import TotpMethodSettings
 from vault.models import ContractorTokenRules
 from vault.setup import (
@@ -122,11 +122,39 @@ def bot_vault_client(settings: Settings, *, wait_for_vault: bool = False) -> hva
     (``credbot serve``): a Vault that cannot be reached at start is logged in to at its first
     use instead of stopping the server, so a replica restarted during a Vault outage still
     answers Slack and reports Vault on ``/healthz`` and ``/metrics``."""
-    return connect(
-        settings.vault_addr,
+    return _connect(
+        settings,
         token=settings.vault_token,
         role_id=settings.vault_role_id,
         secret_id=settings.vault_secret_id,
+        wait_for_vault=wait_for_vault,
+    )
+
+
+def _admin_client(settings: Settings) -> hvac.Client:
+    """A Vault client holding ``VAULT_TOKEN`` (an admin's, for ``credbot vault init`` and the
+    secret-ID commands)."""
+    return _connect(settings, token=settings.vault_token)
+
+
+def _connect(
+    settings: Settings,
+    *,
+    token: str | None,
+    role_id: str | None = None,
+    secret_id: str | None = None,
+    wait_for_vault: bool = False,
+) -> hvac.Client:
+    """``vault.client.connect`` to ``VAULT_ADDR`` with the settings' TLS trust
+    (``VAULT_CACERT``/``VAULT_CAPATH``), namespace and retries."""
+    return connect(
+        settings.vault_addr,
+        token=token,
+        role_id=role_id,
+        secret_id=secret_id,
+        verify=settings.vault_verify,
+        namespace=settings.vault_namespace,
+        retries=Retries(max_retries=settings.vault_max_retries),
         wait_for_vault=wait_for_vault,
     )
 
@@ -376,7 +404,7 @@ def init_vault(
     report and the bot's AppRole role ID (``None`` in a dry run before the role exists).
     Raises ``VaultSetupDrift`` (nothing changed) for existing items that differ, unless
     ``force``."""
-    client = connect(settings.vault_addr, token=settings.vault_token)
+    client = _admin_client(settings)
     totp = TotpMethodSettings(
         issuer=settings.totp_issuer, max_validation_attempts=settings.max_totp_failures
     )
@@ -385,6 +413,7 @@ def init_vault(
         roles=tuple(settings.roles),
         totp=totp,
         tokens=contractor_token_rules(settings),
+        policy_dir=settings.policy_dir,
         dry_run=dry_run,
         force=force,
     )
@@ -399,7 +428,7 @@ def write_secret_id(settings: Settings, path: Path) -> str:
     cannot be written, the new secret ID is destroyed again."""
     if path.exists():
         raise FileExistsError(str(path))
-    client = connect(settings.vault_addr, token=settings.vault_token)
+    client = _admin_client(settings)
     secret_id, accessor = generate_secret_id(client)
     try:
         write_secret_file(path, secret_id)
@@ -413,7 +442,7 @@ def rotate_secret_id(settings: Settings, path: Path) -> int:
     """Write a new secret ID to ``path`` (as ``write_secret_id``), then destroy every other
     secret ID of the bot's role; return how many were destroyed."""
     accessor = write_secret_id(settings, path)
-    client = connect(settings.vault_addr, token=settings.vault_token)
+    client = _admin_client(settings)
     others = [a for a in list_secret_id_accessors(client) if a != accessor]
     for old in others:
         destroy_secret_id_accessor(client, old)

@@ -33,7 +33,7 @@ def create_or_update_role(
     mount: str = APPROLE_MOUNT,
 ) -> None:
     """``POST /auth/{mount}/role/{role}`` with ``settings``."""
-    request(client, "POST", f"auth/{mount}/role/{role}", json=settings)
+    request(client, "POST", f"auth/{mount}/role/{role}", json=settings, retry=True)
 
 
 def read_role_id(

@@ -9,6 +9,7 @@ the shared one stays healthy.
 from __future__ import annotations
 
 import secrets
+import ssl
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -35,6 +36,31 @@ class OpenBaoServer(OpenBaoDevServer):
         root = self.root_client()
         secret_id, _ = generate_secret_id(root)
         return connect(self.addr, role_id=read_role_id(root), secret_id=secret_id)
+
+
+class TlsOpenBaoServer(OpenBaoServer):
+    """A dev server with a TLS listener (``-dev-tls``): its own CA, whose certificate is
+    ``ca_file``, signs a certificate for 127.0.0.1."""
+
+    @property
+    def addr(self) -> str:
+        return f"https://127.0.0.1:{self.port}"
+
+    @property
+    def ca_file(self) -> Path:
+        """The PEM file of the CA that signed the server's certificate."""
+        return self.log_path.parent / "tls" / "vault-ca.pem"
+
+    def server_arguments(self) -> list[str]:
+        tls = self.ca_file.parent
+        tls.mkdir(mode=0o700, exist_ok=True)
+        return [*super().server_arguments(), "-dev-tls", f"-dev-tls-cert-dir={tls}"]
+
+    def tls_context(self) -> ssl.SSLContext:
+        return ssl.create_default_context(cafile=self.ca_file)
+
+    def root_client(self) -> hvac.Client:
+        return connect(self.addr, token=self.root_token, verify=str(self.ca_file))
 
 
 def start_openbao(log_dir: Path | None = None) -> OpenBaoServer:
