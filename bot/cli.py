@@ -39,7 +39,7 @@ from bot.core.queries import find_contractor
 from bot.core.states import State
 from bot.core.sweep import SweepOptions, exclusive_sweep, sweep
 from bot.durations import parse_duration
-from bot.health import DatabaseUnavailable, NotReady
+from bot.health import DatabaseMisconfigured, DatabaseUnavailable, NotReady
 from bot.logs import configure_logging
 from bot.messages import explain
 from bot.slack.socket_mode import SocketModeFailed
@@ -68,8 +68,9 @@ def exits_cleanly(command: Callable[P, R]) -> Callable[P, R]:
     @functools.wraps(command)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
-            return command(*args, **kwargs)
-        except (SettingsError, CheckConfigError, NotReady) as exc:
+            with wiring.database_answers():
+                return command(*args, **kwargs)
+        except (SettingsError, CheckConfigError, NotReady, DatabaseMisconfigured) as exc:
             _fail(str(exc), EXIT_SETTINGS)
         except VaultUnavailable as exc:
             _fail(f"Vault is unavailable: {exc}", EXIT_UNAVAILABLE)
@@ -103,8 +104,10 @@ class Context:
 
     @property
     def database(self) -> wiring.Database:
+        """The database, checked first: a command on a database that is missing, not
+        migrated or not answering says so (exit 3 or 4) before doing anything."""
         if self._database is None:
-            self._database = wiring.open_database(self.settings)
+            self._database = wiring.open_database(self.settings, check=True)
         return self._database
 
     @property
@@ -410,6 +413,7 @@ def sweep_command(
     """Revoke what is due (ended contracts, expired links, interrupted revocations), then
     reconcile Vault with the database. Exit 0 when all is done, 1 when work is pending, 5
     when another sweep (a replica's scheduled one) is running: one sweeps at a time."""
+    core, leases = ctx.core, ctx.database.leases  # a database or Vault refusal before the bar
     options = SweepOptions(
         worker=f"{socket.gethostname()}:{os.getpid()}",
         dry_run=dry_run,
@@ -426,9 +430,9 @@ def sweep_command(
             bar.update(task, completed=done, total=total)
 
         report = (
-            sweep(ctx.core, options, progress=progress)  # changes nothing: no lease needed
+            sweep(core, options, progress=progress)  # changes nothing: no lease needed
             if dry_run
-            else exclusive_sweep(ctx.core, options, leases=ctx.database.leases, progress=progress)
+            else exclusive_sweep(core, options, leases=leases, progress=progress)
         )
     if as_json:
         click.echo(json.dumps(report.as_json(), sort_keys=True))

@@ -21,7 +21,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp
 
@@ -82,9 +82,16 @@ class Database:
     """Signed Slack requests already accepted by any replica."""
 
 
-def open_database(settings: Settings) -> Database:
-    """The database-backed parts on the configured database (the schema must be current)."""
-    engine = make_engine(settings.database_url)
+def open_database(settings: Settings, *, check: bool = False) -> Database:
+    """The database-backed parts on the configured database (the schema must be current).
+
+    With ``check`` (the admin commands), make sure of it first, creating nothing: raise
+    ``NotReady`` (a SQLite file that does not exist, a schema to upgrade) or
+    ``DatabaseUnavailable``, so a command says what to do instead of failing half-way."""
+    engine = make_engine(settings.database_url, create=not check)
+    if check:
+        with database_answers():
+            check_database(engine)
     return Database(
         store=SqlStore(engine=engine),
         leases=SqlLeases(engine=engine),
@@ -99,9 +106,9 @@ def prepare_database(settings: Settings, *, migrate: bool) -> str:
     Raises ``SchemaNotCurrent`` (a ``bot.health.NotReady``) for an empty or older schema,
     ``DatabaseUnavailable`` when the database does not answer.
     """
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, create=migrate)
     try:
-        with _database_answers():
+        with database_answers():
             if migrate:
                 upgrade_engine(engine)
             revision = check_database(engine)
@@ -382,19 +389,21 @@ def _web_app(
 def upgrade_database(settings: Settings) -> str:
     """Bring the schema to the newest migration; return the revision now in place. Raises
     ``DatabaseUnavailable`` when the database does not answer."""
-    with _database_answers():
+    with database_answers():
         return upgrade(settings.database_url)
 
 
 @contextmanager
-def _database_answers() -> Iterator[None]:
+def database_answers() -> Iterator[None]:
     """The driver's errors as ``DatabaseUnavailable``, with the driver's first line, never the
-    URL (it may hold a password)."""
+    URL (it may hold a password): what every command reports instead of a traceback."""
     try:
         yield
     except SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", None) or type(exc).__name__).strip().splitlines()[0]
-        raise DatabaseUnavailable(f"the database did not answer: {reason}") from None
+        answered = not isinstance(exc, OperationalError | InterfaceError)
+        what = "refused the request" if answered else "did not answer"
+        raise DatabaseUnavailable(f"the database {what}: {reason}") from None
 
 
 def init_vault(
