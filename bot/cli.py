@@ -411,7 +411,8 @@ def sweep_command(
     ctx: Context, *, dry_run: bool, as_json: bool, fix_drift: bool, force: bool, lease: timedelta
 ) -> None:
     """Revoke what is due (ended contracts, expired links, interrupted revocations), then
-    reconcile Vault with the database. Exit 0 when all is done, 1 when work is pending, 5
+    reconcile Vault with the database. Exit 0 when all is done, 1 when work is pending, 4
+    when it is pending because Vault did not answer (what was done is still reported), 5
     when another sweep (a replica's scheduled one) is running: one sweeps at a time."""
     core, leases = ctx.core, ctx.database.leases  # a database or Vault refusal before the bar
     options = SweepOptions(
@@ -439,7 +440,7 @@ def sweep_command(
     else:
         print_report(report, console)
     if not report.all_done:
-        sys.exit(EXIT_PROBLEM_FOUND)
+        sys.exit(EXIT_UNAVAILABLE if report.vault_unreachable else EXIT_PROBLEM_FOUND)
 
 
 @main.command()

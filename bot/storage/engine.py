@@ -138,6 +138,5 @@ def create_owner_only(path: Path) -> None:
             os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
     except OSError as exc:
         raise DatabaseMisconfigured(
-            f"CREDBOT_DATABASE_URL: cannot create the SQLite database {path}: "
-            f"{exc.strerror or exc}"
+            f"CREDBOT_DATABASE_URL: cannot create the SQLite database {path}: {exc.strerror or exc}"
         ) from None
