@@ -99,7 +99,7 @@ class Context:
     def settings(self) -> Settings:
         if self._settings is None:
             self._settings = load_settings()
-            configure_logging(self._settings.log_level)
+            configure_logging(self._settings.log_level, self._settings.log_format)
         return self._settings
 
     @property
@@ -514,6 +514,7 @@ def _run_web(settings: Settings, app: ASGIApp, host: str, port: int) -> None:
         port=port,
         read_timeout_s=settings.read_timeout.total_seconds(),
         log_level=settings.log_level.lower(),
+        log_config=None,  # uvicorn's loggers propagate to credbot's handler (bot.logs)
         proxy_headers=True,
     )
     sockets = []
