@@ -493,7 +493,7 @@ def serve(  # noqa: PLR0917 - click passes every option by keyword
     settings = ctx.settings
     if ops_port is not None:
         settings = settings.model_copy(update={"ops_port": ops_port})
-    if settings.ops_port == port:
+    if settings.ops_port == port:  # a usage error, said before anything is touched
         raise click.BadParameter("must differ from --port", param_hint="--ops-port")
     wiring.prepare_database(settings, migrate=migrate)
     if not socket_mode:

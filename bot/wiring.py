@@ -31,6 +31,7 @@ from bot.core.context import Core, Policy
 from bot.core.interfaces import Clock, ContractorStore, Notifier
 from bot.core.sweep import SweepOptions
 from bot.health import DatabaseUnavailable
+from bot.metrics import PrometheusMetrics
 from bot.notify import LogNotifier
 from bot.scheduler import PeriodicAnchor, PeriodicSweep
 from bot.slack.app import build_deps, build_slack_app
@@ -39,6 +40,7 @@ from bot.slack.directory import SlackDirectory
 from bot.slack.notifier import SlackNotifier
 from bot.slack.onboarding_flow import recheck_and_tell
 from bot.slack.socket_mode import SlackSocket
+from bot.slack.web_client import CountingWebClient
 from bot.storage.engine import make_engine
 from bot.storage.health import check_database
 from bot.storage.leases import SqlLeases
@@ -53,6 +55,7 @@ from vault.accounts import VaultAccounts
 from vault.anchors import VaultAnchors
 from vault.approle import destroy_secret_id_accessor, list_secret_id_accessors
 from vault.client import Retries, connect
+from vault.credentials import read_credential_lifetimes
 from vault.login_mfa import TotpMethodSettings
 from vault.models import ContractorTokenRules
 from vault.setup import (
@@ -203,7 +206,7 @@ def build_core(
 ) -> Core:
     """The core on real backends; ``notifier`` defaults to logging (no Slack), ``store`` to a
     new one from the settings, ``vault_client`` to the bot's own Vault login (accounts and the
-    audit anchor share it)."""
+    audit anchor share it). It counts into the process's Prometheus metrics."""
     client = vault_client or bot_vault_client(settings)
     return Core(
         store=store or build_store(settings),
@@ -212,6 +215,7 @@ def build_core(
         notifier=notifier or LogNotifier(),
         policy=build_policy(settings),
         anchors=VaultAnchors(client=client),
+        metrics=PrometheusMetrics(),
     )
 
 
@@ -223,9 +227,9 @@ def slack_enabled(settings: Settings) -> bool:
 def build_slack_client(settings: Settings) -> WebClient:
     """The Web API client: bot token, ``SLACK_API_URL``, and retries for rate limits (after
     ``Retry-After``), dropped connections and 5xx answers. Errors left after the retries
-    reach the caller as ``SlackApiError``."""
+    are counted (``credbot_slack_errors_total``) and reach the caller as ``SlackApiError``."""
     base_url = settings.slack_api_url.rstrip("/") + "/"
-    return WebClient(
+    return CountingWebClient(
         token=settings.slack_bot_token,
         base_url=base_url,
         timeout=10,
@@ -319,10 +323,12 @@ def build_server(settings: Settings) -> ASGIApp:
     if slack_enabled(settings):
         slack = build_slack(settings, database=database, vault_client=vault_client)
         log.info("Slack is on: POST /slack/events, Web API at %s", settings.slack_api_url)
-        return _web_app(settings, slack.core, database, slack=slack, events=True)
+        return _web_app(
+            settings, slack.core, database, vault_client=vault_client, slack=slack, events=True
+        )
     log.warning("Slack is off: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET to serve /slack/events")
     core = build_core(settings, store=database.store, vault_client=vault_client)
-    return _web_app(settings, core, database)
+    return _web_app(settings, core, database, vault_client=vault_client)
 
 
 def build_socket_mode_server(settings: Settings) -> tuple[ASGIApp, SlackSocket]:
@@ -337,7 +343,14 @@ def build_socket_mode_server(settings: Settings) -> tuple[ASGIApp, SlackSocket]:
     slack = build_slack(settings, database=database, vault_client=vault_client, socket_mode=True)
     slack_socket = SlackSocket(app=slack.app, app_token=app_token)
     log.info("Slack is on over Socket Mode, Web API at %s", settings.slack_api_url)
-    web = _web_app(settings, slack.core, database, slack=slack, slack_socket=slack_socket)
+    web = _web_app(
+        settings,
+        slack.core,
+        database,
+        vault_client=vault_client,
+        slack=slack,
+        slack_socket=slack_socket,
+    )
     return web, slack_socket
 
 
@@ -346,6 +359,7 @@ def _web_app(
     core: Core,
     database: Database,
     *,
+    vault_client: hvac.Client,
     slack: SlackParts | None = None,
     events: bool = False,
     slack_socket: SlackSocket | None = None,
@@ -356,7 +370,8 @@ def _web_app(
     at a time; and the audit anchor job. A ``slack_socket`` stops first at shutdown, so no new
     envelope arrives while the sweep winds down; the anchor job stops last, so it signs what
     the others wrote. The operations routes go to their own listener when
-    ``CREDBOT_OPS_PORT`` (or ``--ops-port``) is set."""
+    ``CREDBOT_OPS_PORT`` (or ``--ops-port``) is set; ``/metrics`` reads how long the bot's
+    own credentials (``vault_client``'s) have left."""
     background: list[Background] = [slack_socket] if slack_socket else []
     if settings.sweep_interval > timedelta(0):
         options = SweepOptions(
@@ -383,6 +398,7 @@ def _web_app(
         ],
         background=background,
         ops_port=settings.ops_port,
+        credentials=lambda: read_credential_lifetimes(vault_client),
     )
 
 

@@ -19,6 +19,7 @@ the same day is revoked that day, because holding it would keep access on that n
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
@@ -151,7 +152,9 @@ def sweep(
     progress: Progress | None = None,
 ) -> SweepReport:
     """Plan, guard, act, reconcile. Never raises for one contractor's failure: it is recorded
-    as ``pending`` and the next run retries it."""
+    as ``pending`` and the next run retries it. A run that changes things is timed and counted
+    (``core.metrics``)."""
+    started = time.perf_counter()  # a duration, not a moment: the core's clock may be frozen
     report = SweepReport(dry_run=options.dry_run)
     if directory is not None and not options.dry_run:
         report.departures = process_departures(core, directory)
@@ -185,6 +188,9 @@ def sweep(
             )
         )
         _anchor(core, report)
+        core.metrics.sweep_finished(
+            seconds=time.perf_counter() - started, all_done=report.all_done, at=core.clock.now()
+        )
     return report
 
 
