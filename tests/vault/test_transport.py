@@ -17,7 +17,7 @@ from bot.config import load_settings
 from bot.wiring import bot_vault_client
 from tests.support.cli import run
 from tests.support.contractor import fresh_code
-from tests.support.flaky_proxy import FlakyProxy, flaky_proxy
+from tests.support.failover_proxy import FailoverProxy
 from tests.support.openbao import OpenBaoServer, TlsOpenBaoServer, accounts_for
 from vault.accounts import VaultAccounts
 from vault.client import Retries, connect, request
@@ -107,10 +107,13 @@ def test_credbot_lives_in_its_namespace(throwaway_openbao: OpenBaoServer, tmp_pa
 
 
 @pytest.fixture
-def proxy(openbao: OpenBaoServer, vault_initialized: object) -> Iterator[FlakyProxy]:
-    """A proxy in front of the shared, initialised server."""
-    with flaky_proxy(openbao.port) as flaky:
+def proxy(openbao: OpenBaoServer, vault_initialized: object) -> Iterator[FailoverProxy]:
+    """A proxy in front of the shared, initialised server, to drop connections with."""
+    flaky = FailoverProxy([("127.0.0.1", openbao.port)]).start()
+    try:
         yield flaky
+    finally:
+        flaky.stop()
 
 
 def _retries(operation: str) -> float:
@@ -118,7 +121,7 @@ def _retries(operation: str) -> float:
 
 
 def test_a_vault_that_drops_the_first_connections_is_retried(
-    openbao: OpenBaoServer, proxy: FlakyProxy, caplog: pytest.LogCaptureFixture
+    openbao: OpenBaoServer, proxy: FailoverProxy, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.WARNING, logger="vault.client")
     root = openbao.root_client()
@@ -160,7 +163,7 @@ def test_a_vault_that_drops_the_first_connections_is_retried(
 )
 def test_only_calls_safe_to_repeat_are_retried(
     openbao: OpenBaoServer,
-    proxy: FlakyProxy,
+    proxy: FailoverProxy,
     method: str,
     path: str,
     wrapped: bool,
@@ -184,7 +187,9 @@ def test_only_calls_safe_to_repeat_are_retried(
     assert VAULT_ERRORS.labels(**label)._value.get() == errors + 1  # once, however often tried
 
 
-def test_retries_stop_within_their_time_budget(openbao: OpenBaoServer, proxy: FlakyProxy) -> None:
+def test_retries_stop_within_their_time_budget(
+    openbao: OpenBaoServer, proxy: FailoverProxy
+) -> None:
     client = connect(
         proxy.addr,
         token=openbao.root_token,
