@@ -9,6 +9,7 @@ the shared one stays healthy.
 from __future__ import annotations
 
 import secrets
+import ssl
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -18,9 +19,13 @@ import pytest
 
 from bot.dev.openbao import OpenBaoDevServer
 from vault.accounts import VaultAccounts
-from vault.client import connect
+from vault.client import Retries, connect
 from vault.layout import USERNAME_PREFIX
 from vault.setup import InitReport, generate_secret_id, initialize, read_role_id
+
+QUICK_RETRIES = Retries(first_delay=0.01, max_delay=0.05)
+"""Retries as in production (two, for the same calls), without production's waits: tests seal
+Vault on purpose, and would otherwise spend seconds waiting for it at every call."""
 
 
 class OpenBaoServer(OpenBaoDevServer):
@@ -28,13 +33,42 @@ class OpenBaoServer(OpenBaoDevServer):
 
     def root_client(self) -> hvac.Client:
         """An hvac client holding the root token (admin operations, test assertions)."""
-        return connect(self.addr, token=self.root_token)
+        return connect(self.addr, token=self.root_token, retries=QUICK_RETRIES)
 
     def bot_login(self) -> hvac.Client:
         """A client logged in through AppRole ``credbot`` (needs ``initialize`` first)."""
         root = self.root_client()
         secret_id, _ = generate_secret_id(root)
-        return connect(self.addr, role_id=read_role_id(root), secret_id=secret_id)
+        return connect(
+            self.addr, role_id=read_role_id(root), secret_id=secret_id, retries=QUICK_RETRIES
+        )
+
+
+class TlsOpenBaoServer(OpenBaoServer):
+    """A dev server with a TLS listener (``-dev-tls``): its own CA, whose certificate is
+    ``ca_file``, signs a certificate for 127.0.0.1."""
+
+    @property
+    def addr(self) -> str:
+        return f"https://127.0.0.1:{self.port}"
+
+    @property
+    def ca_file(self) -> Path:
+        """The PEM file of the CA that signed the server's certificate."""
+        return self.log_path.parent / "tls" / "vault-ca.pem"
+
+    def server_arguments(self) -> list[str]:
+        tls = self.ca_file.parent
+        tls.mkdir(mode=0o700, exist_ok=True)
+        return [*super().server_arguments(), "-dev-tls", f"-dev-tls-cert-dir={tls}"]
+
+    def tls_context(self) -> ssl.SSLContext:
+        return ssl.create_default_context(cafile=self.ca_file)
+
+    def root_client(self) -> hvac.Client:
+        return connect(
+            self.addr, token=self.root_token, verify=str(self.ca_file), retries=QUICK_RETRIES
+        )
 
 
 def start_openbao(log_dir: Path | None = None) -> OpenBaoServer:
