@@ -50,18 +50,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers", "fast: needs no server (set at collection; `-m fast` is the fast layer)"
-    )
-    config.addinivalue_line(
-        "markers", "server: starts a server or a process itself (never in the fast layer)"
-    )
-    config.addinivalue_line(
-        "markers", "both_databases: runs on SQLite and PostgreSQL (the backend matters here)"
-    )
-
-
 def _runs_on_both(metafunc: pytest.Metafunc) -> bool:
     if metafunc.config.getoption("all_databases"):
         return True
