@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 
@@ -111,7 +110,10 @@ def test_two_approvers_clicking_at_once_approve_once(slack_world: SlackWorld) ->
     for thread in threads:
         thread.join()
     slack_world.wait_state("issued")
-    time.sleep(1.0)
+    # both clicks are done once the loser was told; a second issue would come before that
+    slack_world.standin.wait_for(
+        lambda calls: any("already decided" in str(c.args.get("text")) for c in calls), timeout=15
+    )
     actions = [e.entry.action for e in slack_world.core.store.audit_events()]
     assert actions.count("approved") == 1
     assert actions.count("issued") == 1
