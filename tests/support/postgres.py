@@ -29,11 +29,15 @@ thrown away anyway.
 from __future__ import annotations
 
 import os
+import queue
 import shutil
 import subprocess
 import tempfile
+import threading
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import suppress
 from dataclasses import dataclass
 from glob import glob
 from pathlib import Path
@@ -151,7 +155,7 @@ class PostgresServer:
         """Create a database with a unique name (empty, or a copy of the database named
         ``template``, which nobody may be connected to); return its URL."""
         name = f"t_{uuid.uuid4().hex[:16]}"
-        copy = f' TEMPLATE "{template}" STRATEGY FILE_COPY' if template else ""
+        copy = f' TEMPLATE "{template}"' if template else ""
         self._admin(f'CREATE DATABASE "{name}"{copy}')
         return self.database_url(name)
 
@@ -207,6 +211,84 @@ def postgres_url(postgres_server: PostgresServer) -> str:
     return postgres_server.url
 
 
+class Copies:
+    """Copies of a migrated template database, made ahead on a background thread while tests
+    run (a ``CREATE DATABASE ... TEMPLATE`` takes about half a second on two busy cores, which
+    every PostgreSQL test would otherwise wait for), and dropped on it afterwards."""
+
+    AHEAD = 2
+
+    def __init__(self, server: PostgresServer, template: str) -> None:
+        self._server = server
+        self._template = template
+        self._ready: queue.Queue[str | BaseException] = queue.Queue(maxsize=self.AHEAD)
+        self._dropping: queue.Queue[str | None] = queue.Queue()
+        self._stopped = threading.Event()
+        self._threads = [
+            threading.Thread(target=self._make, name="pg-copies", daemon=True),
+            threading.Thread(target=self._drop, name="pg-drops", daemon=True),
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def take(self) -> str:
+        """A fresh copy (waits for one if none is ready; re-raises the maker's failure)."""
+        made = self._ready.get(timeout=120)
+        if isinstance(made, BaseException):
+            raise made
+        return made
+
+    def give_back(self, url: str) -> None:
+        """Drop ``url`` in the background."""
+        self._dropping.put(url)
+
+    def close(self) -> None:
+        """Stop making copies and drop what is left."""
+        self._stopped.set()
+        while not self._ready.empty():
+            made = self._ready.get_nowait()
+            if isinstance(made, str):
+                self._dropping.put(made)
+        self._dropping.put(None)
+        for thread in self._threads:
+            thread.join(timeout=30)
+
+    def _make(self) -> None:
+        while not self._stopped.is_set():
+            try:
+                made: str | BaseException = self._retrying(
+                    lambda: self._server.create_database(template=self._template)
+                )
+            except Exception as exc:  # handed to the test that takes it
+                made = exc
+            while not self._stopped.is_set():
+                try:
+                    self._ready.put(made, timeout=0.5)
+                    break
+                except queue.Full:
+                    continue
+            else:
+                if isinstance(made, str):
+                    self._dropping.put(made)
+
+    def _drop(self) -> None:
+        while (url := self._dropping.get()) is not None:
+            with suppress(Exception):  # a server stopped at the end of the session
+                self._retrying(lambda url=url: self._server.drop_database(url))  # type: ignore[misc]
+
+    @staticmethod
+    def _retrying(work: Callable[[], str | None]) -> str | None:
+        """``work``, tried again while the server restarts (tests restart it on purpose)."""
+        for attempt in range(50):
+            try:
+                return work()
+            except sa.exc.OperationalError:
+                if attempt == 49:
+                    raise
+                time.sleep(0.2)
+        raise AssertionError("unreachable")
+
+
 @pytest.fixture(scope="session")
 def postgres_template(postgres_server: PostgresServer) -> str:
     """The name of a database on the session server migrated to head once (the migration,
@@ -216,6 +298,14 @@ def postgres_template(postgres_server: PostgresServer) -> str:
     name = sa.make_url(url).database
     assert name is not None
     return name
+
+
+@pytest.fixture(scope="session")
+def postgres_copies(postgres_server: PostgresServer, postgres_template: str) -> Iterator[Copies]:
+    """Migrated databases made ahead of the tests that take them."""
+    copies = Copies(postgres_server, postgres_template)
+    yield copies
+    copies.close()
 
 
 @pytest.fixture(scope="session")
@@ -236,11 +326,11 @@ def sqlite_copy(template: Path, directory: Path) -> str:
 
 
 @pytest.fixture
-def postgres_database_url(postgres_server: PostgresServer, postgres_template: str) -> Iterator[str]:
+def postgres_database_url(postgres_copies: Copies) -> Iterator[str]:
     """A fresh PostgreSQL database, migrated to head, dropped after the test."""
-    url = postgres_server.create_database(template=postgres_template)
+    url = postgres_copies.take()
     yield url
-    postgres_server.drop_database(url)
+    postgres_copies.give_back(url)
 
 
 @pytest.fixture
