@@ -86,12 +86,25 @@ def needs_a_server(item: pytest.Item) -> bool:
     return bool(SERVER_FIXTURES.intersection(getattr(item, "fixturenames", ())))
 
 
+SLOWEST_FIRST = ("faults", "cli", "web", "web_ops", "scenario", "core")
+"""Directories whose tests take longest (processes, sealed Vaults, Chromium, whole Slack
+flows), run first: with ``--dist load`` the slow tests spread over the xdist workers instead
+of one of them finishing alone at the end. Within a directory the order stays as collected."""
+
+
+def _slowness_rank(item: pytest.Item) -> int:
+    relative = Path(str(item.path)).resolve().relative_to(TESTS_DIR)
+    top = relative.parts[0] if len(relative.parts) > 1 else ""
+    return SLOWEST_FIRST.index(top) if top in SLOWEST_FIRST else len(SLOWEST_FIRST)
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark the tests of the fast layer (before ``-m`` selects)."""
+    """Mark the tests of the fast layer (before ``-m`` selects); put the slowest first."""
     for item in items:
         if not needs_a_server(item):
             item.add_marker(pytest.mark.fast)
+    items.sort(key=_slowness_rank)  # stable: the collected order within each rank
 
 
 def fast_layer_only(config: pytest.Config) -> bool:
