@@ -110,7 +110,9 @@ def test_two_approvers_clicking_at_once_approve_once(slack_world: SlackWorld) ->
     for thread in threads:
         thread.join()
     slack_world.wait_state("issued")
-    # both clicks are done once the loser was told; a second issue would come before that
+    # Both clicks are done once the winner's card says the link went out (its second update,
+    # after the DM) and the loser was told; a second approval would come before that.
+    slack_world.card_update(2, card=card)
     slack_world.standin.wait_for(
         lambda calls: any("already decided" in str(c.args.get("text")) for c in calls), timeout=15
     )
