@@ -115,4 +115,7 @@ def fast_layer_only(config: pytest.Config) -> bool:
 def refuse_in_fast_layer(request: pytest.FixtureRequest, what: str) -> None:
     """Fail at once when a server is asked for in a fast-layer run (a test misfiled)."""
     if fast_layer_only(request.config):
-        pytest.fail(f"{request.node.nodeid} starts {what} but is in the fast layer")
+        pytest.fail(
+            f"{what} was asked for in the fast layer (-m fast): mark the test that failed "
+            "@pytest.mark.server, or add the fixture that starts it to SERVER_FIXTURES"
+        )
