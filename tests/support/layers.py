@@ -9,9 +9,9 @@ test put in the layer by mistake fails at once instead of making the layer slow.
 
 **Databases**: ``db_backend`` (under ``empty_database_url``, ``database_url``, ``engine``,
 ``store``) runs on SQLite and PostgreSQL where the backend matters: ``tests/storage``,
-``tests/faults``, and tests marked ``both_databases`` (races, replicas). Elsewhere the code
-under test is the same on both, so those run on SQLite, unless ``--all-databases`` is given
-(every database test on both, as the suite did before it was layered).
+``tests/faults``, and tests marked ``both_databases`` (races, replicas, schema checks).
+Elsewhere the code under test is the same on both, so those run on SQLite, unless
+``--all-databases`` is given (every database test on both, as before the suite was layered).
 """
 
 from __future__ import annotations
