@@ -17,7 +17,8 @@ from pathlib import Path
 import hvac
 import pytest
 
-from bot.dev.openbao import OpenBaoDevServer
+from bot.dev.openbao import DevServerError, OpenBaoDevServer
+from tests.support.layers import refuse_in_fast_layer
 from vault.accounts import VaultAccounts
 from vault.client import Retries, connect
 from vault.layout import USERNAME_PREFIX
@@ -71,13 +72,23 @@ class TlsOpenBaoServer(OpenBaoServer):
         )
 
 
+START_ATTEMPTS = 3
+"""Tries on fresh ports: another xdist worker may take a free port between probe and bind."""
+
+
 def start_openbao(log_dir: Path | None = None) -> OpenBaoServer:
     """Start an independent ``bao server -dev`` on a free port; return once it answers.
 
     Output goes to ``<log_dir>/openbao.log``. The caller must call ``stop()``.
     """
     log_dir = Path(log_dir or tempfile.mkdtemp(prefix="credbot-openbao-"))
-    return OpenBaoServer(log_path=log_dir / "openbao.log").start()
+    for attempt in range(START_ATTEMPTS):
+        try:
+            return OpenBaoServer(log_path=log_dir / "openbao.log").start()
+        except DevServerError:
+            if attempt == START_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
 
 
 def accounts_for(server: OpenBaoServer, **kwargs: object) -> VaultAccounts:
@@ -88,8 +99,11 @@ def accounts_for(server: OpenBaoServer, **kwargs: object) -> VaultAccounts:
 
 
 @pytest.fixture(scope="session")
-def openbao(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OpenBaoServer]:
-    """The shared OpenBao dev server for the whole session."""
+def openbao(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[OpenBaoServer]:
+    """The shared OpenBao dev server for the whole session (of this xdist worker)."""
+    refuse_in_fast_layer(request, "OpenBao")
     server = start_openbao(tmp_path_factory.mktemp("openbao"))
     try:
         yield server
@@ -127,8 +141,9 @@ def make_username() -> Callable[[str], str]:
 
 
 @pytest.fixture
-def throwaway_openbao(tmp_path: Path) -> Iterator[OpenBaoServer]:
+def throwaway_openbao(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[OpenBaoServer]:
     """A fresh, uninitialised server for this test alone: seal it, stop it, break it."""
+    refuse_in_fast_layer(request, "OpenBao")
     server = start_openbao(tmp_path)
     try:
         yield server
