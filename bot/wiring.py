@@ -45,8 +45,8 @@ from bot.storage.engine import make_engine
 from bot.storage.health import check_database
 from bot.storage.leases import SqlLeases
 from bot.storage.migrate import head_revision, upgrade, upgrade_engine
-from bot.storage.repository import SqlStore
 from bot.storage.seen_requests import SqlSeenRequests
+from bot.storage.store import SqlStore
 from bot.web import enrollment
 from bot.web.app import Background, build_web_app
 from bot.web.kyc_webhook import kyc_webhook_route

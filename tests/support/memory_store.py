@@ -1,6 +1,6 @@
 """``MemoryStore`` and ``MemoryLeases``: the store protocols in memory, for the fast layer.
 
-They stand in for ``bot.storage.repository.SqlStore`` and ``bot.storage.leases.SqlLeases``
+They stand in for ``bot.storage.store.SqlStore`` and ``bot.storage.leases.SqlLeases``
 only in tests that need no server (``bash tests/run.sh --fast``), so the core's rules can be
 checked in milliseconds. They are held to the real ones by the contract tests in
 ``tests/storage/contract/``, which run every case against both (SQLite, PostgreSQL, memory):

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 from bot.core.interfaces import ContractorStore, Leases
 from bot.storage.engine import make_engine
 from bot.storage.leases import SqlLeases
-from bot.storage.repository import SqlStore
+from bot.storage.store import SqlStore
 from tests.support.memory_store import MemoryLeases, MemoryStore
 from tests.support.postgres import sqlite_copy
 
