@@ -28,7 +28,8 @@ from starlette.types import ASGIApp
 from bot.config import Settings
 from bot.core.clock import SystemClock
 from bot.core.context import Core, Policy
-from bot.core.interfaces import Clock, ContractorStore, Notifier
+from bot.core.interfaces import Clock, Notifier
+from bot.core.stores import Store
 from bot.core.sweep import SweepOptions
 from bot.health import DatabaseUnavailable
 from bot.metrics import PrometheusMetrics
@@ -201,7 +202,7 @@ def build_core(
     *,
     notifier: Notifier | None = None,
     clock: Clock | None = None,
-    store: ContractorStore | None = None,
+    store: Store | None = None,
     vault_client: hvac.Client | None = None,
 ) -> Core:
     """The core on real backends; ``notifier`` defaults to logging (no Slack), ``store`` to a

@@ -14,17 +14,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.core.errors import CredbotError, IllegalTransition
-from bot.core.interfaces import (
-    AuditAnchors,
-    Clock,
-    ContractorStore,
-    Metrics,
-    NoMetrics,
-    Notifier,
-    VaultBackend,
-)
+from bot.core.interfaces import AuditAnchors, Clock, Metrics, NoMetrics, Notifier, VaultBackend
 from bot.core.models import AuditEntry, CheckResult, Contractor, ContractorChanges, StateChange
 from bot.core.states import State, ensure_transition
+from bot.core.stores import Store
 
 log = logging.getLogger("credbot.core")
 
@@ -62,7 +55,7 @@ class Move:
 class Core:
     """The backends and policy a lifecycle step runs against."""
 
-    store: ContractorStore
+    store: Store
     vault: VaultBackend
     clock: Clock
     notifier: Notifier
@@ -137,7 +130,7 @@ class Core:
         return moved
 
     def move_many(self, steps: Sequence[Move]) -> list[Contractor | CredbotError]:
-        """``move`` for several contractors in one transaction (``ContractorStore.apply_many``),
+        """``move`` for several contractors in one transaction (``Store.apply_many``),
         so a batch costs the database one commit and one audit append instead of one each.
         One outcome per step, in order: the new contractor, or the ``IllegalTransition`` /
         ``StaleState`` / ``ContractorNotFound`` that step met (it changed nothing; the others

@@ -25,7 +25,7 @@ from bot.storage.transactions import SqlTransactions
 
 
 class SqlAccounts(SqlTransactions):
-    """Vault account records on SQLite or PostgreSQL."""
+    """``bot.core.stores.AccountRecords`` on SQLite or PostgreSQL."""
 
     def add_account(self, account: VaultAccountRecord) -> None:
         """Record a Vault username before it is created in Vault.

@@ -16,7 +16,8 @@ AUDIT_STREAM_BATCH = 500
 
 
 class SqlAuditTrail(SqlTransactions):
-    """The audit chain on SQLite or PostgreSQL (appends go through ``bot.storage.audit_log``)."""
+    """``bot.core.stores.AuditTrail`` on SQLite or PostgreSQL (appends go through
+    ``bot.storage.audit_log``)."""
 
     def append_audit(self, entry: AuditEntry) -> AuditEvent:
         """Append an event that accompanies no state change; return it as stored."""

@@ -19,7 +19,7 @@ from bot.storage.transactions import SqlTransactions
 
 
 class SqlContractors(SqlTransactions):
-    """``bot.core.interfaces.ContractorStore``'s contractor records on SQLite or PostgreSQL."""
+    """``bot.core.stores.ContractorRecords`` on SQLite or PostgreSQL."""
 
     def add_contractor(self, contractor: Contractor, *, event: AuditEntry) -> Contractor:
         """Insert ``contractor`` and append ``event``; return the stored contractor.

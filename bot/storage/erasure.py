@@ -78,7 +78,7 @@ def erase(
 
 
 class SqlErasure(SqlTransactions):
-    """Erasing personal data at the end of retention, on SQLite or PostgreSQL."""
+    """``bot.core.stores.Erasure`` on SQLite or PostgreSQL."""
 
     def erasable(self, *, finished_before: datetime) -> list[str]:
         """IDs of revoked or rejected records last changed before ``finished_before`` whose

@@ -108,7 +108,7 @@ def decide(connection: Connection, decided: IdentityVerification, *, delivery: s
 
 
 class SqlIdentityRecords(SqlTransactions):
-    """Identity check results and KYC verifications on SQLite or PostgreSQL."""
+    """``bot.core.stores.IdentityRecords`` on SQLite or PostgreSQL."""
 
     def check_results(self, contractor_id: str) -> list[CheckResult]:
         """The identity checks last run on the contractor, in the order they ran."""

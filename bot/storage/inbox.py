@@ -13,7 +13,7 @@ from bot.storage.transactions import SqlTransactions
 
 
 class SqlDepartureInbox(SqlTransactions):
-    """The inbox of departure events on SQLite or PostgreSQL."""
+    """``bot.core.stores.DepartureInbox`` on SQLite or PostgreSQL."""
 
     def record_event(self, event: DepartureEvent) -> bool:
         """Insert unless the ``event_id`` exists (the primary key decides, so concurrent

@@ -14,7 +14,7 @@ from bot.storage.transactions import SqlTransactions
 
 
 class SqlLinks(SqlTransactions):
-    """Enrollment links on SQLite or PostgreSQL."""
+    """``bot.core.stores.LinkRecords`` on SQLite or PostgreSQL."""
 
     def add_link(self, link: LinkRecord) -> None:
         """Store a new link (its hash and the sealed wrapping token, never the link secret)."""

@@ -1,4 +1,4 @@
-"""``SqlStore``: the ``ContractorStore`` the core runs on, over SQLite or PostgreSQL.
+"""``SqlStore``: the ``Store`` the core runs on, over SQLite or PostgreSQL.
 
 It is the sum of one store per concern, each in its own module; every method is one
 transaction (see ``bot.storage.transactions``).
@@ -27,7 +27,7 @@ class SqlStore(
     SqlErasure,
     SqlAuditTrail,
 ):
-    """``bot.core.interfaces.ContractorStore`` on SQLAlchemy Core: every concern's store on one
+    """``bot.core.stores.Store`` on SQLAlchemy Core: every concern's store on one
     engine (see ``SqlTransactions`` for the retry of audit appends)."""
 
     def check_health(self) -> None:

@@ -15,7 +15,7 @@ from bot.storage.transactions import SqlTransactions
 
 
 class SqlSweepClaims(SqlTransactions):
-    """Sweep selection and claims on SQLite or PostgreSQL."""
+    """``bot.core.stores.SweepClaims`` on SQLite or PostgreSQL."""
 
     def due_for_sweep(self, *, now: datetime, today: date) -> list[Contractor]:
         """Revoking contractors, issued ones whose current link expired unused, and ended
