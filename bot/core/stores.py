@@ -16,6 +16,7 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import date, datetime, timedelta
 from typing import Protocol
 
+from bot.core.changes import Change
 from bot.core.errors import ChangeRefused
 from bot.core.models import (
     AccountDrift,
@@ -23,12 +24,10 @@ from bot.core.models import (
     AuditEvent,
     CheckResult,
     Contractor,
-    ContractorChanges,
     DepartureEvent,
     IdentityVerification,
     LinkRecord,
     RevocationTargets,
-    StateChange,
     VaultAccountRecord,
 )
 from bot.core.states import State
@@ -64,25 +63,21 @@ class ContractorRecords(Protocol):
         """How many contractors are in each state (states with none are left out)."""
         ...
 
-    def apply(
-        self,
-        contractor_id: str,
-        *,
-        expected: State,
-        changes: ContractorChanges,
-        event: AuditEntry,
-    ) -> Contractor:
-        """Apply ``changes`` only if the contractor is still in ``expected`` (one conditional
-        UPDATE), bump ``version`` and ``updated_at``, record ``changes.revoked_accounts`` as
-        revoked, release any sweep claim when the state changes, append ``event``; all in one
-        transaction; return the new row.
+    def apply(self, change: Change, *, at: datetime) -> Contractor:
+        """Apply ``change`` only if the contractor is still in ``change.contractor.state`` (one
+        conditional UPDATE: compare and set the state), bump ``version``, set ``updated_at``
+        to ``at``, record ``change.revoked_accounts`` as revoked, replace the check results
+        with ``change.checks``, release any sweep claim when the state changes, append
+        ``change.event(at)``; all in one transaction; return the new row.
 
         Raise ``StaleState`` (and change nothing) when the state moved on meanwhile,
         ``ContractorNotFound`` when there is no such contractor.
         """
         ...
 
-    def apply_many(self, changes: Sequence[StateChange]) -> list[Contractor | ChangeRefused]:
+    def apply_many(
+        self, changes: Sequence[Change], *, at: datetime
+    ) -> list[Contractor | ChangeRefused]:
         """``apply`` for several contractors in one transaction, one outcome per change in
         order: the new row, or the ``StaleState``/``ContractorNotFound`` that change met (it
         changed nothing; the others still apply). The events are appended in order."""

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
+from bot.core.changes import Change
 from bot.core.errors import ChangeRefused, ContractorNotFound, DuplicateContractor, StaleState
-from bot.core.models import AuditEntry, Contractor, ContractorChanges, StateChange
+from bot.core.models import AuditEntry, Contractor
 from bot.core.states import State
 from bot.storage.audit_log import append_events, violated_constraint
 from bot.storage.changes import apply_changes
@@ -85,28 +87,23 @@ class SqlContractors(SqlTransactions):
         with self._reader() as connection:
             return {State(state): int(count) for state, count in connection.execute(query)}
 
-    def apply(
-        self,
-        contractor_id: str,
-        *,
-        expected: State,
-        changes: ContractorChanges,
-        event: AuditEntry,
-    ) -> Contractor:
-        """Apply ``changes`` if the contractor is still ``expected``; append ``event``.
+    def apply(self, change: Change, *, at: datetime) -> Contractor:
+        """Apply ``change`` if the contractor is still in the state it expects; append its
+        event.
 
         One conditional ``UPDATE ... WHERE id = :id AND state = :expected`` that also bumps
-        ``version`` and sets ``updated_at`` to ``event.at`` (the core's clock, not the
-        database's). Raise ``StaleState`` when no row matched but the contractor exists,
+        ``version`` and sets ``updated_at`` to ``at`` (the core's clock, not the database's).
+        Raise ``StaleState`` when no row matched but the contractor exists,
         ``ContractorNotFound`` when it does not; either way nothing changes.
         """
-        change = StateChange(contractor_id, expected=expected, changes=changes, event=event)
-        (outcome,) = self.apply_many([change])
+        (outcome,) = self.apply_many([change], at=at)
         if isinstance(outcome, Contractor):
             return outcome
         raise outcome
 
-    def apply_many(self, changes: Sequence[StateChange]) -> list[Contractor | ChangeRefused]:
+    def apply_many(
+        self, changes: Sequence[Change], *, at: datetime
+    ) -> list[Contractor | ChangeRefused]:
         """``apply`` for several contractors in one transaction; one outcome per change, in
         order: the new row, or the ``StaleState``/``ContractorNotFound`` that change met (it
         then changed nothing, and the others still apply). The events of the applied changes
@@ -114,9 +111,9 @@ class SqlContractors(SqlTransactions):
         audit lock as briefly as one change does."""
 
         def work(connection: Connection) -> list[Contractor | ChangeRefused]:
-            outcomes = apply_changes(connection, changes)
+            outcomes = apply_changes(connection, changes, at=at)
             applied = [
-                change.event
+                change.event(at)
                 for change, outcome in zip(changes, outcomes, strict=True)
                 if isinstance(outcome, Contractor)
             ]

@@ -25,6 +25,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
 from bot.core.audit import GENESIS_HASH, chain_hash
+from bot.core.changes import Change
 from bot.core.errors import (
     ChangeRefused,
     ContractorNotFound,
@@ -39,13 +40,11 @@ from bot.core.models import (
     AuditEvent,
     CheckResult,
     Contractor,
-    ContractorChanges,
     DepartureEvent,
     IdentityVerification,
     Lease,
     LinkRecord,
     RevocationTargets,
-    StateChange,
     VaultAccountRecord,
 )
 from bot.core.states import ACCESS_STATES, CONTRACT_END_STATES, LIVE_STATES, State
@@ -173,62 +172,47 @@ class MemoryStore:
                 counts[contractor.state] = counts.get(contractor.state, 0) + 1
         return counts
 
-    def apply(
-        self,
-        contractor_id: str,
-        *,
-        expected: State,
-        changes: ContractorChanges,
-        event: AuditEntry,
-    ) -> Contractor:
+    def apply(self, change: Change, *, at: datetime) -> Contractor:
         """``apply_many`` of one change; its refusal is raised."""
-        change = StateChange(contractor_id, expected=expected, changes=changes, event=event)
-        (outcome,) = self.apply_many([change])
+        (outcome,) = self.apply_many([change], at=at)
         if isinstance(outcome, Contractor):
             return outcome
         raise outcome
 
-    def apply_many(self, changes: Sequence[StateChange]) -> list[Contractor | ChangeRefused]:
-        """Each change applied if its contractor is still in ``expected``; the applied
+    def apply_many(
+        self, changes: Sequence[Change], *, at: datetime
+    ) -> list[Contractor | ChangeRefused]:
+        """Each change applied if its contractor is still in the state it expects; the applied
         changes' events appended in order."""
-        for change in changes:
-            utc(change.event.at)
+        at = utc(at)
         with self._lock:
-            outcomes: list[Contractor | ChangeRefused] = []
-            for change in changes:
-                outcomes.append(self._apply_one(change))
+            outcomes = [self._apply_one(change, at=at) for change in changes]
             self._append(
                 [
-                    change.event
+                    change.event(at)
                     for change, outcome in zip(changes, outcomes, strict=True)
                     if isinstance(outcome, Contractor)
                 ]
             )
             return outcomes
 
-    def _apply_one(self, change: StateChange) -> Contractor | ChangeRefused:
-        current = self._contractors.get(change.contractor_id)
+    def _apply_one(self, change: Change, *, at: datetime) -> Contractor | ChangeRefused:
+        expected = change.contractor
+        current = self._contractors.get(expected.id)
         if current is None:
-            return ContractorNotFound(change.contractor_id)
-        if current.state is not change.expected:
-            return StaleState(contractor_id=change.contractor_id, expected=change.expected.value)
-        at = utc(change.event.at)
-        wanted = change.changes
-        values: dict[str, Any] = {
-            name: value
-            for name in ("state", "approved_by", "username", "failed_totp_attempts")
-            if (value := getattr(wanted, name)) is not None
-        }
-        updated = replace(current, **values, version=current.version + 1, updated_at=at)
+            return ContractorNotFound(expected.id)
+        if current.state is not expected.state:
+            return StaleState(contractor_id=expected.id, expected=expected.state.value)
+        updated = replace(current, **change.columns(), version=current.version + 1, updated_at=at)
         self._contractors[current.id] = updated
-        if wanted.state is not None and wanted.state is not State.REVOKING:
+        if change.state is not None and change.state is not State.REVOKING:
             self._claims.pop(current.id, None)
-        for username in wanted.revoked_accounts:
+        for username in change.revoked_accounts:
             account = self._accounts.get(username)
             if account is not None and account.revoked_at is None:
                 self._accounts[username] = replace(account, revoked_at=at)
-        if wanted.checks is not None:
-            self._checks[current.id] = list(wanted.checks)
+        if change.checks is not None:
+            self._checks[current.id] = list(change.checks)
         return updated
 
     def count_failed_proof(self, contractor_id: str, *, event: AuditEntry) -> int:

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from bot.core.errors import StaleState
-from bot.core.models import Contractor, ContractorChanges
+from bot.core.models import Contractor
 from bot.core.states import State
 from bot.core.stores import Store
 from tests.storage import factories
@@ -186,11 +186,6 @@ def test_failed_proofs_are_counted_with_their_event_while_issued(store: Store) -
     assert counts == [1, 2]
     assert store.get_contractor(issued.id).failed_totp_attempts == 2
     assert len(list(store.audit_events())) == before + 2
-    store.apply(
-        issued.id,
-        expected=State.ISSUED,
-        changes=ContractorChanges(state=State.LOCKED),
-        event=factories.entry(action="locked"),
-    )
+    store.apply(factories.change(issued, State.LOCKED, action="locked"), at=T0)
     with pytest.raises(StaleState):
         store.count_failed_proof(issued.id, event=factories.entry(action="totp_failed"))

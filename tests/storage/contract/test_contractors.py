@@ -8,7 +8,6 @@ from datetime import UTC, timedelta, timezone
 import pytest
 
 from bot.core.errors import ContractorNotFound, DuplicateContractor, StaleState
-from bot.core.models import ContractorChanges
 from bot.core.states import State
 from bot.core.stores import Store
 from tests.storage import factories
@@ -71,10 +70,10 @@ def test_apply_changes_state_bumps_version_and_audits(store: Store) -> None:
         to_state="issued",
     )  # fmt: skip
     updated = store.apply(
-        contractor.id,
-        expected=State.APPROVED,
-        changes=ContractorChanges(state=State.ISSUED, username="ctr-9", failed_totp_attempts=0),
-        event=event,
+        factories.change(
+            contractor, State.ISSUED, action="issued", username="ctr-9", failed_totp_attempts=0
+        ),
+        at=later,
     )
     assert updated == replace(
         contractor, state=State.ISSUED, username="ctr-9", version=2, updated_at=later
@@ -86,12 +85,7 @@ def test_apply_changes_state_bumps_version_and_audits(store: Store) -> None:
 def test_apply_with_none_changes_leaves_fields(store: Store) -> None:
     contractor = factories.contractor(state=State.ISSUED, username="ctr-1", approved_by="UAPP")
     store.add_contractor(contractor, event=factories.entry())
-    updated = store.apply(
-        contractor.id,
-        expected=State.ISSUED,
-        changes=ContractorChanges(failed_totp_attempts=2),
-        event=factories.entry(),
-    )
+    updated = store.apply(factories.change(contractor, failed_totp_attempts=2), at=T0)
     assert (updated.username, updated.approved_by, updated.state) == ("ctr-1", "UAPP", "issued")
     assert updated.failed_totp_attempts == 2
 
@@ -102,10 +96,14 @@ def test_apply_with_stale_expected_state_changes_nothing(store: Store) -> None:
     audit_before = list(store.audit_events())
     with pytest.raises(StaleState) as caught:
         store.apply(
-            contractor.id,
-            expected=State.AWAITING_APPROVAL,
-            changes=ContractorChanges(state=State.APPROVED, approved_by="UAPP"),
-            event=factories.entry(action="approved"),
+            factories.change(
+                contractor,
+                State.APPROVED,
+                expected=State.AWAITING_APPROVAL,
+                action="approved",
+                approved_by="UAPP",
+            ),
+            at=T0,
         )
     assert caught.value.contractor_id == contractor.id
     assert caught.value.expected == "awaiting_approval"
@@ -115,12 +113,7 @@ def test_apply_with_stale_expected_state_changes_nothing(store: Store) -> None:
 
 def test_apply_unknown_contractor_raises_not_found(store: Store) -> None:
     with pytest.raises(ContractorNotFound):
-        store.apply(
-            "missing",
-            expected=State.REQUESTED,
-            changes=ContractorChanges(state=State.VERIFYING),
-            event=factories.entry(),
-        )
+        store.apply(factories.change(factories.contractor(id="missing"), State.VERIFYING), at=T0)
     assert list(store.audit_events()) == []
 
 
@@ -142,12 +135,7 @@ def test_duplicate_live_contractor_is_refused(store: Store, field: str) -> None:
 def test_final_contractor_does_not_block_a_new_request(store: Store, final: State) -> None:
     old = factories.contractor(state=State.ACTIVE)
     store.add_contractor(old, event=factories.entry())
-    store.apply(
-        old.id,
-        expected=State.ACTIVE,
-        changes=ContractorChanges(state=final),
-        event=factories.entry(),
-    )
+    store.apply(factories.change(old, final), at=T0)
     again = factories.contractor(slack_user_id=old.slack_user_id, email=old.email)
     assert store.add_contractor(again, event=factories.entry()) == again
     assert store.find_live_by_slack_user(old.slack_user_id) == again

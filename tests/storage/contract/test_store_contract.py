@@ -14,7 +14,6 @@ from bot.core.interfaces import Leases
 from bot.core.models import (
     CheckResult,
     Contractor,
-    ContractorChanges,
     DepartureEvent,
     IdentityVerification,
 )
@@ -101,19 +100,9 @@ def test_due_for_sweep_and_its_claims(store: Store) -> None:
 def test_a_state_change_releases_the_claim_except_into_revoking(store: Store) -> None:
     active = added(store, state=State.ACTIVE)
     assert store.claim_for_sweep(active.id, worker="w1", now=T0, lease=LEASE)
-    store.apply(
-        active.id,
-        expected=State.ACTIVE,
-        changes=ContractorChanges(state=State.REVOKING),
-        event=factories.entry(),
-    )
+    store.apply(factories.change(active, State.REVOKING), at=T0)
     assert store.claim_for_sweep(active.id, worker="w2", now=T0, lease=LEASE) is None
-    store.apply(
-        active.id,
-        expected=State.REVOKING,
-        changes=ContractorChanges(state=State.REVOKED),
-        event=factories.entry(),
-    )
+    store.apply(factories.change(active, State.REVOKED, expected=State.REVOKING), at=T0)
     assert store.claim_for_sweep(active.id, worker="w2", now=T0, lease=LEASE) is not None
 
 
@@ -144,25 +133,12 @@ def test_checks_are_replaced_with_the_change_that_ran_them(store: Store) -> None
         CheckResult("country", "fail", "not allowed", {"country": "XX"}),
         CheckResult("kyc_attestation", "pending", "waiting"),
     )
-    store.apply(
-        contractor.id,
-        expected=State.REQUESTED,
-        changes=ContractorChanges(state=State.VERIFYING, checks=first),
-        event=factories.entry(),
-    )
+    store.apply(factories.change(contractor, State.VERIFYING, checks=first), at=T0)
     assert store.check_results(contractor.id) == list(first)
-    store.apply(
-        contractor.id,
-        expected=State.VERIFYING,
-        changes=ContractorChanges(checks=second),
-        event=factories.entry(),
-    )
+    store.apply(factories.change(contractor, expected=State.VERIFYING, checks=second), at=T0)
     assert store.check_results(contractor.id) == list(second)
     store.apply(
-        contractor.id,
-        expected=State.VERIFYING,
-        changes=ContractorChanges(failed_totp_attempts=0),
-        event=factories.entry(),
+        factories.change(contractor, expected=State.VERIFYING, failed_totp_attempts=0), at=T0
     )
     assert store.check_results(contractor.id) == list(second)  # None leaves them
     assert store.check_results("nobody") == []
@@ -238,12 +214,7 @@ def test_a_decision_applies_once_and_only_while_verifying(store: Store) -> None:
     other = added(store, state=State.VERIFYING)
     waiting = verification(other)
     store.add_verification(waiting, event=factories.entry())
-    store.apply(
-        other.id,
-        expected=State.VERIFYING,
-        changes=ContractorChanges(state=State.REJECTED),
-        event=factories.entry(),
-    )
+    store.apply(factories.change(other, State.REJECTED), at=T0)
     events = len(list(store.audit_events()))
     with pytest.raises(VerificationDecided) as late:
         store.decide_verification(
@@ -267,12 +238,10 @@ def test_erasure_blanks_finished_records_and_drops_what_identifies(
     live = added(store, state=State.ACTIVE)
     for contractor in (gone, kept):
         store.apply(
-            contractor.id,
-            expected=State.ACTIVE,
-            changes=ContractorChanges(
-                state=State.REVOKED, checks=(CheckResult("country", "pass", "DE"),)
+            factories.change(
+                contractor, State.REVOKED, checks=(CheckResult("country", "pass", "DE"),)
             ),
-            event=factories.entry(at=T0 + timedelta(days=1)),
+            at=T0 + timedelta(days=1),
         )
     store.add_link(factories.link(gone.id))
     store.add_verification(
