@@ -29,13 +29,12 @@ from starlette.types import ASGIApp
 from bot import wiring
 from bot.checks import CheckConfigError
 from bot.config import Settings, SettingsError, load_settings
-from bot.core import revocation
+from bot.core import queries, revocation
 from bot.core.anchoring import TrailCheck, check_trail
 from bot.core.audit import canonical_time, entry_as_json
 from bot.core.context import Core
 from bot.core.errors import CredbotError, RevocationPending
 from bot.core.models import Contractor, IdentityVerification
-from bot.core.queries import find_contractor
 from bot.core.states import State
 from bot.core.sweep import SweepOptions, exclusive_sweep, sweep
 from bot.durations import parse_duration
@@ -295,7 +294,7 @@ def _anchor_status(trail: TrailCheck) -> str:
 @exits_cleanly
 def audit_export(ctx: Context, output: IO[str], after_seq: int) -> None:
     """Write the audit events as one JSON object per line, in chain order."""
-    for event in ctx.core.store.audit_events(after_seq=after_seq):
+    for event in queries.audit_events(ctx.core, after_seq=after_seq):
         record = {
             "seq": event.seq,
             **entry_as_json(event.entry),
@@ -326,8 +325,8 @@ def _as_json(record: Contractor | IdentityVerification) -> dict[str, Any]:
 @exits_cleanly
 def list_contractors(ctx: Context, states: tuple[str, ...], as_json: bool) -> None:
     """List contractors, oldest first."""
-    contractors = ctx.core.store.list_contractors(
-        states=[State(s) for s in states] if states else None
+    contractors = queries.list_contractors(
+        ctx.core, states=[State(s) for s in states] if states else None
     )
     for contractor in contractors:
         if as_json:
@@ -347,9 +346,9 @@ def list_contractors(ctx: Context, states: tuple[str, ...], as_json: bool) -> No
 def status(ctx: Context, contractor: str, as_json: bool) -> None:
     """Show one contractor, by contractor ID or Slack user ID, with the identity checks last
     run on the request and its KYC verifications (a service's reference included)."""
-    found = find_contractor(ctx.core, contractor)
-    checks = ctx.core.store.check_results(found.id)
-    verifications = ctx.core.store.verifications(found.id)
+    found = queries.find_contractor(ctx.core, contractor)
+    checks = queries.check_results(ctx.core, found.id)
+    verifications = queries.verifications(ctx.core, found.id)
     if as_json:
         shown = {
             **_as_json(found),
@@ -375,7 +374,7 @@ def status(ctx: Context, contractor: str, as_json: bool) -> None:
 @exits_cleanly
 def offboard(ctx: Context, contractor: str, reason: str, actor: str) -> None:
     """Revoke every credential of a contractor now. Exit 1 if Vault could not finish yet."""
-    found = find_contractor(ctx.core, contractor)
+    found = queries.find_contractor(ctx.core, contractor)
     result = revocation.offboard(ctx.core, found.id, actor=actor, reason=reason)
     click.echo(f"{result.id}: {result.state.value}")
 

@@ -28,7 +28,8 @@ from starlette.types import ASGIApp
 from bot.config import Settings
 from bot.core.clock import SystemClock
 from bot.core.context import Core, Policy
-from bot.core.interfaces import Clock, ContractorStore, Notifier
+from bot.core.interfaces import Clock, Notifier
+from bot.core.stores import Store
 from bot.core.sweep import SweepOptions
 from bot.health import DatabaseUnavailable
 from bot.metrics import PrometheusMetrics
@@ -45,8 +46,8 @@ from bot.storage.engine import make_engine
 from bot.storage.health import check_database
 from bot.storage.leases import SqlLeases
 from bot.storage.migrate import head_revision, upgrade, upgrade_engine
-from bot.storage.repository import SqlStore
 from bot.storage.seen_requests import SqlSeenRequests
+from bot.storage.store import SqlStore
 from bot.web import enrollment
 from bot.web.app import Background, build_web_app
 from bot.web.kyc_webhook import kyc_webhook_route
@@ -201,7 +202,7 @@ def build_core(
     *,
     notifier: Notifier | None = None,
     clock: Clock | None = None,
-    store: ContractorStore | None = None,
+    store: Store | None = None,
     vault_client: hvac.Client | None = None,
 ) -> Core:
     """The core on real backends; ``notifier`` defaults to logging (no Slack), ``store`` to a

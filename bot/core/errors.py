@@ -39,7 +39,7 @@ class ContractorNotFound(CredbotError):
 
 
 ChangeRefused = StaleState | ContractorNotFound
-"""Why one change of a batch (``ContractorStore.apply_many``) was not applied."""
+"""Why one change of a batch (``Store.apply_many``) was not applied."""
 
 
 class DuplicateContractor(CredbotError):

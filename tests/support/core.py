@@ -12,9 +12,10 @@ import pytest
 from bot.core import issuing, onboarding
 from bot.core.clock import FrozenClock
 from bot.core.context import Core, Policy
-from bot.core.interfaces import ContractorStore, VaultBackend
+from bot.core.interfaces import VaultBackend
 from bot.core.models import CheckResult, Contractor, Outcome
 from bot.core.requests import OnboardingRequest
+from bot.core.stores import Store
 from tests.support.notifier import RecordingNotifier
 from tests.support.openbao import OpenBaoServer, accounts_for
 from vault.anchors import VaultAnchors
@@ -35,7 +36,7 @@ def clock() -> FrozenClock:
 
 
 def make_core(
-    store: ContractorStore, vault: VaultBackend, clock: FrozenClock, notifier: RecordingNotifier
+    store: Store, vault: VaultBackend, clock: FrozenClock, notifier: RecordingNotifier
 ) -> Core:
     return Core(
         store=store,
@@ -49,7 +50,7 @@ def make_core(
 @pytest.fixture
 def outage_core(
     throwaway_openbao: OpenBaoServer,
-    store: ContractorStore,
+    store: Store,
     clock: FrozenClock,
     notifier: RecordingNotifier,
 ) -> Core:
@@ -60,7 +61,7 @@ def outage_core(
 @pytest.fixture
 def anchored_core(
     throwaway_openbao: OpenBaoServer,
-    store: ContractorStore,
+    store: Store,
     clock: FrozenClock,
     notifier: RecordingNotifier,
 ) -> Core:
@@ -72,7 +73,7 @@ def anchored_core(
 
 @pytest.fixture
 def core(
-    store: ContractorStore,
+    store: Store,
     vault_accounts: VaultBackend,
     clock: FrozenClock,
     notifier: RecordingNotifier,

@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from bot import messages
-from bot.core import onboarding
+from bot.core import onboarding, queries
 from bot.core.errors import IllegalTransition, InvalidRequest, StaleState
 from bot.slack import blocks, replies
 from bot.slack.deps import Deps
@@ -34,7 +34,7 @@ def register(app: App, deps: Deps) -> None:
                 )
             decided = onboarding.reject(deps.core, contractor_id, actor=user_id, reason=reason)
         except (IllegalTransition, StaleState):
-            current = deps.core.store.get_contractor(contractor_id)
+            current = queries.get_contractor(deps.core, contractor_id)
             error = messages.already_decided(current.state.value, current.approved_by)
             ack(response_action="errors", errors={"reason": error})
             return

@@ -1,0 +1,79 @@
+"""``SqlTransactions``: the transactions every SQL store runs in.
+
+Each store of ``bot.storage`` (contractors, accounts, links, ...) is one of these: it reads in a
+read-only transaction and writes in one write transaction per method, retried whole when a
+concurrent appender took the same audit ``seq``.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
+
+from bot.core.errors import AuditWriteConflict
+from bot.core.models import AuditEntry, AuditEvent
+from bot.storage.audit_log import append_event, is_seq_conflict
+from bot.storage.engine import read_only
+
+T = TypeVar("T")
+
+
+class SqlTransactions:
+    """Read and write transactions on one engine; every store method is one transaction.
+
+    Writes that append to the audit chain are retried as a whole (up to ``max_attempts``) when a
+    concurrent appender took the same ``seq``; then ``AuditWriteConflict`` is raised.
+    ``serialize_audit=False`` turns off the PostgreSQL advisory lock (see ``append_event``) and
+    leaves only the retry, which the tests use to exercise that path.
+    """
+
+    def __init__(
+        self, *, engine: Engine, max_attempts: int = 10, serialize_audit: bool = True
+    ) -> None:
+        self._engine = engine
+        self._max_attempts = max_attempts
+        self._serialize_audit = serialize_audit
+        self.audit_retries = 0
+        """How many transactions were retried after an audit ``seq`` collision (for metrics)."""
+
+    def _append(self, connection: Connection, entry: AuditEntry) -> AuditEvent:
+        return append_event(connection, entry, serialize=self._serialize_audit)
+
+    def _reader(self) -> _ReadTransaction:
+        return _ReadTransaction(self._engine)
+
+    def _write(self, work: Callable[[Connection], T]) -> T:
+        """Run ``work`` in one write transaction, retried whole on an audit ``seq`` collision."""
+        for attempt in range(self._max_attempts):
+            try:
+                with self._engine.begin() as connection:
+                    return work(connection)
+            except IntegrityError as error:
+                if not is_seq_conflict(error):
+                    raise
+                self.audit_retries += 1
+                # Jittered backoff so colliding appenders do not collide again in lockstep.
+                time.sleep(random.uniform(0, 0.005 * (attempt + 1)))  # noqa: S311
+        raise AuditWriteConflict(
+            f"audit append still colliding after {self._max_attempts} attempts"
+        )
+
+
+class _ReadTransaction:
+    """A read-only transaction (on SQLite a deferred BEGIN, so it never blocks writers)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._connection = read_only(engine.connect())
+
+    def __enter__(self) -> Connection:
+        self._connection.begin()
+        return self._connection
+
+    def __exit__(self, *exc_info: object) -> None:
+        # Reads commit nothing; rollback just ends the snapshot.
+        self._connection.close()
