@@ -30,6 +30,7 @@ from bot.core.clock import SystemClock
 from bot.core.context import Core, Policy
 from bot.core.interfaces import Clock, ContractorStore, Notifier
 from bot.core.sweep import SweepOptions
+from bot.core.workflow.service_result import recheck_after_service_result
 from bot.health import DatabaseUnavailable
 from bot.metrics import PrometheusMetrics
 from bot.notify import LogNotifier
@@ -38,7 +39,6 @@ from bot.slack.app import build_deps, build_slack_app
 from bot.slack.deps import Deps
 from bot.slack.directory import SlackDirectory
 from bot.slack.notifier import SlackNotifier
-from bot.slack.onboarding_flow import recheck_and_tell
 from bot.slack.socket_mode import SlackSocket
 from bot.slack.web_client import CountingWebClient
 from bot.storage.engine import make_engine
@@ -265,7 +265,10 @@ def build_slack(
     Raises ``CheckConfigError`` when the identity checks' settings are missing."""
     client = build_slack_client(settings)
     notifier = SlackNotifier(
-        client=client, audit_channel=settings.audit_channel, admins=settings.admins
+        client=client,
+        audit_channel=settings.audit_channel,
+        admins=settings.admins,
+        approval_channel=settings.approval_channel,
     )
     core = build_core(
         settings, notifier=notifier, clock=clock, store=database.store, vault_client=vault_client
@@ -295,7 +298,7 @@ def kyc_webhook(settings: Settings, deps: Deps) -> list[BaseRoute]:
             deps.core,
             secret=secret,
             on_result=lambda contractor_id: deps.later(
-                lambda: recheck_and_tell(deps, contractor_id)
+                lambda: recheck_after_service_result(deps.core, contractor_id, checks=deps.checks)
             ),
             read_timeout_s=settings.read_timeout.total_seconds(),
         )

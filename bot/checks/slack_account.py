@@ -10,7 +10,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.checks._base import CheckEnvironment, result
 from bot.core.models import CheckResult, Contractor
-from bot.slack.notifier import slack_error
+from bot.slack.web_client import slack_error
 
 GONE = frozenset({"user_not_found", "user_not_visible"})
 LABELS = {

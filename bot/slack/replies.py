@@ -12,13 +12,12 @@ import logging
 from slack_sdk.errors import SlackApiError
 
 from bot import messages
-from bot.core.errors import CredbotError
+from bot.core.errors import ApprovalNotPosted, CredbotError, LinkNotDelivered
 from bot.slack.deps import Forbidden
 from bot.slack.directory import NotAContractor, SlackLookupFailed
-from bot.slack.notifier import LinkNotDelivered, slack_error
-from bot.slack.onboarding_flow import ApprovalNotPosted
 from bot.slack.parsing import CommandError
 from bot.slack.roles import RoleLookupFailed
+from bot.slack.web_client import slack_error
 
 log = logging.getLogger("credbot.slack")
 

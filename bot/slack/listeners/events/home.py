@@ -20,8 +20,8 @@ from bot.core.queries import find_contractor
 from bot.core.states import CONTRACT_END_STATES, State
 from bot.slack import blocks
 from bot.slack.deps import Deps
-from bot.slack.notifier import slack_error
 from bot.slack.roles import Role, RoleLookupFailed
+from bot.slack.web_client import slack_error
 
 log = logging.getLogger("credbot.slack.home")
 
