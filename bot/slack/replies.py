@@ -13,10 +13,10 @@ from slack_sdk.errors import SlackApiError
 
 from bot import messages
 from bot.core.errors import ApprovalNotPosted, CredbotError, LinkNotDelivered
+from bot.core.roles import RoleLookupFailed
 from bot.slack.deps import Forbidden
 from bot.slack.directory import NotAContractor, SlackLookupFailed
 from bot.slack.parsing import CommandError
-from bot.slack.roles import RoleLookupFailed
 from bot.slack.web_client import slack_error
 
 log = logging.getLogger("credbot.slack")

@@ -17,10 +17,10 @@ from bot import messages
 from bot.core.errors import ContractorNotFound
 from bot.core.models import Contractor
 from bot.core.queries import find_contractor
+from bot.core.roles import Role, RoleLookupFailed
 from bot.core.states import CONTRACT_END_STATES, State
 from bot.slack import blocks
 from bot.slack.deps import Deps
-from bot.slack.roles import Role, RoleLookupFailed
 from bot.slack.web_client import slack_error
 
 log = logging.getLogger("credbot.slack.home")

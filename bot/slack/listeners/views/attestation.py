@@ -15,11 +15,11 @@ from slack_bolt import Ack, App
 
 from bot.core.errors import InvalidRequest
 from bot.core.identity import attest_identity
+from bot.core.roles import Role
 from bot.core.workflow.attestation import recheck_after_attestation
 from bot.slack import blocks, replies
 from bot.slack.deps import Deps
 from bot.slack.notifier import tell_user
-from bot.slack.roles import Role
 
 log = logging.getLogger("credbot.slack.attestation")
 

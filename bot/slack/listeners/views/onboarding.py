@@ -17,6 +17,7 @@ from slack_bolt import Ack, App
 from bot import messages
 from bot.core import onboarding
 from bot.core.errors import DuplicateContractor, InvalidRequest, NotAllowed
+from bot.core.roles import Role
 from bot.core.workflow.verify import verify_and_ask
 from bot.slack import blocks, replies
 from bot.slack.deps import Deps
@@ -24,7 +25,6 @@ from bot.slack.directory import NotAContractor
 from bot.slack.notifier import tell_user
 from bot.slack.onboarding_flow import build_request
 from bot.slack.parsing import COUNTRY
-from bot.slack.roles import Role
 
 log = logging.getLogger("credbot.slack.views")
 
