@@ -9,10 +9,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from bot import messages
 from bot.core.decisions import Decision
 from bot.core.errors import ApprovalNotPosted, CredbotError
 from bot.core.models import CheckResult, Contractor, SignedAnchor
+from bot.slack import messages
 
 log = logging.getLogger("credbot.notify")
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from bot import messages
 from bot.core.sweep import SweepReport
+from bot.slack import messages
 
 
 def print_report(report: SweepReport, console: Console) -> None:

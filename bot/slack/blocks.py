@@ -12,9 +12,9 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from bot import messages
 from bot.core.identity import DOCUMENT_TYPES
 from bot.core.models import CheckResult, Contractor
+from bot.slack import messages
 
 Block = dict[str, Any]
 

@@ -6,12 +6,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from bot import messages
 from bot.core.decisions import Decision
 from bot.core.identity import DOCUMENT_TYPES
 from bot.core.models import CheckResult, Contractor
 from bot.core.states import State
-from bot.slack import blocks, replies
+from bot.slack import blocks, messages, replies
 from bot.slack.blocks import Block
 
 

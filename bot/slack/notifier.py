@@ -28,11 +28,11 @@ from collections.abc import Sequence
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import messages
 from bot.core.decisions import Decision
 from bot.core.errors import ApprovalNotPosted, CredbotError, LinkNotDelivered
+from bot.core.messages import explain
 from bot.core.models import CheckResult, Contractor, SignedAnchor
-from bot.slack import cards
+from bot.slack import cards, messages
 from bot.slack.web_client import slack_error
 
 log = logging.getLogger("credbot.slack.notifier")
@@ -144,7 +144,7 @@ class SlackNotifier:
     ) -> None:
         """DM the manager who asked (``conversations.open`` + ``chat.postMessage``); an
         ``error`` is explained as every Slack reply explains it."""
-        explained = messages.explain(error) if error is not None else detail
+        explained = explain(error) if error is not None else detail
         text = messages.requester_update(contractor, event=event, detail=explained)
         try:
             self._client.chat_postMessage(

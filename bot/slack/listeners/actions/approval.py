@@ -15,12 +15,11 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
-from bot import messages
 from bot.core.errors import IllegalTransition, StaleState
 from bot.core.roles import Role
 from bot.core.states import State
 from bot.core.workflow.approve import approve_and_issue
-from bot.slack import blocks, replies
+from bot.slack import blocks, messages, replies
 from bot.slack.cards import card_of
 from bot.slack.deps import Deps
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from bot import messages
 from bot.core.errors import NotAllowed
 from bot.core.queries import find_contractor
 from bot.core.roles import Role
+from bot.slack import messages
 from bot.slack.deps import Deps
 from bot.slack.parsing import ListContractors, Status
 

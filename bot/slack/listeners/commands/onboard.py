@@ -3,14 +3,13 @@ which runs a waiting request's identity checks again."""
 
 from __future__ import annotations
 
-from bot import messages
 from bot.core.errors import NotAllowed
 from bot.core.queries import find_contractor
 from bot.core.roles import Role
 from bot.core.states import State
 from bot.core.workflow import recheck as rechecking
 from bot.core.workflow.request import request_and_verify
-from bot.slack import blocks
+from bot.slack import blocks, messages
 from bot.slack.deps import Deps
 from bot.slack.onboarding_flow import build_request
 from bot.slack.parsing import Onboard, Recheck

@@ -14,12 +14,11 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from bot import messages
 from bot.core import onboarding
 from bot.core.errors import DuplicateContractor, InvalidRequest, NotAllowed
 from bot.core.roles import Role
 from bot.core.workflow.verify import verify_and_ask
-from bot.slack import blocks, replies
+from bot.slack import blocks, messages, replies
 from bot.slack.deps import Deps
 from bot.slack.directory import NotAContractor
 from bot.slack.notifier import tell_user

@@ -8,11 +8,10 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from bot import messages
 from bot.core.errors import IllegalTransition, InvalidRequest, StaleState
 from bot.core.roles import Role
 from bot.core.workflow.reject import reject_request
-from bot.slack import blocks, replies
+from bot.slack import blocks, messages, replies
 from bot.slack.deps import Deps
 
 MAX_REASON = 300
