@@ -7,7 +7,10 @@ none) and never a stack trace. Each door's own texts live beside it (``bot.slack
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from bot.core import errors
+from bot.core.sweep import SweepItem, SweepReport
 
 _LINK_WHY = {
     "used": "This link was already used. Links work once; ask your manager to reissue.",
@@ -77,3 +80,73 @@ def explain(error: errors.CredbotError) -> str:  # noqa: PLR0911, PLR0912 - one 
                 "unless it goes on); nothing was done. Run it again once that one is finished."
             )
     return str(error)
+
+
+@dataclass(frozen=True)
+class SweepSummary:
+    """What a sweep's report says, decided once for every door; a door only adds its markup
+    (the CLI a table and colours, Slack mentions and emoji)."""
+
+    title: str
+    items: list[SweepItem]
+    findings: list[tuple[str, list[str]]]
+    """``(label, names)`` of each non-empty reconciliation finding."""
+    notes: list[str]
+    warnings: list[str]
+    """The circuit breaker and each problem, a line each."""
+    verdict: str
+    all_done: bool
+
+
+def sweep_summary(report: SweepReport) -> SweepSummary:
+    """The sweep's report in sentences (``credbot sweep`` and ``/contractor sweep`` alike)."""
+    findings = [
+        (label, names)
+        for label, names in (
+            ("Accounts not in use (revoked by the sweep)", report.stale_accounts),
+            (
+                "Orphan Vault users (no live record; `credbot sweep --fix-drift` removes them)",
+                report.orphans,
+            ),
+            ("Orphans removed", report.orphans_removed),
+            ("Issued/active contractors missing in Vault", report.missing),
+        )
+        if names
+    ]
+    warnings = [f"Circuit breaker: {report.breaker}"] if report.breaker else []
+    warnings.extend(f"Problem: {problem}" for problem in report.problems)
+    return SweepSummary(
+        title="Sweep (dry run: nothing changed)" if report.dry_run else "Sweep",
+        items=report.items,
+        findings=findings,
+        notes=_sweep_notes(report),
+        warnings=warnings,
+        verdict=(
+            "All done."
+            if report.all_done
+            else f"{len(report.pending)} revocation(s) still pending. The next sweep retries."
+        ),
+        all_done=report.all_done,
+    )
+
+
+def _sweep_notes(report: SweepReport) -> list[str]:
+    """Erasure, the move to login MFA, the audit anchor, Vault's silence."""
+    notes = []
+    if report.erased:
+        erased = "would be erased" if report.dry_run else "erased"
+        notes.append(f"Personal data of {report.erased} finished record(s) {erased} (retention).")
+    if report.moved_to_login_mfa:
+        count, verb = len(report.moved_to_login_mfa), "would get" if report.dry_run else "got"
+        notes.append(
+            f"{count} contractor(s) from before login MFA {verb} a new link (reissue): "
+            "every login now asks for a code."
+        )
+    if report.anchored_seq is not None:
+        notes.append(f"Audit trail anchored in Vault at event #{report.anchored_seq}.")
+    if report.vault_unreachable:
+        notes.append(
+            "Vault did not answer during this run: what needs Vault is left for the next run "
+            "(what is shown as done is done)."
+        )
+    return notes

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.core.audit import canonical_time
+from bot.core.messages import sweep_summary
 from bot.core.models import CheckResult, Contractor, SignedAnchor
 from bot.core.sweep import SweepReport
 
@@ -233,7 +234,8 @@ def reissued(user_id: str, expires: str) -> str:
 
 
 def sweep_report(report: SweepReport) -> str:
-    """What ``/contractor sweep`` did (or, in a dry run, would do)."""
+    """What ``/contractor sweep`` did (or, in a dry run, would do): ``sweep_summary`` in
+    mrkdwn, long name lists cut at 20."""
     verb = {
         "planned": "would act on",
         "done": "done",
@@ -241,34 +243,24 @@ def sweep_report(report: SweepReport) -> str:
         "skipped": "skipped",
         "held": "held by the circuit breaker",
     }
-    lines = ["*Sweep (dry run: nothing changed)*" if report.dry_run else "*Sweep*"]
-    if not report.items:
+    summary = sweep_summary(report)
+    lines = [f"*{summary.title}*"]
+    if not summary.items:
         lines.append("Nothing due.")
-    for item in report.items:
+    for item in summary.items:
         detail = f" ({item.detail})" if item.detail else ""
         lines.append(
             f"• <@{item.slack_user_id}>: {item.action.replace('_', ' ')}, "
             f"{verb[item.outcome]}{detail}"
         )
-    for label, names in (
-        ("Accounts not in use, revoked", report.stale_accounts),
-        ("Orphan Vault users (run `credbot sweep --fix-drift` to remove)", report.orphans),
-        ("Issued/active contractors missing in Vault", report.missing),
-    ):
-        if names:
-            lines.append(
-                f"{label}: {', '.join(f'`{n}`' for n in names[:20])}"
-                + (f" and {len(names) - 20} more" if len(names) > 20 else "")
-            )
-    lines.extend(sweep_notes(report))
-    if report.breaker:
-        lines.append(f":warning: Circuit breaker: {report.breaker}")
-    lines.extend(f":warning: {problem}" for problem in report.problems)
-    lines.append(
-        "All done."
-        if report.all_done
-        else f"{len(report.pending)} revocation(s) still pending: the next sweep retries."
-    )
+    for label, names in summary.findings:
+        lines.append(
+            f"{label}: {', '.join(f'`{n}`' for n in names[:20])}"
+            + (f" and {len(names) - 20} more" if len(names) > 20 else "")
+        )
+    lines.extend(summary.notes)
+    lines.extend(f":warning: {warning}" for warning in summary.warnings)
+    lines.append(summary.verdict)
     return "\n".join(lines)
 
 
@@ -365,29 +357,6 @@ def contractor_line(contractor: Contractor) -> str:
         f"(`{contractor.state.value}`), {contractor.role} in {contractor.country}, "
         f"ends {contractor.end_date:%Y-%m-%d}"
     )
-
-
-def sweep_notes(report: SweepReport) -> list[str]:
-    """The sweep's plain-text lines beside its table (CLI and Slack alike): erasure, the move
-    to login MFA, the audit anchor."""
-    notes = []
-    if report.erased:
-        erased = "would be erased" if report.dry_run else "erased"
-        notes.append(f"Personal data of {report.erased} finished record(s) {erased} (retention).")
-    if report.moved_to_login_mfa:
-        count, verb = len(report.moved_to_login_mfa), "would get" if report.dry_run else "got"
-        notes.append(
-            f"{count} contractor(s) from before login MFA {verb} a new link (reissue): "
-            "every login now asks for a code."
-        )
-    if report.anchored_seq is not None:
-        notes.append(f"Audit trail anchored in Vault at event #{report.anchored_seq}.")
-    if report.vault_unreachable:
-        notes.append(
-            "Vault did not answer during this run: what needs Vault is left for the next run "
-            "(what is shown as done is done)."
-        )
-    return notes
 
 
 def no_contractors(state: str | None) -> str:
