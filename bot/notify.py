@@ -11,8 +11,8 @@ from collections.abc import Sequence
 
 from bot.core.decisions import Decision
 from bot.core.errors import ApprovalNotPosted, CredbotError
+from bot.core.messages import anchor_notice
 from bot.core.models import CheckResult, Contractor, SignedAnchor
-from bot.slack import messages
 
 log = logging.getLogger("credbot.notify")
 
@@ -76,4 +76,4 @@ class LogNotifier:
 
     def publish_anchor(self, anchor: SignedAnchor) -> None:
         """Log the signed audit anchor (the job output keeps the copy)."""
-        log.info("%s", messages.anchor_notice(anchor))
+        log.info("%s", anchor_notice(anchor))

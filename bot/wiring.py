@@ -28,13 +28,13 @@ from starlette.types import ASGIApp
 from bot.config import Settings
 from bot.core.clock import SystemClock
 from bot.core.context import Core, Policy
+from bot.core.health import DatabaseUnavailable
 from bot.core.interfaces import Clock, ContractorStore, Notifier
+from bot.core.scheduler import PeriodicAnchor, PeriodicSweep
 from bot.core.sweep import SweepOptions
 from bot.core.workflow.service_result import recheck_after_service_result
-from bot.health import DatabaseUnavailable
 from bot.metrics import PrometheusMetrics
 from bot.notify import LogNotifier
-from bot.scheduler import PeriodicAnchor, PeriodicSweep
 from bot.slack.app import build_deps, build_slack_app
 from bot.slack.deps import Deps
 from bot.slack.directory import SlackDirectory
@@ -106,7 +106,7 @@ def prepare_database(settings: Settings, *, migrate: bool) -> str:
     """What ``credbot serve`` does before serving: with ``migrate`` bring the schema to the
     newest revision, then check that this code can run on it; return the revision.
 
-    Raises ``SchemaNotCurrent`` (a ``bot.health.NotReady``) for an empty or older schema,
+    Raises ``SchemaNotCurrent`` (a ``bot.core.health.NotReady``) for an empty or older schema,
     ``DatabaseUnavailable`` when the database does not answer.
     """
     engine = make_engine(settings.database_url, create=migrate)

@@ -76,7 +76,7 @@ class ContractorStore(Protocol):
 
     def check_health(self) -> None:
         """Return if the database answers and its schema is usable by this code, else raise
-        (``bot.health.NotReady`` for a schema to upgrade; any exception means unhealthy)."""
+        (``bot.core.health.NotReady`` for a schema to upgrade; any exception means unhealthy)."""
         ...
 
     def vault_drift(self, vault_usernames: Iterable[str]) -> AccountDrift:

@@ -1,4 +1,5 @@
-"""Wording for the domain errors, shared by every door (the CLI, Slack and the web pages).
+"""Wording shared by every door (the CLI, Slack and the web pages): the domain errors, the
+sweep's report (``sweep_summary``; each door adds only its markup) and the audit anchor's notice.
 
 Messages say what happened and what to do next; they never include a secret (the errors carry
 none) and never a stack trace. Each door's own texts live beside it (``bot.slack.messages``,
@@ -10,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.core import errors
+from bot.core.audit import canonical_time
+from bot.core.models import SignedAnchor
 from bot.core.sweep import SweepItem, SweepReport
 
 _LINK_WHY = {
@@ -80,6 +83,17 @@ def explain(error: errors.CredbotError) -> str:  # noqa: PLR0911, PLR0912 - one 
                 "unless it goes on); nothing was done. Run it again once that one is finished."
             )
     return str(error)
+
+
+def anchor_notice(anchor: SignedAnchor) -> str:
+    """A signed audit anchor, posted to the audit channel as a copy outside the database and
+    Vault: with it anyone can later check the chain up to this event (``credbot audit
+    export`` gives the events, Vault's transit ``verify`` the signature)."""
+    return (
+        f":lock: Audit trail anchored at event #{anchor.seq} "
+        f"({canonical_time(anchor.signed_at)}): hash `{anchor.hash}`, "
+        f"signature `{anchor.signature}`"
+    )
 
 
 @dataclass(frozen=True)

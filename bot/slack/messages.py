@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.core.audit import canonical_time
 from bot.core.messages import sweep_summary
-from bot.core.models import CheckResult, Contractor, SignedAnchor
+from bot.core.models import CheckResult, Contractor
 from bot.core.sweep import SweepReport
 
 # --- The Slack door: replies, DMs and help. Nothing here ever receives a secret except
@@ -321,17 +320,6 @@ def admin_alert(summary: str, contractor: Contractor | None) -> str:
     """An alert for the audit channel."""
     about = f" (contractor <@{contractor.slack_user_id}>, `{contractor.id}`)" if contractor else ""
     return f":rotating_light: credbot alert{about}: {summary}"
-
-
-def anchor_notice(anchor: SignedAnchor) -> str:
-    """A signed audit anchor, posted to the audit channel as a copy outside the database and
-    Vault: with it anyone can later check the chain up to this event (``credbot audit
-    export`` gives the events, Vault's transit ``verify`` the signature)."""
-    return (
-        f":lock: Audit trail anchored at event #{anchor.seq} "
-        f"({canonical_time(anchor.signed_at)}): hash `{anchor.hash}`, "
-        f"signature `{anchor.signature}`"
-    )
 
 
 STATE_WORDS = {

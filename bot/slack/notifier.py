@@ -30,7 +30,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.core.decisions import Decision
 from bot.core.errors import ApprovalNotPosted, CredbotError, LinkNotDelivered
-from bot.core.messages import explain
+from bot.core.messages import anchor_notice, explain
 from bot.core.models import CheckResult, Contractor, SignedAnchor
 from bot.slack import cards, messages
 from bot.slack.web_client import slack_error
@@ -182,7 +182,7 @@ class SlackNotifier:
     def publish_anchor(self, anchor: SignedAnchor) -> None:
         """Post the signed anchor to the audit channel (``chat.postMessage``); without one,
         or when Slack refuses, it is logged: the anchor itself is safe in Vault already."""
-        text = messages.anchor_notice(anchor)
+        text = anchor_notice(anchor)
         if not self._audit_channel:
             log.info("%s", text)
             return
