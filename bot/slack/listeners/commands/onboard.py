@@ -11,7 +11,7 @@ from bot.core.workflow import recheck as rechecking
 from bot.core.workflow.request import request_and_verify
 from bot.slack import blocks, messages
 from bot.slack.deps import Deps
-from bot.slack.onboarding_flow import build_request
+from bot.slack.onboarding_request import build_request
 from bot.slack.parsing import Onboard, Recheck
 
 

@@ -22,7 +22,7 @@ from bot.slack import blocks, messages, replies
 from bot.slack.deps import Deps
 from bot.slack.directory import NotAContractor
 from bot.slack.notifier import tell_user
-from bot.slack.onboarding_flow import build_request
+from bot.slack.onboarding_request import build_request
 from bot.slack.parsing import COUNTRY
 
 log = logging.getLogger("credbot.slack.views")
