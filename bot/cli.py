@@ -34,13 +34,13 @@ from bot.core.anchoring import TrailCheck, check_trail
 from bot.core.audit import canonical_time, entry_as_json
 from bot.core.context import Core
 from bot.core.errors import CredbotError, RevocationPending
+from bot.core.health import DatabaseMisconfigured, DatabaseUnavailable, NotReady
+from bot.core.messages import explain
 from bot.core.models import Contractor, IdentityVerification
 from bot.core.states import State
 from bot.core.sweep import SweepOptions, exclusive_sweep, sweep
 from bot.durations import parse_duration
-from bot.health import DatabaseMisconfigured, DatabaseUnavailable, NotReady
 from bot.logs import configure_logging
-from bot.messages import explain
 from bot.slack.socket_mode import SocketModeFailed
 from bot.sweep_report import print_report
 from bot.web import serving

@@ -28,18 +28,18 @@ from starlette.types import ASGIApp
 from bot.config import Settings
 from bot.core.clock import SystemClock
 from bot.core.context import Core, Policy
+from bot.core.health import DatabaseUnavailable
 from bot.core.interfaces import Clock, Notifier
+from bot.core.scheduler import PeriodicAnchor, PeriodicSweep
 from bot.core.stores import Store
 from bot.core.sweep import SweepOptions
-from bot.health import DatabaseUnavailable
+from bot.core.workflow.service_result import recheck_after_service_result
 from bot.metrics import PrometheusMetrics
 from bot.notify import LogNotifier
-from bot.scheduler import PeriodicAnchor, PeriodicSweep
 from bot.slack.app import build_deps, build_slack_app
 from bot.slack.deps import Deps
 from bot.slack.directory import SlackDirectory
 from bot.slack.notifier import SlackNotifier
-from bot.slack.onboarding_flow import recheck_and_tell
 from bot.slack.socket_mode import SlackSocket
 from bot.slack.web_client import CountingWebClient
 from bot.storage.engine import make_engine
@@ -107,7 +107,7 @@ def prepare_database(settings: Settings, *, migrate: bool) -> str:
     """What ``credbot serve`` does before serving: with ``migrate`` bring the schema to the
     newest revision, then check that this code can run on it; return the revision.
 
-    Raises ``SchemaNotCurrent`` (a ``bot.health.NotReady``) for an empty or older schema,
+    Raises ``SchemaNotCurrent`` (a ``bot.core.health.NotReady``) for an empty or older schema,
     ``DatabaseUnavailable`` when the database does not answer.
     """
     engine = make_engine(settings.database_url, create=migrate)
@@ -266,7 +266,10 @@ def build_slack(
     Raises ``CheckConfigError`` when the identity checks' settings are missing."""
     client = build_slack_client(settings)
     notifier = SlackNotifier(
-        client=client, audit_channel=settings.audit_channel, admins=settings.admins
+        client=client,
+        audit_channel=settings.audit_channel,
+        admins=settings.admins,
+        approval_channel=settings.approval_channel,
     )
     core = build_core(
         settings, notifier=notifier, clock=clock, store=database.store, vault_client=vault_client
@@ -296,7 +299,7 @@ def kyc_webhook(settings: Settings, deps: Deps) -> list[BaseRoute]:
             deps.core,
             secret=secret,
             on_result=lambda contractor_id: deps.later(
-                lambda: recheck_and_tell(deps, contractor_id)
+                lambda: recheck_after_service_result(deps.core, contractor_id, checks=deps.checks)
             ),
             read_timeout_s=settings.read_timeout.total_seconds(),
         )

@@ -6,15 +6,13 @@ arguments; tests hand in the real ones (SQLite/PostgreSQL, OpenBao).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
 
-from bot.core.models import (
-    Contractor,
-    Lease,
-    SignedAnchor,
-)
+from bot.core.decisions import Decision
+from bot.core.errors import CredbotError
+from bot.core.models import CheckResult, Contractor, Lease, SignedAnchor
 from vault.models import AccountSecrets, Delivery, IssuedAccount, RevocationProof
 
 
@@ -122,15 +120,43 @@ class Directory(Protocol):
 
 
 class Notifier(Protocol):
-    """How people hear about lifecycle events (Slack DMs in production)."""
+    """What the core needs from a door to reach people (Slack in production): ask the
+    approvers, show a decision, deliver a link, tell a requester, alert the admins."""
+
+    def ask_approvers(self, contractor: Contractor, checks: Sequence[CheckResult]) -> None:
+        """Show the approvers the request as its state asks: awaiting approval (approve or
+        reject), verifying (an approver must check an ID), rejected by the checks (why).
+        Raises ``ApprovalNotPosted`` after alerting the admins when no approver can see it."""
+        ...
+
+    def show_decision(self, decision: Decision) -> None:
+        """Show on the request's card who decided what and what followed. Must not raise:
+        the decision stands whether or not the card shows it."""
+        ...
 
     def send_link(self, contractor: Contractor, *, url: str, code: str) -> None:
         """Deliver the one-time link and its confirmation code to the contractor only, with
-        unfurling off."""
+        unfurling off. Raises ``LinkNotDelivered`` after telling the requester and admins."""
         ...
 
-    def tell_requester(self, contractor: Contractor, *, event: str, detail: str = "") -> None:
-        """Tell the manager who asked what happened (approved, issued, active, revoked, ...)."""
+    def tell_requester(
+        self,
+        contractor: Contractor,
+        *,
+        event: str,
+        detail: str = "",
+        error: CredbotError | None = None,
+    ) -> None:
+        """Tell the manager who asked what happened (approved, issued, active, revoked, ...);
+        ``error``: what went wrong, for the door to explain in its own words."""
+        ...
+
+    def tell_checks(
+        self, contractor: Contractor, checks: Sequence[CheckResult], *, failed: str = ""
+    ) -> None:
+        """Tell the manager who asked where the request stands after its identity checks ran
+        again by themselves (an attestation, a verification service's result). ``failed``: a
+        service's result arrived but the checks could not run (the error's name)."""
         ...
 
     def alert_admins(self, *, summary: str, contractor: Contractor | None = None) -> None:

@@ -11,7 +11,8 @@ from slack_sdk import WebClient
 
 from bot.core.context import Core
 from bot.core.identity import IdentityCheck
-from bot.slack.roles import Role, Roles
+from bot.core.roles import Role
+from bot.slack.roles import Roles
 
 
 class Forbidden(Exception):

@@ -28,9 +28,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from bot.core.health import NotReady
 from bot.core.states import State
 from bot.core.stores import Store
-from bot.health import NotReady
 from bot.metrics import PROCESS_METRICS
 from vault.errors import VaultError
 from vault.models import CredentialLifetimes

@@ -16,10 +16,10 @@ import pytest
 
 from bot import wiring
 from bot.core.interfaces import VaultBackend
+from bot.core.scheduler import PeriodicSweep
 from bot.core.sweep import SweepOptions
 from bot.dev.slack_requests import FORM, command_body, signed_headers
 from bot.dev.slack_standin import SlackStandIn
-from bot.scheduler import PeriodicSweep
 from bot.slack.directory import SlackDirectory
 from bot.storage.engine import make_engine
 from bot.storage.leases import SqlLeases

@@ -330,7 +330,10 @@ def world_core(
         vault=vault,
         clock=clock,
         notifier=SlackNotifier(
-            client=client, audit_channel=settings.audit_channel, admins=settings.admins
+            client=client,
+            audit_channel=settings.audit_channel,
+            admins=settings.admins,
+            approval_channel=settings.approval_channel,
         ),
         policy=Policy(public_url=PUBLIC_URL, link_ttl=timedelta(hours=1)),
     )

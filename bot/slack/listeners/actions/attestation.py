@@ -12,11 +12,11 @@ from slack_bolt import Ack, App, Respond
 
 from bot.core import queries
 from bot.core.errors import NotAllowed
+from bot.core.roles import Role
 from bot.core.states import State
 from bot.slack import blocks, replies
+from bot.slack.cards import card_of
 from bot.slack.deps import Deps
-from bot.slack.onboarding_flow import card_of
-from bot.slack.roles import Role
 
 
 def register(app: App, deps: Deps) -> None:

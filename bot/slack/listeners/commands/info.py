@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from bot import messages
 from bot.core import queries
 from bot.core.errors import NotAllowed
+from bot.core.roles import Role
+from bot.slack import messages
 from bot.slack.deps import Deps
 from bot.slack.parsing import ListContractors, Status
-from bot.slack.roles import Role
 
 OVERSEERS = (Role.APPROVER, Role.ADMIN)
 

@@ -13,15 +13,14 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 
-from bot import messages
 from bot.core import queries
 from bot.core.errors import ContractorNotFound
 from bot.core.models import Contractor
+from bot.core.roles import Role, RoleLookupFailed
 from bot.core.states import CONTRACT_END_STATES, State
-from bot.slack import blocks
+from bot.slack import blocks, messages
 from bot.slack.deps import Deps
-from bot.slack.notifier import slack_error
-from bot.slack.roles import Role, RoleLookupFailed
+from bot.slack.web_client import slack_error
 
 log = logging.getLogger("credbot.slack.home")
 
