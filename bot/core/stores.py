@@ -3,8 +3,8 @@
 Each protocol reads in a minute: contractors and their changes of state, Vault accounts, links,
 sweep claims, the inbox of departure events, identity records, erasure and the audit trail.
 ``Store`` is all of them on one database (``bot.storage.store.SqlStore`` in production,
-``tests.support.memory_store.MemoryStore`` in the fast layer); a function that needs one
-concern only asks for that protocol.
+``tests.support.memory_store.MemoryStore`` in the fast layer); code that needs one concern
+can ask for that protocol alone (the uniqueness and KYC attestation checks do).
 
 Every method is one transaction. A method that changes a contractor, or takes an audit entry,
 appends that entry in the same transaction, so state and audit trail never disagree.
