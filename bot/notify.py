@@ -10,6 +10,7 @@ import logging
 
 from bot import messages
 from bot.core.models import Contractor, SignedAnchor
+from bot.core.sharing import SharingFlag
 
 log = logging.getLogger("credbot.notify")
 
@@ -40,3 +41,19 @@ class LogNotifier:
     def publish_anchor(self, anchor: SignedAnchor) -> None:
         """Log the signed audit anchor (the job output keeps the copy)."""
         log.info("%s", messages.anchor_notice(anchor))
+
+
+class LogSharingAlerts:
+    """Shared-account alerts for a ``credbot serve`` without Slack: logged at ERROR, with the
+    account and the addresses (nobody can press a button there; offboard with the CLI)."""
+
+    def post_flag(self, flag: SharingFlag, contractor: Contractor | None) -> bool:
+        """Log the alert; always posted."""
+        log.error(
+            "ALERT: shared account? %s (contractor %s) logged in from %s (%s)",
+            flag.username,
+            contractor.id if contractor else "none",
+            ", ".join(flag.addresses),
+            ", ".join(flag.reasons),
+        )
+        return True

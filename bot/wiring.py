@@ -9,7 +9,7 @@ import os
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -29,16 +29,18 @@ from bot.config import Settings
 from bot.core.clock import SystemClock
 from bot.core.context import Core, Policy
 from bot.core.interfaces import Clock, ContractorStore, Notifier
+from bot.core.sharing import SharedAccounts, SharingRules
 from bot.core.sweep import SweepOptions
 from bot.health import DatabaseUnavailable
 from bot.metrics import PrometheusMetrics
-from bot.notify import LogNotifier
+from bot.notify import LogNotifier, LogSharingAlerts
 from bot.scheduler import PeriodicAnchor, PeriodicSweep
 from bot.slack.app import build_deps, build_slack_app
 from bot.slack.deps import Deps
 from bot.slack.directory import SlackDirectory
 from bot.slack.notifier import SlackNotifier
 from bot.slack.onboarding_flow import recheck_and_tell
+from bot.slack.sharing_alerts import SlackSharingAlerts
 from bot.slack.socket_mode import SlackSocket
 from bot.slack.web_client import CountingWebClient
 from bot.storage.engine import make_engine
@@ -47,6 +49,9 @@ from bot.storage.leases import SqlLeases
 from bot.storage.migrate import head_revision, upgrade, upgrade_engine
 from bot.storage.repository import SqlStore
 from bot.storage.seen_requests import SqlSeenRequests
+from bot.storage.sharing import SqlSharing
+from bot.vault_audit.file import AuditLogFile
+from bot.vault_audit.job import AuditLogReader
 from bot.web import enrollment
 from bot.web.app import Background, build_web_app
 from bot.web.kyc_webhook import kyc_webhook_route
@@ -54,8 +59,11 @@ from bot.web.slack_endpoint import slack_route
 from vault.accounts import VaultAccounts
 from vault.anchors import VaultAnchors
 from vault.approle import destroy_secret_id_accessor, list_secret_id_accessors
+from vault.audit_devices import AuditDevice, list_audit_devices
 from vault.client import Retries, connect
 from vault.credentials import read_credential_lifetimes
+from vault.errors import VaultPermissionDenied
+from vault.locks import VaultLocks
 from vault.login_mfa import TotpMethodSettings
 from vault.models import ContractorTokenRules
 from vault.setup import (
@@ -83,6 +91,8 @@ class Database:
     """Which replica runs the scheduled sweep."""
     seen_requests: SqlSeenRequests
     """Signed Slack requests already accepted by any replica."""
+    sharing: SqlSharing
+    """Where the audit log reader stands, the logins it read and the flags it raised."""
 
 
 def open_database(settings: Settings, *, check: bool = False) -> Database:
@@ -99,6 +109,7 @@ def open_database(settings: Settings, *, check: bool = False) -> Database:
         store=SqlStore(engine=engine),
         leases=SqlLeases(engine=engine),
         seen_requests=SqlSeenRequests(engine=engine),
+        sharing=SqlSharing(engine=engine),
     )
 
 
@@ -271,6 +282,15 @@ def build_slack(
         settings, notifier=notifier, clock=clock, store=database.store, vault_client=vault_client
     )
     deps = build_deps(core=core, settings=settings, client=client)
+    sharing = build_sharing(settings, core, database=database, vault_client=vault_client)
+    if sharing is not None:
+        alerts = SlackSharingAlerts(
+            client=client,
+            audit_channel=settings.audit_channel,
+            admins=settings.admins,
+            rules=sharing.rules,
+        )
+        deps = replace(deps, sharing=replace(sharing, alerts=alerts))
     return SlackParts(
         core=core,
         app=build_slack_app(
@@ -281,6 +301,22 @@ def build_slack(
         ),
         deps=deps,
         directory=SlackDirectory(client=client),
+    )
+
+
+def build_sharing(
+    settings: Settings, core: Core, *, database: Database, vault_client: hvac.Client
+) -> SharedAccounts | None:
+    """Shared-account detection when ``CREDBOT_AUDIT_LOG`` is set (alerts logged; the Slack
+    door replaces them with its own), else ``None``."""
+    if settings.audit_log is None:
+        return None
+    return SharedAccounts(
+        core=core,
+        store=database.sharing,
+        locks=VaultLocks(client=vault_client),
+        alerts=LogSharingAlerts(),
+        rules=SharingRules(window=settings.sharing_window, bound_cidrs=settings.bound_cidrs),
     )
 
 
@@ -373,10 +409,20 @@ def _web_app(
     ``CREDBOT_OPS_PORT`` (or ``--ops-port``) is set; ``/metrics`` reads how long the bot's
     own credentials (``vault_client``'s) have left."""
     background: list[Background] = [slack_socket] if slack_socket else []
-    if settings.sweep_interval > timedelta(0):
-        options = SweepOptions(
-            worker=f"{socket.gethostname()}:{os.getpid()}", max_share=settings.sweep_max_share
+    worker = f"{socket.gethostname()}:{os.getpid()}"
+    sharing = slack.deps.sharing if slack else None
+    sharing = sharing or build_sharing(settings, core, database=database, vault_client=vault_client)
+    if sharing is not None and settings.audit_log is not None:
+        background.append(
+            AuditLogReader(
+                sharing=sharing,
+                source=AuditLogFile(settings.audit_log),
+                leases=database.leases,
+                holder=worker,
+            )
         )
+    if settings.sweep_interval > timedelta(0):
+        options = SweepOptions(worker=worker, max_share=settings.sweep_max_share)
         background.append(
             PeriodicSweep(
                 core=core,
@@ -444,6 +490,15 @@ def init_vault(
     )
     role_exists = not dry_run or "auth/approle/role/credbot" in report.unchanged
     return report, read_role_id(client) if role_exists else None
+
+
+def audit_devices(settings: Settings) -> list[AuditDevice] | None:
+    """The audit devices Vault has on (``VAULT_TOKEN``'s view), ``None`` when that token may
+    not read ``sys/audit``."""
+    try:
+        return list_audit_devices(_admin_client(settings))
+    except VaultPermissionDenied:
+        return None
 
 
 def write_secret_id(settings: Settings, path: Path) -> str:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from datetime import date, datetime, timedelta
 from typing import TypeVar
@@ -13,7 +11,6 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from bot.core.errors import (
-    AuditWriteConflict,
     ChangeRefused,
     ContractorNotFound,
     DeliveryReplayed,
@@ -39,8 +36,8 @@ from bot.storage import erasure, identity
 from bot.storage.audit_log import (
     append_event,
     append_events,
-    is_seq_conflict,
     violated_constraint,
+    write_audited,
 )
 from bot.storage.changes import apply_changes
 from bot.storage.drift import vault_drift
@@ -681,19 +678,12 @@ class SqlStore:
 
     def _write(self, work: Callable[[Connection], T]) -> T:
         """Run ``work`` in one write transaction, retried whole on an audit ``seq`` collision."""
-        for attempt in range(self._max_attempts):
-            try:
-                with self._engine.begin() as connection:
-                    return work(connection)
-            except IntegrityError as error:
-                if not is_seq_conflict(error):
-                    raise
-                self.audit_retries += 1
-                # Jittered backoff so colliding appenders do not collide again in lockstep.
-                time.sleep(random.uniform(0, 0.005 * (attempt + 1)))  # noqa: S311
-        raise AuditWriteConflict(
-            f"audit append still colliding after {self._max_attempts} attempts"
+        return write_audited(
+            self._engine, work, max_attempts=self._max_attempts, on_retry=self._count_retry
         )
+
+    def _count_retry(self) -> None:
+        self.audit_retries += 1
 
 
 class _ReadTransaction:
