@@ -17,6 +17,7 @@ from datetime import timedelta
 from bot.core.interfaces import Leases
 from bot.core.sharing import Batch, PositionMoved, SharedAccounts, SharingFlag, post_alerts, take_in
 from bot.core.vault_logins import UnparseableLine, VaultLogin, parse_line
+from bot.metrics import SHARING_ALERTS, VAULT_AUDIT_LINES
 from bot.scheduler import Periodic
 from bot.vault_audit.file import AuditLogFile, AuditLogUnreadable, Lines
 
@@ -67,11 +68,14 @@ class AuditLogReader(Periodic):
             self._report(None)
             if lines is None:
                 break
+            batch = _batch(lines)
             try:
-                raised += take_in(self._sharing, READER, _batch(lines))
+                flags = take_in(self._sharing, READER, batch)
             except PositionMoved:
                 self._source.close()
                 break
+            _count(lines, batch, flags)
+            raised += flags
             if not lines.more:
                 break
         post_alerts(self._sharing)
@@ -91,6 +95,15 @@ class AuditLogReader(Periodic):
             else:
                 log.info("reading the audit log %s", self._source.path)
         self._problem = problem
+
+
+def _count(lines: Lines, batch: Batch, flags: list[SharingFlag]) -> None:
+    """Count what a batch held into ``/metrics`` (lines by outcome, alerts raised)."""
+    read = len(lines.lines) + lines.skipped
+    VAULT_AUDIT_LINES.labels(outcome="login").inc(len(batch.logins))
+    VAULT_AUDIT_LINES.labels(outcome="unparseable").inc(batch.unparseable)
+    VAULT_AUDIT_LINES.labels(outcome="other").inc(read - len(batch.logins) - batch.unparseable)
+    SHARING_ALERTS.inc(len(flags))
 
 
 def _batch(lines: Lines) -> Batch:

@@ -16,6 +16,7 @@ from bot.core.clock import FrozenClock
 from bot.core.context import Core, Policy
 from bot.core.models import AuditEntry, Contractor, VaultAccountRecord
 from bot.core.sharing import SEVERAL_ADDRESSES, SharedAccounts, SharingFlag, SharingRules, dismiss
+from bot.metrics import VAULT_AUDIT_LINES
 from bot.storage.leases import SqlLeases
 from bot.storage.repository import SqlStore
 from bot.storage.sharing import SqlSharing
@@ -121,11 +122,18 @@ def test_logins_further_apart_than_the_window_raise_nothing(world: World) -> Non
     assert world.alerts.flags == []
 
 
+def unparseable_counted() -> float:
+    (metric,) = VAULT_AUDIT_LINES.collect()
+    return sum(s.value for s in metric.samples if s.labels == {"outcome": "unparseable"})
+
+
 def test_junk_lines_are_counted_and_skipped_never_fatal(world: World) -> None:
+    before = unparseable_counted()
     world.write(b"garbage\n", world.login("127.0.0.2", 1), b"{}\n", world.login("127.0.0.3", 2))
     flags = world.reader().run_once()
     assert flags is not None and len(flags) == 1
     assert world.sharing.store.unparseable_lines(READER) == 2  # type: ignore[attr-defined]
+    assert unparseable_counted() - before == 2
 
 
 def test_a_restart_reads_no_line_twice_and_raises_no_alert_twice(world: World) -> None:
