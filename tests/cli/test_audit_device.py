@@ -24,6 +24,7 @@ class UnauditedOpenBao(OpenBaoServer):
 
 @pytest.fixture
 def unaudited_openbao(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[OpenBaoServer]:
+    """Its tests are marked ``server``: the fast layer knows only the shared fixtures."""
     refuse_in_fast_layer(request, "OpenBao")
     server = UnauditedOpenBao(log_path=tmp_path / "openbao.log").start()
     try:
@@ -54,6 +55,7 @@ def test_init_says_when_credbot_audit_log_is_not_what_vault_writes(
     )
 
 
+@pytest.mark.server
 def test_init_without_an_audit_device_shows_the_stanza_to_add(
     unaudited_openbao: OpenBaoServer,
 ) -> None:
