@@ -5,7 +5,7 @@ format written to a file here; ``tests/scenario/test_shared_accounts.py`` has re
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -15,7 +15,15 @@ from sqlalchemy.engine import Engine
 from bot.core.clock import FrozenClock
 from bot.core.context import Core, Policy
 from bot.core.models import AuditEntry, Contractor, VaultAccountRecord
-from bot.core.sharing import SEVERAL_ADDRESSES, SharedAccounts, SharingFlag, SharingRules, dismiss
+from bot.core.sharing import (
+    SEVERAL_ADDRESSES,
+    LockNotConfirmed,
+    SharedAccounts,
+    SharingFlag,
+    SharingRules,
+    dismiss,
+    lock_now,
+)
 from bot.metrics import VAULT_AUDIT_LINES
 from bot.storage.leases import SqlLeases
 from bot.storage.repository import SqlStore
@@ -25,7 +33,10 @@ from bot.vault_audit.job import READER, AuditLogReader
 from tests.support.core import PUBLIC_URL, approved_contractor
 from tests.support.no_vault import NoVault
 from tests.support.notifier import RecordingNotifier
+from tests.support.openbao import OpenBaoServer
 from tests.vault_audit.lines import login_line
+from vault.locks import VaultLocks
+from vault.setup import initialize
 
 pytestmark = pytest.mark.both_databases
 
@@ -193,3 +204,19 @@ def test_it_s_fine_accepts_those_addresses_and_a_second_answer_is_refused(world:
     world.write(world.login("127.0.0.3", 3), world.login("127.0.0.2", 4))
     assert reader.run_once() == []
     assert actions(world).count("sharing_dismissed") == 1
+
+
+def test_lock_now_while_vault_is_down_changes_nothing_and_can_be_pressed_again(
+    world: World, throwaway_openbao: OpenBaoServer
+) -> None:
+    initialize(throwaway_openbao.root_client())
+    sharing = replace(world.sharing, locks=VaultLocks(client=throwaway_openbao.bot_login()))
+    world.write(world.login("127.0.0.2", 1), world.login("127.0.0.3", 2))
+    (flag,) = world.reader().run_once() or []
+    throwaway_openbao.seal()
+    with pytest.raises(LockNotConfirmed, match="press Lock now again"):
+        lock_now(sharing, flag.id, admin="UADMIN1")
+    assert sharing.store.get_flag(flag.id).status == "open"  # type: ignore[union-attr]
+    assert "sharing_lock_failed" in actions(world)
+    throwaway_openbao.unseal()
+    assert lock_now(sharing, flag.id, admin="UADMIN1").status == "locked"
