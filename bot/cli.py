@@ -196,7 +196,10 @@ def _echo_audit_devices(settings: Settings) -> None:
     devices = wiring.audit_devices(settings)
     wanted = settings.audit_log or Path("/var/log/openbao/audit.log")
     if devices is None:
-        click.echo("audit device: this token may not read sys/audit, so credbot cannot tell")
+        click.echo(
+            "audit device: Vault does not list audit devices to this token (it needs sudo on "
+            "sys/audit, in the root namespace), so credbot cannot tell"
+        )
     files = [device for device in devices or [] if device.type == "file"]
     for device in files:
         click.echo(f"audit device: file {device.path} writes {device.file_path}")

@@ -62,7 +62,7 @@ from vault.approle import destroy_secret_id_accessor, list_secret_id_accessors
 from vault.audit_devices import AuditDevice, list_audit_devices
 from vault.client import Retries, connect
 from vault.credentials import read_credential_lifetimes
-from vault.errors import VaultPermissionDenied
+from vault.errors import VaultError, VaultUnavailable
 from vault.locks import VaultLocks
 from vault.login_mfa import TotpMethodSettings
 from vault.models import ContractorTokenRules
@@ -493,11 +493,14 @@ def init_vault(
 
 
 def audit_devices(settings: Settings) -> list[AuditDevice] | None:
-    """The audit devices Vault has on (``VAULT_TOKEN``'s view), ``None`` when that token may
-    not read ``sys/audit``."""
+    """The audit devices Vault has on, ``None`` when Vault will not list them to this token
+    (it may not read ``sys/audit``, or it lives in a namespace: Vault lists audit devices in
+    the root namespace only). Raises ``VaultUnavailable``."""
     try:
         return list_audit_devices(_admin_client(settings))
-    except VaultPermissionDenied:
+    except VaultUnavailable:
+        raise
+    except VaultError:
         return None
 
 
