@@ -34,7 +34,7 @@ from bot.web.app import build_web_app
 from tests.support.contractor import enrol, login, token_rejected
 from tests.support.core import APPROVER, PUBLIC_URL, approved_contractor, link_secret
 from tests.support.notifier import RecordingNotifier
-from tests.support.openbao import OpenBaoServer, accounts_for
+from tests.support.openbao import OpenBaoServer
 from tests.support.slack import (
     ADMIN,
     AUDIT_CHANNEL,
@@ -44,9 +44,11 @@ from tests.support.slack import (
     posted_to,
     slack_settings,
 )
+from vault.accounts import VaultAccounts
 from vault.errors import VaultPermissionDenied
 from vault.locks import VaultLocks
 from vault.models import AccountSecrets
+from vault.setup import initialize
 
 ALERT_WITHIN_S = 10.0
 
@@ -108,6 +110,7 @@ class SharingWorld:
 
 @pytest.fixture
 def sharing_world(
+    request: pytest.FixtureRequest,
     throwaway_openbao: OpenBaoServer,
     store: ContractorStore,
     engine: Engine,
@@ -115,19 +118,26 @@ def sharing_world(
     seen_requests: SeenRequests,
 ) -> Iterator[SharingWorld]:
     """The running app with the reader following the server's audit log; the core on the
-    system clock, as Vault's entries are (the enrolment login must fall before activation)."""
+    system clock, as Vault's entries are (the enrolment login must fall before activation).
+    An indirect parameter sets ``CREDBOT_BOUND_CIDRS``, which Vault then enforces too."""
     populate(standin)
-    settings = slack_settings(standin, CREDBOT_AUDIT_LOG=str(throwaway_openbao.audit_log_path))
+    settings = slack_settings(
+        standin,
+        CREDBOT_AUDIT_LOG=str(throwaway_openbao.audit_log_path),
+        CREDBOT_BOUND_CIDRS=getattr(request, "param", ""),
+    )
+    tokens = wiring.contractor_token_rules(settings)
+    initialize(throwaway_openbao.root_client(), tokens=tokens)
     notifier = RecordingNotifier()
     core = Core(
         store=store,
-        vault=accounts_for(throwaway_openbao),
+        vault=VaultAccounts(client=throwaway_openbao.bot_login(), tokens=tokens),
         clock=SystemClock(),
         notifier=notifier,
         policy=Policy(public_url=PUBLIC_URL, link_ttl=timedelta(hours=1)),
     )
     client = wiring.build_slack_client(settings)
-    rules = SharingRules(window=settings.sharing_window)
+    rules = SharingRules(window=settings.sharing_window, bound_cidrs=settings.bound_cidrs)
     sharing = SharedAccounts(
         core=core,
         store=SqlSharing(engine=engine),
@@ -207,3 +217,20 @@ def test_it_s_fine_closes_the_alert_and_keeps_access(sharing_world: SharingWorld
     assert not token_rejected(here)
     assert world.actions().count("sharing_dismissed") == 1
     assert "sharing_locked" not in world.actions()
+
+
+@pytest.mark.parametrize("sharing_world", ["127.0.0.1/32"], indirect=True)
+def test_the_right_password_from_outside_the_bound_cidrs_raises_an_alert(
+    sharing_world: SharingWorld,
+) -> None:
+    world = sharing_world
+    saved = world.active_contractor()
+    inside = login(world.vault.addr, saved)  # from 127.0.0.1, the review facility
+    with pytest.raises(VaultPermissionDenied):  # Vault refuses it, the password was right
+        login(world.vault.addr, saved, source="127.0.0.3")
+
+    alert = world.alert_for(saved.username)
+    text = str(alert.args["blocks"])
+    assert "outside CREDBOT_BOUND_CIDRS" in text
+    assert "127.0.0.3" in text and "login refused by Vault" in text
+    assert not token_rejected(inside)
