@@ -256,45 +256,44 @@ def take_in(sharing: SharedAccounts, reader: str, batch: Batch) -> list[SharingF
     """Take one batch of the audit log in (see the module's docstring); return the flags it
     raised. Raises ``PositionMoved`` when another reader moved on meanwhile."""
     known = sharing.store.known_logins([login.request_id for login in batch.logins])
-    fresh = list(
-        {
-            login.request_id: login for login in batch.logins if login.request_id not in known
-        }.values()
-    )
+    fresh = list({login.request_id: login for login in batch.logins}.values())
+    fresh = [login for login in fresh if login.request_id not in known]
     counted: list[VaultLogin] = []
     raised: dict[str, SharingFlag] = {}
-    flags: list[NewFlag] = []
     for login in fresh:
         use = sharing.store.account_use(login.username)
         if use is not None and (use.activated_at is None or login.at < use.activated_at):
             continue  # credbot's own enrolment login
         counted.append(login)
-        since = login.at - sharing.rules.window
-        if use is not None and use.activated_at is not None:
-            since = max(since, use.activated_at)
-        recent = [
-            *sharing.store.logins_since(login.username, since=since),
-            *(c for c in counted if c.username == login.username and since <= c.at <= login.at),
-        ]
-        recent = [seen for seen in recent if seen.at <= login.at]
         latest = raised.get(login.username) or sharing.store.latest_flag(login.username)
-        found = assess(login, recent, latest, sharing.rules)
-        if found is None:
-            continue
-        flag = SharingFlag(
-            id=secrets.token_hex(8),
-            username=login.username,
-            contractor_id=use.contractor_id if use else None,
-            logins=found[0],
-            reasons=found[1],
-            raised_at=sharing.core.clock.now(),
-        )
-        raised[login.username] = flag
-        flags.append(NewFlag(flag, _flag_event(sharing, flag)))
+        found = assess(login, _window(sharing, login, use, counted), latest, sharing.rules)
+        if found is not None:
+            raised[login.username] = SharingFlag(
+                id=secrets.token_hex(8),
+                username=login.username,
+                contractor_id=use.contractor_id if use else None,
+                logins=found[0],
+                reasons=found[1],
+                raised_at=sharing.core.clock.now(),
+            )
+    flags = [NewFlag(flag, _flag_event(sharing, flag)) for flag in raised.values()]
     sharing.store.take_in(reader, batch, logins=fresh, flags=flags, at=sharing.core.clock.now())
     if batch.unparseable:
         log.warning("audit log: %d lines could not be parsed and were skipped", batch.unparseable)
-    return [new.flag for new in flags]
+    return list(raised.values())
+
+
+def _window(
+    sharing: SharedAccounts, login: VaultLogin, use: AccountUse | None, counted: list[VaultLogin]
+) -> list[VaultLogin]:
+    """The account's counted logins from ``window`` before ``login`` (never before its
+    activation) up to ``login``: those stored already and those of this batch."""
+    since = login.at - sharing.rules.window
+    if use is not None and use.activated_at is not None:
+        since = max(since, use.activated_at)
+    stored = sharing.store.logins_since(login.username, since=since)
+    batch = [seen for seen in counted if seen.username == login.username and since <= seen.at]
+    return [seen for seen in (*stored, *batch) if seen.at <= login.at]
 
 
 def post_alerts(sharing: SharedAccounts) -> int:
