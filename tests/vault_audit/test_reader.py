@@ -127,6 +127,14 @@ def test_two_addresses_in_the_window_raise_one_alert_naming_both(world: World) -
     assert actions(world).count("sharing_flagged") == 1
 
 
+def test_three_places_read_at_once_raise_one_alert_naming_all_three(world: World) -> None:
+    world.write(*(world.login(f"127.0.0.{n}", n) for n in (2, 3, 4)))
+    world.reader().run_once()
+    assert [flag.addresses for flag in world.alerts.flags] == [
+        ("127.0.0.2", "127.0.0.3", "127.0.0.4")
+    ]
+
+
 def test_logins_further_apart_than_the_window_raise_nothing(world: World) -> None:
     world.write(world.login("127.0.0.2", 1), world.login("127.0.0.3", 12))
     assert world.reader().run_once() == []
