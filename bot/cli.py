@@ -44,6 +44,7 @@ from bot.logs import configure_logging
 from bot.slack.socket_mode import SocketModeFailed
 from bot.sweep_report import print_report
 from bot.web import serving
+from vault.audit_devices import file_stanza
 from vault.errors import VaultError, VaultSetupDrift, VaultUnavailable
 from vault.models import SetupChange
 
@@ -180,11 +181,38 @@ def vault_init(ctx: Context, secret_id_file: Path | None, dry_run: bool, force: 
         click.echo(f"in place:     {item}")
     if role_id is not None:
         click.echo(f"AppRole role ID (set VAULT_ROLE_ID): {role_id}")
+    _echo_audit_devices(ctx.settings)
     if dry_run:
         click.echo("dry run: nothing was changed")
     elif secret_id_file is not None:
         wiring.write_secret_id(ctx.settings, secret_id_file)
         click.echo(f"AppRole secret ID written to {secret_id_file} (set VAULT_SECRET_ID_FILE)")
+
+
+def _echo_audit_devices(settings: Settings) -> None:
+    """Say whether a file audit device is on (shared-account detection reads it), and how to
+    add one: OpenBao 2.x takes them only from the server's configuration, not from the API."""
+    devices = wiring.audit_devices(settings)
+    wanted = settings.audit_log or Path("/var/log/openbao/audit.log")
+    if devices is None:
+        click.echo(
+            "audit device: Vault does not list audit devices to this token (it needs sudo on "
+            "sys/audit, in the root namespace), so credbot cannot tell"
+        )
+    files = [device for device in devices or [] if device.type == "file"]
+    for device in files:
+        click.echo(f"audit device: file {device.path} writes {device.file_path}")
+    if devices is not None and not files:
+        click.echo(
+            "audit device: none of type file; shared-account detection (CREDBOT_AUDIT_LOG) "
+            "needs one. Add this to the server's configuration and restart it:"
+        )
+        click.echo(file_stanza(wanted), nl=False)
+    elif settings.audit_log and str(settings.audit_log) not in {d.file_path for d in files}:
+        click.echo(
+            f"audit device: CREDBOT_AUDIT_LOG is {settings.audit_log}, which no file audit "
+            "device writes that Vault lists"
+        )
 
 
 def _echo_change(prefix: str, change: SetupChange) -> None:

@@ -13,6 +13,7 @@ from bot.core.decisions import Decision
 from bot.core.errors import ApprovalNotPosted, CredbotError
 from bot.core.messages import anchor_notice
 from bot.core.models import CheckResult, Contractor, SignedAnchor
+from bot.core.sharing import SharingFlag
 
 log = logging.getLogger("credbot.notify")
 
@@ -77,3 +78,19 @@ class LogNotifier:
     def publish_anchor(self, anchor: SignedAnchor) -> None:
         """Log the signed audit anchor (the job output keeps the copy)."""
         log.info("%s", anchor_notice(anchor))
+
+
+class LogSharingAlerts:
+    """Shared-account alerts for a ``credbot serve`` without Slack: logged at ERROR, with the
+    account and the addresses (nobody can press a button there; offboard with the CLI)."""
+
+    def post_flag(self, flag: SharingFlag, contractor: Contractor | None) -> bool:
+        """Log the alert; always posted."""
+        log.error(
+            "ALERT: shared account? %s (contractor %s) logged in from %s (%s)",
+            flag.username,
+            contractor.id if contractor else "none",
+            ", ".join(flag.addresses),
+            ", ".join(flag.reasons),
+        )
+        return True

@@ -9,7 +9,7 @@ import os
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -31,15 +31,17 @@ from bot.core.context import Core, Policy
 from bot.core.health import DatabaseUnavailable
 from bot.core.interfaces import Clock, Notifier
 from bot.core.scheduler import PeriodicAnchor, PeriodicSweep
+from bot.core.sharing import SharedAccounts, SharingRules
 from bot.core.stores import Store
 from bot.core.sweep import SweepOptions
 from bot.core.workflow.service_result import recheck_after_service_result
 from bot.metrics import PrometheusMetrics
-from bot.notify import LogNotifier
+from bot.notify import LogNotifier, LogSharingAlerts
 from bot.slack.app import build_deps, build_slack_app
 from bot.slack.deps import Deps
 from bot.slack.directory import SlackDirectory
 from bot.slack.notifier import SlackNotifier
+from bot.slack.sharing_alerts import SlackSharingAlerts
 from bot.slack.socket_mode import SlackSocket
 from bot.slack.web_client import CountingWebClient
 from bot.storage.engine import make_engine
@@ -47,7 +49,10 @@ from bot.storage.health import check_database
 from bot.storage.leases import SqlLeases
 from bot.storage.migrate import head_revision, upgrade, upgrade_engine
 from bot.storage.seen_requests import SqlSeenRequests
+from bot.storage.sharing import SqlSharing
 from bot.storage.store import SqlStore
+from bot.vault_audit.file import AuditLogFile
+from bot.vault_audit.job import AuditLogReader
 from bot.web import enrollment
 from bot.web.app import Background, build_web_app
 from bot.web.kyc_webhook import kyc_webhook_route
@@ -55,8 +60,11 @@ from bot.web.slack_endpoint import slack_route
 from vault.accounts import VaultAccounts
 from vault.anchors import VaultAnchors
 from vault.approle import destroy_secret_id_accessor, list_secret_id_accessors
+from vault.audit_devices import AuditDevice, list_audit_devices
 from vault.client import Retries, connect
 from vault.credentials import read_credential_lifetimes
+from vault.errors import VaultError, VaultUnavailable
+from vault.locks import VaultLocks
 from vault.login_mfa import TotpMethodSettings
 from vault.models import ContractorTokenRules
 from vault.setup import (
@@ -84,6 +92,8 @@ class Database:
     """Which replica runs the scheduled sweep."""
     seen_requests: SqlSeenRequests
     """Signed Slack requests already accepted by any replica."""
+    sharing: SqlSharing
+    """Where the audit log reader stands, the logins it read and the flags it raised."""
 
 
 def open_database(settings: Settings, *, check: bool = False) -> Database:
@@ -100,6 +110,7 @@ def open_database(settings: Settings, *, check: bool = False) -> Database:
         store=SqlStore(engine=engine),
         leases=SqlLeases(engine=engine),
         seen_requests=SqlSeenRequests(engine=engine),
+        sharing=SqlSharing(engine=engine),
     )
 
 
@@ -275,6 +286,15 @@ def build_slack(
         settings, notifier=notifier, clock=clock, store=database.store, vault_client=vault_client
     )
     deps = build_deps(core=core, settings=settings, client=client)
+    sharing = build_sharing(settings, core, database=database, vault_client=vault_client)
+    if sharing is not None:
+        alerts = SlackSharingAlerts(
+            client=client,
+            audit_channel=settings.audit_channel,
+            admins=settings.admins,
+            rules=sharing.rules,
+        )
+        deps = replace(deps, sharing=replace(sharing, alerts=alerts))
     return SlackParts(
         core=core,
         app=build_slack_app(
@@ -285,6 +305,22 @@ def build_slack(
         ),
         deps=deps,
         directory=SlackDirectory(client=client),
+    )
+
+
+def build_sharing(
+    settings: Settings, core: Core, *, database: Database, vault_client: hvac.Client
+) -> SharedAccounts | None:
+    """Shared-account detection when ``CREDBOT_AUDIT_LOG`` is set (alerts logged; the Slack
+    door replaces them with its own), else ``None``."""
+    if settings.audit_log is None:
+        return None
+    return SharedAccounts(
+        core=core,
+        store=database.sharing,
+        locks=VaultLocks(client=vault_client),
+        alerts=LogSharingAlerts(),
+        rules=SharingRules(window=settings.sharing_window, bound_cidrs=settings.bound_cidrs),
     )
 
 
@@ -377,10 +413,20 @@ def _web_app(
     ``CREDBOT_OPS_PORT`` (or ``--ops-port``) is set; ``/metrics`` reads how long the bot's
     own credentials (``vault_client``'s) have left."""
     background: list[Background] = [slack_socket] if slack_socket else []
-    if settings.sweep_interval > timedelta(0):
-        options = SweepOptions(
-            worker=f"{socket.gethostname()}:{os.getpid()}", max_share=settings.sweep_max_share
+    worker = f"{socket.gethostname()}:{os.getpid()}"
+    sharing = slack.deps.sharing if slack else None
+    sharing = sharing or build_sharing(settings, core, database=database, vault_client=vault_client)
+    if sharing is not None and settings.audit_log is not None:
+        background.append(
+            AuditLogReader(
+                sharing=sharing,
+                source=AuditLogFile(settings.audit_log),
+                leases=database.leases,
+                holder=worker,
+            )
         )
+    if settings.sweep_interval > timedelta(0):
+        options = SweepOptions(worker=worker, max_share=settings.sweep_max_share)
         background.append(
             PeriodicSweep(
                 core=core,
@@ -448,6 +494,18 @@ def init_vault(
     )
     role_exists = not dry_run or "auth/approle/role/credbot" in report.unchanged
     return report, read_role_id(client) if role_exists else None
+
+
+def audit_devices(settings: Settings) -> list[AuditDevice] | None:
+    """The audit devices Vault has on, ``None`` when Vault will not list them to this token
+    (it may not read ``sys/audit``, or it lives in a namespace: Vault lists audit devices in
+    the root namespace only). Raises ``VaultUnavailable``."""
+    try:
+        return list_audit_devices(_admin_client(settings))
+    except VaultUnavailable:
+        raise
+    except VaultError:
+        return None
 
 
 def write_secret_id(settings: Settings, path: Path) -> str:

@@ -71,6 +71,8 @@ def test_every_variable_is_read(tmp_path: Path) -> None:
             "CREDBOT_ANCHOR_INTERVAL": "30s",
             "CREDBOT_HOST": "0.0.0.0",
             "CREDBOT_PORT": "9090",
+            "CREDBOT_AUDIT_LOG": "/var/log/openbao/audit.log",
+            "CREDBOT_SHARING_WINDOW": "15m",
         }
     )
     assert (settings.host, settings.port) == ("0.0.0.0", 9090)
@@ -88,6 +90,8 @@ def test_every_variable_is_read(tmp_path: Path) -> None:
     assert settings.vault_verify == str(tmp_path / "ca.pem")
     assert (settings.vault_namespace, settings.vault_max_retries) == ("admin/team-a", 0)
     assert (settings.policy_dir, settings.log_format) == (tmp_path, "json")
+    assert settings.audit_log == Path("/var/log/openbao/audit.log")
+    assert settings.sharing_window == timedelta(minutes=15)
 
 
 @pytest.mark.parametrize(
@@ -120,6 +124,9 @@ def test_every_variable_is_read(tmp_path: Path) -> None:
         ({"CREDBOT_ROLES": "Senior"}, "CREDBOT_ROLES"),
         ({"CREDBOT_DATABASE_URL": "credbot.sqlite3"}, "CREDBOT_DATABASE_URL"),
         ({"CREDBOT_DATABASE_URL": "mysql://u@db/credbot"}, "CREDBOT_DATABASE_URL"),
+        ({"CREDBOT_SHARING_WINDOW": "10s"}, "CREDBOT_SHARING_WINDOW"),
+        ({"CREDBOT_SHARING_WINDOW": "2d"}, "CREDBOT_SHARING_WINDOW"),
+        ({"CREDBOT_SHARING_WINDOW": "a while"}, "CREDBOT_SHARING_WINDOW"),
     ],
 )
 def test_bad_value_is_refused_naming_the_variable(env: dict[str, str], variable: str) -> None:

@@ -299,5 +299,5 @@ class Store(
 
     def check_health(self) -> None:
         """Return if the database answers and its schema is usable by this code, else raise
-        (``bot.health.NotReady`` for a schema to upgrade; any exception means unhealthy)."""
+        (``bot.core.health.NotReady`` for a schema to upgrade; any exception means unhealthy)."""
         ...

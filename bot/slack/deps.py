@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 from bot.core.context import Core
 from bot.core.identity import IdentityCheck
 from bot.core.roles import Role
+from bot.core.sharing import SharedAccounts
 from bot.slack.roles import Roles
 
 
@@ -37,6 +38,8 @@ class Deps:
     after_ack: Executor
     """Where work that follows an ack runs: a small pool, so a burst of slow work (Vault,
     Slack API, database) cannot crowd the threads (and the GIL) that answer the next acks."""
+    sharing: SharedAccounts | None = None
+    """Shared-account detection, when ``CREDBOT_AUDIT_LOG`` is set (the alerts' buttons)."""
 
     def later(self, work: Callable[[], None]) -> None:
         """Run ``work`` after the ack, on ``after_ack``; its failures are logged."""

@@ -7,17 +7,13 @@ concurrent appender took the same audit ``seq``.
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Callable
 from typing import TypeVar
 
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import IntegrityError
 
-from bot.core.errors import AuditWriteConflict
 from bot.core.models import AuditEntry, AuditEvent
-from bot.storage.audit_log import append_event, is_seq_conflict
+from bot.storage.audit_log import append_event, write_audited
 from bot.storage.engine import read_only
 
 T = TypeVar("T")
@@ -49,19 +45,12 @@ class SqlTransactions:
 
     def _write(self, work: Callable[[Connection], T]) -> T:
         """Run ``work`` in one write transaction, retried whole on an audit ``seq`` collision."""
-        for attempt in range(self._max_attempts):
-            try:
-                with self._engine.begin() as connection:
-                    return work(connection)
-            except IntegrityError as error:
-                if not is_seq_conflict(error):
-                    raise
-                self.audit_retries += 1
-                # Jittered backoff so colliding appenders do not collide again in lockstep.
-                time.sleep(random.uniform(0, 0.005 * (attempt + 1)))  # noqa: S311
-        raise AuditWriteConflict(
-            f"audit append still colliding after {self._max_attempts} attempts"
+        return write_audited(
+            self._engine, work, max_attempts=self._max_attempts, on_retry=self._count_retry
         )
+
+    def _count_retry(self) -> None:
+        self.audit_retries += 1
 
 
 class _ReadTransaction:

@@ -20,14 +20,8 @@ from bot.core.models import Contractor
 from bot.core.states import State
 from tests.support.core import APPROVER, MANAGER, PUBLIC_URL, FixedCheck, request_for
 from tests.support.memory_store import MemoryStore
+from tests.support.no_vault import NoVault
 from tests.support.notifier import RecordingNotifier
-
-
-class NoVault:
-    """Not a fake: any use of it fails the test, proving the step never reaches Vault."""
-
-    def __getattr__(self, name: str) -> NoReturn:
-        raise AssertionError(f"this step must not reach Vault (it called {name})")
 
 
 @pytest.fixture
