@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from typing import NoReturn
 from urllib.parse import urlsplit
 
 import pytest
@@ -16,6 +17,7 @@ from bot.core.interfaces import VaultBackend
 from bot.core.models import CheckResult, Contractor, Outcome
 from bot.core.requests import OnboardingRequest
 from bot.core.stores import Store
+from tests.support.memory_store import MemoryStore
 from tests.support.notifier import RecordingNotifier
 from tests.support.openbao import OpenBaoServer, accounts_for
 from vault.anchors import VaultAnchors
@@ -110,6 +112,25 @@ def approved_contractor(
     contractor = onboarding.request_onboarding(core, request, requester=MANAGER)
     onboarding.verify(core, contractor.id, checks=[])
     return onboarding.approve(core, contractor.id, approver=APPROVER)
+
+
+class NoVault:
+    """Not a fake: any use of it fails the test, proving the step never reaches Vault."""
+
+    def __getattr__(self, name: str) -> NoReturn:
+        raise AssertionError(f"this step must not reach Vault (it called {name})")
+
+
+@pytest.fixture
+def memory_core(notifier: RecordingNotifier) -> Core:
+    """A core on the in-memory store, a frozen clock and no Vault (the fast layer's core)."""
+    return Core(
+        store=MemoryStore(),
+        vault=NoVault(),  # type: ignore[arg-type]
+        clock=FrozenClock(datetime.now(UTC)),
+        notifier=notifier,
+        policy=Policy(public_url=PUBLIC_URL, retention=timedelta(days=180)),
+    )
 
 
 class FixedCheck:

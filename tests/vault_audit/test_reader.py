@@ -30,8 +30,7 @@ from bot.storage.sharing import SqlSharing
 from bot.storage.store import SqlStore
 from bot.vault_audit.file import AuditLogFile
 from bot.vault_audit.job import READER, AuditLogReader
-from tests.support.core import PUBLIC_URL, approved_contractor
-from tests.support.no_vault import NoVault
+from tests.support.core import PUBLIC_URL, NoVault, approved_contractor
 from tests.support.notifier import RecordingNotifier
 from tests.support.openbao import OpenBaoServer
 from tests.vault_audit.lines import login_line
