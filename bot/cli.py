@@ -113,7 +113,9 @@ class Context:
     @property
     def core(self) -> Core:
         if self._core is None:
-            self._core = wiring.build_core(self.settings, store=self.database.store)
+            self._core = wiring.build_core(
+                self.settings, store=self.database.store, agencies=self.database.agencies
+            )
         return self._core
 
 

@@ -26,6 +26,7 @@ from starlette.routing import BaseRoute
 from starlette.types import ASGIApp
 
 from bot.config import Settings
+from bot.core.agencies import AgencyCutoffs
 from bot.core.clock import SystemClock
 from bot.core.context import Core, Policy
 from bot.core.interfaces import Clock, ContractorStore, Notifier
@@ -41,6 +42,7 @@ from bot.slack.notifier import SlackNotifier
 from bot.slack.onboarding_flow import recheck_and_tell
 from bot.slack.socket_mode import SlackSocket
 from bot.slack.web_client import CountingWebClient
+from bot.storage.agencies import SqlAgencies
 from bot.storage.engine import make_engine
 from bot.storage.health import check_database
 from bot.storage.leases import SqlLeases
@@ -83,6 +85,8 @@ class Database:
     """Which replica runs the scheduled sweep."""
     seen_requests: SqlSeenRequests
     """Signed Slack requests already accepted by any replica."""
+    agencies: SqlAgencies
+    """Agency cut-offs and the blocks they put on email domains."""
 
 
 def open_database(settings: Settings, *, check: bool = False) -> Database:
@@ -95,10 +99,12 @@ def open_database(settings: Settings, *, check: bool = False) -> Database:
     if check:
         with database_answers():
             check_database(engine)
+    store = SqlStore(engine=engine)
     return Database(
-        store=SqlStore(engine=engine),
+        store=store,
         leases=SqlLeases(engine=engine),
         seen_requests=SqlSeenRequests(engine=engine),
+        agencies=SqlAgencies(store=store, engine=engine),
     )
 
 
@@ -203,10 +209,12 @@ def build_core(
     clock: Clock | None = None,
     store: ContractorStore | None = None,
     vault_client: hvac.Client | None = None,
+    agencies: AgencyCutoffs | None = None,
 ) -> Core:
     """The core on real backends; ``notifier`` defaults to logging (no Slack), ``store`` to a
     new one from the settings, ``vault_client`` to the bot's own Vault login (accounts and the
-    audit anchor share it). It counts into the process's Prometheus metrics."""
+    audit anchor share it); ``agencies`` (the database's) turns agency cut-offs on. It counts
+    into the process's Prometheus metrics."""
     client = vault_client or bot_vault_client(settings)
     return Core(
         store=store or build_store(settings),
@@ -216,6 +224,7 @@ def build_core(
         policy=build_policy(settings),
         anchors=VaultAnchors(client=client),
         metrics=PrometheusMetrics(),
+        agencies=agencies,
     )
 
 
@@ -268,7 +277,12 @@ def build_slack(
         client=client, audit_channel=settings.audit_channel, admins=settings.admins
     )
     core = build_core(
-        settings, notifier=notifier, clock=clock, store=database.store, vault_client=vault_client
+        settings,
+        notifier=notifier,
+        clock=clock,
+        store=database.store,
+        vault_client=vault_client,
+        agencies=database.agencies,
     )
     deps = build_deps(core=core, settings=settings, client=client)
     return SlackParts(
@@ -327,7 +341,9 @@ def build_server(settings: Settings) -> ASGIApp:
             settings, slack.core, database, vault_client=vault_client, slack=slack, events=True
         )
     log.warning("Slack is off: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET to serve /slack/events")
-    core = build_core(settings, store=database.store, vault_client=vault_client)
+    core = build_core(
+        settings, store=database.store, vault_client=vault_client, agencies=database.agencies
+    )
     return _web_app(settings, core, database, vault_client=vault_client)
 
 

@@ -679,6 +679,16 @@ class SqlStore:
     def _reader(self) -> _ReadTransaction:
         return _ReadTransaction(self._engine)
 
+    def write(self, work: Callable[[Connection], T]) -> T:
+        """``work`` in one write transaction that may append to the audit chain (with
+        ``append_in``), retried whole on a ``seq`` collision: for stores of other tables on the
+        same chain (``bot.storage.agencies``)."""
+        return self._write(work)
+
+    def append_in(self, connection: Connection, entry: AuditEntry) -> AuditEvent:
+        """Append ``entry`` in ``connection``'s transaction (one of ``write``'s)."""
+        return self._append(connection, entry)
+
     def _write(self, work: Callable[[Connection], T]) -> T:
         """Run ``work`` in one write transaction, retried whole on an audit ``seq`` collision."""
         for attempt in range(self._max_attempts):
