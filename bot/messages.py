@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot import agency_messages
 from bot.core import errors
+from bot.core.agencies import AgencyError
 from bot.core.audit import canonical_time
 from bot.core.models import CheckResult, Contractor, SignedAnchor
 from bot.core.sweep import SweepReport
@@ -80,6 +82,8 @@ def explain(error: errors.CredbotError) -> str:  # noqa: PLR0911, PLR0912 - one 
                 f"Another sweep is running ({holder}, holding it until {until:%H:%M:%S} UTC "
                 "unless it goes on); nothing was done. Run it again once that one is finished."
             )
+        case AgencyError():
+            return agency_messages.explain(error)
     return str(error)
 
 
@@ -116,6 +120,17 @@ USAGE: dict[str, str] = {
         f"`{COMMAND} sweep [dry-run]`: admins. Revokes what is due (ended contracts, expired "
         "links, interrupted revocations, deactivated Slack accounts) and reconciles Vault with "
         "the database; `dry-run` only shows the plan."
+    ),
+    "offboard-agency": (
+        f"`{COMMAND} offboard-agency agency.example reason…`: admins. Cut off every contractor "
+        "whose email is at exactly that domain: a second admin confirms on a card in the audit "
+        "channel, then all of them are revoked, their pending requests rejected, and new "
+        "requests for the domain refused until `unblock-agency`. Run it again to finish one "
+        "that left contractors pending."
+    ),
+    "unblock-agency": (
+        f"`{COMMAND} unblock-agency agency.example reason…`: admins. Lift an agency's block: "
+        "requests for the domain are accepted again."
     ),
     "help": f"`{COMMAND} help [subcommand]`: this help.",
 }

@@ -36,6 +36,8 @@ class Deps:
     after_ack: Executor
     """Where work that follows an ack runs: a small pool, so a burst of slow work (Vault,
     Slack API, database) cannot crowd the threads (and the GIL) that answer the next acks."""
+    audit_channel: str | None = None
+    """Where admins watch: agency cut-off cards and receipts go there."""
 
     def later(self, work: Callable[[], None]) -> None:
         """Run ``work`` after the ack, on ``after_ack``; its failures are logged."""

@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pytest
 
-from bot.core import agency_cutoff, issuing, onboarding
+from bot.core import agency_cutoff, onboarding
 from bot.core.agencies import (
     CutoffDecided,
     CutoffOpen,
@@ -20,14 +20,13 @@ from bot.core.agencies import (
 )
 from bot.core.context import Core
 from bot.core.errors import NotAllowed
-from bot.core.models import Contractor
 from bot.core.states import State
 from bot.core.sweep import SweepOptions
 from bot.storage.agencies import SqlAgencies
-from tests.support.contractor import can_log_in, enrol, login_fails
-from tests.support.core import APPROVER, MANAGER, link_secret, request_for
+from tests.support.agency import active_at, requested_at
+from tests.support.contractor import can_log_in, login_fails
+from tests.support.core import APPROVER
 from tests.support.openbao import OpenBaoServer
-from vault.models import AccountSecrets
 
 pytestmark = pytest.mark.both_databases
 
@@ -41,18 +40,6 @@ def agency_core(core: Core, agencies: SqlAgencies) -> Core:
     return replace(core, agencies=agencies)
 
 
-def requested(core: Core, email: str) -> Contractor:
-    return onboarding.request_onboarding(core, request_for(email=email), requester=MANAGER)
-
-
-def active(core: Core, email: str) -> tuple[Contractor, AccountSecrets]:
-    contractor = requested(core, email)
-    onboarding.verify(core, contractor.id, checks=[])
-    onboarding.approve(core, contractor.id, approver=APPROVER)
-    issued = issuing.issue(core, contractor.id, actor=APPROVER)
-    return contractor, enrol(core, link_secret(issued.url), issued.code)
-
-
 def audit_actions(core: Core) -> list[str]:
     return [event.entry.action for event in core.store.audit_events()]
 
@@ -61,12 +48,12 @@ def test_two_admins_cut_an_agency_off_and_only_its_people_lose_access(
     agency_core: Core, openbao: OpenBaoServer
 ) -> None:
     core = agency_core
-    ana, ana_keys = active(core, "ana@agency.example")
-    bob, bob_keys = active(core, "bob@agency.example")
-    waiting = requested(core, "cai@agency.example")
-    _, lookalike_keys = active(core, "eve@evil-agency.example")
-    _, suffixed_keys = active(core, "sam@agency.example.evil")
-    _, other_keys = active(core, "olga@other.example")
+    ana, ana_keys = active_at(core, "ana@agency.example")
+    bob, bob_keys = active_at(core, "bob@agency.example")
+    waiting = requested_at(core, "cai@agency.example")
+    _, lookalike_keys = active_at(core, "eve@evil-agency.example")
+    _, suffixed_keys = active_at(core, "sam@agency.example.evil")
+    _, other_keys = active_at(core, "olga@other.example")
 
     cutoff, preview = agency_cutoff.request_cutoff(
         core, "AGENCY.example", actor=ADMIN, reason="agency breached"
@@ -100,8 +87,8 @@ def test_two_admins_cut_an_agency_off_and_only_its_people_lose_access(
     assert core.store.get_contractor(waiting.id).state is State.REJECTED
 
     with pytest.raises(DomainBlocked):
-        requested(core, "dan@Agency.Example")
-    requested(core, "dan@evil-agency.example")  # a look-alike domain is not blocked
+        requested_at(core, "dan@Agency.Example")
+    requested_at(core, "dan@evil-agency.example")  # a look-alike domain is not blocked
 
     actions = audit_actions(core)
     for action in (
@@ -115,13 +102,13 @@ def test_two_admins_cut_an_agency_off_and_only_its_people_lose_access(
 
     lifted = agency_cutoff.lift_block(core, "agency.example", actor=ADMIN, reason="new contract")
     assert lifted.status == "lifted" and lifted.lifted_by == ADMIN
-    assert requested(core, "dan@agency.example").state is State.REQUESTED
+    assert requested_at(core, "dan@agency.example").state is State.REQUESTED
     assert "agency_block_lifted" in audit_actions(core)
 
 
 def test_running_it_again_after_it_finished_changes_nobody(agency_core: Core) -> None:
     core = agency_core
-    active(core, "ana@agency.example")
+    active_at(core, "ana@agency.example")
     cutoff, _ = agency_cutoff.request_cutoff(core, "agency.example", actor=ADMIN, reason="x")
     confirmed = agency_cutoff.confirm_cutoff(core, cutoff.id, actor=ADMIN2)
     agency_cutoff.carry_out(core, confirmed, options=RUN)
@@ -144,9 +131,9 @@ def test_a_bad_domain_is_refused_and_changes_nothing(
     agency_core: Core, domain: str, error: type[Exception]
 ) -> None:
     core = agency_core
-    gone = requested(core, "gus@gone.example")
+    gone = requested_at(core, "gus@gone.example")
     onboarding.reject(core, gone.id, actor=APPROVER, reason="not needed")
-    active(core, "ana@agency.example")
+    active_at(core, "ana@agency.example")
     before = audit_actions(core)
     with pytest.raises(error):
         agency_cutoff.request_cutoff(core, domain, actor=ADMIN, reason="breach")
@@ -156,7 +143,7 @@ def test_a_bad_domain_is_refused_and_changes_nothing(
 
 def test_one_open_cutoff_per_domain_and_cancel_and_lift_refusals(agency_core: Core) -> None:
     core = agency_core
-    ana, _ = active(core, "ana@agency.example")
+    ana, _ = active_at(core, "ana@agency.example")
     with pytest.raises(NotAllowed):
         agency_cutoff.request_cutoff(core, "agency.example", actor=ADMIN, reason="  ")
     cutoff, _ = agency_cutoff.request_cutoff(core, "agency.example", actor=ADMIN, reason="x")
@@ -171,5 +158,5 @@ def test_one_open_cutoff_per_domain_and_cancel_and_lift_refusals(agency_core: Co
     with pytest.raises(CutoffDecided):
         agency_cutoff.confirm_cutoff(core, cutoff.id, actor=ADMIN2)
     assert core.store.get_contractor(ana.id).state is State.ACTIVE
-    requested(core, "bea@agency.example")  # a cancelled cut-off blocks nothing
+    requested_at(core, "bea@agency.example")  # a cancelled cut-off blocks nothing
     agency_cutoff.request_cutoff(core, "agency.example", actor=ADMIN2, reason="again")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.slack.deps import Deps
-from bot.slack.listeners.actions import approval, attestation, own_access
+from bot.slack.listeners.actions import agency, approval, attestation, own_access
 
 
 def register(app: App, deps: Deps) -> None:
@@ -13,3 +13,4 @@ def register(app: App, deps: Deps) -> None:
     approval.register(app, deps)
     attestation.register(app, deps)
     own_access.register(app, deps)
+    agency.register(app, deps)
