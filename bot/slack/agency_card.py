@@ -23,7 +23,7 @@ from bot.core import agency_cutoff
 from bot.core.agencies import AgencyCutoff
 from bot.core.agency_cutoff import Preview, Receipt
 from bot.core.context import Core
-from bot.core.sweep import SweepOptions
+from bot.core.sweep import Progress, SweepOptions
 from bot.slack.notifier import slack_error
 
 log = logging.getLogger("credbot.slack.agency")
@@ -157,16 +157,16 @@ def carry_out_and_report(
     client: WebClient,
     cutoff: AgencyCutoff,
     *,
-    actor: str,
+    options: SweepOptions,
     audit_channel: str,
     card: Card | None = None,
+    progress: Progress | None = None,
 ) -> Receipt:
     """Revoke everyone at the domain (``agency_cutoff.carry_out``) with the progress bar on
-    ``card``, then show the receipt on it and post it to the audit channel, so every admin
-    gets it. Returns the receipt."""
-    progress = card.progress(cutoff) if card else None
+    ``card`` (or ``progress``: the CLI's), then show the receipt on the card and post it to
+    the audit channel, so every admin gets it. Returns the receipt."""
     receipt = agency_cutoff.carry_out(
-        core, cutoff, options=SweepOptions(worker=f"slack:{actor}"), progress=progress
+        core, cutoff, options=options, progress=card.progress(cutoff) if card else progress
     )
     text = agency_messages.receipt(receipt)
     if card is not None:

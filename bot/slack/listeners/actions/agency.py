@@ -14,6 +14,7 @@ from slack_bolt import Ack, App, Respond
 
 from bot import agency_messages
 from bot.core import agency_cutoff
+from bot.core.sweep import SweepOptions
 from bot.slack import agency_card, replies
 from bot.slack.deps import Deps
 from bot.slack.onboarding_flow import card_of
@@ -49,7 +50,7 @@ def _confirm(deps: Deps, body: dict[str, Any], respond: Respond) -> None:
         deps.core,
         deps.client,
         cutoff,
-        actor=user_id,
+        options=SweepOptions(worker=f"slack:{user_id}"),
         audit_channel=deps.audit_channel or card.channel,
         card=card,
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 from bot import agency_messages
 from bot.core import agency_cutoff
 from bot.core.agencies import CutoffOpen
+from bot.core.sweep import SweepOptions
 from bot.slack import agency_card
 from bot.slack.deps import Deps
 from bot.slack.parsing import OffboardAgency, UnblockAgency
@@ -40,7 +41,7 @@ def offboard_agency(deps: Deps, user_id: str, command: OffboardAgency) -> str:
             deps.core,
             deps.client,
             exc.cutoff,
-            actor=user_id,
+            options=SweepOptions(worker=f"slack:{user_id}"),
             audit_channel=deps.audit_channel,
         )
         return agency_messages.receipt(receipt)
