@@ -8,6 +8,7 @@ from dataclasses import replace
 
 import pytest
 
+from bot import agency_messages
 from bot.core import agency_cutoff, onboarding
 from bot.core.agencies import (
     CutoffDecided,
@@ -160,3 +161,28 @@ def test_one_open_cutoff_per_domain_and_cancel_and_lift_refusals(agency_core: Co
     assert core.store.get_contractor(ana.id).state is State.ACTIVE
     requested_at(core, "bea@agency.example")  # a cancelled cut-off blocks nothing
     agency_cutoff.request_cutoff(core, "agency.example", actor=ADMIN2, reason="again")
+
+
+def test_vault_down_leaves_them_pending_by_name_and_running_again_finishes(
+    outage_core: Core, agencies: SqlAgencies, throwaway_openbao: OpenBaoServer
+) -> None:
+    core = replace(outage_core, agencies=agencies)
+    ana, ana_keys = active_at(core, "ana@agency.example")
+    cutoff, _ = agency_cutoff.request_cutoff(core, "agency.example", actor=ADMIN, reason="x")
+    confirmed = agency_cutoff.confirm_cutoff(core, cutoff.id, actor=ADMIN2)
+
+    throwaway_openbao.seal()
+    try:
+        receipt = agency_cutoff.carry_out(core, confirmed, options=RUN)
+    finally:
+        throwaway_openbao.unseal()
+    assert receipt.revoked == [] and not receipt.complete
+    ((pending, why),) = receipt.pending
+    assert pending.id == ana.id and why
+    assert core.store.get_contractor(ana.id).state is State.REVOKING, "never shown as revoked"
+    shown = agency_messages.receipt(receipt)
+    assert "1 still pending: Ana (" in shown and "0 contractor(s) revoked" in shown
+
+    finished = agency_cutoff.carry_out(core, confirmed, options=RUN)
+    assert [c.id for c in finished.revoked] == [ana.id] and finished.complete
+    assert login_fails(throwaway_openbao.addr, ana_keys)
