@@ -35,7 +35,7 @@ from bot.core.agencies import (
 )
 from bot.core.context import Core
 from bot.core.errors import NotAllowed
-from bot.core.models import Contractor
+from bot.core.models import AuditEntry, Contractor
 from bot.core.states import FINAL_STATES, LIVE_STATES, State
 from bot.core.sweep import Progress, SweepItem, SweepOptions, act_on_all
 
@@ -122,16 +122,14 @@ def request_cutoff(
         requested_by=actor,
         requested_at=core.clock.now(),
     )
-    event = core.entry(
+    event = _event(
+        core,
+        cutoff,
         actor=actor,
         action="agency_cutoff_requested",
         reason=reason,
-        details={
-            "cutoff_id": cutoff.id,
-            "domain": cutoff.domain,
-            "with_access": len(found.with_access),
-            "onboarding": len(found.onboarding),
-        },
+        with_access=len(found.with_access),
+        onboarding=len(found.onboarding),
     )
     return agencies.add_cutoff(cutoff, event=event), found
 
@@ -170,12 +168,7 @@ def _decide(
         status=status,
         actor=actor,
         at=core.clock.now(),
-        event=core.entry(
-            actor=actor,
-            action=action,
-            reason=cutoff.reason,
-            details={"cutoff_id": cutoff.id, "domain": cutoff.domain},
-        ),
+        event=_event(core, cutoff, actor=actor, action=action, reason=cutoff.reason),
     )
 
 
@@ -209,17 +202,15 @@ def carry_out(
         progress = None  # later passes catch stragglers; the bar has shown the run
     receipt = _receipt(current, agencies.at_domain(current.domain), acted)
     core.store.append_audit(
-        core.entry(
+        _event(
+            core,
+            current,
             actor=options.worker,
             action="agency_cutoff_receipt",
             reason=reason,
-            details={
-                "cutoff_id": current.id,
-                "domain": current.domain,
-                "revoked": len(receipt.revoked),
-                "rejected": len(receipt.rejected),
-                "pending": [c.id for c, _ in receipt.pending],
-            },
+            revoked=len(receipt.revoked),
+            rejected=len(receipt.rejected),
+            pending=[c.id for c, _ in receipt.pending],
         )
     )
     return receipt
@@ -262,12 +253,21 @@ def lift_block(core: Core, domain: str, *, actor: str, reason: str) -> AgencyCut
         status="lifted",
         actor=actor,
         at=core.clock.now(),
-        event=core.entry(
-            actor=actor,
-            action="agency_block_lifted",
-            reason=reason.strip(),
-            details={"cutoff_id": cutoff.id, "domain": domain},
+        event=_event(
+            core, cutoff, actor=actor, action="agency_block_lifted", reason=reason.strip()
         ),
+    )
+
+
+def _event(
+    core: Core, cutoff: AgencyCutoff, *, actor: str, action: str, reason: str, **details: object
+) -> AuditEntry:
+    """An audit entry about ``cutoff`` (its id and domain in the details, with ``details``)."""
+    return core.entry(
+        actor=actor,
+        action=action,
+        reason=reason,
+        details={"cutoff_id": cutoff.id, "domain": cutoff.domain, **details},
     )
 
 
