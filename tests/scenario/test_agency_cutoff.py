@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from bot.core import revocation
+from bot.core import agency_cutoff, revocation
 from bot.core.interfaces import ContractorStore, VaultBackend
 from bot.dev.slack_standin import Call, SlackStandIn
 from bot.slack.agency_card import CANCEL, CONFIRM
@@ -206,3 +206,20 @@ def test_without_an_audit_channel_a_cutoff_is_refused(
         reply = world.command_reply("offboard-agency agency.example breach", user=ADMIN)
         assert "needs CREDBOT_AUDIT_CHANNEL" in reply
         assert world.audit_count() == before
+
+
+def test_asking_again_once_confirmed_finishes_without_a_new_card(
+    world: SlackWorld, openbao: OpenBaoServer
+) -> None:
+    world.standin.add_user("UANA000001", name="Ana", email="ana@agency.example")
+    _, ana = active_at(world.core, "ana@agency.example", "UANA000001")
+    world.command_reply("offboard-agency agency.example breach", user=ADMIN)
+    cutoff = world.core.agencies.open_cutoff("agency.example") if world.core.agencies else None
+    assert cutoff is not None
+    agency_cutoff.confirm_cutoff(world.core, cutoff.id, actor=ADMIN2)  # its run was lost
+    assert can_log_in(openbao.addr, ana)
+
+    finished = world.command_reply("offboard-agency agency.example breach", user=ADMIN2)
+    assert "1 contractor(s) revoked, each with Vault's proof" in finished
+    assert login_fails(openbao.addr, ana)
+    assert len(cutoff_cards(world)) == 1 and receipt_posted(world) == finished
