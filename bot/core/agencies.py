@@ -16,7 +16,6 @@ operation is ``bot.core.agency_cutoff``.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, Protocol
@@ -102,10 +101,6 @@ class AgencyCutoffs(Protocol):
         who and when (as decider, or as lifter for ``lifted``); raise ``CutoffDecided`` with
         the cut-off as it is when it is no longer ``expected`` (a second click: nothing
         changes)."""
-        ...
-
-    def blocking_cutoffs(self) -> Sequence[AgencyCutoff]:
-        """Every cut-off in force (``blocking``), oldest first."""
         ...
 
 

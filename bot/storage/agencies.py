@@ -3,7 +3,6 @@ PostgreSQL, beside ``SqlStore`` on the same engine."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
@@ -13,6 +12,7 @@ from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.exc import IntegrityError
 
 from bot.core.agencies import (
+    OPEN_STATUSES,
     AgencyCutoff,
     CutoffDecided,
     CutoffNotFound,
@@ -80,7 +80,7 @@ class SqlAgencies:
         """The domain's pending or blocking row (the unique index allows one)."""
         return self._one(
             agency_cutoffs.c.domain == domain,
-            agency_cutoffs.c.status.in_(["pending", "blocking"]),
+            agency_cutoffs.c.status.in_(OPEN_STATUSES),
         )
 
     def decide_cutoff(
@@ -117,16 +117,6 @@ class SqlAgencies:
         if not changed:
             raise CutoffDecided(current)
         return current
-
-    def blocking_cutoffs(self) -> Sequence[AgencyCutoff]:
-        """Every block in force, oldest first."""
-        query = (
-            sa.select(agency_cutoffs)
-            .where(agency_cutoffs.c.status == "blocking")
-            .order_by(agency_cutoffs.c.requested_at)
-        )
-        with read_only(self._engine.connect()) as connection:
-            return [_to_cutoff(row) for row in connection.execute(query)]
 
     def _one(self, *conditions: sa.ColumnElement[bool]) -> AgencyCutoff | None:
         with read_only(self._engine.connect()) as connection:

@@ -139,7 +139,9 @@ def test_a_bad_domain_is_refused_and_changes_nothing(
     with pytest.raises(error):
         agency_cutoff.request_cutoff(core, domain, actor=ADMIN, reason="breach")
     assert audit_actions(core) == before
-    assert core.agencies is not None and core.agencies.blocking_cutoffs() == []
+    assert core.agencies is not None
+    for name in ("agency.example", "gone.example", "nobody-ever.example"):
+        assert core.agencies.open_cutoff(name) is None
 
 
 def test_one_open_cutoff_per_domain_and_cancel_and_lift_refusals(agency_core: Core) -> None:
