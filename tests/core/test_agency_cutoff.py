@@ -4,6 +4,8 @@ nothing."""
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 import pytest
@@ -188,3 +190,22 @@ def test_vault_down_leaves_them_pending_by_name_and_running_again_finishes(
     finished = agency_cutoff.carry_out(core, confirmed, options=RUN)
     assert [c.id for c in finished.revoked] == [ana.id] and finished.complete
     assert login_fails(throwaway_openbao.addr, ana_keys)
+
+
+def test_two_admins_confirming_at_once_confirm_once(agency_core: Core) -> None:
+    core = agency_core
+    requested_at(core, "ana@agency.example")
+    cutoff, _ = agency_cutoff.request_cutoff(core, "agency.example", actor=ADMIN, reason="x")
+    start = threading.Barrier(2)
+
+    def confirm(admin: str) -> str:
+        start.wait()
+        try:
+            return agency_cutoff.confirm_cutoff(core, cutoff.id, actor=admin).status
+        except CutoffDecided as exc:
+            return f"decided by {exc.cutoff.decided_by}"
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        outcomes = list(pool.map(confirm, [ADMIN2, "UADMIN3"]))
+    assert sorted(o.split(" by ")[0] for o in outcomes) == ["blocking", "decided"]
+    assert audit_actions(core).count("agency_cutoff_confirmed") == 1
