@@ -48,7 +48,9 @@ from vault.errors import VaultError, VaultUnavailable
 
 log = logging.getLogger("credbot.core.sweep")
 
-Action = Literal["finish_revocation", "expire_link", "contract_ended", "deactivated"]
+Action = Literal[
+    "finish_revocation", "expire_link", "contract_ended", "deactivated", "agency_cut_off"
+]
 Outcome = Literal["planned", "done", "pending", "skipped", "held"]
 
 BREAKER_MIN_REVOCATIONS = 5
@@ -97,6 +99,8 @@ class SweepItem:
     detail: str = ""
     vault_unreachable: bool = False
     """Pending because Vault did not answer."""
+    reason: str = ""
+    """The audit reason of the revocation when not the action's usual one (``REASONS``)."""
 
 
 @dataclass
@@ -161,7 +165,7 @@ def sweep(
     report.items = _plan(core, directory, report)
     _apply_breaker(core, options, report)
     if not options.dry_run:
-        _act_on_all(core, options, report.items, progress)
+        act_on_all(core, options, report.items, progress)
         report.vault_unreachable = any(item.vault_unreachable for item in report.items)
         _note_claimed_elsewhere(core, report)
     _reconcile(core, options, report)
@@ -283,16 +287,18 @@ REASONS: dict[Action, str] = {
     "finish_revocation": "finishing an interrupted revocation",
     "contract_ended": "contract ended",
     "deactivated": "Slack account deactivated",
+    "agency_cut_off": "agency cut off",
 }
 """The audit reason of each revoking action."""
 
 
-def _act_on_all(
+def act_on_all(
     core: Core, options: SweepOptions, items: list[SweepItem], progress: Progress | None
 ) -> None:
     """Act on every planned item, in batches (see ``SweepOptions.batch``) spread over
     ``options.workers`` threads; report progress in order of completion. Expiring links stay
-    one per batch: they are rare, and checked one by one before anything is destroyed."""
+    one per batch: they are rare, and checked one by one before anything is destroyed.
+    Public for other bulk revocations (``bot.core.agency_cutoff``), which take this path."""
     planned = [item for item in items if item.outcome == "planned"]
     revoking = [item for item in planned if item.action != "expire_link"]
     workers = max(1, options.workers)
@@ -342,7 +348,7 @@ def _act(core: Core, options: SweepOptions, batch: list[SweepItem]) -> None:
             return
         outcomes = revocation.offboard_many(
             core,
-            [(claimed[item.contractor_id], REASONS[item.action]) for item in ours],
+            [(claimed[item.contractor_id], item.reason or REASONS[item.action]) for item in ours],
             actor=options.worker,
         )
         for item, outcome in zip(ours, outcomes, strict=True):

@@ -19,6 +19,7 @@ from slack_bolt import App
 
 from bot import wiring
 from bot.config import Settings, load_settings
+from bot.core.agencies import AgencyCutoffs
 from bot.core.clock import FrozenClock
 from bot.core.context import Core, Policy
 from bot.core.interfaces import VaultBackend
@@ -318,10 +319,11 @@ def world_core(
     *,
     seen: SeenRequests | None = None,
     socket_mode: bool = False,
+    agencies: AgencyCutoffs | None = None,
 ) -> tuple[Core, FrozenClock, App, Deps]:
     """The populated workspace, the core on a frozen clock, the Bolt app and what its
     listeners share, wired as ``bot.wiring.build_slack`` wires them (``seen``, the replay
-    memory, is needed over HTTP)."""
+    memory, is needed over HTTP; ``agencies``, the database's cut-offs)."""
     populate(standin)
     client = wiring.build_slack_client(settings)
     clock = FrozenClock(datetime.now(UTC))
@@ -336,6 +338,7 @@ def world_core(
             approval_channel=settings.approval_channel,
         ),
         policy=Policy(public_url=PUBLIC_URL, link_ttl=timedelta(hours=1)),
+        agencies=agencies,
     )
     deps = build_deps(core=core, settings=settings, client=client)
     app = build_slack_app(deps, settings=settings, seen=seen, socket_mode=socket_mode)
@@ -347,12 +350,15 @@ def make_world(
     vault: VaultBackend,
     standin: SlackStandIn,
     seen: SeenRequests,
+    agencies: AgencyCutoffs | None = None,
     **overrides: str,
 ) -> Iterator[SlackWorld]:
     """The world (one replica); ``overrides`` are settings (environment names) on top of the
     usual ones."""
     settings = slack_settings(standin, **overrides)
-    core, clock, app, deps = world_core(store, vault, standin, settings, seen=seen)
+    core, clock, app, deps = world_core(
+        store, vault, standin, settings, seen=seen, agencies=agencies
+    )
     web = build_web_app(
         core=core,
         https=True,
@@ -387,6 +393,7 @@ def slack_world(
     vault_accounts: VaultBackend,
     standin: SlackStandIn,
     seen_requests: SeenRequests,
+    agencies: AgencyCutoffs,
 ) -> Iterator[SlackWorld]:
     """The Slack door on the real app, store (both backends) and OpenBao."""
-    yield from make_world(store, vault_accounts, standin, seen_requests)
+    yield from make_world(store, vault_accounts, standin, seen_requests, agencies)
