@@ -10,8 +10,7 @@ from dataclasses import replace
 
 import pytest
 
-from bot.core import agency_messages
-from bot.core import agency_cutoff, onboarding
+from bot.core import agency_cutoff, agency_messages, onboarding
 from bot.core.agencies import (
     CutoffDecided,
     CutoffOpen,
