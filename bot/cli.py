@@ -39,7 +39,7 @@ from bot.core.queries import find_contractor
 from bot.core.states import State
 from bot.core.sweep import SweepOptions, exclusive_sweep, sweep
 from bot.durations import parse_duration
-from bot.health import DatabaseUnavailable, NotReady
+from bot.health import DatabaseMisconfigured, DatabaseUnavailable, NotReady
 from bot.logs import configure_logging
 from bot.messages import explain
 from bot.slack.socket_mode import SocketModeFailed
@@ -68,8 +68,9 @@ def exits_cleanly(command: Callable[P, R]) -> Callable[P, R]:
     @functools.wraps(command)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
-            return command(*args, **kwargs)
-        except (SettingsError, CheckConfigError, NotReady) as exc:
+            with wiring.database_answers():
+                return command(*args, **kwargs)
+        except (SettingsError, CheckConfigError, NotReady, DatabaseMisconfigured) as exc:
             _fail(str(exc), EXIT_SETTINGS)
         except VaultUnavailable as exc:
             _fail(f"Vault is unavailable: {exc}", EXIT_UNAVAILABLE)
@@ -98,13 +99,15 @@ class Context:
     def settings(self) -> Settings:
         if self._settings is None:
             self._settings = load_settings()
-            configure_logging(self._settings.log_level)
+            configure_logging(self._settings.log_level, self._settings.log_format)
         return self._settings
 
     @property
     def database(self) -> wiring.Database:
+        """The database, checked first: a command on a database that is missing, not
+        migrated or not answering says so (exit 3 or 4) before doing anything."""
         if self._database is None:
-            self._database = wiring.open_database(self.settings)
+            self._database = wiring.open_database(self.settings, check=True)
         return self._database
 
     @property
@@ -408,8 +411,10 @@ def sweep_command(
     ctx: Context, *, dry_run: bool, as_json: bool, fix_drift: bool, force: bool, lease: timedelta
 ) -> None:
     """Revoke what is due (ended contracts, expired links, interrupted revocations), then
-    reconcile Vault with the database. Exit 0 when all is done, 1 when work is pending, 5
+    reconcile Vault with the database. Exit 0 when all is done, 1 when work is pending, 4
+    when it is pending because Vault did not answer (what was done is still reported), 5
     when another sweep (a replica's scheduled one) is running: one sweeps at a time."""
+    core, leases = ctx.core, ctx.database.leases  # a database or Vault refusal before the bar
     options = SweepOptions(
         worker=f"{socket.gethostname()}:{os.getpid()}",
         dry_run=dry_run,
@@ -426,16 +431,16 @@ def sweep_command(
             bar.update(task, completed=done, total=total)
 
         report = (
-            sweep(ctx.core, options, progress=progress)  # changes nothing: no lease needed
+            sweep(core, options, progress=progress)  # changes nothing: no lease needed
             if dry_run
-            else exclusive_sweep(ctx.core, options, leases=ctx.database.leases, progress=progress)
+            else exclusive_sweep(core, options, leases=leases, progress=progress)
         )
     if as_json:
         click.echo(json.dumps(report.as_json(), sort_keys=True))
     else:
         print_report(report, console)
     if not report.all_done:
-        sys.exit(EXIT_PROBLEM_FOUND)
+        sys.exit(EXIT_UNAVAILABLE if report.vault_unreachable else EXIT_PROBLEM_FOUND)
 
 
 @main.command()
@@ -488,7 +493,7 @@ def serve(  # noqa: PLR0917 - click passes every option by keyword
     settings = ctx.settings
     if ops_port is not None:
         settings = settings.model_copy(update={"ops_port": ops_port})
-    if settings.ops_port == port:
+    if settings.ops_port == port:  # a usage error, said before anything is touched
         raise click.BadParameter("must differ from --port", param_hint="--ops-port")
     wiring.prepare_database(settings, migrate=migrate)
     if not socket_mode:
@@ -509,6 +514,7 @@ def _run_web(settings: Settings, app: ASGIApp, host: str, port: int) -> None:
         port=port,
         read_timeout_s=settings.read_timeout.total_seconds(),
         log_level=settings.log_level.lower(),
+        log_config=None,  # uvicorn's loggers propagate to credbot's handler (bot.logs)
         proxy_headers=True,
     )
     sockets = []

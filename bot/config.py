@@ -14,16 +14,28 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
+import ssl
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlparse
 
-from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
+import sqlalchemy as sa
+from pydantic import (
+    AliasChoices,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.durations import parse_duration
+from vault.errors import InvalidName
+from vault.layout import check_role
+from vault.policy_files import role_policy_text
 
 DEFAULT_DATA_DIR = Path(".credbot")
 DEFAULT_IDENTITY_CHECKS = (
@@ -42,6 +54,9 @@ DOMAIN = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)+$")
 DEFAULT_READ_TIMEOUT = timedelta(seconds=10)
 FILE_SUFFIX = "_FILE"
 HOSTNAME = re.compile(r"^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*$")
+NAMESPACE = re.compile(r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*/?$")
+HASHED_CA_NAME = re.compile(r"^[0-9a-f]{8}\.[0-9]+$")
+"""OpenSSL's CApath layout: certificates found by the hash of their subject (``openssl rehash``)."""
 
 
 class SettingsError(Exception):
@@ -58,6 +73,14 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore", frozen=True, populate_by_name=False)
 
     vault_addr: str = Field("http://127.0.0.1:8200", validation_alias=_env("VAULT_ADDR"))
+    vault_cacert: Path | None = Field(None, validation_alias=_env("VAULT_CACERT"))
+    """A PEM file of the CA certificates Vault's TLS certificate is checked against (instead
+    of the system's), as for the Vault CLI."""
+    vault_capath: Path | None = Field(None, validation_alias=_env("VAULT_CAPATH"))
+    """A directory of CA certificates in OpenSSL's hashed layout (``openssl rehash``)."""
+    vault_namespace: str | None = Field(None, validation_alias=_env("VAULT_NAMESPACE"))
+    """Sent as ``X-Vault-Namespace`` on every request: credbot lives in that namespace."""
+    vault_max_retries: int = Field(2, ge=0, le=10, validation_alias=_env("VAULT_MAX_RETRIES"))
     vault_token: str | None = Field(None, validation_alias=_env("VAULT_TOKEN"), repr=False)
     vault_role_id: str | None = Field(None, validation_alias=_env("VAULT_ROLE_ID"))
     vault_secret_id: str | None = Field(None, validation_alias=_env("VAULT_SECRET_ID"), repr=False)
@@ -94,6 +117,9 @@ class Settings(BaseSettings):
     kyc_webhook_secret: str | None = Field(
         None, validation_alias=_env("CREDBOT_KYC_WEBHOOK_SECRET"), repr=False
     )
+    policy_dir: Path | None = Field(None, validation_alias=_env("CREDBOT_POLICY_DIR"))
+    """Where ``credbot vault init`` finds role policies (``credbot-role-<role>.hcl``) before
+    the shipped ones; declared before ``roles``, whose check reads it."""
     roles: CsvList = Field(("reviewer",), validation_alias=_env("CREDBOT_ROLES"))
     link_ttl: timedelta = Field(timedelta(hours=24), validation_alias=_env("CREDBOT_LINK_TTL"))
     token_ttl: timedelta = Field(timedelta(hours=8), validation_alias=_env("CREDBOT_TOKEN_TTL"))
@@ -124,6 +150,7 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", validation_alias=_env("CREDBOT_LOG_LEVEL")
     )
+    log_format: Literal["text", "json"] = Field("text", validation_alias=_env("CREDBOT_LOG_FORMAT"))
     read_timeout: timedelta = Field(
         DEFAULT_READ_TIMEOUT, validation_alias=_env("CREDBOT_READ_TIMEOUT")
     )
@@ -165,6 +192,98 @@ class Settings(BaseSettings):
     @classmethod
     def _upper(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        # Checked here so that every command says "bad setting" (exit 3) in one line instead of
+        # SQLAlchemy's traceback; the messages never repeat the URL (it may hold a password).
+        try:
+            url = sa.make_url(value)
+        except sa.exc.ArgumentError:
+            raise ValueError(
+                "not a database URL (sqlite:///path/to/file or postgresql+psycopg://user@host/db)"
+            ) from None
+        try:
+            url.get_dialect().import_dbapi()
+        except (sa.exc.NoSuchModuleError, ImportError):
+            raise ValueError(
+                f"credbot cannot use {url.drivername!r} databases: SQLite and PostgreSQL "
+                "(postgresql+psycopg) are supported"
+            ) from None
+        return value
+
+    @field_validator("vault_cacert")
+    @classmethod
+    def _ca_file(cls, value: Path | None) -> Path | None:
+        if value is None:
+            return None
+        try:
+            ssl.create_default_context(cafile=value)
+        except ssl.SSLError:
+            raise ValueError(f"{value} is not a PEM file of CA certificates") from None
+        except OSError as exc:
+            raise ValueError(f"cannot read {value}: {exc.strerror or exc}") from None
+        return value
+
+    @field_validator("vault_capath")
+    @classmethod
+    def _ca_directory(cls, value: Path | None) -> Path | None:
+        # OpenSSL (under Python's ssl) finds certificates in a directory by the hash of their
+        # subject only; a directory of plain PEM files would fail every connection with an
+        # unhelpful "certificate verify failed", so say how to prepare it now.
+        if value is None:
+            return None
+        if not value.is_dir():
+            raise ValueError(f"{value} is not a directory")
+        if not any(HASHED_CA_NAME.match(entry.name) for entry in value.iterdir()):
+            raise ValueError(
+                f"{value} has no certificates in OpenSSL's hashed layout: run `openssl rehash "
+                f"{value}` (or use VAULT_CACERT with one PEM file)"
+            )
+        return value
+
+    @field_validator("vault_namespace")
+    @classmethod
+    def _namespace(cls, value: str | None) -> str | None:
+        if value is not None and not NAMESPACE.match(value):
+            raise ValueError(
+                "must be a namespace path such as team-a or admin/team-a (letters, digits, "
+                "'_', '.', '-', separated by '/')"
+            )
+        return value
+
+    @field_validator("policy_dir")
+    @classmethod
+    def _policy_dir(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_dir():
+            raise ValueError(f"{value} is not a directory")
+        return value
+
+    @field_validator("roles")
+    @classmethod
+    def _roles_have_policies(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        # A role nobody wrote a policy for would be offered in Slack, refused by Vault at the
+        # first activation, and make `credbot vault init` fail: refuse it at start instead.
+        policy_dir = info.data.get("policy_dir")
+        for role in value:
+            try:
+                check_role(role)
+            except InvalidName:
+                raise ValueError(
+                    f"{role!r} is not a role name (a lower-case letter, then up to 31 lower-case "
+                    "letters, digits or '-')"
+                ) from None
+            try:
+                role_policy_text(role, policy_dir)
+            except InvalidName as exc:
+                raise ValueError(str(exc)) from None
+        return value
 
     @field_validator("vault_addr", "public_url", "slack_api_url")
     @classmethod
@@ -273,7 +392,16 @@ class Settings(BaseSettings):
             raise ValueError("VAULT_ROLE_ID and VAULT_SECRET_ID must be set together")
         if self.token_ttl > self.token_max_ttl:
             raise ValueError("CREDBOT_TOKEN_TTL must not exceed CREDBOT_TOKEN_MAX_TTL")
+        if self.vault_cacert is not None and self.vault_capath is not None:
+            raise ValueError("VAULT_CACERT and VAULT_CAPATH: set one, not both")
         return self
+
+    @property
+    def vault_verify(self) -> bool | str:
+        """How Vault's TLS certificate is checked: against ``VAULT_CACERT`` or
+        ``VAULT_CAPATH`` when set, else the system's CAs (``True``)."""
+        ca = self.vault_cacert or self.vault_capath
+        return str(ca) if ca is not None else True
 
     def socket_mode_token(self) -> str:
         """The app-level token ``credbot serve --socket-mode`` connects with.

@@ -21,3 +21,8 @@ class NotReady(Exception):
 class DatabaseUnavailable(Exception):
     """The database did not answer; the message names the driver's error class, never the URL
     (it may hold a password)."""
+
+
+class DatabaseMisconfigured(Exception):
+    """``CREDBOT_DATABASE_URL`` names a database that cannot be made: a SQLite file whose
+    directory cannot be created. A setting to fix, not an outage."""

@@ -453,6 +453,11 @@ def sweep_notes(report: SweepReport) -> list[str]:
         )
     if report.anchored_seq is not None:
         notes.append(f"Audit trail anchored in Vault at event #{report.anchored_seq}.")
+    if report.vault_unreachable:
+        notes.append(
+            "Vault did not answer during this run: what needs Vault is left for the next run "
+            "(what is shown as done is done)."
+        )
     return notes
 
 

@@ -21,7 +21,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp
 
@@ -31,6 +31,7 @@ from bot.core.context import Core, Policy
 from bot.core.interfaces import Clock, ContractorStore, Notifier
 from bot.core.sweep import SweepOptions
 from bot.health import DatabaseUnavailable
+from bot.metrics import PrometheusMetrics
 from bot.notify import LogNotifier
 from bot.scheduler import PeriodicAnchor, PeriodicSweep
 from bot.slack.app import build_deps, build_slack_app
@@ -39,6 +40,7 @@ from bot.slack.directory import SlackDirectory
 from bot.slack.notifier import SlackNotifier
 from bot.slack.onboarding_flow import recheck_and_tell
 from bot.slack.socket_mode import SlackSocket
+from bot.slack.web_client import CountingWebClient
 from bot.storage.engine import make_engine
 from bot.storage.health import check_database
 from bot.storage.leases import SqlLeases
@@ -52,7 +54,8 @@ from bot.web.slack_endpoint import slack_route
 from vault.accounts import VaultAccounts
 from vault.anchors import VaultAnchors
 from vault.approle import destroy_secret_id_accessor, list_secret_id_accessors
-from vault.client import connect
+from vault.client import Retries, connect
+from vault.credentials import read_credential_lifetimes
 from vault.login_mfa import TotpMethodSettings
 from vault.models import ContractorTokenRules
 from vault.setup import (
@@ -82,9 +85,16 @@ class Database:
     """Signed Slack requests already accepted by any replica."""
 
 
-def open_database(settings: Settings) -> Database:
-    """The database-backed parts on the configured database (the schema must be current)."""
-    engine = make_engine(settings.database_url)
+def open_database(settings: Settings, *, check: bool = False) -> Database:
+    """The database-backed parts on the configured database (the schema must be current).
+
+    With ``check`` (the admin commands), make sure of it first, creating nothing: raise
+    ``NotReady`` (a SQLite file that does not exist, a schema to upgrade) or
+    ``DatabaseUnavailable``, so a command says what to do instead of failing half-way."""
+    engine = make_engine(settings.database_url, create=not check)
+    if check:
+        with database_answers():
+            check_database(engine)
     return Database(
         store=SqlStore(engine=engine),
         leases=SqlLeases(engine=engine),
@@ -99,9 +109,9 @@ def prepare_database(settings: Settings, *, migrate: bool) -> str:
     Raises ``SchemaNotCurrent`` (a ``bot.health.NotReady``) for an empty or older schema,
     ``DatabaseUnavailable`` when the database does not answer.
     """
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, create=migrate)
     try:
-        with _database_answers():
+        with database_answers():
             if migrate:
                 upgrade_engine(engine)
             revision = check_database(engine)
@@ -122,11 +132,39 @@ def bot_vault_client(settings: Settings, *, wait_for_vault: bool = False) -> hva
     (``credbot serve``): a Vault that cannot be reached at start is logged in to at its first
     use instead of stopping the server, so a replica restarted during a Vault outage still
     answers Slack and reports Vault on ``/healthz`` and ``/metrics``."""
-    return connect(
-        settings.vault_addr,
+    return _connect(
+        settings,
         token=settings.vault_token,
         role_id=settings.vault_role_id,
         secret_id=settings.vault_secret_id,
+        wait_for_vault=wait_for_vault,
+    )
+
+
+def _admin_client(settings: Settings) -> hvac.Client:
+    """A Vault client holding ``VAULT_TOKEN`` (an admin's, for ``credbot vault init`` and the
+    secret-ID commands)."""
+    return _connect(settings, token=settings.vault_token)
+
+
+def _connect(
+    settings: Settings,
+    *,
+    token: str | None,
+    role_id: str | None = None,
+    secret_id: str | None = None,
+    wait_for_vault: bool = False,
+) -> hvac.Client:
+    """``vault.client.connect`` to ``VAULT_ADDR`` with the settings' TLS trust
+    (``VAULT_CACERT``/``VAULT_CAPATH``), namespace and retries."""
+    return connect(
+        settings.vault_addr,
+        token=token,
+        role_id=role_id,
+        secret_id=secret_id,
+        verify=settings.vault_verify,
+        namespace=settings.vault_namespace,
+        retries=Retries(max_retries=settings.vault_max_retries),
         wait_for_vault=wait_for_vault,
     )
 
@@ -168,7 +206,7 @@ def build_core(
 ) -> Core:
     """The core on real backends; ``notifier`` defaults to logging (no Slack), ``store`` to a
     new one from the settings, ``vault_client`` to the bot's own Vault login (accounts and the
-    audit anchor share it)."""
+    audit anchor share it). It counts into the process's Prometheus metrics."""
     client = vault_client or bot_vault_client(settings)
     return Core(
         store=store or build_store(settings),
@@ -177,6 +215,7 @@ def build_core(
         notifier=notifier or LogNotifier(),
         policy=build_policy(settings),
         anchors=VaultAnchors(client=client),
+        metrics=PrometheusMetrics(),
     )
 
 
@@ -188,9 +227,9 @@ def slack_enabled(settings: Settings) -> bool:
 def build_slack_client(settings: Settings) -> WebClient:
     """The Web API client: bot token, ``SLACK_API_URL``, and retries for rate limits (after
     ``Retry-After``), dropped connections and 5xx answers. Errors left after the retries
-    reach the caller as ``SlackApiError``."""
+    are counted (``credbot_slack_errors_total``) and reach the caller as ``SlackApiError``."""
     base_url = settings.slack_api_url.rstrip("/") + "/"
-    return WebClient(
+    return CountingWebClient(
         token=settings.slack_bot_token,
         base_url=base_url,
         timeout=10,
@@ -284,10 +323,12 @@ def build_server(settings: Settings) -> ASGIApp:
     if slack_enabled(settings):
         slack = build_slack(settings, database=database, vault_client=vault_client)
         log.info("Slack is on: POST /slack/events, Web API at %s", settings.slack_api_url)
-        return _web_app(settings, slack.core, database, slack=slack, events=True)
+        return _web_app(
+            settings, slack.core, database, vault_client=vault_client, slack=slack, events=True
+        )
     log.warning("Slack is off: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET to serve /slack/events")
     core = build_core(settings, store=database.store, vault_client=vault_client)
-    return _web_app(settings, core, database)
+    return _web_app(settings, core, database, vault_client=vault_client)
 
 
 def build_socket_mode_server(settings: Settings) -> tuple[ASGIApp, SlackSocket]:
@@ -302,7 +343,14 @@ def build_socket_mode_server(settings: Settings) -> tuple[ASGIApp, SlackSocket]:
     slack = build_slack(settings, database=database, vault_client=vault_client, socket_mode=True)
     slack_socket = SlackSocket(app=slack.app, app_token=app_token)
     log.info("Slack is on over Socket Mode, Web API at %s", settings.slack_api_url)
-    web = _web_app(settings, slack.core, database, slack=slack, slack_socket=slack_socket)
+    web = _web_app(
+        settings,
+        slack.core,
+        database,
+        vault_client=vault_client,
+        slack=slack,
+        slack_socket=slack_socket,
+    )
     return web, slack_socket
 
 
@@ -311,6 +359,7 @@ def _web_app(
     core: Core,
     database: Database,
     *,
+    vault_client: hvac.Client,
     slack: SlackParts | None = None,
     events: bool = False,
     slack_socket: SlackSocket | None = None,
@@ -321,7 +370,8 @@ def _web_app(
     at a time; and the audit anchor job. A ``slack_socket`` stops first at shutdown, so no new
     envelope arrives while the sweep winds down; the anchor job stops last, so it signs what
     the others wrote. The operations routes go to their own listener when
-    ``CREDBOT_OPS_PORT`` (or ``--ops-port``) is set."""
+    ``CREDBOT_OPS_PORT`` (or ``--ops-port``) is set; ``/metrics`` reads how long the bot's
+    own credentials (``vault_client``'s) have left."""
     background: list[Background] = [slack_socket] if slack_socket else []
     if settings.sweep_interval > timedelta(0):
         options = SweepOptions(
@@ -348,25 +398,28 @@ def _web_app(
         ],
         background=background,
         ops_port=settings.ops_port,
+        credentials=lambda: read_credential_lifetimes(vault_client),
     )
 
 
 def upgrade_database(settings: Settings) -> str:
     """Bring the schema to the newest migration; return the revision now in place. Raises
     ``DatabaseUnavailable`` when the database does not answer."""
-    with _database_answers():
+    with database_answers():
         return upgrade(settings.database_url)
 
 
 @contextmanager
-def _database_answers() -> Iterator[None]:
+def database_answers() -> Iterator[None]:
     """The driver's errors as ``DatabaseUnavailable``, with the driver's first line, never the
-    URL (it may hold a password)."""
+    URL (it may hold a password): what every command reports instead of a traceback."""
     try:
         yield
     except SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", None) or type(exc).__name__).strip().splitlines()[0]
-        raise DatabaseUnavailable(f"the database did not answer: {reason}") from None
+        answered = not isinstance(exc, OperationalError | InterfaceError)
+        what = "refused the request" if answered else "did not answer"
+        raise DatabaseUnavailable(f"the database {what}: {reason}") from None
 
 
 def init_vault(
@@ -376,7 +429,7 @@ def init_vault(
     report and the bot's AppRole role ID (``None`` in a dry run before the role exists).
     Raises ``VaultSetupDrift`` (nothing changed) for existing items that differ, unless
     ``force``."""
-    client = connect(settings.vault_addr, token=settings.vault_token)
+    client = _admin_client(settings)
     totp = TotpMethodSettings(
         issuer=settings.totp_issuer, max_validation_attempts=settings.max_totp_failures
     )
@@ -385,6 +438,7 @@ def init_vault(
         roles=tuple(settings.roles),
         totp=totp,
         tokens=contractor_token_rules(settings),
+        policy_dir=settings.policy_dir,
         dry_run=dry_run,
         force=force,
     )
@@ -399,7 +453,7 @@ def write_secret_id(settings: Settings, path: Path) -> str:
     cannot be written, the new secret ID is destroyed again."""
     if path.exists():
         raise FileExistsError(str(path))
-    client = connect(settings.vault_addr, token=settings.vault_token)
+    client = _admin_client(settings)
     secret_id, accessor = generate_secret_id(client)
     try:
         write_secret_file(path, secret_id)
@@ -413,7 +467,7 @@ def rotate_secret_id(settings: Settings, path: Path) -> int:
     """Write a new secret ID to ``path`` (as ``write_secret_id``), then destroy every other
     secret ID of the bot's role; return how many were destroyed."""
     accessor = write_secret_id(settings, path)
-    client = connect(settings.vault_addr, token=settings.vault_token)
+    client = _admin_client(settings)
     others = [a for a in list_secret_id_accessors(client) if a != accessor]
     for old in others:
         destroy_secret_id_accessor(client, old)

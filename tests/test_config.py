@@ -12,6 +12,19 @@ from bot.config import SECRET_NAMES, SettingsError, load_settings
 from bot.durations import parse_duration
 from tests.support.cli import run
 
+# A self-signed CA certificate (public: no key goes with it), for the CA settings.
+CA_PEM = """-----BEGIN CERTIFICATE-----
+MIIBeTCCAR+gAwIBAgIUTwIY1fKJ9+GPLGZF725ibawF9qEwCgYIKoZIzj0EAwIw
+EjEQMA4GA1UEAwwHdGVzdC1jYTAeFw0yNjExMjkxMDM3MTRaFw0zNjExMjYxMDM3
+MTRaMBIxEDAOBgNVBAMMB3Rlc3QtY2EwWTATBgcqhkjOPQIBBggqhkjOPQMBBwNC
+AASf58IbuiNgU+yzye0Ed5wROeq/npsXGAtyThU69w5grHxv8OoWRh4kUheN7Ig4
+p2d67VEJMGcCuloQrEmNsiORo1MwUTAdBgNVHQ4EFgQUHhdIlJbHBdHBWqbYUG3E
+Lu8E45gwHwYDVR0jBBgwFoAUHhdIlJbHBdHBWqbYUG3ELu8E45gwDwYDVR0TAQH/
+BAUwAwEB/zAKBggqhkjOPQQDAgNIADBFAiBEbhuhY5/NkxmtawYim4lKN88kny+8
+Hay0NeOGHG+k7wIhAOKcuuPJ9082HETnVRvzCt3k1sieMqNNR2dDSzul4jA5
+-----END CERTIFICATE-----
+"""
+
 
 def test_defaults_are_the_embedded_ones() -> None:
     settings = load_settings({})
@@ -22,10 +35,15 @@ def test_defaults_are_the_embedded_ones() -> None:
     assert (settings.host, settings.port) == ("127.0.0.1", 8080)
 
 
-def test_every_variable_is_read() -> None:
+def test_every_variable_is_read(tmp_path: Path) -> None:
+    (tmp_path / "credbot-role-senior.hcl").write_text('path "review/*" { capabilities = ["read"] }')
+    (tmp_path / "ca.pem").write_text(CA_PEM)
     settings = load_settings(
         {
             "VAULT_ADDR": "https://vault.example.com",
+            "VAULT_CACERT": str(tmp_path / "ca.pem"),
+            "VAULT_NAMESPACE": "admin/team-a",
+            "VAULT_MAX_RETRIES": "0",
             "VAULT_ROLE_ID": "role",
             "VAULT_SECRET_ID": "secret",
             "SLACK_BOT_TOKEN": "xoxb-1",
@@ -41,6 +59,7 @@ def test_every_variable_is_read() -> None:
             "CREDBOT_ALLOWED_COUNTRIES": "de, pt",
             "CREDBOT_ALLOWED_EMAIL_DOMAINS": "agency.example",
             "CREDBOT_ROLES": "reviewer,senior",
+            "CREDBOT_POLICY_DIR": str(tmp_path),
             "CREDBOT_LINK_TTL": "2h",
             "CREDBOT_TOKEN_TTL": "30m",
             "CREDBOT_TOKEN_MAX_TTL": "1h",
@@ -48,6 +67,7 @@ def test_every_variable_is_read() -> None:
             "CREDBOT_MAX_TOTP_FAILURES": "3",
             "CREDBOT_TOTP_ISSUER": "Acme Review",
             "CREDBOT_LOG_LEVEL": "debug",
+            "CREDBOT_LOG_FORMAT": "JSON",
             "CREDBOT_ANCHOR_INTERVAL": "30s",
             "CREDBOT_HOST": "0.0.0.0",
             "CREDBOT_PORT": "9090",
@@ -65,6 +85,9 @@ def test_every_variable_is_read() -> None:
     assert settings.totp_issuer == "Acme Review"
     assert (settings.approval_channel, settings.audit_channel) == ("C1", "C2")
     assert settings.anchor_interval == timedelta(seconds=30)
+    assert settings.vault_verify == str(tmp_path / "ca.pem")
+    assert (settings.vault_namespace, settings.vault_max_retries) == ("admin/team-a", 0)
+    assert (settings.policy_dir, settings.log_format) == (tmp_path, "json")
 
 
 @pytest.mark.parametrize(
@@ -87,12 +110,51 @@ def test_every_variable_is_read() -> None:
         ({"CREDBOT_PORT": "http"}, "CREDBOT_PORT"),
         ({"CREDBOT_PORT": "70000"}, "CREDBOT_PORT"),
         ({"CREDBOT_HOST": "0.0.0.0; rm"}, "CREDBOT_HOST"),
+        ({"VAULT_NAMESPACE": "team a"}, "VAULT_NAMESPACE"),
+        ({"VAULT_MAX_RETRIES": "-1"}, "VAULT_MAX_RETRIES"),
+        ({"VAULT_CACERT": "/no/such/ca.pem"}, "VAULT_CACERT"),
+        ({"VAULT_CACERT": __file__}, "VAULT_CACERT"),
+        ({"VAULT_CAPATH": "/no/such/dir"}, "VAULT_CAPATH"),
+        ({"CREDBOT_LOG_FORMAT": "xml"}, "CREDBOT_LOG_FORMAT"),
+        ({"CREDBOT_POLICY_DIR": "/no/such/dir"}, "CREDBOT_POLICY_DIR"),
+        ({"CREDBOT_ROLES": "Senior"}, "CREDBOT_ROLES"),
+        ({"CREDBOT_DATABASE_URL": "credbot.sqlite3"}, "CREDBOT_DATABASE_URL"),
+        ({"CREDBOT_DATABASE_URL": "mysql://u@db/credbot"}, "CREDBOT_DATABASE_URL"),
     ],
 )
 def test_bad_value_is_refused_naming_the_variable(env: dict[str, str], variable: str) -> None:
     with pytest.raises(SettingsError) as raised:
         load_settings(env)
     assert variable in str(raised.value)
+
+
+def test_a_role_without_a_policy_file_is_refused_naming_the_file(tmp_path: Path) -> None:
+    shipped_only = run({"CREDBOT_ROLES": "reviewer,auditor"}, "list")
+    assert shipped_only.exit_code == 3
+    assert "CREDBOT_ROLES: role 'auditor' has no policy file" in shipped_only.output
+    assert "set CREDBOT_POLICY_DIR to a directory holding credbot-role-auditor.hcl" in (
+        shipped_only.output
+    )
+    in_directory = run(
+        {"CREDBOT_ROLES": "reviewer,auditor", "CREDBOT_POLICY_DIR": str(tmp_path)}, "list"
+    )
+    assert in_directory.exit_code == 3
+    assert f"{tmp_path / 'credbot-role-auditor.hcl'} does not exist" in in_directory.output
+    assert not (tmp_path / "credbot-role-reviewer.hcl").exists()  # reviewer: the shipped one
+
+
+def test_ca_settings_are_one_or_the_other(tmp_path: Path) -> None:
+    (tmp_path / "ca.pem").write_text(CA_PEM)
+    (tmp_path / "0123abcd.0").write_text(CA_PEM)  # the hashed name `openssl rehash` would give
+    with pytest.raises(SettingsError, match="VAULT_CACERT and VAULT_CAPATH: set one, not both"):
+        load_settings({"VAULT_CACERT": str(tmp_path / "ca.pem"), "VAULT_CAPATH": str(tmp_path)})
+
+
+def test_a_database_url_is_refused_without_repeating_it() -> None:
+    with pytest.raises(SettingsError) as raised:
+        load_settings({"CREDBOT_DATABASE_URL": "oracle://u:canary-password@db/credbot"})
+    assert "CREDBOT_DATABASE_URL: credbot cannot use 'oracle' databases" in str(raised.value)
+    assert "canary" not in str(raised.value)
 
 
 def test_secrets_stay_out_of_repr_and_errors() -> None:

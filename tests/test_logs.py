@@ -4,6 +4,7 @@ the link secret; ``users.info`` answers carry emails) are held at WARNING."""
 from __future__ import annotations
 
 import io
+import json
 import logging
 from collections.abc import Iterator
 
@@ -43,3 +44,27 @@ def test_slack_bodies_are_never_logged(stream: io.StringIO, level: str) -> None:
     assert "SECRET" not in written and "request body" not in written
     assert "contractor moved" in written
     assert ("hvac detail" in written) is (level == "DEBUG")
+
+
+def test_json_lines_carry_the_traceback_as_one_string(stream: io.StringIO) -> None:
+    configure_logging("INFO", "json")
+    handler = logging.getLogger().handlers[0]
+    handler.setStream(stream)  # type: ignore[attr-defined]
+    try:
+        raise ValueError("a bad\nday")
+    except ValueError:
+        logging.getLogger("credbot.core").exception("sweep failed for %s", "U1")
+    (line,) = stream.getvalue().splitlines()
+    record = json.loads(line)
+    assert record["level"] == "ERROR" and record["logger"] == "credbot.core"
+    assert record["message"] == "sweep failed for U1"
+    assert record["exception"].startswith("Traceback (most recent call last):")
+    assert record["exception"].endswith("ValueError: a bad\nday")
+
+
+def test_text_is_the_default(stream: io.StringIO) -> None:
+    configure_logging("INFO")
+    handler = logging.getLogger().handlers[0]
+    handler.setStream(stream)  # type: ignore[attr-defined]
+    logging.getLogger("uvicorn.access").info("GET /livez")
+    assert stream.getvalue().rstrip().endswith("INFO uvicorn.access: GET /livez")

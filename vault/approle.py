@@ -33,7 +33,7 @@ def create_or_update_role(
     mount: str = APPROLE_MOUNT,
 ) -> None:
     """``POST /auth/{mount}/role/{role}`` with ``settings``."""
-    request(client, "POST", f"auth/{mount}/role/{role}", json=settings)
+    request(client, "POST", f"auth/{mount}/role/{role}", json=settings, retry=True)
 
 
 def read_role_id(
@@ -61,6 +61,26 @@ def generate_secret_id(
     if not isinstance(secret_id, str) or not isinstance(accessor, str):
         raise VaultError(f"Vault returned no secret_id for AppRole role {role!r}")
     return secret_id, accessor
+
+
+def lookup_secret_id(
+    client: hvac.Client, secret_id: str, *, role: str = APPROLE_ROLE, mount: str = APPROLE_MOUNT
+) -> dict[str, Any] | None:
+    """``POST /auth/{mount}/role/{role}/secret-id/lookup``: what Vault knows of ``secret_id``
+    (``expiration_time``, ``secret_id_ttl``, ...), or ``None`` when it does not know it. The
+    secret ID travels in the body only and never reaches an error message."""
+    try:
+        body = request(
+            client,
+            "POST",
+            f"auth/{mount}/role/{role}/secret-id/lookup",
+            json={"secret_id": secret_id},
+            secrets=[secret_id],
+        )
+    except VaultNotFound:
+        return None
+    data = (body or {}).get("data")
+    return data if isinstance(data, dict) else None
 
 
 def list_secret_id_accessors(

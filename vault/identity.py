@@ -47,7 +47,11 @@ def disable_entity_by_name(client: hvac.Client, username: str) -> None:
     token of the entity is refused at once, even one that escaped lease revocation. Only call
     it for an entity that exists (on a missing name Vault would create a disabled one)."""
     request(
-        client, "POST", f"identity/entity/name/{entity_name(username)}", json={"disabled": True}
+        client,
+        "POST",
+        f"identity/entity/name/{entity_name(username)}",
+        json={"disabled": True},
+        retry=True,
     )
 
 

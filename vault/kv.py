@@ -32,6 +32,7 @@ def create_or_update_secret(client: hvac.Client, username: str, data: Mapping[st
         pending_data_path(username),
         json={"data": dict(data)},
         secrets=[value for value in data.values() if value != username],
+        retry=True,  # one more version of the same data, read (wrapped) and deleted next
     )
 
 
@@ -100,4 +101,4 @@ def read_configuration(client: hvac.Client, *, mount: str) -> dict[str, Any]:
 
 def configure(client: hvac.Client, *, mount: str, cas_required: bool) -> None:
     """``POST /{mount}/config``: whether every write must carry a check-and-set version."""
-    request(client, "POST", f"{mount}/config", json={"cas_required": cas_required})
+    request(client, "POST", f"{mount}/config", json={"cas_required": cas_required}, retry=True)

@@ -19,7 +19,7 @@ def revoke_prefix(client: hvac.Client, prefix: str) -> None:
     Returns when Vault has revoked every lease under the prefix; a prefix without leases is
     not an error.
     """
-    request(client, "POST", f"sys/leases/revoke-prefix/{prefix}", json={"sync": True})
+    request(client, "POST", f"sys/leases/revoke-prefix/{prefix}", json={"sync": True}, retry=True)
 
 
 def list_leases(client: hvac.Client, prefix: str) -> list[str]:

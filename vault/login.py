@@ -6,6 +6,7 @@ prove_login``); the demo and the tests use the same function to show what a cont
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import suppress
 from typing import Any
 
@@ -17,11 +18,15 @@ from vault.errors import MfaNotEnforced, VaultError
 
 
 def login_with_totp(
-    client: hvac.Client, username: str, password: str, passcode: str
+    client: hvac.Client, username: str, password: str, passcode: str | Callable[[], str]
 ) -> dict[str, Any]:
     """``POST /auth/credbot/login/{username}``, then ``POST /sys/mfa/validate`` with
     ``passcode`` for the TOTP method the login asks for. Returns the ``auth`` block (with
     ``client_token``).
+
+    ``passcode`` may be a function that returns the code: it is called only once Vault asks
+    for one, as a person types the code when prompted, so a refused password uses up no code
+    (Vault takes each code once; the demo and the tests would otherwise wait for the next).
 
     Raises ``LoginRefused`` (wrong password), ``MfaCodeRejected`` (wrong or reused code),
     ``MfaAttemptsExceeded``, and ``MfaNotEnforced`` when the password alone was enough: that
@@ -39,7 +44,7 @@ def login_with_totp(
         client,
         mfa_request_id=str(requirement.get("mfa_request_id") or ""),
         method_id=_totp_method_id(requirement),
-        passcode=passcode,
+        passcode=passcode if isinstance(passcode, str) else passcode(),
     )
 
 

@@ -75,7 +75,7 @@ def read_totp_method(client: hvac.Client, method_id: str) -> dict[str, Any] | No
 
 def update_totp_method(client: hvac.Client, method_id: str, settings: TotpMethodSettings) -> None:
     """``POST /identity/mfa/method/totp/{method_id}`` with every setting."""
-    request(client, "POST", f"{_METHODS}/{method_id}", json=settings.as_body())
+    request(client, "POST", f"{_METHODS}/{method_id}", json=settings.as_body(), retry=True)
 
 
 def read_login_enforcement(client: hvac.Client, name: str) -> dict[str, Any] | None:
@@ -105,6 +105,7 @@ def create_or_update_login_enforcement(
             "mfa_method_ids": list(mfa_method_ids),
             "auth_method_accessors": list(auth_method_accessors),
         },
+        retry=True,
     )
 
 
@@ -140,6 +141,7 @@ def admin_destroy(client: hvac.Client, *, method_id: str, entity_id: str) -> Non
         "POST",
         "identity/mfa/method/totp/admin-destroy",
         json={"method_id": method_id, "entity_id": entity_id},
+        retry=True,
     )
 
 

@@ -143,3 +143,33 @@ def _parse_time(value: str) -> datetime:
     micro = (fraction or "0")[:6].ljust(6, "0")
     zone = "+00:00" if zone in (None, "Z") else zone
     return datetime.fromisoformat(f"{base}.{micro}{zone}").astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class CredentialLifetimes:
+    """How long the bot's own Vault credentials have left, for the metrics an operator alerts
+    on before the bot is locked out."""
+
+    token_ttl: timedelta | None
+    """What is left of the token the bot holds now; ``None`` when it never expires (a root or
+    periodic-less token without TTL). An AppRole bot logs in again before it runs out."""
+    secret_id_expires_at: datetime | None
+    """When the AppRole secret ID stops logging in (``None``: it never expires)."""
+    approle: bool
+    """Whether the bot logs in through AppRole; without it there is no secret ID to expire."""
+
+    @classmethod
+    def from_lookups(
+        cls, token: dict[str, object], secret_id: dict[str, object] | None
+    ) -> CredentialLifetimes:
+        """Build from ``auth/token/lookup-self``'s data (``ttl`` in seconds, 0 for a token
+        that never expires) and, for an AppRole bot, ``secret-id/lookup``'s data
+        (``expiration_time``; Vault's zero time for a secret ID that never expires)."""
+        ttl = int(str(token.get("ttl") or 0))
+        expires = str((secret_id or {}).get("expiration_time") or "")
+        expires_at = _parse_time(expires) if expires else None
+        return cls(
+            token_ttl=timedelta(seconds=ttl) if ttl > 0 else None,
+            secret_id_expires_at=expires_at if expires_at and expires_at.year > 1 else None,
+            approle=secret_id is not None,
+        )

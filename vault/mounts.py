@@ -66,6 +66,7 @@ def tune_auth_method(
         "POST",
         f"sys/auth/{path}/tune",
         json={"default_lease_ttl": default_lease_ttl, "max_lease_ttl": max_lease_ttl},
+        retry=True,
     )
 
 

@@ -1,27 +1,21 @@
-"""ACL policies: the shipped ``vault/policies/*.hcl`` files and ``sys/policies/acl``."""
+"""ACL policies: what ``credbot vault init`` writes (rendered from ``vault.policy_files``) and
+``sys/policies/acl``."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib import resources
+from pathlib import Path
 from string import Template
 
 import hvac
 
 from vault.client import request, ttl
-from vault.errors import InvalidName, VaultNotFound
+from vault.errors import VaultNotFound
 from vault.layout import BOT_POLICY, PENDING_POLICY, role_policy
 from vault.models import DEFAULT_TOKEN_RULES, ContractorTokenRules
-
-
-def shipped_policy(name: str) -> str:
-    """The text of ``vault/policies/{name}.hcl``; ``InvalidName`` if credbot ships no such file."""
-    path = resources.files("vault").joinpath("policies", f"{name}.hcl")
-    if not path.is_file():
-        raise InvalidName(f"no shipped policy file {name}.hcl")
-    return path.read_text(encoding="utf-8")
+from vault.policy_files import role_policy_text, shipped_policy
 
 
 @dataclass(frozen=True)
@@ -52,22 +46,16 @@ def bot_policy(values: BotPolicyValues) -> str:
     )
 
 
-def desired_policies(values: BotPolicyValues) -> dict[str, str]:
-    """Every policy ``initialize`` writes, by name: bot, pending, and one per role."""
-    roles = values.roles
+def desired_policies(values: BotPolicyValues, *, policy_dir: Path | None = None) -> dict[str, str]:
+    """Every policy ``initialize`` writes, by name: bot, pending, and one per role (from
+    ``policy_dir`` when it holds the role's file, else the shipped one)."""
     policies = {
         BOT_POLICY: bot_policy(values),
         PENDING_POLICY: shipped_policy(PENDING_POLICY),
     }
-    for role in roles:
-        policies[role_policy(role)] = shipped_policy(role_policy(role))
+    for role in values.roles:
+        policies[role_policy(role)] = role_policy_text(role, policy_dir)
     return policies
-
-
-def check_role_policies(roles: Sequence[str]) -> None:
-    """Raise ``InvalidName`` unless credbot ships a policy file for every role in ``roles``."""
-    for role in roles:
-        shipped_policy(role_policy(role))
 
 
 def read_acl_policy(client: hvac.Client, name: str) -> str | None:
@@ -82,4 +70,4 @@ def read_acl_policy(client: hvac.Client, name: str) -> str | None:
 
 def create_or_update_acl_policy(client: hvac.Client, name: str, policy: str) -> None:
     """``POST /sys/policies/acl/{name}`` with the HCL text."""
-    request(client, "POST", f"sys/policies/acl/{name}", json={"policy": policy})
+    request(client, "POST", f"sys/policies/acl/{name}", json={"policy": policy}, retry=True)

@@ -56,6 +56,7 @@ def create_or_update_user(
         f"auth/{mount}/users/{check_username(username)}",
         json=body,
         secrets=[password] if password else (),
+        retry=True,  # the same settings again: nothing changes
     )
 
 

@@ -22,7 +22,12 @@ def lookup(client: hvac.Client, token: str) -> WrapInfo:
     """
     try:
         body = request(
-            client, "POST", "sys/wrapping/lookup", json={"token": token}, secrets=[token]
+            client,
+            "POST",
+            "sys/wrapping/lookup",
+            json={"token": token},
+            secrets=[token],
+            retry=True,  # a lookup only reads; it does not use the token up
         )
     except (VaultInvalidRequest, VaultNotFound) as exc:
         raise WrappingTokenRejected(f"wrapping token lookup failed: {exc}") from None

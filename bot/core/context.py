@@ -14,7 +14,15 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.core.errors import CredbotError, IllegalTransition
-from bot.core.interfaces import AuditAnchors, Clock, ContractorStore, Notifier, VaultBackend
+from bot.core.interfaces import (
+    AuditAnchors,
+    Clock,
+    ContractorStore,
+    Metrics,
+    NoMetrics,
+    Notifier,
+    VaultBackend,
+)
 from bot.core.models import AuditEntry, CheckResult, Contractor, ContractorChanges, StateChange
 from bot.core.states import State, ensure_transition
 
@@ -62,6 +70,8 @@ class Core:
     anchors: AuditAnchors | None = None
     """Where the audit chain is anchored outside the database (``bot.core.anchoring``);
     ``None`` leaves it unanchored (tests of other concerns)."""
+    metrics: Metrics = field(default_factory=NoMetrics)
+    """What operators watch: enrolment outcomes, interception alerts, sweeps."""
 
     def entry(
         self,

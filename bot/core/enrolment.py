@@ -98,6 +98,7 @@ def reveal(core: Core, secret: str, code: str) -> Revealed:
         secrets = core.vault.unwrap_account(username=link.username, delivery=delivery)
     except WrappingTokenRejected as exc:
         _report_interception(core, link, contractor, exc)
+        core.metrics.enrolment("interception")
         raise PossibleInterception(str(exc)) from exc
     except VaultUnavailable:
         # Vault did not answer, so (unless only its answer was lost, which the next try
@@ -113,6 +114,7 @@ def reveal(core: Core, secret: str, code: str) -> Revealed:
             details={"username": link.username},
         )
     )
+    core.metrics.enrolment("revealed")
     return Revealed(secrets=secrets, proof_token=proof_token)
 
 
@@ -140,9 +142,11 @@ def prove_first_login(core: Core, secret: str, proof: str, password: str, code: 
         core.vault.prove_login(username=link.username, password=password.strip(), code=code)
     except LoginRefused:
         failures = _count_failed_proof(core, contractor, why="wrong password")
+        core.metrics.enrolment("password_rejected")
         raise PasswordRejected(tries_left=core.policy.max_totp_failures - failures) from None
     except MfaCodeRejected:
         failures = _count_failed_proof(core, contractor, why="code not accepted")
+        core.metrics.enrolment("totp_rejected")
         raise TotpRejected(tries_left=core.policy.max_totp_failures - failures) from None
     core.vault.activate_account(username=link.username, role=contractor.role)
     active = core.move(
@@ -153,6 +157,7 @@ def prove_first_login(core: Core, secret: str, proof: str, password: str, code: 
         details={"username": link.username},
     )
     core.notifier.tell_requester(active, event="active", detail="first login proven, access on")
+    core.metrics.enrolment("activated")
     return active
 
 
@@ -170,7 +175,7 @@ def _count_failed_proof(core: Core, contractor: Contractor, *, why: str) -> int:
             ),
         )
     except StaleState:
-        raise EnrolmentLocked() from None  # a concurrent failure reached the limit first
+        raise _locked(core) from None  # a concurrent failure reached the limit first
     if failures < core.policy.max_totp_failures:
         return failures
     proofs = destroy_accounts(core, contractor, actor="credbot", record=False)
@@ -185,9 +190,15 @@ def _count_failed_proof(core: Core, contractor: Contractor, *, why: str) -> int:
             revoked_accounts=tuple(proof.username for proof in proofs),
         )
     except StaleState:
-        raise EnrolmentLocked() from None
+        raise _locked(core) from None
     core.notifier.tell_requester(locked, event="locked", detail="too many failed logins")
-    raise EnrolmentLocked()
+    raise _locked(core)
+
+
+def _locked(core: Core) -> EnrolmentLocked:
+    """The refusal of a failed login that locked the enrolment, counted."""
+    core.metrics.enrolment("locked")
+    return EnrolmentLocked()
 
 
 def _report_interception(
@@ -214,6 +225,7 @@ def _report_interception(
         ),
         contractor=contractor,
     )
+    core.metrics.interception_alert()
 
 
 def _count_wrong_confirmation(core: Core, link: LinkRecord, contractor: Contractor) -> NoReturn:

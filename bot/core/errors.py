@@ -72,12 +72,15 @@ class RevocationPending(CredbotError):
     """Revocation started (the contractor is ``revoking``) but Vault did not finish it.
 
     The contractor is never shown as revoked; a retry or the sweep completes the job.
+    ``vault_unreachable``: because Vault did not answer (rather than refused, or still showed
+    something), so waiting for Vault is all it takes.
     """
 
-    def __init__(self, *, contractor_id: str, cause: str) -> None:
+    def __init__(self, *, contractor_id: str, cause: str, vault_unreachable: bool = False) -> None:
         super().__init__(f"revocation of {contractor_id} is pending: {cause}")
         self.contractor_id = contractor_id
         self.cause = cause
+        self.vault_unreachable = vault_unreachable
 
 
 class IssueFailed(CredbotError):

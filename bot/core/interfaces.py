@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from bot.core.errors import ChangeRefused
 from bot.core.models import (
@@ -389,3 +389,39 @@ class Notifier(Protocol):
         """Post a newly signed audit anchor where admins keep it (the audit channel): a copy
         outside both the database and Vault. Must not raise: the anchor is already stored."""
         ...
+
+
+EnrolmentOutcome = Literal[
+    "revealed", "activated", "password_rejected", "totp_rejected", "locked", "interception"
+]
+
+
+class Metrics(Protocol):
+    """What the core counts for operators (``bot.metrics`` exports it to Prometheus). Each
+    method is called once per event, from whichever door caused it; none may raise."""
+
+    def enrolment(self, outcome: EnrolmentOutcome) -> None:
+        """A contractor's step on the enrollment page ended so."""
+        ...
+
+    def interception_alert(self) -> None:
+        """The admins were alerted to a possible interception of a delivery."""
+        ...
+
+    def sweep_finished(self, *, seconds: float, all_done: bool, at: datetime) -> None:
+        """A sweep (not a dry run) ran to its end in ``seconds``, at ``at``; ``all_done``: it
+        left nothing pending."""
+        ...
+
+
+class NoMetrics:
+    """Counts nothing: the default for a core nobody scrapes (tests of other concerns)."""
+
+    def enrolment(self, outcome: EnrolmentOutcome) -> None:
+        """Nothing."""
+
+    def interception_alert(self) -> None:
+        """Nothing."""
+
+    def sweep_finished(self, *, seconds: float, all_done: bool, at: datetime) -> None:
+        """Nothing."""

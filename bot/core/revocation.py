@@ -16,7 +16,7 @@ from bot.core.context import Core, Move
 from bot.core.errors import CredbotError, RevocationPending, StaleState
 from bot.core.models import Contractor, RevocationTargets
 from bot.core.states import State, ensure_transition
-from vault.errors import VaultError
+from vault.errors import VaultError, VaultUnavailable
 from vault.models import RevocationProof
 
 WITHDRAWABLE = frozenset({State.REQUESTED, State.VERIFYING, State.AWAITING_APPROVAL})
@@ -203,7 +203,13 @@ def destroy_accounts(
                 legacy_totp_key=account.second_factor == "totp_engine",
             )
         except VaultError as exc:
-            raise _pending(core, contractor, actor=actor, cause=str(exc)) from exc
+            raise _pending(
+                core,
+                contractor,
+                actor=actor,
+                cause=str(exc),
+                vault_unreachable=isinstance(exc, VaultUnavailable),
+            ) from exc
         if not proof.complete:
             raise _pending(core, contractor, actor=actor, cause=f"Vault still reports {proof}")
         proofs.append(proof)
@@ -219,8 +225,12 @@ def destroy_accounts(
     return proofs
 
 
-def _pending(core: Core, contractor: Contractor, *, actor: str, cause: str) -> RevocationPending:
+def _pending(
+    core: Core, contractor: Contractor, *, actor: str, cause: str, vault_unreachable: bool = False
+) -> RevocationPending:
     core.store.append_audit(
         core.entry(actor=actor, action="revocation_pending", contractor=contractor, reason=cause)
     )
-    return RevocationPending(contractor_id=contractor.id, cause=cause)
+    return RevocationPending(
+        contractor_id=contractor.id, cause=cause, vault_unreachable=vault_unreachable
+    )

@@ -19,6 +19,7 @@ the same day is revoked that day, because holding it would keep access on that n
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
@@ -43,7 +44,7 @@ from bot.core.models import Contractor, VaultAccountRecord
 from bot.core.retention import erase_expired
 from bot.core.second_factor import move_to_login_mfa
 from bot.core.states import CONTRACT_END_STATES, State
-from vault.errors import VaultError
+from vault.errors import VaultError, VaultUnavailable
 
 log = logging.getLogger("credbot.core.sweep")
 
@@ -94,6 +95,8 @@ class SweepItem:
     action: Action
     outcome: Outcome = "planned"
     detail: str = ""
+    vault_unreachable: bool = False
+    """Pending because Vault did not answer."""
 
 
 @dataclass
@@ -119,6 +122,9 @@ class SweepReport:
     """Contractors reissued because their account was from before login MFA."""
     anchored_seq: int | None = None
     """The audit event the signed anchor names after the run (``None``: not anchored)."""
+    vault_unreachable: bool = False
+    """Vault did not answer during the run: what needed it is pending until Vault is back
+    (``credbot sweep`` exits 4 rather than 1, so an alert can say which)."""
 
     @property
     def pending(self) -> list[SweepItem]:
@@ -146,7 +152,9 @@ def sweep(
     progress: Progress | None = None,
 ) -> SweepReport:
     """Plan, guard, act, reconcile. Never raises for one contractor's failure: it is recorded
-    as ``pending`` and the next run retries it."""
+    as ``pending`` and the next run retries it. A run that changes things is timed and counted
+    (``core.metrics``)."""
+    started = time.perf_counter()  # a duration, not a moment: the core's clock may be frozen
     report = SweepReport(dry_run=options.dry_run)
     if directory is not None and not options.dry_run:
         report.departures = process_departures(core, directory)
@@ -154,6 +162,7 @@ def sweep(
     _apply_breaker(core, options, report)
     if not options.dry_run:
         _act_on_all(core, options, report.items, progress)
+        report.vault_unreachable = any(item.vault_unreachable for item in report.items)
         _note_claimed_elsewhere(core, report)
     _reconcile(core, options, report)
     report.erased = erase_expired(core, actor=options.worker, dry_run=options.dry_run)
@@ -179,6 +188,9 @@ def sweep(
             )
         )
         _anchor(core, report)
+        core.metrics.sweep_finished(
+            seconds=time.perf_counter() - started, all_done=report.all_done, at=core.clock.now()
+        )
     return report
 
 
@@ -189,6 +201,7 @@ def _anchor(core: Core, report: SweepReport) -> None:
         anchor = anchor_chain(core)
     except (VaultError, CredbotError) as exc:
         report.problems.append(f"audit trail not anchored: {exc}")
+        report.vault_unreachable |= isinstance(exc, VaultUnavailable)
         return
     report.anchored_seq = anchor.seq if anchor else None
 
@@ -352,6 +365,7 @@ def _note_outcome(item: SweepItem, outcome: Contractor | CredbotError) -> None:
         item.outcome = "done"
     elif isinstance(outcome, RevocationPending):
         item.outcome, item.detail = "pending", outcome.cause
+        item.vault_unreachable = outcome.vault_unreachable
     elif isinstance(outcome, StaleState | IllegalTransition | ContractorNotFound):
         item.outcome, item.detail = "skipped", f"changed meanwhile: {outcome}"
     else:
@@ -378,6 +392,7 @@ def _reconcile(core: Core, options: SweepOptions, report: SweepReport) -> None:
         drift = core.store.vault_drift(core.vault.iter_accounts())
     except VaultError as exc:
         report.problems.append(f"could not list Vault users: {exc}")
+        report.vault_unreachable |= isinstance(exc, VaultUnavailable)
         return
     cutoff = core.clock.now() - STALE_ACCOUNT_GRACE
     stale = core.store.stale_accounts(stale_before=cutoff)
@@ -434,6 +449,7 @@ def _destroy(
         proof = core.vault.revoke_account(username=account.username)
     except VaultError as exc:
         report.problems.append(f"could not revoke {account.username}: {exc}")
+        report.vault_unreachable |= isinstance(exc, VaultUnavailable)
         return False
     if not proof.complete:
         report.problems.append(f"Vault still reports {proof}")

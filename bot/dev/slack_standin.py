@@ -39,6 +39,10 @@ STANDIN_BOT_TOKEN = "stand-in-bot-token"  # noqa: S105 - a placeholder, not a cr
 STANDIN_APP_TOKEN = "xapp-stand-in-app-token"  # noqa: S105 - a placeholder, not a credential
 """The app-level token ``apps.connections.open`` accepts by default."""
 BOT_USER = "UCREDBOT0"
+POLL_INTERVAL_S = 0.05
+"""How often the server loop looks for ``stop()``: ``stop`` waits up to this long (the standard
+library's default, 0.5 s, made every test that used a stand-in half a second longer; Slack's
+bolt-python polls its mock server every 0.05 s too)."""
 TEAM = "T0CREDBOT"
 
 
@@ -92,7 +96,10 @@ class SlackStandIn:
         self._server.owner = self
         self._server.daemon_threads = True
         threading.Thread(
-            target=self._server.serve_forever, name="slack-standin", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": POLL_INTERVAL_S},
+            name="slack-standin",
+            daemon=True,
         ).start()
         return self
 

@@ -27,7 +27,7 @@ from starlette.types import ASGIApp, Lifespan, Receive, Scope, Send
 from bot.core.context import Core
 from bot.web.bodies import CloseUnreadBodies
 from bot.web.headers import SecurityHeaders
-from bot.web.operations import health_route, live_route, metrics_route
+from bot.web.operations import Credentials, health_route, live_route, metrics_route
 
 
 class Background(Protocol):
@@ -49,17 +49,19 @@ def build_web_app(
     routes: Sequence[BaseRoute] = (),
     background: Sequence[Background] = (),
     ops_port: int | None = None,
+    credentials: Credentials | None = None,
 ) -> ASGIApp:
     """Assemble the app; ``https`` switches HSTS on (from ``CREDBOT_PUBLIC_URL``); ``routes``
     are the enrollment pages, the Slack endpoint and the KYC webhook; ``background`` jobs
     (the periodic sweep) start and stop with the server; ``ops_port`` moves the operations
-    routes to the listener on that port."""
+    routes to the listener on that port; ``credentials`` (the bot's Vault credentials'
+    lives) feeds ``/metrics``."""
     database, vault = core.store.check_health, core.vault.check_health
     operations = [
         live_route(),
         health_route("/readyz", {"database": database}),
         health_route("/healthz", {"database": database, "vault": vault}),
-        metrics_route(core.store, vault),
+        metrics_route(core.store, vault, credentials),
     ]
 
     @asynccontextmanager

@@ -8,13 +8,16 @@
 - ``GET /healthz``: database and Vault, for people and monitors (``DESIGN.md``).
 - ``GET /metrics``: always 200 while the process runs; ``credbot_database_ready`` and
   ``credbot_vault_up`` say what ``/healthz`` would, so Vault's health is an alert, not an
-  outage.
+  outage; how long the bot's Vault token and AppRole secret ID have left; and the process's
+  counters (``bot.metrics``: enrolments, sweeps, Slack and Vault errors, the build).
 """
 
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, datetime
 
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
@@ -28,10 +31,14 @@ from starlette.routing import Route
 from bot.core.interfaces import ContractorStore
 from bot.core.states import State
 from bot.health import NotReady
+from bot.metrics import PROCESS_METRICS
+from vault.errors import VaultError
+from vault.models import CredentialLifetimes
 
 log = logging.getLogger("credbot.web")
 
 HealthCheck = Callable[[], None]
+Credentials = Callable[[], CredentialLifetimes]
 
 
 def status_of(name: str, check: HealthCheck) -> str:
@@ -72,22 +79,39 @@ def health_route(path: str, checks: Mapping[str, HealthCheck]) -> Route:
 
 
 class _Gauges(Collector):
-    """Read at scrape time: readiness of each part, and contractors per state (``revoking``
-    above 0 for long is worth an alert) when the database can say."""
+    """Read at scrape time: readiness of each part, contractors per state (``revoking``
+    above 0 for long is worth an alert) when the database can say, and the bot's credentials'
+    lives when Vault can."""
 
-    def __init__(self, store: ContractorStore, vault: HealthCheck) -> None:
+    def __init__(
+        self, store: ContractorStore, vault: HealthCheck, credentials: Credentials | None
+    ) -> None:
         self._store = store
         self._vault = vault
+        self._credentials = credentials
 
     def describe(self) -> Iterator[Metric]:
         """The families without reading anything (registration must not touch the database)."""
         yield from self._families(ready=False, vault_up=False, counts=None)
+        yield from _credential_families(None)
 
     def collect(self) -> Iterator[Metric]:
         ready = status_of("database", self._store.check_health) == "ok"
         counts = self._store.count_by_state() if ready else None
         vault_up = status_of("vault", self._vault) == "ok"
         yield from self._families(ready=ready, vault_up=vault_up, counts=counts)
+        yield from _credential_families(self._lifetimes() if vault_up else None)
+
+    def _lifetimes(self) -> CredentialLifetimes | None:
+        if self._credentials is None:
+            return None
+        try:
+            return self._credentials()
+        except VaultError as exc:
+            # An installation whose bot policy predates the secret-ID lookup is refused until
+            # `credbot vault init` runs again: the series are missing, the rest still answers.
+            log.debug("cannot read the bot's credential lifetimes: %s", exc)
+            return None
 
     @staticmethod
     def _families(
@@ -110,11 +134,38 @@ class _Gauges(Collector):
         yield contractors
 
 
-def metrics_route(store: ContractorStore, vault: HealthCheck) -> Route:
+def _credential_families(lifetimes: CredentialLifetimes | None) -> Iterator[Metric]:
+    """Seconds left of the bot's token and secret ID (``+Inf``: never expires); no sample
+    when unknown (Vault down, or no secret ID: a ``VAULT_TOKEN`` bot)."""
+    token = GaugeMetricFamily(
+        "credbot_vault_token_ttl_seconds",
+        "Seconds left of the Vault token the bot holds (it logs in again before the end)",
+    )
+    secret_id = GaugeMetricFamily(
+        "credbot_vault_secret_id_expires_seconds",
+        "Seconds until the bot's AppRole secret ID stops logging in: rotate it before",
+    )
+    if lifetimes is not None:
+        ttl = lifetimes.token_ttl
+        token.add_metric([], ttl.total_seconds() if ttl is not None else math.inf)
+        if lifetimes.approle:
+            expires = lifetimes.secret_id_expires_at
+            left = (expires - datetime.now(UTC)).total_seconds() if expires else math.inf
+            secret_id.add_metric([], left)
+    yield token
+    yield secret_id
+
+
+def metrics_route(
+    store: ContractorStore, vault: HealthCheck, credentials: Credentials | None = None
+) -> Route:
     """``GET /metrics`` in Prometheus' text format; 200 even when a part is down (the gauges
-    say so), so Prometheus never loses the very metrics that explain an outage."""
+    say so), so Prometheus never loses the very metrics that explain an outage.
+    ``credentials`` reads how long the bot's Vault credentials have left."""
     registry = CollectorRegistry()
-    registry.register(_Gauges(store, vault))
+    registry.register(_Gauges(store, vault, credentials))
+    for collector in PROCESS_METRICS:
+        registry.register(collector)
 
     async def metrics(_: Request) -> Response:
         return Response(

@@ -113,6 +113,7 @@ def _mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
+@pytest.mark.server  # the demo process starts OpenBao
 def test_the_demo_keeps_its_secrets_to_its_user_and_stops_openbao_on_sigterm(
     tmp_path: Path,
 ) -> None:

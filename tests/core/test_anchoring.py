@@ -183,6 +183,7 @@ def test_the_anchor_lags_while_vault_is_down_and_catches_up(
     assert [a.seq for a in notifier.anchors] == [anchored, newest + 1]
 
 
+@pytest.mark.both_databases  # a race between replicas
 def test_replicas_anchoring_at_once_only_move_the_anchor_forward(
     anchored_core: Core, throwaway_openbao: OpenBaoServer
 ) -> None:

@@ -160,6 +160,7 @@ def test_illegal_transition_changes_nothing(core: Core) -> None:
     assert list(core.store.audit_events()) == before
 
 
+@pytest.mark.both_databases  # a race: each database decides it
 def test_two_approvers_clicking_at_once_approve_once(core: Core) -> None:
     contractor = onboarding.request_onboarding(core, request_for(), requester=MANAGER)
     onboarding.verify(core, contractor.id, checks=[])
@@ -269,6 +270,7 @@ def test_the_proof_step_belongs_to_the_browser_that_revealed(
     assert prove(core, secret, revealed).state is State.ACTIVE
 
 
+@pytest.mark.both_databases  # a race: each database decides it
 def test_concurrent_wrong_codes_are_each_counted(
     core: Core, issued: Issued, notifier: RecordingNotifier
 ) -> None:

@@ -13,7 +13,7 @@ from bot.core.context import Core
 from bot.core.errors import ConfirmationRejected, InvalidRequest, LinkNotFound, LinkUnusable
 from bot.core.models import Contractor
 from bot.core.states import State
-from tests.support.contractor import prove
+from tests.support.contractor import prove, prove_while_vault_is_down
 from tests.support.core import APPROVER, approved_contractor, link_secret
 from tests.support.notifier import RecordingNotifier
 from tests.support.openbao import OpenBaoServer
@@ -100,7 +100,7 @@ def test_vault_outage_between_reveal_and_proof_burns_nothing(
     throwaway_openbao.seal()
     for _ in range(core.policy.max_totp_failures + 1):
         with pytest.raises(VaultUnavailable):
-            prove(core, secret, revealed)
+            prove_while_vault_is_down(core, secret, revealed)
     waiting = core.store.get_contractor(contractor.id)
     assert (waiting.state, waiting.failed_totp_attempts) == (State.ISSUED, 0)
     assert enrolment.link_status(core, secret) == "revealed"

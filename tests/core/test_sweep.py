@@ -248,6 +248,7 @@ def test_half_made_account_is_cleaned_up_after_the_grace_period(
     assert core.store.unrevoked_accounts(contractor.id) == []
 
 
+@pytest.mark.both_databases  # a race: each database decides it
 def test_two_sweeps_at_once_revoke_each_contractor_once(
     core: Core, notifier: RecordingNotifier, clock: FrozenClock
 ) -> None:

@@ -63,6 +63,14 @@ def documents(path: Path) -> list[Any]:
     return [doc for doc in yaml.safe_load_all(path.read_text()) if doc is not None]
 
 
+def test_every_setting_credbot_reads_is_in_the_readme_table() -> None:
+    read = {
+        str(field.validation_alias.choices[0])  # type: ignore[union-attr]
+        for field in Settings.model_fields.values()
+    }
+    assert read - documented_settings() == set()
+
+
 @pytest.mark.parametrize("path", YAML_FILES, ids=lambda p: str(p.relative_to(DEPLOY)))
 def test_every_file_parses(path: Path) -> None:
     assert documents(path), f"{path} holds no YAML document"

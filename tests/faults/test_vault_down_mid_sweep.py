@@ -84,6 +84,8 @@ def test_vault_sealed_mid_sweep_then_next_run_finishes(
     pending = {cid for cid, outcome in by_outcome.items() if outcome == "pending"}
     assert done | pending == set(by_outcome)
     assert done and pending
+    assert first.vault_unreachable  # `credbot sweep` exits 4: Vault, not the work, is the cause
+    assert all(item.vault_unreachable for item in first.items if item.outcome == "pending")
     if workers == 1:
         assert len(done) == 1  # the outage began after the first revocation
     for holder in holders:

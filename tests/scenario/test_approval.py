@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 
@@ -92,6 +91,7 @@ def test_reject_asks_why_updates_the_card_and_tells_the_requester(
     assert _link_dms(slack_world) == []
 
 
+@pytest.mark.both_databases  # a race: each database decides it
 def test_two_approvers_clicking_at_once_approve_once(slack_world: SlackWorld) -> None:
     slack_world.onboard()
     card = slack_world.card()
@@ -110,7 +110,12 @@ def test_two_approvers_clicking_at_once_approve_once(slack_world: SlackWorld) ->
     for thread in threads:
         thread.join()
     slack_world.wait_state("issued")
-    time.sleep(1.0)
+    # Both clicks are done once the winner's card says the link went out (its second update,
+    # after the DM) and the loser was told; a second approval would come before that.
+    slack_world.card_update(2, card=card)
+    slack_world.standin.wait_for(
+        lambda calls: any("already decided" in str(c.args.get("text")) for c in calls), timeout=15
+    )
     actions = [e.entry.action for e in slack_world.core.store.audit_events()]
     assert actions.count("approved") == 1
     assert actions.count("issued") == 1

@@ -27,6 +27,8 @@ from bot.storage.repository import SqlStore
 from bot.storage.seen_requests import SqlSeenRequests
 from tests.support.slack import MANAGER, SECRET, SlackWorld, make_world, slack_settings
 
+pytestmark = pytest.mark.both_databases  # replicas share the database: both backends matter
+
 
 @contextmanager
 def replica(url: str, vault: VaultBackend, standin: SlackStandIn) -> Iterator[SlackWorld]:

@@ -148,6 +148,7 @@ def run_two_appenders(url: str, *, serialize: bool, per_process: int = 100) -> i
         return sum(result.get(timeout=120) for result in pending)
 
 
+@pytest.mark.server  # starts two Python processes
 def test_two_processes_appending_keep_the_chain_intact(database_url: str, store: SqlStore) -> None:
     retries = run_two_appenders(database_url, serialize=True)
     assert retries == 0  # SQLite: BEGIN IMMEDIATE; PostgreSQL: the advisory lock

@@ -8,12 +8,17 @@ connections through it close and the client sees exactly what it would see behin
 load balancer: a reset connection for a request in flight, a fresh connection to a live node
 for the next one. Whether a node is active is not checked: which node answers is Vault's
 business, and that standbys forward is part of what the failover test proves.
+
+In front of one node, ``drop`` makes it a Vault behind a flaky network: the connections open
+now and the next few are reset (RST, before a byte reaches Vault), as when a load balancer
+restarts; the transport tests use it to show which calls credbot retries.
 """
 
 from __future__ import annotations
 
 import contextlib
 import socket
+import struct
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -30,8 +35,12 @@ class FailoverProxy:
     upstreams: Sequence[tuple[str, int]]
     refused: int = 0
     """Connections a dead node refused (each was sent to the next node instead)."""
+    accepted: int = 0
+    """Connections clients opened (one per attempt of theirs), dropped ones included."""
     _listener: socket.socket | None = field(default=None, repr=False)
     _turn: int = 0
+    _to_drop: int | None = 0
+    _open: list[socket.socket] = field(default_factory=list, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def start(self) -> Self:
@@ -50,6 +59,15 @@ class FailoverProxy:
             self._listener.close()
             self._listener = None
 
+    def drop(self, count: int | None) -> None:
+        """Reset the clients' connections open now, and the next ``count`` new ones (every
+        one with ``None``; ``0`` forwards again), so a client's next request finds none."""
+        with self._lock:
+            self._to_drop = count
+            for client in self._open:
+                _reset(client)
+            self._open.clear()
+
     def _accept(self) -> None:
         listener = self._listener
         assert listener is not None
@@ -61,14 +79,27 @@ class FailoverProxy:
             threading.Thread(target=self._serve, args=(client,), daemon=True).start()
 
     def _serve(self, client: socket.socket) -> None:
+        with self._lock:
+            self.accepted += 1
+            dropping = self._to_drop is None or self._to_drop > 0
+            if self._to_drop:
+                self._to_drop -= 1
+        if dropping:
+            _reset(client)
+            return
         upstream = self._connect()
         if upstream is None:
             client.close()
             return
+        with self._lock:
+            self._open.append(client)
         back = threading.Thread(target=_copy, args=(upstream, client), daemon=True)
         back.start()
         _copy(client, upstream)
         back.join()
+        with self._lock:
+            if client in self._open:
+                self._open.remove(client)
         client.close()
         upstream.close()
 
@@ -85,6 +116,13 @@ class FailoverProxy:
                 with self._lock:
                     self.refused += 1
         return None
+
+
+def _reset(sock: socket.socket) -> None:
+    """Close with a reset (linger 0), as a crashed server or a restarting balancer does."""
+    with contextlib.suppress(OSError):
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    sock.close()
 
 
 def _copy(source: socket.socket, target: socket.socket) -> None:

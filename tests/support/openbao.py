@@ -9,6 +9,7 @@ the shared one stays healthy.
 from __future__ import annotations
 
 import secrets
+import ssl
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,11 +17,16 @@ from pathlib import Path
 import hvac
 import pytest
 
-from bot.dev.openbao import OpenBaoDevServer
+from bot.dev.openbao import DevServerError, OpenBaoDevServer
+from tests.support.layers import refuse_in_fast_layer
 from vault.accounts import VaultAccounts
-from vault.client import connect
+from vault.client import Retries, connect
 from vault.layout import USERNAME_PREFIX
 from vault.setup import InitReport, generate_secret_id, initialize, read_role_id
+
+QUICK_RETRIES = Retries(first_delay=0.01, max_delay=0.05)
+"""Retries as in production (two, for the same calls), without production's waits: tests seal
+Vault on purpose, and would otherwise spend seconds waiting for it at every call."""
 
 
 class OpenBaoServer(OpenBaoDevServer):
@@ -28,13 +34,46 @@ class OpenBaoServer(OpenBaoDevServer):
 
     def root_client(self) -> hvac.Client:
         """An hvac client holding the root token (admin operations, test assertions)."""
-        return connect(self.addr, token=self.root_token)
+        return connect(self.addr, token=self.root_token, retries=QUICK_RETRIES)
 
     def bot_login(self) -> hvac.Client:
         """A client logged in through AppRole ``credbot`` (needs ``initialize`` first)."""
         root = self.root_client()
         secret_id, _ = generate_secret_id(root)
-        return connect(self.addr, role_id=read_role_id(root), secret_id=secret_id)
+        return connect(
+            self.addr, role_id=read_role_id(root), secret_id=secret_id, retries=QUICK_RETRIES
+        )
+
+
+class TlsOpenBaoServer(OpenBaoServer):
+    """A dev server with a TLS listener (``-dev-tls``): its own CA, whose certificate is
+    ``ca_file``, signs a certificate for 127.0.0.1."""
+
+    @property
+    def addr(self) -> str:
+        return f"https://127.0.0.1:{self.port}"
+
+    @property
+    def ca_file(self) -> Path:
+        """The PEM file of the CA that signed the server's certificate."""
+        return self.log_path.parent / "tls" / "vault-ca.pem"
+
+    def server_arguments(self) -> list[str]:
+        tls = self.ca_file.parent
+        tls.mkdir(mode=0o700, exist_ok=True)
+        return [*super().server_arguments(), "-dev-tls", f"-dev-tls-cert-dir={tls}"]
+
+    def tls_context(self) -> ssl.SSLContext:
+        return ssl.create_default_context(cafile=self.ca_file)
+
+    def root_client(self) -> hvac.Client:
+        return connect(
+            self.addr, token=self.root_token, verify=str(self.ca_file), retries=QUICK_RETRIES
+        )
+
+
+START_ATTEMPTS = 3
+"""Tries on fresh ports: another xdist worker may take a free port between probe and bind."""
 
 
 def start_openbao(log_dir: Path | None = None) -> OpenBaoServer:
@@ -43,7 +82,13 @@ def start_openbao(log_dir: Path | None = None) -> OpenBaoServer:
     Output goes to ``<log_dir>/openbao.log``. The caller must call ``stop()``.
     """
     log_dir = Path(log_dir or tempfile.mkdtemp(prefix="credbot-openbao-"))
-    return OpenBaoServer(log_path=log_dir / "openbao.log").start()
+    for attempt in range(START_ATTEMPTS):
+        try:
+            return OpenBaoServer(log_path=log_dir / "openbao.log").start()
+        except DevServerError:
+            if attempt == START_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
 
 
 def accounts_for(server: OpenBaoServer, **kwargs: object) -> VaultAccounts:
@@ -54,8 +99,11 @@ def accounts_for(server: OpenBaoServer, **kwargs: object) -> VaultAccounts:
 
 
 @pytest.fixture(scope="session")
-def openbao(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OpenBaoServer]:
-    """The shared OpenBao dev server for the whole session."""
+def openbao(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[OpenBaoServer]:
+    """The shared OpenBao dev server for the whole session (of this xdist worker)."""
+    refuse_in_fast_layer(request, "OpenBao")
     server = start_openbao(tmp_path_factory.mktemp("openbao"))
     try:
         yield server
@@ -93,8 +141,9 @@ def make_username() -> Callable[[str], str]:
 
 
 @pytest.fixture
-def throwaway_openbao(tmp_path: Path) -> Iterator[OpenBaoServer]:
+def throwaway_openbao(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[OpenBaoServer]:
     """A fresh, uninitialised server for this test alone: seal it, stop it, break it."""
+    refuse_in_fast_layer(request, "OpenBao")
     server = start_openbao(tmp_path)
     try:
         yield server

@@ -1,13 +1,21 @@
 """Pytest plugin: a throwaway PostgreSQL server and database fixtures for both backends.
 
 Fixtures:
-- ``postgres_server`` (session): a running ``PostgresServer``; ``.url`` is a SQLAlchemy URL of
-  its ``postgres`` database, ``.restart()`` restarts it, ``.create_database()`` makes a new one.
+- ``postgres_server`` (session, one per xdist worker): a running ``PostgresServer``; ``.url``
+  is a SQLAlchemy URL of its ``postgres`` database, ``.restart()`` restarts it,
+  ``.create_database()`` makes a new one.
 - ``postgres_url`` (session): ``postgres_server.url``.
+- ``postgres_template`` / ``sqlite_template`` (session): a database migrated to head once per
+  session (per worker); every migrated test database is a copy of it, so the migrations run
+  once per worker, not once per test (``tests/storage/test_migrations.py`` runs them itself).
 - ``postgres_database_url`` (function): a fresh PostgreSQL database migrated to head.
-- ``empty_database_url`` (function, parametrized ``sqlite`` / ``postgres``): a fresh, empty
-  database (a temp SQLite file, or a new PostgreSQL database).
-- ``database_url`` (function): ``empty_database_url`` migrated to head with ``upgrade``.
+- ``db_backend`` (function): ``sqlite`` or ``postgres``, chosen by ``tests.support.layers``:
+  both where the backend matters (``tests/storage``, ``tests/faults``, tests marked
+  ``both_databases``; every test with ``--all-databases``), SQLite elsewhere.
+- ``empty_database_url`` (function): a fresh, empty database on ``db_backend`` (a temp SQLite
+  file, or a new PostgreSQL database).
+- ``database_url`` (function): a fresh database on ``db_backend`` migrated to head (a copy of
+  the session's template: ``CREATE DATABASE ... TEMPLATE``, or a copied SQLite file).
 - ``engine`` (function): ``make_engine(database_url)``, disposed afterwards.
 - ``store`` (function): ``SqlStore(engine=engine)``.
 - ``seen_requests``, ``leases`` (function): the replay memory and the leases on ``engine``.
@@ -21,11 +29,15 @@ thrown away anyway.
 from __future__ import annotations
 
 import os
+import queue
 import shutil
 import subprocess
 import tempfile
+import threading
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import suppress
 from dataclasses import dataclass
 from glob import glob
 from pathlib import Path
@@ -40,6 +52,7 @@ from bot.storage.leases import SqlLeases
 from bot.storage.migrate import upgrade
 from bot.storage.repository import SqlStore
 from bot.storage.seen_requests import SqlSeenRequests
+from tests.support.layers import refuse_in_fast_layer
 
 PG_BIN_GLOB = "/usr/lib/postgresql/*/bin"
 SERVER_USER = "postgres"
@@ -138,10 +151,12 @@ class PostgresServer:
     def stop(self) -> None:
         self._run("pg_ctl", "stop", "-w", "-m", "immediate", "-D", str(self.data_dir))
 
-    def create_database(self) -> str:
-        """Create an empty database with a unique name; return its URL."""
+    def create_database(self, *, template: str | None = None) -> str:
+        """Create a database with a unique name (empty, or a copy of the database named
+        ``template``, which nobody may be connected to); return its URL."""
         name = f"t_{uuid.uuid4().hex[:16]}"
-        self._admin(f'CREATE DATABASE "{name}"')
+        copy = f' TEMPLATE "{template}"' if template else ""
+        self._admin(f'CREATE DATABASE "{name}"{copy}')
         return self.database_url(name)
 
     def drop_database(self, url: str) -> None:
@@ -157,15 +172,33 @@ class PostgresServer:
             engine.dispose()
 
 
+START_ATTEMPTS = 3
+"""Tries on fresh ports: another xdist worker may take a free port between probe and bind."""
+
+
+def start_postgres(base_dir: Path) -> PostgresServer:
+    """Initialise a cluster in ``base_dir`` and start it on a free port (retried on another
+    port if one was taken meanwhile)."""
+    server = PostgresServer(bin_dir=find_pg_bin(), base_dir=base_dir, port=free_port())
+    server.init()
+    for attempt in range(START_ATTEMPTS):
+        try:
+            server.start()
+            return server
+        except RuntimeError:
+            if attempt == START_ATTEMPTS - 1:
+                raise
+            server.port = free_port()
+    raise AssertionError("unreachable")
+
+
 @pytest.fixture(scope="session")
-def postgres_server() -> Iterator[PostgresServer]:
-    """A running throwaway PostgreSQL server for the whole test session."""
-    bin_dir = find_pg_bin()
+def postgres_server(request: pytest.FixtureRequest) -> Iterator[PostgresServer]:
+    """A running throwaway PostgreSQL server for the whole test session (of this worker)."""
+    refuse_in_fast_layer(request, "PostgreSQL")
     base_dir = Path(tempfile.mkdtemp(prefix="credbot-pg-", dir=scratch_dir()))
-    server = PostgresServer(bin_dir=bin_dir, base_dir=base_dir, port=free_port())
     try:
-        server.init()
-        server.start()
+        server = start_postgres(base_dir)
         yield server
         server.stop()
     finally:
@@ -178,19 +211,140 @@ def postgres_url(postgres_server: PostgresServer) -> str:
     return postgres_server.url
 
 
-@pytest.fixture
-def postgres_database_url(postgres_server: PostgresServer) -> Iterator[str]:
-    """A fresh PostgreSQL database, migrated to head, dropped after the test."""
+class Copies:
+    """Copies of a migrated template database, made ahead on a background thread while tests
+    run (a ``CREATE DATABASE ... TEMPLATE`` takes about half a second on two busy cores, which
+    every PostgreSQL test would otherwise wait for), and dropped on it afterwards."""
+
+    AHEAD = 2
+
+    def __init__(self, server: PostgresServer, template: str) -> None:
+        self._server = server
+        self._template = template
+        self._ready: queue.Queue[str | BaseException] = queue.Queue(maxsize=self.AHEAD)
+        self._dropping: queue.Queue[str | None] = queue.Queue()
+        self._stopped = threading.Event()
+        self._threads = [
+            threading.Thread(target=self._make, name="pg-copies", daemon=True),
+            threading.Thread(target=self._drop, name="pg-drops", daemon=True),
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def take(self) -> str:
+        """A fresh copy (waits for one if none is ready; re-raises the maker's failure)."""
+        made = self._ready.get(timeout=120)
+        if isinstance(made, BaseException):
+            raise made
+        return made
+
+    def give_back(self, url: str) -> None:
+        """Drop ``url`` in the background."""
+        self._dropping.put(url)
+
+    def close(self) -> None:
+        """Stop making copies and drop what is left."""
+        self._stopped.set()
+        while not self._ready.empty():
+            made = self._ready.get_nowait()
+            if isinstance(made, str):
+                self._dropping.put(made)
+        self._dropping.put(None)
+        for thread in self._threads:
+            thread.join(timeout=30)
+
+    def _make(self) -> None:
+        while not self._stopped.is_set():
+            try:
+                made: str | BaseException = self._retrying(
+                    lambda: self._server.create_database(template=self._template)
+                )
+            except Exception as exc:  # handed to the test that takes it
+                made = exc
+            while not self._stopped.is_set():
+                try:
+                    self._ready.put(made, timeout=0.5)
+                    break
+                except queue.Full:
+                    continue
+            else:
+                if isinstance(made, str):
+                    self._dropping.put(made)
+
+    def _drop(self) -> None:
+        while (url := self._dropping.get()) is not None:
+            with suppress(Exception):  # a server stopped at the end of the session
+                self._retrying(lambda url=url: self._server.drop_database(url))  # type: ignore[misc]
+
+    @staticmethod
+    def _retrying(work: Callable[[], str | None]) -> str | None:
+        """``work``, tried again while the server restarts (tests restart it on purpose)."""
+        for attempt in range(50):
+            try:
+                return work()
+            except sa.exc.OperationalError:
+                if attempt == 49:
+                    raise
+                time.sleep(0.2)
+        raise AssertionError("unreachable")
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_server: PostgresServer) -> str:
+    """The name of a database on the session server migrated to head once (the migration,
+    not ``create_all``, makes it); tests get copies of it, never it."""
     url = postgres_server.create_database()
-    upgrade(url)
+    upgrade(url)  # disposes its engine: nobody stays connected to the template
+    name = sa.make_url(url).database
+    assert name is not None
+    return name
+
+
+@pytest.fixture(scope="session")
+def postgres_copies(postgres_server: PostgresServer, postgres_template: str) -> Iterator[Copies]:
+    """Migrated databases made ahead of the tests that take them."""
+    copies = Copies(postgres_server, postgres_template)
+    yield copies
+    copies.close()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated to head once; tests get copies of it."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "credbot.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+def sqlite_copy(template: Path, directory: Path) -> str:
+    """The URL of a copy of the migrated ``template`` in ``directory`` (owner-only, as credbot
+    creates its SQLite files)."""
+    path = directory / "credbot.db"
+    shutil.copyfile(template, path)
+    path.chmod(0o600)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def postgres_database_url(postgres_copies: Copies) -> Iterator[str]:
+    """A fresh PostgreSQL database, migrated to head, dropped after the test."""
+    url = postgres_copies.take()
     yield url
-    postgres_server.drop_database(url)
+    postgres_copies.give_back(url)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+@pytest.fixture
+def db_backend(request: pytest.FixtureRequest) -> str:
+    """``sqlite`` or ``postgres``: parametrized per test by ``tests.support.layers``."""
+    return str(getattr(request, "param", "sqlite"))
+
+
+@pytest.fixture
+def empty_database_url(
+    request: pytest.FixtureRequest, db_backend: str, tmp_path: Path
+) -> Iterator[str]:
     """A fresh, empty database: a SQLite file, or a new database on the session server."""
-    if request.param == "sqlite":
+    if db_backend == "sqlite":
         yield f"sqlite:///{tmp_path / 'credbot.db'}"
         return
     server: PostgresServer = request.getfixturevalue("postgres_server")
@@ -200,10 +354,13 @@ def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterat
 
 
 @pytest.fixture
-def database_url(empty_database_url: str) -> str:
-    """``empty_database_url`` migrated to head (the migration, not ``create_all``, makes it)."""
-    upgrade(empty_database_url)
-    return empty_database_url
+def database_url(request: pytest.FixtureRequest, db_backend: str, tmp_path: Path) -> Iterator[str]:
+    """A fresh database migrated to head: a copy of the session's migrated template (a copied
+    SQLite file, owner-only as credbot creates it; or ``CREATE DATABASE ... TEMPLATE``)."""
+    if db_backend == "sqlite":
+        yield sqlite_copy(request.getfixturevalue("sqlite_template"), tmp_path)
+        return
+    yield request.getfixturevalue("postgres_database_url")
 
 
 @pytest.fixture

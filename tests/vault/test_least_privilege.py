@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -12,7 +13,8 @@ import pytest
 from tests.support.openbao import OpenBaoServer
 from vault import identity, userpass
 from vault.accounts import VaultAccounts
-from vault.client import request
+from vault.approle import lookup_secret_id
+from vault.client import AppRoleClient, request
 from vault.errors import VaultPermissionDenied
 from vault.mounts import enable_auth_method, read_auth_method
 
@@ -31,6 +33,11 @@ DENIED: list[tuple[str, str, dict[str, Any] | None]] = [
     ("GET", "auth/approle/role/credbot/role-id", None),
     ("POST", "auth/approle/role/credbot/secret-id", {}),
     ("POST", "auth/approle/role/credbot", {"token_policies": ["root"]}),
+    # its own secret ID's expiry only, through the secret ID itself (vault.credentials)
+    ("LIST", "auth/approle/role/credbot/secret-id", None),
+    ("POST", "auth/approle/role/credbot/secret-id-accessor/lookup", {"secret_id_accessor": "a"}),
+    ("POST", "auth/approle/role/credbot/secret-id/destroy", {"secret_id": "s"}),
+    ("POST", "auth/approle/role/other/secret-id/lookup", {"secret_id": "s"}),
     ("LIST", "sys/leases/lookup/auth/", None),
     ("POST", "sys/leases/revoke-prefix/auth/approle", {}),
     ("POST", "sys/seal", {}),
@@ -197,3 +204,13 @@ def test_bot_cannot_give_a_credbot_entity_policies_or_re_enable_it(
     ):
         with pytest.raises(VaultPermissionDenied):
             request(bot_client, "POST", f"identity/entity/name/credbot-{username}", json=body)
+
+
+def test_bot_learns_the_expiry_only_of_the_secret_id_it_holds(
+    openbao: OpenBaoServer, vault_initialized: object
+) -> None:
+    bot = openbao.bot_login()
+    assert isinstance(bot, AppRoleClient)
+    own = lookup_secret_id(bot, bot.secret_id)
+    assert own is not None and own["expiration_time"]
+    assert lookup_secret_id(bot, str(uuid.uuid4())) is None  # a guess tells nothing

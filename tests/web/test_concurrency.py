@@ -6,11 +6,14 @@ import asyncio
 from collections import Counter
 
 import httpx
+import pytest
 
 from bot.core.context import Core
 from bot.core.states import State
 from tests.support.notifier import RecordingNotifier
 from tests.web.conftest import Issued
+
+pytestmark = pytest.mark.both_databases  # a race: each database decides it
 
 CLIENTS = 50
 

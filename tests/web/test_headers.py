@@ -11,7 +11,7 @@ import pytest
 
 from tests.web.conftest import Issued
 
-sqlite_only = pytest.mark.parametrize("empty_database_url", ["sqlite"], indirect=True)
+sqlite_only = pytest.mark.parametrize("db_backend", ["sqlite"], indirect=True)
 
 
 def every_kind_of_response(client: httpx.Client, secret: str) -> Iterator[httpx.Response]:

@@ -22,7 +22,7 @@ RUNS = settings(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 # One database is enough for input handling; the concurrency and TOTP tests cover both.
-sqlite_only = pytest.mark.parametrize("empty_database_url", ["sqlite"], indirect=True)
+sqlite_only = pytest.mark.parametrize("db_backend", ["sqlite"], indirect=True)
 
 link_tokens = st.one_of(
     st.text(max_size=80),

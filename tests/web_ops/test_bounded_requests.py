@@ -183,12 +183,21 @@ def test_a_head_still_incomplete_at_16_kib_is_400(served: Served) -> None:
     assert answer.closed
 
 
+def _until_open_connections(served: Served, count: int, *, within: float = 10) -> None:
+    """Wait (polling every 0.05 s) until the process holds ``count`` connections, or the time
+    is up; the caller asserts the count."""
+    deadline = time.monotonic() + within
+    while served.open_connections() != count and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
 def test_fifty_half_sent_request_heads_are_dropped(served: Served) -> None:
+    _until_open_connections(served, 0)  # an earlier test's connection may still be closing
     socks = [socket.create_connection(("127.0.0.1", served.port)) for _ in range(50)]
     try:
         for sock in socks:
             sock.sendall(b"POST /slack/events HTTP/1.1\r\nHost: credbot.test\r\nX-Slow: ")
-        time.sleep(0.5)
+        _until_open_connections(served, 50, within=5)
         assert served.open_connections() == 50
         started = time.monotonic()
         assert all(closed_soon(sock, within=READ_TIMEOUT_S + 3) for sock in socks)

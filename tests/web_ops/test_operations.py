@@ -62,6 +62,7 @@ def unmigrated_core(
     yield from core_on(empty_database_url, vault_accounts, clock, notifier)
 
 
+@pytest.mark.both_databases  # schema checks per backend
 def test_a_never_migrated_database_is_not_ready_and_metrics_say_so(
     unmigrated_core: Core,
 ) -> None:
@@ -78,6 +79,7 @@ def test_a_never_migrated_database_is_not_ready_and_metrics_say_so(
     assert "credbot_contractors{" not in metrics.text
 
 
+@pytest.mark.both_databases  # schema checks per backend
 def test_a_database_behind_this_version_is_not_ready(
     empty_database_url: str,
     vault_accounts: VaultBackend,

@@ -128,8 +128,18 @@ path "credbot-audit/data/anchor" {
 }
 
 # --- The bot's own token (AppRole tokens carry no default policy) --------------------------
+# lookup-self also gives the metric credbot_vault_token_ttl_seconds (vault.credentials).
 path "auth/token/lookup-self" {
   capabilities = ["read"]
+}
+
+# --- The bot's own secret ID: when it expires, for credbot_vault_secret_id_expires_seconds
+# (vault.credentials). The lookup takes the secret ID itself in its body, so it only tells the
+# caller about a secret ID it already holds (one that logs in as the bot anyway): it cannot
+# list, look up by accessor, create or destroy secret IDs. Policy syntax cannot pin the value
+# to the bot's own (it changes at every rotation), and need not: nothing else is reachable.
+path "auth/approle/role/credbot/secret-id/lookup" {
+  capabilities = ["update"]
 }
 
 path "auth/token/renew-self" {

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import hvac
 
@@ -20,7 +21,7 @@ from vault.errors import VaultSetupDrift
 from vault.layout import DEFAULT_ROLES, check_role
 from vault.login_mfa import TotpMethodSettings
 from vault.models import DEFAULT_TOKEN_RULES, ContractorTokenRules, SetupChange
-from vault.policies import check_role_policies
+from vault.policy_files import check_role_policies
 from vault.setup.anchoring import plan_anchoring
 from vault.setup.approle import DEFAULT_APPROLE_RULES, AppRoleRules, plan_role
 from vault.setup.login_mfa import plan_login_mfa
@@ -68,22 +69,26 @@ def initialize(
     totp: TotpMethodSettings = DEFAULT_TOTP,
     tokens: ContractorTokenRules = DEFAULT_TOKEN_RULES,
     approle_rules: AppRoleRules = DEFAULT_APPROLE_RULES,
+    policy_dir: Path | None = None,
     dry_run: bool = False,
     force: bool = False,
 ) -> InitReport:
     """Plan every step, then apply it: the mounts, ``auth/credbot``'s TTLs (``tokens``),
     credbot's TOTP login-MFA method (``totp``) and the enforcement that binds it to every
-    login on ``auth/credbot``, the audit anchor's signing key, the shipped policies (the bot's
-    rendered for ``roles``, the method, the mount and ``tokens``), and the AppRole role.
+    login on ``auth/credbot``, the audit anchor's signing key, the policies (the bot's
+    rendered for ``roles``, the method, the mount and ``tokens``; each role's from
+    ``policy_dir`` when it holds ``credbot-role-<role>.hcl``, else the shipped one), and the
+    AppRole role.
 
     Needs an admin token. Raises ``VaultSetupDrift`` (nothing written) when an existing item
     differs and ``force`` is not given; ``VaultSetupConflict`` if a mount path is taken by
     another engine type (or KV version 1), or the signing key exists but could leave Vault;
-    ``InvalidName`` for a role without a shipped policy; and the usual ``vault.errors``.
+    ``InvalidName`` (naming the file) for a role without a policy file; and the usual
+    ``vault.errors``.
     """
     roles = [check_role(r) for r in roles]
-    check_role_policies(roles)  # a missing file fails here, before any read
-    context = SetupContext(roles=roles, tokens=tokens)
+    check_role_policies(roles, policy_dir)  # a missing file fails here, before any read
+    context = SetupContext(roles=roles, tokens=tokens, policy_dir=policy_dir)
     plan = Plan(
         [
             *plan_mounts(client, context),

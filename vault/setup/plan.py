@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from vault.models import ContractorTokenRules, SetupChange
 
@@ -21,11 +22,13 @@ PLACEHOLDER = "<made in this run>"
 
 @dataclass
 class SetupContext:
-    """What the steps of one run share: the wanted roles and token rules, and the ids of
+    """What the steps of one run share: the wanted roles, where their policies come from
+    (``policy_dir``: see ``vault.policy_files``) and token rules, and the ids of
     ``auth/credbot``'s accessor and credbot's TOTP method once known."""
 
     roles: Sequence[str]
     tokens: ContractorTokenRules
+    policy_dir: Path | None = None
     userpass_accessor: str | None = None
     mfa_method_id: str | None = None
 

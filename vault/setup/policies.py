@@ -38,5 +38,6 @@ def _desired(context: SetupContext) -> dict[str, str]:
             mfa_method_id=context.mfa_method_id or PLACEHOLDER,
             userpass_accessor=context.userpass_accessor or PLACEHOLDER,
             tokens=context.tokens,
-        )
+        ),
+        policy_dir=context.policy_dir,
     )

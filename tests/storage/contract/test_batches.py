@@ -7,16 +7,16 @@ from datetime import timedelta
 
 from bot.core.audit import verify_chain
 from bot.core.errors import ContractorNotFound, StaleState
+from bot.core.interfaces import ContractorStore
 from bot.core.models import Contractor, ContractorChanges, StateChange
 from bot.core.states import State
-from bot.storage.repository import SqlStore
 from tests.storage import factories
 from tests.storage.factories import T0
 
 LATER = T0 + timedelta(hours=1)
 
 
-def added(store: SqlStore, state: State) -> Contractor:
+def added(store: ContractorStore, state: State) -> Contractor:
     contractor = factories.contractor(state=state)
     return store.add_contractor(contractor, event=factories.entry(contractor_id=contractor.id))
 
@@ -30,7 +30,7 @@ def revoking(contractor: Contractor, *, expected: State = State.ACTIVE) -> State
     )
 
 
-def test_apply_many_refuses_only_the_stale_and_unknown_changes(store: SqlStore) -> None:
+def test_apply_many_refuses_only_the_stale_and_unknown_changes(store: ContractorStore) -> None:
     first, moved_on, last = (added(store, State.ACTIVE) for _ in range(3))
     store.apply(
         moved_on.id,
@@ -57,7 +57,7 @@ def test_apply_many_refuses_only_the_stale_and_unknown_changes(store: SqlStore) 
     assert verify_chain(events) == []
 
 
-def test_apply_many_records_each_changes_revoked_accounts(store: SqlStore) -> None:
+def test_apply_many_records_each_changes_revoked_accounts(store: ContractorStore) -> None:
     contractors = [added(store, State.REVOKING) for _ in range(2)]
     accounts = [factories.account(c.id) for c in contractors]
     for account in accounts:
@@ -80,7 +80,7 @@ def test_apply_many_records_each_changes_revoked_accounts(store: SqlStore) -> No
     assert store.apply_many([]) == []
 
 
-def test_claim_many_takes_only_free_or_lapsed_claims(store: SqlStore) -> None:
+def test_claim_many_takes_only_free_or_lapsed_claims(store: ContractorStore) -> None:
     free, held, lapsed = (added(store, State.ACTIVE) for _ in range(3))
     lease = timedelta(minutes=10)
     assert store.claim_for_sweep(held.id, worker="other", now=T0, lease=lease)
@@ -94,7 +94,7 @@ def test_claim_many_takes_only_free_or_lapsed_claims(store: SqlStore) -> None:
     assert store.claim_many_for_sweep([free.id], worker="again", now=T0, lease=lease) == []
 
 
-def test_revocation_targets_of_several_contractors(store: SqlStore) -> None:
+def test_revocation_targets_of_several_contractors(store: ContractorStore) -> None:
     one, two = added(store, State.ACTIVE), added(store, State.ACTIVE)
     account = factories.account(one.id)
     store.add_account(account)

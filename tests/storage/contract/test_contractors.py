@@ -8,14 +8,14 @@ from datetime import UTC, timedelta, timezone
 import pytest
 
 from bot.core.errors import ContractorNotFound, DuplicateContractor, StaleState
+from bot.core.interfaces import ContractorStore
 from bot.core.models import ContractorChanges
 from bot.core.states import State
-from bot.storage.repository import SqlStore
 from tests.storage import factories
 from tests.storage.factories import T0
 
 
-def test_contractor_round_trip(store: SqlStore) -> None:
+def test_contractor_round_trip(store: ContractorStore) -> None:
     contractor = factories.contractor(approved_by="UAPPROVER", username="ctr-1", version=3)
     stored = store.add_contractor(contractor, event=factories.entry(contractor_id=contractor.id))
     assert stored == contractor
@@ -25,7 +25,7 @@ def test_contractor_round_trip(store: SqlStore) -> None:
     assert isinstance(loaded.state, State)
 
 
-def test_times_in_other_zones_come_back_as_utc(store: SqlStore) -> None:
+def test_times_in_other_zones_come_back_as_utc(store: ContractorStore) -> None:
     lisbon_summer = timezone(timedelta(hours=1))
     created = T0.astimezone(lisbon_summer)
     contractor = factories.contractor(created_at=created, updated_at=created)
@@ -35,12 +35,12 @@ def test_times_in_other_zones_come_back_as_utc(store: SqlStore) -> None:
     assert loaded.created_at.tzinfo is UTC
 
 
-def test_get_unknown_contractor_raises(store: SqlStore) -> None:
+def test_get_unknown_contractor_raises(store: ContractorStore) -> None:
     with pytest.raises(ContractorNotFound):
         store.get_contractor("nope")
 
 
-def test_list_and_filters(store: SqlStore) -> None:
+def test_list_and_filters(store: ContractorStore) -> None:
     first = factories.contractor(created_at=T0 + timedelta(minutes=2), requested_by="UA")
     second = factories.contractor(created_at=T0, requested_by="UB", state=State.ACTIVE)
     third = factories.contractor(created_at=T0 + timedelta(minutes=1), state=State.REVOKED)
@@ -53,7 +53,7 @@ def test_list_and_filters(store: SqlStore) -> None:
     assert store.list_contractors(states=[]) == []
 
 
-def test_find_live_by_slack_user_ignores_final_states(store: SqlStore) -> None:
+def test_find_live_by_slack_user_ignores_final_states(store: ContractorStore) -> None:
     revoked = factories.contractor(state=State.REVOKED, slack_user_id="UBOB")
     store.add_contractor(revoked, event=factories.entry())
     assert store.find_live_by_slack_user("UBOB") is None
@@ -62,7 +62,7 @@ def test_find_live_by_slack_user_ignores_final_states(store: SqlStore) -> None:
     assert store.find_live_by_slack_user("UBOB") == live
 
 
-def test_apply_changes_state_bumps_version_and_audits(store: SqlStore) -> None:
+def test_apply_changes_state_bumps_version_and_audits(store: ContractorStore) -> None:
     contractor = factories.contractor(state=State.APPROVED)
     store.add_contractor(contractor, event=factories.entry(contractor_id=contractor.id))
     later = T0 + timedelta(hours=1)
@@ -83,7 +83,7 @@ def test_apply_changes_state_bumps_version_and_audits(store: SqlStore) -> None:
     assert [e.entry for e in store.audit_events()][-1] == event
 
 
-def test_apply_with_none_changes_leaves_fields(store: SqlStore) -> None:
+def test_apply_with_none_changes_leaves_fields(store: ContractorStore) -> None:
     contractor = factories.contractor(state=State.ISSUED, username="ctr-1", approved_by="UAPP")
     store.add_contractor(contractor, event=factories.entry())
     updated = store.apply(
@@ -96,7 +96,7 @@ def test_apply_with_none_changes_leaves_fields(store: SqlStore) -> None:
     assert updated.failed_totp_attempts == 2
 
 
-def test_apply_with_stale_expected_state_changes_nothing(store: SqlStore) -> None:
+def test_apply_with_stale_expected_state_changes_nothing(store: ContractorStore) -> None:
     contractor = factories.contractor(state=State.VERIFYING)
     store.add_contractor(contractor, event=factories.entry(contractor_id=contractor.id))
     audit_before = list(store.audit_events())
@@ -113,7 +113,7 @@ def test_apply_with_stale_expected_state_changes_nothing(store: SqlStore) -> Non
     assert list(store.audit_events()) == audit_before
 
 
-def test_apply_unknown_contractor_raises_not_found(store: SqlStore) -> None:
+def test_apply_unknown_contractor_raises_not_found(store: ContractorStore) -> None:
     with pytest.raises(ContractorNotFound):
         store.apply(
             "missing",
@@ -125,7 +125,7 @@ def test_apply_unknown_contractor_raises_not_found(store: SqlStore) -> None:
 
 
 @pytest.mark.parametrize("field", ["slack_user_id", "email"])
-def test_duplicate_live_contractor_is_refused(store: SqlStore, field: str) -> None:
+def test_duplicate_live_contractor_is_refused(store: ContractorStore, field: str) -> None:
     existing = factories.contractor(state=State.ACTIVE)
     store.add_contractor(existing, event=factories.entry())
     audit_before = list(store.audit_events())
@@ -139,7 +139,9 @@ def test_duplicate_live_contractor_is_refused(store: SqlStore, field: str) -> No
 
 
 @pytest.mark.parametrize("final", [State.REVOKED, State.REJECTED])
-def test_final_contractor_does_not_block_a_new_request(store: SqlStore, final: State) -> None:
+def test_final_contractor_does_not_block_a_new_request(
+    store: ContractorStore, final: State
+) -> None:
     old = factories.contractor(state=State.ACTIVE)
     store.add_contractor(old, event=factories.entry())
     store.apply(
