@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import stat
+import statistics
 import threading
 import time
 from pathlib import Path
@@ -49,14 +50,15 @@ def test_sqlite_write_transactions_take_the_write_lock_at_begin(tmp_path: Path) 
 def test_a_waiting_sqlite_writer_starts_as_soon_as_the_one_ahead_commits(tmp_path: Path) -> None:
     """Writers of one process queue on the engine's lock, not on SQLite's busy handler, whose
     sleeps grow to 100 ms (it tries at 228, 328, 428 ms...): after writes of 250-400 ms the
-    handler would start the next writer some 25-100 ms after each commit. A write that failed
-    lets the next one in too."""
+    handler would start the next writer some 25-80 ms after each commit (the median, robust to
+    one slow wake-up on a busy machine, about 50 ms). A write that failed lets the next one in
+    too."""
     engine = make_engine(f"sqlite:///{tmp_path / 'x.db'}", sqlite_busy_timeout_ms=2000)
     try:
         with engine.begin() as setup:
             setup.exec_driver_sql("CREATE TABLE t (x INTEGER)")
         late = [_start_after_commit(engine, hold_s) for hold_s in (0.25, 0.30, 0.35, 0.40)]
-        assert sum(late) < 0.06, late
+        assert statistics.median(late) < 0.02, late
 
         with pytest.raises(ZeroDivisionError), engine.begin() as connection:
             connection.exec_driver_sql("INSERT INTO t VALUES (0)")
