@@ -375,7 +375,9 @@ def _web_app(
     background: list[Background] = [slack_socket] if slack_socket else []
     if settings.sweep_interval > timedelta(0):
         options = SweepOptions(
-            worker=f"{socket.gethostname()}:{os.getpid()}", max_share=settings.sweep_max_share
+            worker=f"{socket.gethostname()}:{os.getpid()}",
+            max_share=settings.sweep_max_share,
+            reconcile_every=settings.reconcile_interval,
         )
         background.append(
             PeriodicSweep(
