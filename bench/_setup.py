@@ -149,7 +149,7 @@ class NullNotifier:
 
 def load_average() -> float:
     """The machine's one-minute load average (the figures depend on it: say it with them)."""
-    return os.getloadavg()[0]
+    return round(os.getloadavg()[0], 1)
 
 
 def progress(message: str) -> None:

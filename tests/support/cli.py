@@ -42,7 +42,7 @@ def get(url: str) -> int:
         return error.code
 
 
-def wait_for_http(url: str, *, timeout: float = 30) -> int:
+def wait_for_http(url: str, *, timeout: float = 120) -> int:
     """Poll ``url`` until the server answers at all; return that first status."""
     deadline = time.monotonic() + timeout
     while True:

@@ -22,7 +22,9 @@ from tests.support.slack import slack_env
 from vault.setup import generate_secret_id, read_role_id
 
 WEBHOOK_SECRET = "5d41402abc4b2a76b9719d911017c5925d41402abc4b2a76"
-START_TIMEOUT_S = 30.0
+START_TIMEOUT_S = 120.0
+"""Long on purpose: a process that starts fast is not slowed by it, and on a loaded two-core
+machine importing credbot and migrating can take half a minute."""
 
 
 def serve_env(openbao: OpenBaoServer, standin: SlackStandIn, data: Path) -> dict[str, str]:
