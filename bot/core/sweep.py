@@ -16,8 +16,9 @@ depends on it: end dates, departures, expired links and interrupted revocations 
 database, and credbot records every username before creating it, so its own half-made
 accounts are found by the database's stale-account check, which runs every sweep. The
 comparison only catches what was done to Vault by hand (a user made in credbot's mount, a
-user deleted), and finds it within one interval plus one sweep. Each comparison is an audit
-event (``vault_reconciled``), so replicas and restarts share when the last one ran.
+user deleted), and finds it within one interval plus one sweep. Each comparison made under an
+interval is an audit event (``vault_reconciled``), so replicas and restarts share when the
+last one ran (an admin's comparison is not recorded: the next scheduled one compares anyway).
 
 A circuit breaker protects against mass signals from outside: if Slack reports more than
 ``max_share`` of the contractors who hold access as deactivated (say during an outage, or a
@@ -420,7 +421,7 @@ def _reconcile(core: Core, options: SweepOptions, report: SweepReport) -> None:
     report.stale_accounts = [a.username for a in stale]
     if options.dry_run:
         return
-    if report.reconciled:
+    if report.reconciled and options.reconcile_every > timedelta(0):
         core.store.append_audit(
             core.entry(
                 actor=options.worker,
@@ -428,7 +429,7 @@ def _reconcile(core: Core, options: SweepOptions, report: SweepReport) -> None:
                 details={"orphans": len(report.orphans), "missing": len(report.missing)},
             )
         )
-        _alert_new_orphans(core, options, report.orphans)
+    _alert_new_orphans(core, options, report.orphans)
     for account in stale:
         _destroy(core, options, account, report, reason="account not in use")
     if options.fix_drift:
