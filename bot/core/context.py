@@ -8,12 +8,12 @@ a ``Core`` and call the functions of ``bot.core.onboarding``, ``issuing``, ``enr
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.core.errors import ChangeRefused, CredbotError, IllegalTransition
+from bot.core.errors import CredbotError, IllegalTransition
 from bot.core.interfaces import (
     AuditAnchors,
     Clock,
@@ -23,14 +23,7 @@ from bot.core.interfaces import (
     Notifier,
     VaultBackend,
 )
-from bot.core.models import (
-    AuditEntry,
-    CheckResult,
-    Contractor,
-    ContractorChanges,
-    RevocationTargets,
-    StateChange,
-)
+from bot.core.models import AuditEntry, CheckResult, Contractor, ContractorChanges, StateChange
 from bot.core.states import State, ensure_transition
 
 log = logging.getLogger("credbot.core")
@@ -149,26 +142,6 @@ class Core:
         One outcome per step, in order: the new contractor, or the ``IllegalTransition`` /
         ``StaleState`` / ``ContractorNotFound`` that step met (it changed nothing; the others
         still apply)."""
-        outcomes, _ = self._moves(steps, lambda changes: (self.store.apply_many(changes), {}))
-        return outcomes
-
-    def start_revocations(
-        self, steps: Sequence[Move]
-    ) -> tuple[list[Contractor | CredbotError], dict[str, RevocationTargets]]:
-        """``move_many`` to ``revoking``, and in the same transaction, after the moves, the
-        accounts and links to revoke of the contractors moved
-        (``ContractorStore.start_revocations``)."""
-        return self._moves(steps, self.store.start_revocations)
-
-    def _moves(
-        self,
-        steps: Sequence[Move],
-        apply: Callable[
-            [list[StateChange]],
-            tuple[Sequence[Contractor | ChangeRefused], dict[str, RevocationTargets]],
-        ],
-    ) -> tuple[list[Contractor | CredbotError], dict[str, RevocationTargets]]:
-        """The steps' changes handed to ``apply`` (one store transaction), one outcome each."""
         at = self.clock.now()  # one transaction, one moment: alike steps share a statement
         changes: list[StateChange] = []
         refused: list[CredbotError | None] = []
@@ -178,15 +151,14 @@ class Core:
                 refused.append(None)
             except IllegalTransition as exc:
                 refused.append(exc)
-        results, targets = apply(changes)
-        applied = iter(results)
+        applied = iter(self.store.apply_many(changes))
         outcomes: list[Contractor | CredbotError] = []
         for step, refusal in zip(steps, refused, strict=True):
             outcome = refusal or next(applied)
             if isinstance(outcome, Contractor):
                 _log_move(step)
             outcomes.append(outcome)
-        return outcomes, targets
+        return outcomes
 
     def _change(self, step: Move, *, at: datetime | None = None) -> StateChange:
         """The store's change for ``step``, its event stamped ``at`` (default: now); raises

@@ -176,14 +176,6 @@ class ContractorStore(Protocol):
         """``revocation_targets`` of several contractors in one read transaction."""
         ...
 
-    def start_revocations(
-        self, changes: Sequence[StateChange]
-    ) -> tuple[list[Contractor | ChangeRefused], dict[str, RevocationTargets]]:
-        """``apply_many`` (the moves to ``revoking``), then, in the same transaction and after
-        them, ``revocation_targets_of`` the contractors it moved: one transaction where an
-        offboard took two. The intent is still written before anything is read or revoked."""
-        ...
-
     def claim_link(
         self, link_hash: str, *, now: datetime, proof_digest: str, max_failures: int
     ) -> bool:

@@ -9,7 +9,7 @@ finishes the job. Revoking twice is a success.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict
 
 from bot.core.context import Core, Move
@@ -85,37 +85,27 @@ def offboard_many(
                     ),
                 )
             )
-    started, targets = core.start_revocations([step for _, step in starts])
+    started = core.move_many([step for _, step in starts])
     for (index, _), outcome in zip(starts, started, strict=True):
         if isinstance(outcome, Contractor):
             revoking.append((index, outcome))
         else:
             outcomes[index] = outcome
-    finished = finish_revocations(
-        core, [contractor for _, contractor in revoking], actor=actor, targets=targets
-    )
+    finished = finish_revocations(core, [contractor for _, contractor in revoking], actor=actor)
     for (index, _), outcome in zip(revoking, finished, strict=True):
         outcomes[index] = outcome
     return [outcome for outcome in outcomes if outcome is not None]
 
 
 def finish_revocations(
-    core: Core,
-    contractors: Sequence[Contractor],
-    *,
-    actor: str,
-    targets: Mapping[str, RevocationTargets] | None = None,
+    core: Core, contractors: Sequence[Contractor], *, actor: str
 ) -> list[Contractor | CredbotError]:
     """Destroy every account of these ``revoking`` contractors and mark those Vault proved
     gone ``revoked``, all in one transaction that also records their accounts as revoked,
-    with the proofs. ``targets`` holds those already read (``Core.start_revocations``); the
-    others' are read here. One outcome per contractor, in order (see ``offboard_many``)."""
+    with the proofs. One outcome per contractor, in order (see ``offboard_many``)."""
     if not contractors:  # e.g. a batch of withdrawals: nothing to read or to move
         return []
-    targets = dict(targets or {})
-    unread = [contractor.id for contractor in contractors if contractor.id not in targets]
-    if unread:
-        targets.update(core.store.revocation_targets_of(unread))
+    targets = core.store.revocation_targets_of([contractor.id for contractor in contractors])
     outcomes: list[Contractor | CredbotError] = []
     proven: list[tuple[int, Move]] = []
     for contractor in contractors:

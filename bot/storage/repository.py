@@ -231,35 +231,17 @@ class SqlStore:
         are appended in order with one append (see ``append_events``), so a batch holds the
         audit lock as briefly as one change does."""
 
-        return self._write(lambda c: self._apply_in(c, changes)) if changes else []
+        def work(connection: Connection) -> list[Contractor | ChangeRefused]:
+            outcomes = apply_changes(connection, changes)
+            applied = [
+                change.event
+                for change, outcome in zip(changes, outcomes, strict=True)
+                if isinstance(outcome, Contractor)
+            ]
+            append_events(connection, applied, serialize=self._serialize_audit)
+            return outcomes
 
-    def start_revocations(
-        self, changes: Sequence[StateChange]
-    ) -> tuple[list[Contractor | ChangeRefused], dict[str, RevocationTargets]]:
-        """``apply_many``, then ``revocation_targets_of`` the contractors it moved, in one
-        write transaction (on PostgreSQL three round trips fewer than two transactions)."""
-
-        def work(
-            connection: Connection,
-        ) -> tuple[list[Contractor | ChangeRefused], dict[str, RevocationTargets]]:
-            outcomes = self._apply_in(connection, changes)
-            moved = [outcome.id for outcome in outcomes if isinstance(outcome, Contractor)]
-            return outcomes, _targets_of(connection, moved) if moved else {}
-
-        return self._write(work) if changes else ([], {})
-
-    def _apply_in(
-        self, connection: Connection, changes: Sequence[StateChange]
-    ) -> list[Contractor | ChangeRefused]:
-        """``apply_many``'s work inside ``connection``'s transaction."""
-        outcomes = apply_changes(connection, changes)
-        applied = [
-            change.event
-            for change, outcome in zip(changes, outcomes, strict=True)
-            if isinstance(outcome, Contractor)
-        ]
-        append_events(connection, applied, serialize=self._serialize_audit)
-        return outcomes
+        return self._write(work) if changes else []
 
     # -- Vault accounts ------------------------------------------------------------------
 
@@ -400,8 +382,34 @@ class SqlStore:
     ) -> dict[str, RevocationTargets]:
         """``revocation_targets`` of several contractors with the same two queries; every id
         is a key (unknown ones map to empty targets)."""
+        ids = list(contractor_ids)
+        accounts = (
+            sa.select(vault_accounts)
+            .where(vault_accounts.c.contractor_id.in_(ids), vault_accounts.c.revoked_at.is_(None))
+            .order_by(vault_accounts.c.created_at, vault_accounts.c.username)
+        )
+        live_links = (
+            sa.select(links)
+            .where(
+                links.c.contractor_id.in_(ids),
+                links.c.claimed_at.is_(None),
+                links.c.invalidated_at.is_(None),
+            )
+            .order_by(links.c.created_at, links.c.link_hash)
+        )
+        found_accounts: dict[str, list[VaultAccountRecord]] = {i: [] for i in ids}
+        found_links: dict[str, list[LinkRecord]] = {i: [] for i in ids}
         with self._reader() as connection:
-            return _targets_of(connection, list(contractor_ids))
+            for row in connection.execute(accounts):
+                found_accounts[row.contractor_id].append(to_account(row))
+            for row in connection.execute(live_links):
+                found_links[row.contractor_id].append(to_link(row))
+        return {
+            i: RevocationTargets(
+                accounts=tuple(found_accounts[i]), live_links=tuple(found_links[i])
+            )
+            for i in ids
+        }
 
     def claim_link(
         self, link_hash: str, *, now: datetime, proof_digest: str, max_failures: int
@@ -701,35 +709,6 @@ class _ReadTransaction:
     def __exit__(self, *exc_info: object) -> None:
         # Reads commit nothing; rollback just ends the snapshot.
         self._connection.close()
-
-
-def _targets_of(connection: Connection, ids: list[str]) -> dict[str, RevocationTargets]:
-    """Unrevoked accounts and live links of ``ids``, oldest first, in ``connection``'s
-    transaction; every id is a key."""
-    accounts = (
-        sa.select(vault_accounts)
-        .where(vault_accounts.c.contractor_id.in_(ids), vault_accounts.c.revoked_at.is_(None))
-        .order_by(vault_accounts.c.created_at, vault_accounts.c.username)
-    )
-    live_links = (
-        sa.select(links)
-        .where(
-            links.c.contractor_id.in_(ids),
-            links.c.claimed_at.is_(None),
-            links.c.invalidated_at.is_(None),
-        )
-        .order_by(links.c.created_at, links.c.link_hash)
-    )
-    found_accounts: dict[str, list[VaultAccountRecord]] = {i: [] for i in ids}
-    found_links: dict[str, list[LinkRecord]] = {i: [] for i in ids}
-    for row in connection.execute(accounts):
-        found_accounts[row.contractor_id].append(to_account(row))
-    for row in connection.execute(live_links):
-        found_links[row.contractor_id].append(to_link(row))
-    return {
-        i: RevocationTargets(accounts=tuple(found_accounts[i]), live_links=tuple(found_links[i]))
-        for i in ids
-    }
 
 
 def _load_contractor(connection: Connection, contractor_id: str) -> Contractor:

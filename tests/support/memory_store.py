@@ -406,15 +406,6 @@ class MemoryStore:
                 for i in contractor_ids
             }
 
-    def start_revocations(
-        self, changes: Sequence[StateChange]
-    ) -> tuple[list[Contractor | ChangeRefused], dict[str, RevocationTargets]]:
-        """``apply_many``, then the targets of the contractors it moved, under one lock."""
-        with self._lock:
-            outcomes = self.apply_many(changes)
-            moved = [outcome.id for outcome in outcomes if isinstance(outcome, Contractor)]
-            return outcomes, self.revocation_targets_of(moved) if moved else {}
-
     def claim_link(
         self, link_hash: str, *, now: datetime, proof_digest: str, max_failures: int
     ) -> bool:

@@ -106,24 +106,3 @@ def test_revocation_targets_of_several_contractors(store: ContractorStore) -> No
     assert targets[one.id].accounts == (account,) and targets[one.id].live_links == ()
     assert targets[two.id].accounts == () and targets[two.id].live_links == (link,)
     assert targets["nobody"] == store.revocation_targets("nobody")
-
-
-def test_start_revocations_writes_the_intent_and_reads_the_targets_of_those_moved(
-    store: ContractorStore,
-) -> None:
-    """One transaction: the moved contractors are ``revoking`` with their events, and their
-    accounts and links come back; a stale change moves nothing and reads nothing."""
-    moving, moved_on = added(store, State.ACTIVE), added(store, State.ACTIVE)
-    account = factories.account(moving.id)
-    store.add_account(account)
-    store.apply_many([revoking(moved_on)])
-
-    outcomes, targets = store.start_revocations([revoking(moving), revoking(moved_on)])
-
-    assert isinstance(outcomes[0], Contractor) and outcomes[0].state is State.REVOKING
-    assert isinstance(outcomes[1], StaleState)
-    assert targets == {moving.id: store.revocation_targets(moving.id)}
-    assert targets[moving.id].accounts == (account,)
-    assert store.get_contractor(moving.id).state is State.REVOKING
-    assert [e.entry.action for e in store.audit_events()][-1] == "revocation_started"
-    assert store.start_revocations([]) == ([], {})
