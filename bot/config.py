@@ -145,6 +145,9 @@ class Settings(BaseSettings):
     sweep_interval: timedelta = Field(
         timedelta(minutes=15), validation_alias=_env("CREDBOT_SWEEP_INTERVAL")
     )
+    reconcile_interval: timedelta = Field(
+        timedelta(hours=1), validation_alias=_env("CREDBOT_RECONCILE_INTERVAL")
+    )
     anchor_interval: timedelta = Field(
         timedelta(seconds=5), validation_alias=_env("CREDBOT_ANCHOR_INTERVAL")
     )
@@ -184,6 +187,7 @@ class Settings(BaseSettings):
         "token_ttl",
         "token_max_ttl",
         "sweep_interval",
+        "reconcile_interval",
         "anchor_interval",
         "retention",
         "read_timeout",

@@ -442,7 +442,11 @@ def _web_app(
             )
         )
     if settings.sweep_interval > timedelta(0):
-        options = SweepOptions(worker=worker, max_share=settings.sweep_max_share)
+        options = SweepOptions(
+            worker=worker,
+            max_share=settings.sweep_max_share,
+            reconcile_every=settings.reconcile_interval,
+        )
         background.append(
             PeriodicSweep(
                 core=core,

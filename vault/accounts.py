@@ -11,6 +11,7 @@ import secrets
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from functools import partial
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import hvac
@@ -164,24 +165,28 @@ class VaultAccounts:
     # -- deliver, prove, activate --------------------------------------------------------------
 
     def unwrap_account(self, *, username: str, delivery: Delivery) -> AccountSecrets:
-        """Check both tokens' creation paths exactly (``POST sys/wrapping/lookup``), then unwrap
-        each once (``POST sys/wrapping/unwrap``).
+        """Check both tokens' creation paths exactly (``POST sys/wrapping/lookup``, the two
+        concurrently), then unwrap each once (``POST sys/wrapping/unwrap``, concurrently: both
+        were checked, so neither is unwrapped unless both are credbot's).
 
         Raises ``WrappingTokenTampered`` when a token was created anywhere but
         ``credbot-pending/data/<username>`` (password) or ``MFA_GENERATE_PATH`` (secret); both
         are then left unused. ``WrappingTokenRejected`` when Vault does not know a token
         (expired, or somebody unwrapped it first).
         """
-        expected = (
-            (delivery.password, pending_data_path(username)),
-            (delivery.mfa_secret, MFA_GENERATE_PATH),
+        tokens = (delivery.password, delivery.mfa_secret)
+        expected = (pending_data_path(username), MFA_GENERATE_PATH)
+        infos = revocation.run_concurrently(
+            self._pool,
+            [partial(wrapping.lookup, self._client, token) for token in tokens],
         )
-        for token, path in expected:
-            info = wrapping.lookup(self._client, token)
+        for info, path in zip(infos, expected, strict=True):
             if info.creation_path != path:
                 raise WrappingTokenTampered(expected_path=path, actual_path=info.creation_path)
-        password_body = wrapping.unwrap(self._client, delivery.password)
-        mfa_body = wrapping.unwrap(self._client, delivery.mfa_secret)
+        password_body, mfa_body = revocation.run_concurrently(
+            self._pool,
+            [partial(wrapping.unwrap, self._client, token) for token in tokens],
+        )
         stored = (password_body.get("data") or {}).get("data") or {}
         generated = mfa_body.get("data") or {}
         if stored.get("username") != username or not isinstance(stored.get("password"), str):

@@ -98,10 +98,10 @@ class PeriodicSweep(Periodic):
             log.debug("scheduled sweep skipped: %s sweeps until %s", busy.holder, busy.until)
             return None
         log.info(
-            "scheduled sweep: %d acted on, %d pending, %d orphans, breaker=%s",
+            "scheduled sweep: %d acted on, %d pending, %s, breaker=%s",
             sum(item.outcome == "done" for item in report.items),
             len(report.pending),
-            len(report.orphans),
+            f"{len(report.orphans)} orphans" if report.reconciled else "Vault not compared",
             report.breaker,
         )
         return report

@@ -8,6 +8,18 @@ Vault is touched, so two sweeps never work on the same contractor, and a claim l
 replica that died lapses and is taken over. It ends by anchoring the audit chain
 (``bot.core.anchoring``), so an anchor that lagged while Vault was down catches up.
 
+Revocations run every sweep; the comparison of Vault's users with the database (orphans,
+missing users: a full paged ``LIST``, about 1 s at 100,000 users) runs only when the last one
+is ``SweepOptions.reconcile_every`` old (the scheduled sweep: ``CREDBOT_RECONCILE_INTERVAL``;
+an admin's ``credbot sweep`` always compares). That is safe because nothing credbot decides
+depends on it: end dates, departures, expired links and interrupted revocations come from the
+database, and credbot records every username before creating it, so its own half-made
+accounts are found by the database's stale-account check, which runs every sweep. The
+comparison only catches what was done to Vault by hand (a user made in credbot's mount, a
+user deleted), and finds it within one interval plus one sweep. Each comparison made under an
+interval is an audit event (``vault_reconciled``), so replicas and restarts share when the
+last one ran (an admin's comparison is not recorded: the next scheduled one compares anyway).
+
 A circuit breaker protects against mass signals from outside: if Slack reports more than
 ``max_share`` of the contractors who hold access as deactivated (say during an outage, or a
 misconfigured directory), the run revokes none of *those* and alerts instead; ``force``
@@ -58,6 +70,8 @@ BREAKER_MIN_REVOCATIONS = 5
 OUTSIDE_SIGNALS: frozenset[Action] = frozenset({"deactivated"})
 """Actions that come from outside credbot's database (Slack's ``users.list``): only these can
 trip the breaker or be held by it."""
+RECONCILED = "vault_reconciled"
+"""The audit action of a comparison of Vault's users with the database (``reconcile_every``)."""
 STALE_ACCOUNT_GRACE = timedelta(minutes=10)
 """An account record younger than this may belong to an issue still under way."""
 SWEEP_ACTOR = "credbot-sweep"
@@ -75,6 +89,9 @@ class SweepOptions:
     force: bool = False
     max_share: float = 0.2
     lease: timedelta = timedelta(minutes=10)
+    reconcile_every: timedelta = timedelta(0)
+    """Compare Vault's users with the database only when the last comparison (the newest
+    ``vault_reconciled`` audit event) is at least this old; ``0``: every run (module doc)."""
     workers: int = 4
     """Contractors revoked at once: Vault handles concurrent requests well, so a large sweep
     is bounded by round trips, not by Vault's work."""
@@ -116,6 +133,8 @@ class SweepReport:
     orphans_removed: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     """Usernames of issued/active contractors that Vault does not have."""
+    reconciled: bool = False
+    """Whether this run compared Vault's users with the database (``orphans``, ``missing``)."""
     breaker: str | None = None
     problems: list[str] = field(default_factory=list)
     departures: list[str] = field(default_factory=list)
@@ -392,20 +411,30 @@ def _note_claimed_elsewhere(core: Core, report: SweepReport) -> None:
 
 
 def _reconcile(core: Core, options: SweepOptions, report: SweepReport) -> None:
-    """Compare Vault's users with the database, page by page (``vault_drift``); destroy
-    stale accounts; report drift."""
-    try:
-        drift = core.store.vault_drift(core.vault.iter_accounts())
-    except VaultError as exc:
-        report.problems.append(f"could not list Vault users: {exc}")
-        report.vault_unreachable |= isinstance(exc, VaultUnavailable)
-        return
+    """Destroy stale accounts; when due (``reconcile_every``), compare Vault's users with the
+    database, page by page (``vault_drift``), and report drift."""
+    if _reconciliation_due(core, options):
+        try:
+            drift = core.store.vault_drift(core.vault.iter_accounts())
+        except VaultError as exc:
+            report.problems.append(f"could not list Vault users: {exc}")
+            report.vault_unreachable |= isinstance(exc, VaultUnavailable)
+            return
+        report.reconciled = True
+        report.orphans, report.missing = list(drift.orphans), list(drift.missing)
     cutoff = core.clock.now() - STALE_ACCOUNT_GRACE
     stale = core.store.stale_accounts(stale_before=cutoff)
     report.stale_accounts = [a.username for a in stale]
-    report.orphans, report.missing = list(drift.orphans), list(drift.missing)
     if options.dry_run:
         return
+    if report.reconciled and options.reconcile_every > timedelta(0):
+        core.store.append_audit(
+            core.entry(
+                actor=options.worker,
+                action=RECONCILED,
+                details={"orphans": len(report.orphans), "missing": len(report.missing)},
+            )
+        )
     _alert_new_orphans(core, options, report.orphans)
     for account in stale:
         _destroy(core, options, account, report, reason="account not in use")
@@ -414,6 +443,15 @@ def _reconcile(core: Core, options: SweepOptions, report: SweepReport) -> None:
             orphan = VaultAccountRecord(username=username, contractor_id="", created_at=cutoff)
             if _destroy(core, options, orphan, report, reason="orphan removed (--fix-drift)"):
                 report.orphans_removed.append(username)
+
+
+def _reconciliation_due(core: Core, options: SweepOptions) -> bool:
+    """Whether this run compares Vault with the database: always with ``reconcile_every`` 0
+    or in a dry run (which records nothing), else when the last comparison is that old."""
+    if options.reconcile_every <= timedelta(0) or options.dry_run:
+        return True
+    last = core.store.last_audit_event(action=RECONCILED)
+    return last is None or core.clock.now() - last.entry.at >= options.reconcile_every
 
 
 def _alert_new_orphans(core: Core, options: SweepOptions, orphans: list[str]) -> None:

@@ -220,6 +220,39 @@ def test_orphans_alert_the_admins_once_and_are_removed_only_with_fix_drift(
     assert core.vault.list_accounts() == [foreign, live]
 
 
+def test_a_scheduled_sweep_compares_vault_once_an_interval_and_still_finds_a_hand_made_user(
+    throwaway_openbao: OpenBaoServer,
+    outage_core: Core,
+    notifier: RecordingNotifier,
+    clock: FrozenClock,
+) -> None:
+    """With ``reconcile_every`` (``CREDBOT_RECONCILE_INTERVAL``) the runs in between skip
+    Vault's LIST but still revoke what is due; a user made by hand in credbot's mount is
+    found by the first run an interval after the last comparison, and an admin's sweep
+    always compares."""
+    core = outage_core
+    interval = timedelta(days=100)  # the contract below ends in 90 days
+    every_100_days = SweepOptions(worker="test-sweep", reconcile_every=interval)
+    contractor, _ = active_contractor(core, notifier)
+    assert sweep(core, every_100_days).reconciled, "nothing compared yet: the first compares"
+    orphan = "ctr-made-by-hand"
+    throwaway_openbao.root_client().write(
+        f"auth/{USERPASS_MOUNT}/users/{orphan}",
+        password="x" * 20,
+        token_policies="credbot-role-reviewer",
+    )
+    clock.advance(timedelta(days=91))
+    between = sweep(core, every_100_days)
+    assert not between.reconciled and between.orphans == []
+    assert outcomes(between) == {contractor.id: ("contract_ended", "done")}
+    clock.advance(interval - timedelta(days=91))
+    found = sweep(core, every_100_days)
+    assert found.reconciled and found.orphans == [orphan]
+    assert [a for a in notifier.alerts if orphan in a]
+    assert not sweep(core, every_100_days).reconciled
+    assert sweep(core, RUN).orphans == [orphan]
+
+
 def test_missing_vault_user_is_reported(
     core: Core, notifier: RecordingNotifier, openbao: OpenBaoServer
 ) -> None:
