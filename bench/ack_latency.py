@@ -74,7 +74,11 @@ def fire(slack: SignedSlack, texts: list[str], response_url: str) -> list[float]
 
     def one(i: int) -> None:
         barrier.wait()
-        reply = slack.command(texts[i], user_id=MANAGER, response_url=response_url)
+        try:
+            reply = slack.command(texts[i], user_id=MANAGER, response_url=response_url)
+        except OSError as exc:  # a timeout or a refused connection: no figure, a failure
+            failures.append(f"no answer: {exc}")
+            return
         if reply.status != 200:
             failures.append(f"answer {reply.status}: {reply.text}")
         out[i] = reply.elapsed_s
@@ -140,6 +144,11 @@ class Sides:
     def __init__(self, env: dict[str, str], standin: SlackStandIn) -> None:
         self.standin = standin
         self.credbot: Served = start_serve(env)
+        # credbot logs every request and state change to its stdout, a pipe: read it all the
+        # time, or the pipe fills within a few rounds and every log call (the event loop's
+        # too) blocks on it.
+        self._drain = threading.Thread(target=self._discard_output, daemon=True)
+        self._drain.start()
         self.anchor = Anchor(standin)
         self.slack = {
             "credbot": SignedSlack(self.credbot.url, SECRET),
@@ -147,6 +156,12 @@ class Sides:
         }
         self._end = (datetime.now(UTC).date() + timedelta(days=90)).isoformat()
         self._counter = iter(range(10**9))
+
+    def _discard_output(self) -> None:
+        output = self.credbot.process.stdout
+        assert output is not None
+        for _ in output:
+            pass
 
     def burst(self, side: str, concurrency: int) -> list[float]:
         """One burst of new contractors' onboard commands to ``side``."""
