@@ -9,7 +9,7 @@ import os
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -29,6 +29,8 @@ from bot.config import Settings
 from bot.core.clock import SystemClock
 from bot.core.context import Core, Policy
 from bot.core.interfaces import Clock, ContractorStore, Notifier
+from bot.core.review_interfaces import ReviewStore
+from bot.core.reviews import AccessReviews, ReviewPolicy
 from bot.core.sweep import SweepOptions
 from bot.health import DatabaseUnavailable
 from bot.metrics import PrometheusMetrics
@@ -39,6 +41,8 @@ from bot.slack.deps import Deps
 from bot.slack.directory import SlackDirectory
 from bot.slack.notifier import SlackNotifier
 from bot.slack.onboarding_flow import recheck_and_tell
+from bot.slack.review_messenger import SlackReviewMessenger
+from bot.slack.roles import RoleMembers, Roles
 from bot.slack.socket_mode import SlackSocket
 from bot.slack.web_client import CountingWebClient
 from bot.storage.engine import make_engine
@@ -46,6 +50,7 @@ from bot.storage.health import check_database
 from bot.storage.leases import SqlLeases
 from bot.storage.migrate import head_revision, upgrade, upgrade_engine
 from bot.storage.repository import SqlStore
+from bot.storage.reviews import SqlReviews
 from bot.storage.seen_requests import SqlSeenRequests
 from bot.web import enrollment
 from bot.web.app import Background, build_web_app
@@ -83,6 +88,8 @@ class Database:
     """Which replica runs the scheduled sweep."""
     seen_requests: SqlSeenRequests
     """Signed Slack requests already accepted by any replica."""
+    reviews: SqlReviews
+    """Access-review rounds and answers."""
 
 
 def open_database(settings: Settings, *, check: bool = False) -> Database:
@@ -99,6 +106,7 @@ def open_database(settings: Settings, *, check: bool = False) -> Database:
         store=SqlStore(engine=engine),
         leases=SqlLeases(engine=engine),
         seen_requests=SqlSeenRequests(engine=engine),
+        reviews=SqlReviews(engine=engine),
     )
 
 
@@ -251,6 +259,8 @@ class SlackParts:
     deps: Deps
     directory: SlackDirectory
     """What the sweep asks about departures."""
+    reviews: AccessReviews | None
+    """Access reviews the scheduled sweep runs (``None``: off)."""
 
 
 def build_slack(
@@ -270,7 +280,8 @@ def build_slack(
     core = build_core(
         settings, notifier=notifier, clock=clock, store=database.store, vault_client=vault_client
     )
-    deps = build_deps(core=core, settings=settings, client=client)
+    reviews = build_reviews(settings, store=database.reviews, client=client)
+    deps = replace(build_deps(core=core, settings=settings, client=client), reviews=reviews)
     return SlackParts(
         core=core,
         app=build_slack_app(
@@ -281,6 +292,36 @@ def build_slack(
         ),
         deps=deps,
         directory=SlackDirectory(client=client),
+        reviews=reviews,
+    )
+
+
+def build_reviews(
+    settings: Settings, *, store: ReviewStore, client: WebClient | None = None
+) -> AccessReviews | None:
+    """Access reviews on ``store``, sent through Slack (``client``, default a new one), when
+    ``CREDBOT_ACCESS_REVIEW_INTERVAL`` is set and Slack is on; else ``None`` (reviews are
+    answered in Slack, so without it there is nobody to ask)."""
+    if not settings.access_review_interval:
+        return None
+    if not slack_enabled(settings):
+        log.warning("access reviews are on but Slack is off: no review is started")
+        return None
+    client = client or build_slack_client(settings)
+    roles = Roles(
+        members=RoleMembers(
+            managers=settings.managers, approvers=settings.approvers, admins=settings.admins
+        ),
+        client=client,
+    )
+    return AccessReviews(
+        store=store,
+        messenger=SlackReviewMessenger(
+            client=client, roles=roles, audit_channel=settings.audit_channel, admins=settings.admins
+        ),
+        policy=ReviewPolicy(
+            interval=settings.access_review_interval, grace=settings.access_review_grace
+        ),
     )
 
 
@@ -384,6 +425,7 @@ def _web_app(
                 interval=settings.sweep_interval,
                 leases=database.leases,
                 directory=slack.directory if slack else None,
+                reviews=slack.reviews if slack else None,
             )
         )
     if settings.anchor_interval > timedelta(0):

@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 
 from bot.core.context import Core
 from bot.core.identity import IdentityCheck
+from bot.core.reviews import AccessReviews
 from bot.slack.roles import Role, Roles
 
 
@@ -36,6 +37,8 @@ class Deps:
     after_ack: Executor
     """Where work that follows an ack runs: a small pool, so a burst of slow work (Vault,
     Slack API, database) cannot crowd the threads (and the GIL) that answer the next acks."""
+    reviews: AccessReviews | None = None
+    """Access reviews, when ``CREDBOT_ACCESS_REVIEW_INTERVAL`` turns them on."""
 
     def later(self, work: Callable[[], None]) -> None:
         """Run ``work`` after the ack, on ``after_ack``; its failures are logged."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -23,6 +23,7 @@ from bot.core.clock import FrozenClock
 from bot.core.context import Core, Policy
 from bot.core.interfaces import ContractorStore, VaultBackend
 from bot.core.models import Contractor
+from bot.core.reviews import AccessReviews
 from bot.dev.server import BackgroundServer
 from bot.dev.slack_requests import Reply, SignedSlack, block_action, view_submission
 from bot.dev.slack_standin import Call, SlackStandIn
@@ -317,10 +318,11 @@ def world_core(
     *,
     seen: SeenRequests | None = None,
     socket_mode: bool = False,
+    reviews: AccessReviews | None = None,
 ) -> tuple[Core, FrozenClock, App, Deps]:
     """The populated workspace, the core on a frozen clock, the Bolt app and what its
     listeners share, wired as ``bot.wiring.build_slack`` wires them (``seen``, the replay
-    memory, is needed over HTTP)."""
+    memory, is needed over HTTP; ``reviews``: access reviews are on)."""
     populate(standin)
     client = wiring.build_slack_client(settings)
     clock = FrozenClock(datetime.now(UTC))
@@ -333,7 +335,7 @@ def world_core(
         ),
         policy=Policy(public_url=PUBLIC_URL, link_ttl=timedelta(hours=1)),
     )
-    deps = build_deps(core=core, settings=settings, client=client)
+    deps = replace(build_deps(core=core, settings=settings, client=client), reviews=reviews)
     app = build_slack_app(deps, settings=settings, seen=seen, socket_mode=socket_mode)
     return core, clock, app, deps
 
@@ -343,12 +345,14 @@ def make_world(
     vault: VaultBackend,
     standin: SlackStandIn,
     seen: SeenRequests,
+    *,
+    reviews: AccessReviews | None = None,
     **overrides: str,
 ) -> Iterator[SlackWorld]:
     """The world (one replica); ``overrides`` are settings (environment names) on top of the
-    usual ones."""
+    usual ones; ``reviews``: access reviews are on."""
     settings = slack_settings(standin, **overrides)
-    core, clock, app, deps = world_core(store, vault, standin, settings, seen=seen)
+    core, clock, app, deps = world_core(store, vault, standin, settings, seen=seen, reviews=reviews)
     web = build_web_app(
         core=core,
         https=True,

@@ -1,11 +1,12 @@
-"""Buttons: Approve / Reject and "I checked their ID" on the cards; "End my access" in App Home."""
+"""Buttons: Approve / Reject and "I checked their ID" on the cards; "End my access" in App Home;
+Keep / End on access reviews."""
 
 from __future__ import annotations
 
 from slack_bolt import App
 
 from bot.slack.deps import Deps
-from bot.slack.listeners.actions import approval, attestation, own_access
+from bot.slack.listeners.actions import approval, attestation, own_access, reviews
 
 
 def register(app: App, deps: Deps) -> None:
@@ -13,3 +14,4 @@ def register(app: App, deps: Deps) -> None:
     approval.register(app, deps)
     attestation.register(app, deps)
     own_access.register(app, deps)
+    reviews.register(app, deps)
