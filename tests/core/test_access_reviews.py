@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core import issuing, onboarding
 from bot.core.clock import FrozenClock
 from bot.core.context import Core
 from bot.core.models import Contractor
@@ -18,26 +17,15 @@ from bot.core.review_interfaces import (
 from bot.core.reviews import AccessReviews, Reviewer, answer, keep_all
 from bot.core.states import State
 from bot.core.sweep import SweepOptions, sweep
-from tests.support.contractor import can_log_in, enrol, login_fails
-from tests.support.core import APPROVER, MANAGER, link_secret, request_for
+from tests.support.contractor import can_log_in, login_fails
+from tests.support.core import MANAGER
 from tests.support.openbao import OpenBaoServer
-from tests.support.reviews import GRACE, INTERVAL, Delivery, RecordingMessenger
-from vault.models import AccountSecrets
+from tests.support.reviews import GRACE, INTERVAL, Delivery, RecordingMessenger, active
 
 RUN = SweepOptions(worker="test-sweep")
 OTHER_MANAGER = "UMANAGER2"
 ADMIN = "UADMIN1"
 AS_MANAGER = Reviewer(user=MANAGER, is_manager=True, is_admin=False)
-
-
-def active(core: Core, *, manager: str = MANAGER) -> tuple[Contractor, AccountSecrets]:
-    """An active contractor asked for by ``manager``, and what they saved."""
-    contractor = onboarding.request_onboarding(core, request_for(), requester=manager)
-    onboarding.verify(core, contractor.id, checks=[])
-    onboarding.approve(core, contractor.id, approver=APPROVER)
-    issued = issuing.issue(core, contractor.id, actor=APPROVER)
-    secrets = enrol(core, link_secret(issued.url), issued.code)
-    return core.store.get_contractor(contractor.id), secrets
 
 
 def review_of(reviews: AccessReviews, contractor: Contractor) -> str:

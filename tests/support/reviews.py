@@ -10,9 +10,15 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.engine import Engine
 
+from bot.core import issuing, onboarding
+from bot.core.context import Core
+from bot.core.models import Contractor
 from bot.core.review_interfaces import AccessReview, Recipient, ReviewNotDelivered
 from bot.core.reviews import AccessReviews, ReviewPolicy
 from bot.storage.reviews import SqlReviews
+from tests.support.contractor import enrol
+from tests.support.core import APPROVER, MANAGER, link_secret, request_for
+from vault.models import AccountSecrets
 
 INTERVAL = timedelta(days=90)
 GRACE = timedelta(days=14)
@@ -68,3 +74,13 @@ def access_reviews(engine: Engine, messenger: RecordingMessenger) -> AccessRevie
         messenger=messenger,
         policy=ReviewPolicy(interval=INTERVAL, grace=GRACE),
     )
+
+
+def active(core: Core, *, manager: str = MANAGER) -> tuple[Contractor, AccountSecrets]:
+    """An active contractor asked for by ``manager``, and what they saved."""
+    contractor = onboarding.request_onboarding(core, request_for(), requester=manager)
+    onboarding.verify(core, contractor.id, checks=[])
+    onboarding.approve(core, contractor.id, approver=APPROVER)
+    issued = issuing.issue(core, contractor.id, actor=APPROVER)
+    secrets = enrol(core, link_secret(issued.url), issued.code)
+    return core.store.get_contractor(contractor.id), secrets
