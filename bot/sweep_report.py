@@ -6,7 +6,17 @@ from rich.console import Console
 from rich.table import Table
 
 from bot import messages
+from bot.core.reviews import ReviewRun
 from bot.core.sweep import SweepReport
+
+
+def review_line(run: ReviewRun) -> str:
+    """What access reviews did in the run, in one line."""
+    started = f"round {run.started_round} started; " if run.started_round else ""
+    return (
+        f"Access reviews: {started}{run.sent} sent, {run.reminded} reminded, "
+        f"{run.lapsed} lapsed unanswered."
+    )
 
 
 def print_report(report: SweepReport, console: Console) -> None:
@@ -33,6 +43,8 @@ def print_report(report: SweepReport, console: Console) -> None:
             console.print(f"{label}: {', '.join(names)}")
     for note in messages.sweep_notes(report):
         console.print(note)
+    if report.reviews is not None:
+        console.print(review_line(report.reviews))
     if report.breaker:
         console.print(f"[bold red]Circuit breaker:[/] {report.breaker}")
     for problem in report.problems:

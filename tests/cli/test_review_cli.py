@@ -36,6 +36,7 @@ def test_sweep_sends_reviews_and_the_cli_shows_and_exports_the_decisions(
 
     swept = run(env, "sweep")
     assert swept.exit_code == 0, swept.output
+    assert "Access reviews: round 1 started; 1 sent, 0 reminded, 0 lapsed" in swept.output
     dms = standin.messages_to(standin.dm_channel(MANAGER))
     assert [REVIEW_KEEP in str(m.get("blocks")) for m in dms] == [True]
     assert run(env, "sweep").exit_code == 0 and len(standin.messages_to(dms[0]["channel"])) == 1

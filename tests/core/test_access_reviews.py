@@ -3,6 +3,9 @@ one delivery per review, one reminder, lapsing into revocation, and every bad an
 
 from __future__ import annotations
 
+import threading
+from dataclasses import replace
+
 import pytest
 
 from bot.core.clock import FrozenClock
@@ -14,7 +17,7 @@ from bot.core.review_interfaces import (
     ReviewClosed,
     ReviewRound,
 )
-from bot.core.reviews import AccessReviews, Reviewer, answer, keep_all
+from bot.core.reviews import AccessReviews, Reviewer, answer, keep_all, run_reviews
 from bot.core.states import State
 from bot.core.sweep import SweepOptions, sweep
 from tests.support.contractor import can_log_in, login_fails
@@ -229,3 +232,56 @@ def test_a_refused_message_is_sent_again_by_the_next_sweep(
     messenger.refuse = False
     report = sweep(core, RUN, reviews=access_reviews)
     assert report.reviews is not None and report.reviews.sent == 1 and len(messenger.sent) == 1
+
+
+@pytest.mark.both_databases
+def test_two_replicas_running_reviews_at_once_send_each_review_once(
+    core: Core, access_reviews: AccessReviews, messenger: RecordingMessenger
+) -> None:
+    """Without the sweep lease (a manual sweep beside a scheduled one), the unique round and
+    the claimed deliveries still send every review exactly once."""
+    for manager in (MANAGER, OTHER_MANAGER, MANAGER):
+        active(core, manager=manager)
+    barrier = threading.Barrier(4)
+
+    def replica() -> None:
+        barrier.wait()
+        run_reviews(core, access_reviews, actor="replica")
+
+    threads = [threading.Thread(target=replica) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    sent = [review for delivery in messenger.sent for review in delivery.reviews]
+    assert sorted(sent) == sorted(r.id for r in access_reviews.store.reviews())
+    assert len(sent) == 3 and len(access_reviews.store.reviews()) == 3
+    starts = [e for e in core.store.audit_events() if e.entry.action == "access_review_started"]
+    assert len(starts) == 1
+
+
+def test_a_crash_after_claiming_never_sends_the_review_twice(
+    core: Core, access_reviews: AccessReviews, clock: FrozenClock
+) -> None:
+    """The process dies between claiming a delivery and Slack's answer: the next run does not
+    send it again; the reminder still reaches the manager."""
+    active(core)
+    crashing = replace(access_reviews, messenger=CrashingMessenger())
+    with pytest.raises(SystemExit):
+        run_reviews(core, crashing, actor="replica-that-dies")
+
+    recording = RecordingMessenger()
+    survivor = replace(access_reviews, messenger=recording)
+    run_reviews(core, survivor, actor="replica")
+    assert recording.sent == []
+    clock.advance(GRACE / 2)
+    run_reviews(core, survivor, actor="replica")
+    assert [d.reminder for d in recording.sent] == [True]
+
+
+class CrashingMessenger(RecordingMessenger):
+    """Dies as the message would go out."""
+
+    def send_reviews(self, *args: object, **kwargs: object) -> None:
+        raise SystemExit("killed")
