@@ -6,18 +6,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
+import hvac
 import pytest
 from sqlalchemy.engine import Engine
 
 from bot import wiring
+from bot.core.context import Core
 from bot.core.interfaces import ContractorStore, VaultBackend
 from bot.core.reviews import AccessReviews
 from bot.core.states import State
 from bot.core.sweep import SweepOptions, sweep
 from bot.dev.slack_requests import block_action
 from bot.dev.slack_standin import Call, SlackStandIn
+from bot.scheduler import PeriodicSweep
 from bot.slack import blocks
 from bot.slack.review_blocks import REVIEW_END, REVIEW_KEEP, REVIEW_KEEP_ALL
 from bot.slack.verification import SeenRequests
@@ -26,6 +30,7 @@ from tests.support.contractor import can_log_in, enrol, login_fails
 from tests.support.core import link_secret
 from tests.support.openbao import OpenBaoServer
 from tests.support.reviews import GRACE
+from tests.support.reviews import active as active_contractor
 from tests.support.slack import (
     ADMIN,
     APPROVER,
@@ -36,6 +41,7 @@ from tests.support.slack import (
     SlackWorld,
     card_contractor_id,
     make_world,
+    populate,
     slack_settings,
 )
 from vault.models import AccountSecrets
@@ -212,3 +218,34 @@ def test_a_manager_who_left_slack_has_the_admins_answer(review_world: World) -> 
     told = click(world, REVIEW_KEEP_ALL, keep_all, user=ADMIN, channel=AUDIT_CHANNEL)
     assert "Kept 2 contractor(s)" in told
     assert {r.decided_by for r in reviews.store.reviews()} == {ADMIN}
+
+
+def test_serve_wires_reviews_into_its_scheduled_sweep_and_its_buttons(
+    core: Core,
+    standin: SlackStandIn,
+    database_url: str,
+    bot_client: hvac.Client,
+) -> None:
+    """What ``credbot serve`` builds (``wiring.build_slack``): the scheduled sweep sends the
+    reviews, and the buttons' listener answers them, on one ``AccessReviews``."""
+    populate(standin)
+    env = {**REVIEW_SETTINGS, "CREDBOT_DATABASE_URL": database_url}
+    settings = slack_settings(standin, **env)
+    database = wiring.open_database(settings)
+    parts = wiring.build_slack(settings, database=database, vault_client=bot_client)
+    assert parts.reviews is not None and parts.deps.reviews is parts.reviews
+    active_contractor(core)
+
+    job = PeriodicSweep(
+        core=parts.core,
+        options=SweepOptions(worker="replica-0"),
+        interval=timedelta(minutes=15),  # run by hand
+        leases=database.leases,
+        directory=parts.directory,
+        reviews=parts.reviews,
+    )
+    report = job.run_once()
+
+    assert report is not None and report.reviews is not None and report.reviews.sent == 1
+    dm = standin.messages_to(standin.dm_channel(MANAGER))
+    assert [REVIEW_KEEP in str(m.get("blocks")) for m in dm] == [True]
