@@ -10,6 +10,7 @@ import pytest
 
 from bot.core.clock import FrozenClock
 from bot.core.context import Core
+from bot.core.errors import RevocationPending
 from bot.core.models import Contractor
 from bot.core.review_interfaces import (
     NotTheReviewer,
@@ -285,3 +286,43 @@ class CrashingMessenger(RecordingMessenger):
 
     def send_reviews(self, *args: object, **kwargs: object) -> None:
         raise SystemExit("killed")
+
+
+def test_a_manager_who_leaves_mid_round_hands_the_reminder_to_the_admins(
+    core: Core, access_reviews: AccessReviews, messenger: RecordingMessenger, clock: FrozenClock
+) -> None:
+    contractor, _ = active(core)
+    sweep(core, RUN, reviews=access_reviews)
+    messenger.gone.add(MANAGER)
+    clock.advance(GRACE / 2)
+    sweep(core, RUN, reviews=access_reviews)
+
+    assert [(d.recipient, d.reminder) for d in messenger.sent] == [
+        ("manager", False),
+        ("admins", True),
+    ]
+    review = review_of(access_reviews, contractor)
+    with pytest.raises(NotTheReviewer):
+        answer(core, access_reviews, review, decision="keep", reviewer=AS_MANAGER)
+    admin = Reviewer(user=ADMIN, is_manager=False, is_admin=True)
+    assert answer(core, access_reviews, review, decision="keep", reviewer=admin).decision == "keep"
+
+
+def test_end_while_vault_is_sealed_is_recorded_and_the_sweep_finishes_it(
+    outage_core: Core,
+    access_reviews: AccessReviews,
+    throwaway_openbao: OpenBaoServer,
+) -> None:
+    contractor, secrets = active(outage_core)
+    sweep(outage_core, RUN, reviews=access_reviews)
+    review = review_of(access_reviews, contractor)
+    throwaway_openbao.seal()
+    with pytest.raises(RevocationPending):
+        answer(outage_core, access_reviews, review, decision="end", reviewer=AS_MANAGER)
+    assert access_reviews.store.get_review(review).decision == "end"
+    assert outage_core.store.get_contractor(contractor.id).state is State.REVOKING
+
+    throwaway_openbao.unseal()
+    sweep(outage_core, RUN, reviews=access_reviews)
+    assert outage_core.store.get_contractor(contractor.id).state is State.REVOKED
+    assert login_fails(throwaway_openbao.addr, secrets)
