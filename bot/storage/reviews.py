@@ -28,7 +28,7 @@ from bot.core.review_interfaces import (
     review_id,
 )
 from bot.core.states import CONTRACT_END_STATES
-from bot.storage.audit_log import append_event
+from bot.storage.audit_log import append_event, is_seq_conflict
 from bot.storage.tables import access_reviews, contractors, review_rounds
 
 _COLUMNS = (
@@ -82,7 +82,9 @@ class SqlReviews:
                         ],
                     )
                 append_event(connection, event)
-        except IntegrityError:
+        except IntegrityError as error:
+            if is_seq_conflict(error):  # not "round exists": the caller's retry decides
+                raise
             return False
         return True
 
