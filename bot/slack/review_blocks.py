@@ -67,6 +67,26 @@ def review_messages(
     return messages
 
 
+def with_answers(
+    message_blocks: Sequence[dict[str, Any]], answers: Sequence[AccessReview]
+) -> list[dict[str, Any]]:
+    """The review message's blocks with each answered review's buttons replaced by who
+    answered what and when (other blocks as they were)."""
+    by_block = {f"review_{review.id}": review for review in answers}
+    return [
+        _answered_context(by_block[block["block_id"]])
+        if block.get("block_id") in by_block
+        else block
+        for block in message_blocks
+    ]
+
+
+def _answered_context(review: AccessReview) -> dict[str, Any]:
+    verb = "Access ended" if review.decision == "end" else "Kept"
+    text = f"{verb} by {_who(review.decided_by)} at {_time(review.decided_at)}"
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
+
+
 def answered(review: AccessReview) -> str:
     """What the reviewer sees after answering."""
     if review.decision == "end":

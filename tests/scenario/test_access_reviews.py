@@ -115,8 +115,17 @@ def buttons(message: dict[str, Any], action_id: str) -> list[str]:
     ]
 
 
-def click(world: SlackWorld, action_id: str, value: str, *, user: str, channel: str) -> str:
-    """Click a review button as Slack posts it; return what the clicker is told."""
+def click(
+    world: SlackWorld,
+    action_id: str,
+    value: str,
+    *,
+    user: str,
+    channel: str,
+    message: dict[str, Any] | None = None,
+) -> str:
+    """Click a review button (on ``message``, as posted) as Slack posts it; return what the
+    clicker is told."""
     response_url = world.standin.response_url()
     payload = block_action(
         user_id=user,
@@ -126,6 +135,8 @@ def click(world: SlackWorld, action_id: str, value: str, *, user: str, channel: 
         message_ts="1700000000.000100",
         response_url=response_url,
     )
+    if message is not None:
+        payload["message"].update(text=message["text"], blocks=message["blocks"])
     assert world.slack.interact(payload).status == 200
     return str(world.response(response_url)["text"])
 
@@ -171,7 +182,11 @@ def test_wrong_clicks_are_refused_and_change_nothing(
     assert "does not exist" in told
     assert world.audit_count() == audit and state(world) is State.ACTIVE
 
-    assert "keeps access" in click(world, REVIEW_KEEP, review, user=MANAGER, channel=dm)
+    message = review_messages(world, dm)[0]
+    told = click(world, REVIEW_KEEP, review, user=MANAGER, channel=dm, message=message)
+    assert "keeps access" in told
+    updated = world.standin.wait_for_call("chat.update", channel=dm, timeout=15).args
+    assert buttons(updated, REVIEW_KEEP) == [] and f"Kept by <@{MANAGER}>" in str(updated)
     told = click(world, REVIEW_END, review, user=MANAGER, channel=dm)  # a second answer
     assert "already answered (keep)" in told and "Nothing was changed" in told
     assert state(world) is State.ACTIVE and can_log_in(openbao.addr, secrets)

@@ -4,20 +4,28 @@ core call, answer the clicker.
 The button's value names the review only; whether the clicker may answer it (the contractor's
 manager, still a manager; or an admin for reviews sent to the admins) is the core's decision
 (``bot.core.reviews.answer``). Every refusal (not yours, answered already, too late) is told
-to the clicker alone and changes nothing.
+to the clicker alone and changes nothing. An answer replaces its buttons in the message with
+who answered what, when (``chat.update``).
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Sequence
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
+from slack_sdk.errors import SlackApiError
 
 from bot.core.errors import CredbotError
+from bot.core.review_interfaces import AccessReview
 from bot.core.reviews import Answer, Reviewer, answer, keep_all
 from bot.slack import replies, review_blocks
 from bot.slack.deps import Deps
+from bot.slack.notifier import slack_error
 from bot.slack.roles import Role
+
+log = logging.getLogger("credbot.slack.reviews")
 
 REVIEWS_OFF = "Access reviews are off (CREDBOT_ACCESS_REVIEW_INTERVAL is not set)."
 
@@ -51,6 +59,7 @@ def _answer(deps: Deps, body: dict[str, Any], decision: Answer) -> str:
         )
     except Exception as exc:
         return _refusal(exc)
+    _show_answers(deps, body, [review])
     return review_blocks.answered(review)
 
 
@@ -70,7 +79,27 @@ def _keep_all(deps: Deps, body: dict[str, Any]) -> str:
         )
     except Exception as exc:
         return _refusal(exc)
+    _show_answers(deps, body, kept)
     return review_blocks.kept_all(kept)
+
+
+def _show_answers(deps: Deps, body: dict[str, Any], answers: Sequence[AccessReview]) -> None:
+    """``chat.update`` the clicked message with the answers in place of their buttons; a
+    failure is logged: the answers stand whether or not the message shows them."""
+    container = body.get("container") or {}
+    channel, ts = container.get("channel_id"), container.get("message_ts")
+    message_blocks = (body.get("message") or {}).get("blocks")
+    if not answers or not channel or not ts or not message_blocks:
+        return
+    try:
+        deps.client.chat_update(
+            channel=str(channel),
+            ts=str(ts),
+            text=str((body.get("message") or {}).get("text") or "Access review"),
+            blocks=review_blocks.with_answers(message_blocks, answers),
+        )
+    except SlackApiError as exc:
+        log.error("access review message %s:%s not updated: %s", channel, ts, slack_error(exc))
 
 
 def _reviewer(deps: Deps, body: dict[str, Any]) -> Reviewer:
