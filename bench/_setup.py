@@ -31,9 +31,10 @@ from bench._raw import RawVault
 from bot.core import issuing
 from bot.core.clock import SystemClock
 from bot.core.context import Core, Policy
-from bot.core.interfaces import Clock, ContractorStore, Notifier, VaultBackend
+from bot.core.interfaces import Clock, Notifier, VaultBackend
 from bot.core.models import Contractor, SignedAnchor
 from bot.core.requests import OnboardingRequest
+from bot.core.stores import Store
 from bot.dev.openbao import OpenBaoDevServer, free_port
 from bot.storage.engine import make_engine
 from bot.storage.migrate import upgrade
@@ -297,7 +298,7 @@ def database(kind: str, workdir: Path, pg: PostgresServer | None) -> Iterator[tu
 
 
 def make_core(
-    store: ContractorStore | object,
+    store: Store | object,
     vault: VaultBackend | object,
     *,
     clock: Clock | None = None,

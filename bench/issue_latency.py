@@ -48,7 +48,7 @@ from bench._setup import (
 from bot.core import issuing, onboarding
 from bot.core.context import Core
 from bot.core.models import Contractor
-from bot.storage.repository import SqlStore
+from bot.storage.store import SqlStore
 from tests.support.notifier import RecordingNotifier
 from tests.support.postgres import PostgresServer
 

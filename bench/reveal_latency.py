@@ -41,7 +41,7 @@ from bench._setup import BaoEnv, database, load_average, make_core, openbao
 from bot.core import issuing, onboarding
 from bot.core.context import Core
 from bot.dev.openbao import free_port
-from bot.storage.repository import SqlStore
+from bot.storage.store import SqlStore
 from tests.support.notifier import RecordingNotifier
 from vault.setup import generate_secret_id
 

@@ -53,7 +53,7 @@ from bot.core import enrolment, issuing, onboarding
 from bot.core.context import Core
 from bot.core.revocation import offboard
 from bot.core.states import State
-from bot.storage.repository import SqlStore
+from bot.storage.store import SqlStore
 from tests.support.contractor import fresh_code
 from tests.support.postgres import PostgresServer
 from vault.accounts import VaultAccounts

@@ -61,7 +61,7 @@ from bot.core.states import State
 from bot.core.sweep import SweepOptions, sweep
 from bot.storage.engine import make_engine
 from bot.storage.migrate import upgrade
-from bot.storage.repository import SqlStore
+from bot.storage.store import SqlStore
 from tests.support.postgres import PostgresServer
 from vault.accounts import VaultAccounts
 from vault.layout import USERPASS_MOUNT

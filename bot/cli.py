@@ -29,22 +29,22 @@ from starlette.types import ASGIApp
 from bot import wiring
 from bot.checks import CheckConfigError
 from bot.config import Settings, SettingsError, load_settings
-from bot.core import revocation
+from bot.core import queries, revocation
 from bot.core.anchoring import TrailCheck, check_trail
 from bot.core.audit import canonical_time, entry_as_json
 from bot.core.context import Core
 from bot.core.errors import CredbotError, RevocationPending
+from bot.core.health import DatabaseMisconfigured, DatabaseUnavailable, NotReady
+from bot.core.messages import explain
 from bot.core.models import Contractor, IdentityVerification
-from bot.core.queries import find_contractor
 from bot.core.states import State
 from bot.core.sweep import SweepOptions, exclusive_sweep, sweep
 from bot.durations import parse_duration
-from bot.health import DatabaseMisconfigured, DatabaseUnavailable, NotReady
 from bot.logs import configure_logging
-from bot.messages import explain
 from bot.slack.socket_mode import SocketModeFailed
 from bot.sweep_report import print_report
 from bot.web import serving
+from vault.audit_devices import file_stanza
 from vault.errors import VaultError, VaultSetupDrift, VaultUnavailable
 from vault.models import SetupChange
 
@@ -181,11 +181,38 @@ def vault_init(ctx: Context, secret_id_file: Path | None, dry_run: bool, force: 
         click.echo(f"in place:     {item}")
     if role_id is not None:
         click.echo(f"AppRole role ID (set VAULT_ROLE_ID): {role_id}")
+    _echo_audit_devices(ctx.settings)
     if dry_run:
         click.echo("dry run: nothing was changed")
     elif secret_id_file is not None:
         wiring.write_secret_id(ctx.settings, secret_id_file)
         click.echo(f"AppRole secret ID written to {secret_id_file} (set VAULT_SECRET_ID_FILE)")
+
+
+def _echo_audit_devices(settings: Settings) -> None:
+    """Say whether a file audit device is on (shared-account detection reads it), and how to
+    add one: OpenBao 2.x takes them only from the server's configuration, not from the API."""
+    devices = wiring.audit_devices(settings)
+    wanted = settings.audit_log or Path("/var/log/openbao/audit.log")
+    if devices is None:
+        click.echo(
+            "audit device: Vault does not list audit devices to this token (it needs sudo on "
+            "sys/audit, in the root namespace), so credbot cannot tell"
+        )
+    files = [device for device in devices or [] if device.type == "file"]
+    for device in files:
+        click.echo(f"audit device: file {device.path} writes {device.file_path}")
+    if devices is not None and not files:
+        click.echo(
+            "audit device: none of type file; shared-account detection (CREDBOT_AUDIT_LOG) "
+            "needs one. Add this to the server's configuration and restart it:"
+        )
+        click.echo(file_stanza(wanted), nl=False)
+    elif settings.audit_log and str(settings.audit_log) not in {d.file_path for d in files}:
+        click.echo(
+            f"audit device: CREDBOT_AUDIT_LOG is {settings.audit_log}, which no file audit "
+            "device writes that Vault lists"
+        )
 
 
 def _echo_change(prefix: str, change: SetupChange) -> None:
@@ -295,7 +322,7 @@ def _anchor_status(trail: TrailCheck) -> str:
 @exits_cleanly
 def audit_export(ctx: Context, output: IO[str], after_seq: int) -> None:
     """Write the audit events as one JSON object per line, in chain order."""
-    for event in ctx.core.store.audit_events(after_seq=after_seq):
+    for event in queries.audit_events(ctx.core, after_seq=after_seq):
         record = {
             "seq": event.seq,
             **entry_as_json(event.entry),
@@ -326,8 +353,8 @@ def _as_json(record: Contractor | IdentityVerification) -> dict[str, Any]:
 @exits_cleanly
 def list_contractors(ctx: Context, states: tuple[str, ...], as_json: bool) -> None:
     """List contractors, oldest first."""
-    contractors = ctx.core.store.list_contractors(
-        states=[State(s) for s in states] if states else None
+    contractors = queries.list_contractors(
+        ctx.core, states=[State(s) for s in states] if states else None
     )
     for contractor in contractors:
         if as_json:
@@ -347,9 +374,9 @@ def list_contractors(ctx: Context, states: tuple[str, ...], as_json: bool) -> No
 def status(ctx: Context, contractor: str, as_json: bool) -> None:
     """Show one contractor, by contractor ID or Slack user ID, with the identity checks last
     run on the request and its KYC verifications (a service's reference included)."""
-    found = find_contractor(ctx.core, contractor)
-    checks = ctx.core.store.check_results(found.id)
-    verifications = ctx.core.store.verifications(found.id)
+    found = queries.find_contractor(ctx.core, contractor)
+    checks = queries.check_results(ctx.core, found.id)
+    verifications = queries.verifications(ctx.core, found.id)
     if as_json:
         shown = {
             **_as_json(found),
@@ -375,7 +402,7 @@ def status(ctx: Context, contractor: str, as_json: bool) -> None:
 @exits_cleanly
 def offboard(ctx: Context, contractor: str, reason: str, actor: str) -> None:
     """Revoke every credential of a contractor now. Exit 1 if Vault could not finish yet."""
-    found = find_contractor(ctx.core, contractor)
+    found = queries.find_contractor(ctx.core, contractor)
     result = revocation.offboard(ctx.core, found.id, actor=actor, reason=reason)
     click.echo(f"{result.id}: {result.state.value}")
 

@@ -127,6 +127,11 @@ class Settings(BaseSettings):
         timedelta(hours=12), validation_alias=_env("CREDBOT_TOKEN_MAX_TTL")
     )
     bound_cidrs: CsvList = Field((), validation_alias=_env("CREDBOT_BOUND_CIDRS"))
+    audit_log: Path | None = Field(None, validation_alias=_env("CREDBOT_AUDIT_LOG"))
+    """Vault's file audit device that ``credbot serve`` follows for shared accounts."""
+    sharing_window: timedelta = Field(
+        timedelta(minutes=10), validation_alias=_env("CREDBOT_SHARING_WINDOW")
+    )
     max_totp_failures: int = Field(
         5, ge=1, le=20, validation_alias=_env("CREDBOT_MAX_TOTP_FAILURES")
     )
@@ -191,6 +196,7 @@ class Settings(BaseSettings):
         "read_timeout",
         "access_review_interval",
         "access_review_grace",
+        "sharing_window",
         mode="before",
     )
     @classmethod
@@ -386,6 +392,13 @@ class Settings(BaseSettings):
     def _read_timeout_range(cls, value: timedelta) -> timedelta:
         if not timedelta(seconds=1) <= value <= timedelta(seconds=60):
             raise ValueError("must be between 1s and 60s")
+        return value
+
+    @field_validator("sharing_window")
+    @classmethod
+    def _sharing_window_range(cls, value: timedelta) -> timedelta:
+        if not timedelta(minutes=1) <= value <= timedelta(days=1):
+            raise ValueError("must be between 1m and 1d")
         return value
 
     @field_validator("link_ttl")

@@ -51,6 +51,19 @@ SLACK_ERRORS = Counter(
     ["method", "error"],
     registry=None,
 )
+VAULT_AUDIT_LINES = Counter(
+    "credbot_vault_audit_lines",
+    "Lines of Vault's audit log read for shared-account detection, by outcome",
+    ["outcome"],
+    registry=None,
+)
+for _outcome in ("login", "other", "unparseable"):
+    VAULT_AUDIT_LINES.labels(outcome=_outcome)
+SHARING_ALERTS = Counter(
+    "credbot_sharing_alerts",
+    "Accounts flagged as possibly shared (used from several places, or from outside the CIDRs)",
+    registry=None,
+)
 BUILD_INFO = Gauge(
     "credbot_build_info",
     "Always 1; the labels say which credbot and Python run",
@@ -68,6 +81,8 @@ PROCESS_METRICS: tuple[Collector, ...] = (
     SLACK_ERRORS,
     VAULT_ERRORS,
     VAULT_RETRIES,
+    VAULT_AUDIT_LINES,
+    SHARING_ALERTS,
 )
 """Everything above, and the Vault counters: what ``/metrics`` exports besides its gauges."""
 

@@ -28,30 +28,36 @@ from starlette.types import ASGIApp
 from bot.config import Settings
 from bot.core.clock import SystemClock
 from bot.core.context import Core, Policy
-from bot.core.interfaces import Clock, ContractorStore, Notifier
+from bot.core.health import DatabaseUnavailable
+from bot.core.interfaces import Clock, Notifier
 from bot.core.review_interfaces import ReviewStore
 from bot.core.reviews import AccessReviews, ReviewPolicy
+from bot.core.scheduler import PeriodicAnchor, PeriodicSweep
+from bot.core.sharing import SharedAccounts, SharingRules
+from bot.core.stores import Store
 from bot.core.sweep import SweepOptions
-from bot.health import DatabaseUnavailable
+from bot.core.workflow.service_result import recheck_after_service_result
 from bot.metrics import PrometheusMetrics
-from bot.notify import LogNotifier
-from bot.scheduler import PeriodicAnchor, PeriodicSweep
+from bot.notify import LogNotifier, LogSharingAlerts
 from bot.slack.app import build_deps, build_slack_app
 from bot.slack.deps import Deps
 from bot.slack.directory import SlackDirectory
 from bot.slack.notifier import SlackNotifier
-from bot.slack.onboarding_flow import recheck_and_tell
 from bot.slack.review_messenger import SlackReviewMessenger
 from bot.slack.roles import RoleMembers, Roles
+from bot.slack.sharing_alerts import SlackSharingAlerts
 from bot.slack.socket_mode import SlackSocket
 from bot.slack.web_client import CountingWebClient
 from bot.storage.engine import make_engine
 from bot.storage.health import check_database
 from bot.storage.leases import SqlLeases
 from bot.storage.migrate import head_revision, upgrade, upgrade_engine
-from bot.storage.repository import SqlStore
 from bot.storage.reviews import SqlReviews
 from bot.storage.seen_requests import SqlSeenRequests
+from bot.storage.sharing import SqlSharing
+from bot.storage.store import SqlStore
+from bot.vault_audit.file import AuditLogFile
+from bot.vault_audit.job import AuditLogReader
 from bot.web import enrollment
 from bot.web.app import Background, build_web_app
 from bot.web.kyc_webhook import kyc_webhook_route
@@ -59,8 +65,11 @@ from bot.web.slack_endpoint import slack_route
 from vault.accounts import VaultAccounts
 from vault.anchors import VaultAnchors
 from vault.approle import destroy_secret_id_accessor, list_secret_id_accessors
+from vault.audit_devices import AuditDevice, list_audit_devices
 from vault.client import Retries, connect
 from vault.credentials import read_credential_lifetimes
+from vault.errors import VaultError, VaultUnavailable
+from vault.locks import VaultLocks
 from vault.login_mfa import TotpMethodSettings
 from vault.models import ContractorTokenRules
 from vault.setup import (
@@ -90,6 +99,8 @@ class Database:
     """Signed Slack requests already accepted by any replica."""
     reviews: SqlReviews
     """Access-review rounds and answers."""
+    sharing: SqlSharing
+    """Where the audit log reader stands, the logins it read and the flags it raised."""
 
 
 def open_database(settings: Settings, *, check: bool = False) -> Database:
@@ -107,6 +118,7 @@ def open_database(settings: Settings, *, check: bool = False) -> Database:
         leases=SqlLeases(engine=engine),
         seen_requests=SqlSeenRequests(engine=engine),
         reviews=SqlReviews(engine=engine),
+        sharing=SqlSharing(engine=engine),
     )
 
 
@@ -114,7 +126,7 @@ def prepare_database(settings: Settings, *, migrate: bool) -> str:
     """What ``credbot serve`` does before serving: with ``migrate`` bring the schema to the
     newest revision, then check that this code can run on it; return the revision.
 
-    Raises ``SchemaNotCurrent`` (a ``bot.health.NotReady``) for an empty or older schema,
+    Raises ``SchemaNotCurrent`` (a ``bot.core.health.NotReady``) for an empty or older schema,
     ``DatabaseUnavailable`` when the database does not answer.
     """
     engine = make_engine(settings.database_url, create=migrate)
@@ -209,7 +221,7 @@ def build_core(
     *,
     notifier: Notifier | None = None,
     clock: Clock | None = None,
-    store: ContractorStore | None = None,
+    store: Store | None = None,
     vault_client: hvac.Client | None = None,
 ) -> Core:
     """The core on real backends; ``notifier`` defaults to logging (no Slack), ``store`` to a
@@ -275,13 +287,25 @@ def build_slack(
     Raises ``CheckConfigError`` when the identity checks' settings are missing."""
     client = build_slack_client(settings)
     notifier = SlackNotifier(
-        client=client, audit_channel=settings.audit_channel, admins=settings.admins
+        client=client,
+        audit_channel=settings.audit_channel,
+        admins=settings.admins,
+        approval_channel=settings.approval_channel,
     )
     core = build_core(
         settings, notifier=notifier, clock=clock, store=database.store, vault_client=vault_client
     )
     reviews = build_reviews(settings, store=database.reviews, client=client)
     deps = replace(build_deps(core=core, settings=settings, client=client), reviews=reviews)
+    sharing = build_sharing(settings, core, database=database, vault_client=vault_client)
+    if sharing is not None:
+        alerts = SlackSharingAlerts(
+            client=client,
+            audit_channel=settings.audit_channel,
+            admins=settings.admins,
+            rules=sharing.rules,
+        )
+        deps = replace(deps, sharing=replace(sharing, alerts=alerts))
     return SlackParts(
         core=core,
         app=build_slack_app(
@@ -325,6 +349,22 @@ def build_reviews(
     )
 
 
+def build_sharing(
+    settings: Settings, core: Core, *, database: Database, vault_client: hvac.Client
+) -> SharedAccounts | None:
+    """Shared-account detection when ``CREDBOT_AUDIT_LOG`` is set (alerts logged; the Slack
+    door replaces them with its own), else ``None``."""
+    if settings.audit_log is None:
+        return None
+    return SharedAccounts(
+        core=core,
+        store=database.sharing,
+        locks=VaultLocks(client=vault_client),
+        alerts=LogSharingAlerts(),
+        rules=SharingRules(window=settings.sharing_window, bound_cidrs=settings.bound_cidrs),
+    )
+
+
 def kyc_webhook(settings: Settings, deps: Deps) -> list[BaseRoute]:
     """``POST /kyc/webhook`` when ``CREDBOT_KYC_WEBHOOK_SECRET`` is set: a service's result is
     stored, then the request's checks run again after the answer."""
@@ -336,7 +376,7 @@ def kyc_webhook(settings: Settings, deps: Deps) -> list[BaseRoute]:
             deps.core,
             secret=secret,
             on_result=lambda contractor_id: deps.later(
-                lambda: recheck_and_tell(deps, contractor_id)
+                lambda: recheck_after_service_result(deps.core, contractor_id, checks=deps.checks)
             ),
             read_timeout_s=settings.read_timeout.total_seconds(),
         )
@@ -414,10 +454,20 @@ def _web_app(
     ``CREDBOT_OPS_PORT`` (or ``--ops-port``) is set; ``/metrics`` reads how long the bot's
     own credentials (``vault_client``'s) have left."""
     background: list[Background] = [slack_socket] if slack_socket else []
-    if settings.sweep_interval > timedelta(0):
-        options = SweepOptions(
-            worker=f"{socket.gethostname()}:{os.getpid()}", max_share=settings.sweep_max_share
+    worker = f"{socket.gethostname()}:{os.getpid()}"
+    sharing = slack.deps.sharing if slack else None
+    sharing = sharing or build_sharing(settings, core, database=database, vault_client=vault_client)
+    if sharing is not None and settings.audit_log is not None:
+        background.append(
+            AuditLogReader(
+                sharing=sharing,
+                source=AuditLogFile(settings.audit_log),
+                leases=database.leases,
+                holder=worker,
+            )
         )
+    if settings.sweep_interval > timedelta(0):
+        options = SweepOptions(worker=worker, max_share=settings.sweep_max_share)
         background.append(
             PeriodicSweep(
                 core=core,
@@ -486,6 +536,18 @@ def init_vault(
     )
     role_exists = not dry_run or "auth/approle/role/credbot" in report.unchanged
     return report, read_role_id(client) if role_exists else None
+
+
+def audit_devices(settings: Settings) -> list[AuditDevice] | None:
+    """The audit devices Vault has on, ``None`` when Vault will not list them to this token
+    (it may not read ``sys/audit``, or it lives in a namespace: Vault lists audit devices in
+    the root namespace only). Raises ``VaultUnavailable``."""
+    try:
+        return list_audit_devices(_admin_client(settings))
+    except VaultUnavailable:
+        raise
+    except VaultError:
+        return None
 
 
 def write_secret_id(settings: Settings, path: Path) -> str:

@@ -57,4 +57,5 @@ fi
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy
+.venv/bin/lint-imports
 .venv/bin/python -m pytest -n "${CREDBOT_TEST_WORKERS:-4}" --dist load "$@"

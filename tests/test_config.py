@@ -74,6 +74,8 @@ def test_every_variable_is_read(tmp_path: Path) -> None:
             "CREDBOT_PORT": "9090",
             "CREDBOT_ACCESS_REVIEW_INTERVAL": "90d",
             "CREDBOT_ACCESS_REVIEW_GRACE": "7d",
+            "CREDBOT_AUDIT_LOG": "/var/log/openbao/audit.log",
+            "CREDBOT_SHARING_WINDOW": "15m",
         }
     )
     assert settings.access_review_interval == timedelta(days=90)
@@ -93,6 +95,8 @@ def test_every_variable_is_read(tmp_path: Path) -> None:
     assert settings.vault_verify == str(tmp_path / "ca.pem")
     assert (settings.vault_namespace, settings.vault_max_retries) == ("admin/team-a", 0)
     assert (settings.policy_dir, settings.log_format) == (tmp_path, "json")
+    assert settings.audit_log == Path("/var/log/openbao/audit.log")
+    assert settings.sharing_window == timedelta(minutes=15)
 
 
 @pytest.mark.parametrize(
@@ -134,6 +138,9 @@ def test_every_variable_is_read(tmp_path: Path) -> None:
             {"CREDBOT_ACCESS_REVIEW_INTERVAL": "90d", "CREDBOT_ACCESS_REVIEW_GRACE": "10m"},
             "CREDBOT_ACCESS_REVIEW_GRACE",
         ),
+        ({"CREDBOT_SHARING_WINDOW": "10s"}, "CREDBOT_SHARING_WINDOW"),
+        ({"CREDBOT_SHARING_WINDOW": "2d"}, "CREDBOT_SHARING_WINDOW"),
+        ({"CREDBOT_SHARING_WINDOW": "a while"}, "CREDBOT_SHARING_WINDOW"),
     ],
 )
 def test_bad_value_is_refused_naming_the_variable(env: dict[str, str], variable: str) -> None:

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 import hvac
@@ -45,13 +45,9 @@ from vault.errors import (
 from vault.layout import APPROLE_MOUNT
 from vault.metrics import count_error, count_retry
 
-if TYPE_CHECKING:
-    from vault.accounts import VaultAccounts
-
 __all__ = [
     "AppRoleClient",
     "Retries",
-    "VaultAccounts",
     "VaultClient",
     "connect",
     "request",

@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from bot.config import Settings
 from bot.core.context import Core
 from bot.core.models import CheckResult, Contractor, Outcome
-from bot.slack.roles import RoleLookupFailed, Roles
+from bot.core.roles import RoleDirectory, RoleLookupFailed
 
 
 class CheckConfigError(Exception):
@@ -24,7 +24,7 @@ class CheckEnvironment:
     settings: Settings
     core: Core
     slack: WebClient
-    roles: Roles
+    roles: RoleDirectory
 
 
 class ConfigurableCheck(Protocol):

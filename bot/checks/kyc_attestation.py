@@ -11,9 +11,9 @@ from typing import ClassVar, Self
 
 from bot.checks._base import CheckEnvironment, group_not_listed, result
 from bot.core.identity import DOCUMENT_TYPES
-from bot.core.interfaces import ContractorStore
 from bot.core.models import CheckResult, Contractor
-from bot.slack.roles import Role, RoleLookupFailed, Roles
+from bot.core.roles import Role, RoleDirectory, RoleLookupFailed
+from bot.core.stores import IdentityRecords
 
 WAITING = "waiting for an approver to confirm they checked an official photo ID"
 
@@ -24,7 +24,7 @@ class KycAttestation:
     name: ClassVar[str] = "kyc_attestation"
     proves_identity: ClassVar[bool] = True
 
-    def __init__(self, store: ContractorStore, roles: Roles) -> None:
+    def __init__(self, store: IdentityRecords, roles: RoleDirectory) -> None:
         self._store = store
         self._roles = roles
 

@@ -6,7 +6,7 @@ from typing import ClassVar, Self
 
 from bot.checks._base import CheckEnvironment, group_not_listed, result
 from bot.core.models import CheckResult, Contractor
-from bot.slack.roles import Role, RoleLookupFailed, Roles
+from bot.core.roles import Role, RoleDirectory, RoleLookupFailed
 
 
 class RequesterRole:
@@ -16,7 +16,7 @@ class RequesterRole:
     name: ClassVar[str] = "requester_role"
     proves_identity: ClassVar[bool] = False
 
-    def __init__(self, roles: Roles) -> None:
+    def __init__(self, roles: RoleDirectory) -> None:
         self._roles = roles
 
     @classmethod

@@ -10,7 +10,6 @@ from slack_sdk.errors import SlackApiError
 
 from bot.checks._base import CheckEnvironment, result
 from bot.core.models import CheckResult, Contractor
-from bot.slack.notifier import slack_error
 
 GONE = frozenset({"user_not_found", "user_not_visible"})
 LABELS = {
@@ -48,7 +47,7 @@ class SlackAccount:
         try:
             response = self._client.users_info(user=contractor.slack_user_id)
         except SlackApiError as exc:
-            error = slack_error(exc)
+            error = str(exc.response.get("error", "unknown_error"))  # Slack's own code
             if error in GONE:
                 return result(self.name, "fail", f"Slack does not know the account ({error})")
             return result(self.name, "pending", f"Slack did not answer users.info ({error})")

@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import ClassVar, Self
 
 from bot.checks._base import CheckEnvironment, result
-from bot.core.interfaces import ContractorStore
 from bot.core.models import CheckResult, Contractor
+from bot.core.stores import IdentityRecords
 
 
 class Uniqueness:
@@ -21,7 +21,7 @@ class Uniqueness:
     name: ClassVar[str] = "uniqueness"
     proves_identity: ClassVar[bool] = False
 
-    def __init__(self, store: ContractorStore) -> None:
+    def __init__(self, store: IdentityRecords) -> None:
         self._store = store
 
     @classmethod

@@ -16,7 +16,7 @@ What keeps the anchor honest:
 - Replicas anchor concurrently: the anchor is written with check-and-set on the version read,
   and a writer that lost reads again and finds it moved (usually past its own head).
 - Anchoring is never part of an append: changes commit without Vault, and anchoring runs after
-  them (``bot.scheduler.PeriodicAnchor``, every sweep, CLI commands). While Vault is down the
+  them (``bot.core.scheduler.PeriodicAnchor``, every sweep, CLI commands). While Vault is down the
   anchor lags; ``check_trail`` says by how many events, and the next run catches up.
 - The anchor is read before the database, so an anchor another replica wrote meanwhile never
   names events the walk could not see.

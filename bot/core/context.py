@@ -1,4 +1,5 @@
-"""What every lifecycle step needs, bundled once, and the one way a step changes state.
+"""What every lifecycle step needs, bundled once, and the one way a step changes state
+(``Core.apply`` of a ``bot.core.changes.Change``).
 
 ``Core`` is built in ``bot.wiring`` from concrete backends; the doors (CLI, Slack, web) only hold
 a ``Core`` and call the functions of ``bot.core.onboarding``, ``issuing``, ``enrolment`` and
@@ -9,22 +10,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
+from bot.core.changes import Change
 from bot.core.errors import CredbotError, IllegalTransition
-from bot.core.interfaces import (
-    AuditAnchors,
-    Clock,
-    ContractorStore,
-    Metrics,
-    NoMetrics,
-    Notifier,
-    VaultBackend,
-)
-from bot.core.models import AuditEntry, CheckResult, Contractor, ContractorChanges, StateChange
+from bot.core.interfaces import AuditAnchors, Clock, Metrics, NoMetrics, Notifier, VaultBackend
+from bot.core.models import AuditEntry, Contractor
 from bot.core.states import State, ensure_transition
+from bot.core.stores import Store
 
 log = logging.getLogger("credbot.core")
 
@@ -42,27 +37,10 @@ class Policy:
 
 
 @dataclass(frozen=True)
-class Move:
-    """One lifecycle step: the arguments of ``Core.move``, kept for ``Core.move_many``."""
-
-    contractor: Contractor
-    target: State
-    actor: str
-    action: str
-    reason: str = ""
-    details: dict[str, Any] | None = None
-    approved_by: str | None = None
-    username: str | None = None
-    failed_totp_attempts: int | None = None
-    revoked_accounts: tuple[str, ...] = ()
-    checks: tuple[CheckResult, ...] | None = None
-
-
-@dataclass(frozen=True)
 class Core:
     """The backends and policy a lifecycle step runs against."""
 
-    store: ContractorStore
+    store: Store
     vault: VaultBackend
     clock: Clock
     notifier: Notifier
@@ -95,126 +73,57 @@ class Core:
             details=details or {},
         )
 
-    def move(
-        self,
-        contractor: Contractor,
-        target: State,
-        *,
-        actor: str,
-        action: str,
-        reason: str = "",
-        details: dict[str, Any] | None = None,
-        approved_by: str | None = None,
-        username: str | None = None,
-        failed_totp_attempts: int | None = None,
-        revoked_accounts: tuple[str, ...] = (),
-        checks: tuple[CheckResult, ...] | None = None,
-    ) -> Contractor:
-        """Check the lifecycle allows ``contractor.state -> target``, then apply it with its
-        audit event (and the Vault accounts it proved gone) in one transaction. Raises
-        ``IllegalTransition`` or ``StaleState`` and changes nothing in either case."""
-        step = Move(
-            contractor,
-            target,
-            actor=actor,
-            action=action,
-            reason=reason,
-            details=details,
-            approved_by=approved_by,
-            username=username,
-            failed_totp_attempts=failed_totp_attempts,
-            revoked_accounts=revoked_accounts,
-            checks=checks,
-        )
-        change = self._change(step)
-        moved = self.store.apply(
-            change.contractor_id,
-            expected=change.expected,
-            changes=change.changes,
-            event=change.event,
-        )
-        _log_move(step)
-        return moved
+    def apply(self, change: Change) -> Contractor:
+        """Check the lifecycle allows the change's step (when it changes the state), then
+        apply it with its audit event (and the Vault accounts it proved gone) in one
+        transaction. Raises ``IllegalTransition`` or ``StaleState`` and changes nothing in
+        either case."""
+        _ensure_allowed(change)
+        applied = self.store.apply(change, at=self.clock.now())
+        _log_move(change)
+        return applied
 
-    def move_many(self, steps: Sequence[Move]) -> list[Contractor | CredbotError]:
-        """``move`` for several contractors in one transaction (``ContractorStore.apply_many``),
-        so a batch costs the database one commit and one audit append instead of one each.
-        One outcome per step, in order: the new contractor, or the ``IllegalTransition`` /
-        ``StaleState`` / ``ContractorNotFound`` that step met (it changed nothing; the others
-        still apply)."""
-        at = self.clock.now()  # one transaction, one moment: alike steps share a statement
-        changes: list[StateChange] = []
+    def apply_many(self, changes: Sequence[Change]) -> list[Contractor | CredbotError]:
+        """``apply`` for several contractors in one transaction (``Store.apply_many``), so a
+        batch costs the database one commit and one audit append instead of one each. One
+        outcome per change, in order: the new contractor, or the ``IllegalTransition`` /
+        ``StaleState`` / ``ContractorNotFound`` that change met (it changed nothing; the
+        others still apply)."""
+        allowed: list[Change] = []
         refused: list[CredbotError | None] = []
-        for step in steps:
+        for change in changes:
             try:
-                changes.append(self._change(step, at=at))
+                _ensure_allowed(change)
+                allowed.append(change)
                 refused.append(None)
             except IllegalTransition as exc:
                 refused.append(exc)
-        applied = iter(self.store.apply_many(changes))
+        # One transaction, one moment: alike changes share a statement.
+        applied = iter(self.store.apply_many(allowed, at=self.clock.now()))
         outcomes: list[Contractor | CredbotError] = []
-        for step, refusal in zip(steps, refused, strict=True):
+        for change, refusal in zip(changes, refused, strict=True):
             outcome = refusal or next(applied)
             if isinstance(outcome, Contractor):
-                _log_move(step)
+                _log_move(change)
             outcomes.append(outcome)
         return outcomes
 
-    def _change(self, step: Move, *, at: datetime | None = None) -> StateChange:
-        """The store's change for ``step``, its event stamped ``at`` (default: now); raises
-        ``IllegalTransition``."""
-        ensure_transition(step.contractor.state, step.target)
-        event = self.entry(
-            actor=step.actor,
-            action=step.action,
-            contractor=step.contractor,
-            target=step.target,
-            reason=step.reason,
-            details=step.details,
-        )
-        return StateChange(
-            step.contractor.id,
-            expected=step.contractor.state,
-            changes=ContractorChanges(
-                state=step.target,
-                approved_by=step.approved_by,
-                username=step.username,
-                failed_totp_attempts=step.failed_totp_attempts,
-                revoked_accounts=step.revoked_accounts,
-                checks=step.checks,
-            ),
-            event=event if at is None else replace(event, at=at),
-        )
 
-    def record(
-        self,
-        contractor: Contractor,
-        *,
-        actor: str,
-        action: str,
-        reason: str = "",
-        details: dict[str, Any] | None = None,
-        failed_totp_attempts: int | None = None,
-        checks: tuple[CheckResult, ...] | None = None,
-    ) -> Contractor:
-        """Change counters or check results of a contractor without a state change, audited,
-        guarded by the current state (``StaleState`` if it moved on)."""
-        return self.store.apply(
-            contractor.id,
-            expected=contractor.state,
-            changes=ContractorChanges(failed_totp_attempts=failed_totp_attempts, checks=checks),
-            event=self.entry(
-                actor=actor, action=action, contractor=contractor, reason=reason, details=details
-            ),
-        )
+def _ensure_allowed(change: Change) -> None:
+    """Raise ``IllegalTransition`` unless the lifecycle allows the change's step (a change
+    that keeps the state is always allowed)."""
+    if change.state is not None:
+        ensure_transition(change.contractor.state, change.state)
 
 
-def _log_move(step: Move) -> None:
+def _log_move(change: Change) -> None:
+    if change.state is None:
+        return
     log.info(
         "contractor %s: %s -> %s (%s by %s)",
-        step.contractor.id,
-        step.contractor.state.value,
-        step.target.value,
-        step.action,
-        step.actor,
+        change.contractor.id,
+        change.contractor.state.value,
+        change.state.value,
+        change.action,
+        change.actor,
     )

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Literal, NoReturn
 
 from bot.core import links
+from bot.core.changes import Change
 from bot.core.context import Core
 from bot.core.errors import (
     ConfirmationRejected,
@@ -149,12 +150,14 @@ def prove_first_login(core: Core, secret: str, proof: str, password: str, code: 
         core.metrics.enrolment("totp_rejected")
         raise TotpRejected(tries_left=core.policy.max_totp_failures - failures) from None
     core.vault.activate_account(username=link.username, role=contractor.role)
-    active = core.move(
-        contractor,
-        State.ACTIVE,
-        actor=contractor.slack_user_id,
-        action="activated",
-        details={"username": link.username},
+    active = core.apply(
+        Change(
+            contractor,
+            State.ACTIVE,
+            actor=contractor.slack_user_id,
+            action="activated",
+            details={"username": link.username},
+        )
     )
     core.notifier.tell_requester(active, event="active", detail="first login proven, access on")
     core.metrics.enrolment("activated")
@@ -180,14 +183,16 @@ def _count_failed_proof(core: Core, contractor: Contractor, *, why: str) -> int:
         return failures
     proofs = destroy_accounts(core, contractor, actor="credbot", record=False)
     try:
-        locked = core.move(
-            core.store.get_contractor(contractor.id),
-            State.LOCKED,
-            actor="credbot",
-            action="locked",
-            reason=f"{failures} failed enrolment logins",
-            details={"proofs": [asdict(proof) for proof in proofs]},
-            revoked_accounts=tuple(proof.username for proof in proofs),
+        locked = core.apply(
+            Change(
+                core.store.get_contractor(contractor.id),
+                State.LOCKED,
+                actor="credbot",
+                action="locked",
+                reason=f"{failures} failed enrolment logins",
+                details={"proofs": [asdict(proof) for proof in proofs]},
+                revoked_accounts=tuple(proof.username for proof in proofs),
+            )
         )
     except StaleState:
         raise _locked(core) from None

@@ -39,7 +39,7 @@ class ContractorNotFound(CredbotError):
 
 
 ChangeRefused = StaleState | ContractorNotFound
-"""Why one change of a batch (``ContractorStore.apply_many``) was not applied."""
+"""Why one change of a batch (``Store.apply_many``) was not applied."""
 
 
 class DuplicateContractor(CredbotError):
@@ -202,3 +202,23 @@ class LeaseBusy(CredbotError):
         self.name = name
         self.holder = holder
         self.until = until
+
+
+class ApprovalNotPosted(Exception):
+    """The request is stored and checked but no approver can see it (a ``Notifier`` raises it
+    from ``ask_approvers`` after telling the admins)."""
+
+    def __init__(self, *, contractor_id: str, error: str) -> None:
+        super().__init__(f"approval card for {contractor_id} not posted: {error}")
+        self.contractor_id = contractor_id
+        self.error = error
+
+
+class LinkNotDelivered(Exception):
+    """The contractor's message with the link could not be sent (a ``Notifier`` raises it from
+    ``send_link`` after telling the requester and the admins); ``error`` is the door's code."""
+
+    def __init__(self, *, contractor_id: str, error: str) -> None:
+        super().__init__(f"the link for contractor {contractor_id} was not delivered: {error}")
+        self.contractor_id = contractor_id
+        self.error = error

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
 from bot.core import links
+from bot.core.changes import Change
 from bot.core.context import Core
 from bot.core.errors import IssueFailed, StaleState
 from bot.core.models import Contractor, LinkRecord, VaultAccountRecord
@@ -93,15 +94,17 @@ def issue(core: Core, contractor_id: str, *, actor: str, reason: str = "") -> Is
         )
     )
     try:
-        issued = core.move(
-            contractor,
-            State.ISSUED,
-            actor=actor,
-            action="reissued" if reissue else "issued",
-            reason=reason,
-            username=username,
-            failed_totp_attempts=0,
-            details={"username": username, "link_expires_at": expires_at.isoformat()},
+        issued = core.apply(
+            Change(
+                contractor,
+                State.ISSUED,
+                actor=actor,
+                action="reissued" if reissue else "issued",
+                reason=reason,
+                username=username,
+                failed_totp_attempts=0,
+                details={"username": username, "link_expires_at": expires_at.isoformat()},
+            )
         )
     except StaleState:
         _clean_up(core, contractor, username)

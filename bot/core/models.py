@@ -43,20 +43,6 @@ class Contractor:
 
 
 @dataclass(frozen=True)
-class ContractorChanges:
-    """Fields a lifecycle step may change; ``None`` means "leave as is"."""
-
-    state: State | None = None
-    approved_by: str | None = None
-    username: str | None = None
-    failed_totp_attempts: int | None = None
-    revoked_accounts: tuple[str, ...] = ()
-    """Vault usernames proven gone, recorded as revoked in the same transaction."""
-    checks: tuple[CheckResult, ...] | None = None
-    """The identity checks just run; they replace the stored ones in the same transaction."""
-
-
-@dataclass(frozen=True)
 class CheckResult:
     """What one identity check concluded, why (in words a manager understands), and on which
     evidence. Evidence is a few facts (a domain, a country, who attested), never a document."""
@@ -85,16 +71,6 @@ class IdentityVerification:
     """The attester's optional note (a ticket ID) or the service's own verification ID."""
     reason: str = ""
     decided_at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class StateChange:
-    """One conditional change of a contractor with its audit event (``apply_many``)."""
-
-    contractor_id: str
-    expected: State
-    changes: ContractorChanges
-    event: AuditEntry
 
 
 @dataclass(frozen=True)

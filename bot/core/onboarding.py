@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import replace
 
+from bot.core.changes import Change
 from bot.core.context import Core
 from bot.core.errors import IllegalTransition, NotAllowed
 from bot.core.identity import IdentityCheck
@@ -66,7 +67,9 @@ def verify(
     """
     contractor = core.store.get_contractor(contractor_id)
     if contractor.state is State.REQUESTED:
-        contractor = core.move(contractor, State.VERIFYING, actor=actor, action="verifying")
+        contractor = core.apply(
+            Change(contractor, State.VERIFYING, actor=actor, action="verifying")
+        )
     elif contractor.state is not State.VERIFYING:
         raise IllegalTransition(current=contractor.state.value, target=State.VERIFYING.value)
     results = tuple(_run(check, contractor) for check in checks)
@@ -79,28 +82,34 @@ def verify(
     failed = [r for r in results if r.outcome == "fail"]
     if failed:
         reason = "; ".join(f"{r.check}: {r.reason}" for r in failed)
-        contractor = core.move(
-            contractor,
-            State.REJECTED,
-            actor=actor,
-            action="checks_failed",
-            reason=reason,
-            details=details,
-            checks=results,
+        contractor = core.apply(
+            Change(
+                contractor,
+                State.REJECTED,
+                actor=actor,
+                action="checks_failed",
+                reason=reason,
+                details=details,
+                checks=results,
+            )
         )
         core.notifier.tell_requester(contractor, event="rejected", detail=reason)
     elif all(r.outcome == "pass" for r in results):
-        contractor = core.move(
-            contractor,
-            State.AWAITING_APPROVAL,
-            actor=actor,
-            action="checks_passed",
-            details=details,
-            checks=results,
+        contractor = core.apply(
+            Change(
+                contractor,
+                State.AWAITING_APPROVAL,
+                actor=actor,
+                action="checks_passed",
+                details=details,
+                checks=results,
+            )
         )
     else:
-        contractor = core.record(
-            contractor, actor=actor, action="checks_pending", details=details, checks=results
+        contractor = core.apply(
+            Change(
+                contractor, actor=actor, action="checks_pending", details=details, checks=results
+            )
         )
     return contractor, list(results)
 
@@ -124,8 +133,8 @@ def approve(core: Core, contractor_id: str, *, approver: str) -> Contractor:
     ``StaleState`` if another approver won the race."""
     contractor = core.store.get_contractor(contractor_id)
     _ensure_second_person(contractor, approver)
-    approved = core.move(
-        contractor, State.APPROVED, actor=approver, action="approved", approved_by=approver
+    approved = core.apply(
+        Change(contractor, State.APPROVED, actor=approver, action="approved", approved_by=approver)
     )
     core.notifier.tell_requester(approved, event="approved", detail=f"approved by <@{approver}>")
     return approved
@@ -136,7 +145,9 @@ def reject(core: Core, contractor_id: str, *, actor: str, reason: str) -> Contra
     contractor = core.store.get_contractor(contractor_id)
     if actor == contractor.slack_user_id:
         raise NotAllowed("contractors cannot decide their own request")
-    rejected = core.move(contractor, State.REJECTED, actor=actor, action="rejected", reason=reason)
+    rejected = core.apply(
+        Change(contractor, State.REJECTED, actor=actor, action="rejected", reason=reason)
+    )
     core.notifier.tell_requester(rejected, event="rejected", detail=reason)
     return rejected
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import asdict
 
-from bot.core.context import Core, Move
+from bot.core.changes import Change
+from bot.core.context import Core
 from bot.core.errors import CredbotError, RevocationPending, StaleState
 from bot.core.models import Contractor, RevocationTargets
 from bot.core.states import State, ensure_transition
@@ -60,7 +61,7 @@ def offboard_many(
     ``IllegalTransition`` it met (the others go on).
     """
     outcomes: list[Contractor | CredbotError | None] = [None] * len(contractors)
-    starts: list[tuple[int, Move]] = []
+    starts: list[tuple[int, Change]] = []
     revoking: list[tuple[int, Contractor]] = []
     for index, (contractor, reason) in enumerate(contractors):
         if contractor.state in NOTHING_TO_REVOKE:
@@ -76,7 +77,7 @@ def offboard_many(
             starts.append(
                 (
                     index,
-                    Move(
+                    Change(
                         contractor,
                         State.REVOKING,
                         actor=actor,
@@ -85,7 +86,7 @@ def offboard_many(
                     ),
                 )
             )
-    started = core.move_many([step for _, step in starts])
+    started = core.apply_many([step for _, step in starts])
     for (index, _), outcome in zip(starts, started, strict=True):
         if isinstance(outcome, Contractor):
             revoking.append((index, outcome))
@@ -107,7 +108,7 @@ def finish_revocations(
         return []
     targets = core.store.revocation_targets_of([contractor.id for contractor in contractors])
     outcomes: list[Contractor | CredbotError] = []
-    proven: list[tuple[int, Move]] = []
+    proven: list[tuple[int, Change]] = []
     for contractor in contractors:
         try:
             proofs = destroy_accounts(
@@ -119,7 +120,7 @@ def finish_revocations(
         proven.append(
             (
                 len(outcomes),
-                Move(
+                Change(
                     contractor,
                     State.REVOKED,
                     actor=actor,
@@ -130,7 +131,7 @@ def finish_revocations(
             )
         )
         outcomes.append(contractor)  # replaced by the move's outcome below
-    for (index, _), outcome in zip(proven, core.move_many([s for _, s in proven]), strict=True):
+    for (index, _), outcome in zip(proven, core.apply_many([s for _, s in proven]), strict=True):
         outcomes[index] = outcome
         if isinstance(outcome, Contractor):
             core.notifier.tell_requester(
@@ -143,8 +144,8 @@ def finish_revocations(
 
 def _withdraw(core: Core, contractor: Contractor, *, actor: str, reason: str) -> Contractor:
     """A request not yet approved has nothing in Vault: it is simply ``rejected``."""
-    withdrawn = core.move(
-        contractor, State.REJECTED, actor=actor, action="withdrawn", reason=reason
+    withdrawn = core.apply(
+        Change(contractor, State.REJECTED, actor=actor, action="withdrawn", reason=reason)
     )
     core.notifier.tell_requester(withdrawn, event="withdrawn", detail=reason)
     return withdrawn
@@ -162,14 +163,16 @@ def expire(core: Core, contractor: Contractor, *, actor: str) -> Contractor:
     if not targets.live_links or any(link.expires_at > now for link in targets.live_links):
         raise StaleState(contractor_id=contractor.id, expected="issued with an expired link")
     proofs = destroy_accounts(core, contractor, actor=actor, record=False, targets=targets)
-    expired = core.move(
-        contractor,
-        State.EXPIRED,
-        actor=actor,
-        action="expired",
-        reason="link unused",
-        details={"proofs": [asdict(proof) for proof in proofs]},
-        revoked_accounts=tuple(proof.username for proof in proofs),
+    expired = core.apply(
+        Change(
+            contractor,
+            State.EXPIRED,
+            actor=actor,
+            action="expired",
+            reason="link unused",
+            details={"proofs": [asdict(proof) for proof in proofs]},
+            revoked_accounts=tuple(proof.username for proof in proofs),
+        )
     )
     core.notifier.tell_requester(expired, event="expired", detail="use reissue to send a new link")
     return expired
@@ -186,7 +189,7 @@ def destroy_accounts(
     """Revoke every not-yet-revoked Vault account of the contractor, with proof, and make its
     unused links unusable (``targets`` when the caller already read them). With ``record``
     each account is recorded as revoked (and audited) at once; without, the caller records the
-    proofs with its own state change (``Core.move(revoked_accounts=...)``), saving a
+    proofs with its own state change (``Change.revoked_accounts``), saving a
     transaction per revocation.
 
     Raises ``RevocationPending`` (audited) on a Vault failure or an incomplete proof; accounts

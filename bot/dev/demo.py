@@ -273,9 +273,11 @@ def _vault_settings(
     role_id: str | None = None,
     secret_file: Path | None = None,
 ) -> Settings:
-    """The demo's settings: its own dev server, a SQLite file in ``data_dir``, the bot on
-    AppRole (the admin token only for the set-up)."""
+    """The demo's settings: its own dev server (whose audit log credbot follows for shared
+    accounts), a SQLite file in ``data_dir``, the bot on AppRole (the admin token only for
+    the set-up)."""
     changes: dict[str, object] = {
+        "audit_log": server.audit_log_path,
         "database_url": f"sqlite:///{data_dir / 'credbot.sqlite3'}",
         "link_ttl": timedelta(hours=24),
         "vault_addr": server.addr,

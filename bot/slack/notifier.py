@@ -1,5 +1,9 @@
 """``SlackNotifier``: the core's ``Notifier`` over Slack's Web API.
 
+- ``ask_approvers`` posts the request's card (``bot.slack.cards``) to
+  ``CREDBOT_APPROVAL_CHANNEL``; when it cannot, the admins are alerted and it raises
+  ``ApprovalNotPosted``. ``show_decision`` updates that card (``chat.update``); a failure is
+  logged, the decision stands.
 - ``send_link`` DMs the contractor (``conversations.open`` then ``chat.postMessage`` with
   ``unfurl_links`` and ``unfurl_media`` false). The link is in the message text only: never in a
   button URL (Slack fetches those to show previews and clients may prefetch them), never in
@@ -7,7 +11,8 @@
   the admins, so a lost link is always seen by a person who can reissue.
 - ``tell_requester`` DMs the manager who asked; ``alert_admins`` posts to
   ``CREDBOT_AUDIT_CHANNEL`` (or DMs each configured admin user when no channel is set);
-  ``publish_anchor`` posts each newly signed audit anchor to that channel.
+  ``publish_anchor`` posts each newly signed audit anchor to that channel; ``tell_checks``
+  DMs the manager where their request stands after its checks ran again.
   Their failures are logged at ERROR (and ``tell_requester``'s forwarded to the admins) but
   not raised: the state change they report has already happened.
 
@@ -23,35 +28,89 @@ from collections.abc import Sequence
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import messages
-from bot.core.models import Contractor, SignedAnchor
+from bot.core.decisions import Decision
+from bot.core.errors import ApprovalNotPosted, CredbotError, LinkNotDelivered
+from bot.core.messages import anchor_notice, explain
+from bot.core.models import CheckResult, Contractor, SignedAnchor
+from bot.slack import cards, messages
+from bot.slack.web_client import slack_error
 
 log = logging.getLogger("credbot.slack.notifier")
 
 
-class LinkNotDelivered(Exception):
-    """The contractor's DM with the link could not be sent; ``error`` is Slack's error code."""
-
-    def __init__(self, *, contractor_id: str, error: str) -> None:
-        super().__init__(f"the link for contractor {contractor_id} was not delivered: {error}")
-        self.contractor_id = contractor_id
-        self.error = error
-
-
-def slack_error(exc: SlackApiError) -> str:
-    """Slack's error code from an API error (never the request, which may hold a secret)."""
-    return str(exc.response.get("error", "unknown_error"))
+def tell_user(client: WebClient, user_id: str, text: str) -> None:
+    """DM someone what their form or an outside event led to (``chat.postMessage`` to their
+    user ID: the app's DM). Forms have no ``response_url``; this is the way back. A failure
+    is logged: what the DM reports has happened already."""
+    try:
+        client.chat_postMessage(channel=user_id, text=text, unfurl_links=False)
+    except SlackApiError as exc:
+        log.error("could not DM %s: %s", user_id, slack_error(exc))
 
 
 class SlackNotifier:
     """Tells people about lifecycle events through Slack DMs and the audit channel."""
 
     def __init__(
-        self, *, client: WebClient, audit_channel: str | None, admins: Sequence[str] = ()
+        self,
+        *,
+        client: WebClient,
+        audit_channel: str | None,
+        admins: Sequence[str] = (),
+        approval_channel: str | None = None,
     ) -> None:
         self._client = client
         self._audit_channel = audit_channel
         self._admin_users = [admin for admin in admins if not admin.startswith("S")]
+        self._approval_channel = approval_channel
+
+    def ask_approvers(self, contractor: Contractor, checks: Sequence[CheckResult]) -> None:
+        """``chat.postMessage`` the request's card to the approval channel; admins hear when
+        that is impossible, and ``ApprovalNotPosted`` is raised."""
+        fallback, card = cards.request_card(contractor, checks)
+        if not self._approval_channel:
+            self.alert_admins(summary=messages.approval_unavailable(), contractor=contractor)
+            raise ApprovalNotPosted(contractor_id=contractor.id, error="no approval channel")
+        try:
+            self._client.chat_postMessage(
+                channel=self._approval_channel,
+                text=fallback,
+                blocks=card,
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+        except SlackApiError as exc:
+            error = slack_error(exc)
+            log.error("card for %s not posted: %s", contractor.id, error)
+            self.alert_admins(
+                summary=messages.approval_card_failed(contractor, error), contractor=contractor
+            )
+            raise ApprovalNotPosted(contractor_id=contractor.id, error=error) from exc
+
+    def show_decision(self, decision: Decision) -> None:
+        """``chat.update`` the card (``channel:ts``): who decided what and when, the checks,
+        no more buttons. A failure is logged: the decision stands whether or not the card
+        shows it."""
+        channel, _, ts = decision.card.partition(":")
+        if not channel or not ts:
+            return
+        fallback, updated = cards.decided_card(decision)
+        try:
+            self._client.chat_update(channel=channel, ts=ts, text=fallback, blocks=updated)
+        except SlackApiError as exc:
+            log.error("card %s not updated: %s", decision.card, slack_error(exc))
+
+    def tell_checks(
+        self, contractor: Contractor, checks: Sequence[CheckResult], *, failed: str = ""
+    ) -> None:
+        """DM the manager who asked (``chat.postMessage`` to their user ID) where the request
+        stands, or that the checks could not run again (``failed``)."""
+        text = (
+            messages.recheck_failed(contractor, failed)
+            if failed
+            else messages.checks_outcome(contractor, checks, self._approval_channel)
+        )
+        tell_user(self._client, contractor.requested_by, text)
 
     def send_link(self, contractor: Contractor, *, url: str, code: str) -> None:
         """DM the one-time link and its confirmation code to the contractor only.
@@ -75,9 +134,18 @@ class SlackNotifier:
             raise LinkNotDelivered(contractor_id=contractor.id, error=error) from exc
         log.info("link DM sent to contractor %s", contractor.id)
 
-    def tell_requester(self, contractor: Contractor, *, event: str, detail: str = "") -> None:
-        """DM the manager who asked (``conversations.open`` + ``chat.postMessage``)."""
-        text = messages.requester_update(contractor, event=event, detail=detail)
+    def tell_requester(
+        self,
+        contractor: Contractor,
+        *,
+        event: str,
+        detail: str = "",
+        error: CredbotError | None = None,
+    ) -> None:
+        """DM the manager who asked (``conversations.open`` + ``chat.postMessage``); an
+        ``error`` is explained as every Slack reply explains it."""
+        explained = explain(error) if error is not None else detail
+        text = messages.requester_update(contractor, event=event, detail=explained)
         try:
             self._client.chat_postMessage(
                 channel=self._open_dm(contractor.requested_by),
@@ -86,12 +154,12 @@ class SlackNotifier:
                 unfurl_media=False,
             )
         except SlackApiError as exc:
-            error = slack_error(exc)
+            code = slack_error(exc)
             log.error(
-                "DM to requester %s about %s failed: %s", contractor.requested_by, event, error
+                "DM to requester %s about %s failed: %s", contractor.requested_by, event, code
             )
             self.alert_admins(
-                summary=messages.requester_not_told(contractor, event=event, error=error)
+                summary=messages.requester_not_told(contractor, event=event, error=code)
             )
 
     def alert_admins(self, *, summary: str, contractor: Contractor | None = None) -> None:
@@ -114,7 +182,7 @@ class SlackNotifier:
     def publish_anchor(self, anchor: SignedAnchor) -> None:
         """Post the signed anchor to the audit channel (``chat.postMessage``); without one,
         or when Slack refuses, it is logged: the anchor itself is safe in Vault already."""
-        text = messages.anchor_notice(anchor)
+        text = anchor_notice(anchor)
         if not self._audit_channel:
             log.info("%s", text)
             return

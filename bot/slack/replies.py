@@ -1,6 +1,6 @@
 """Exceptions the Slack door can meet, translated to a reply in one place.
 
-Known failures become the texts of ``bot.messages``; anything else is logged with its stack
+Known failures become the texts of ``bot.slack.messages``; anything else is logged with its stack
 trace (never a request body) and answered with a generic sentence, so no handler crashes
 silently and nobody is left without an answer.
 """
@@ -11,14 +11,14 @@ import logging
 
 from slack_sdk.errors import SlackApiError
 
-from bot import messages
-from bot.core.errors import CredbotError
+from bot.core.errors import ApprovalNotPosted, CredbotError, LinkNotDelivered
+from bot.core.messages import explain
+from bot.core.roles import RoleLookupFailed
+from bot.slack import messages
 from bot.slack.deps import Forbidden
 from bot.slack.directory import NotAContractor, SlackLookupFailed
-from bot.slack.notifier import LinkNotDelivered, slack_error
-from bot.slack.onboarding_flow import ApprovalNotPosted
 from bot.slack.parsing import CommandError
-from bot.slack.roles import RoleLookupFailed
+from bot.slack.web_client import slack_error
 
 log = logging.getLogger("credbot.slack")
 
@@ -43,7 +43,7 @@ def describe(exc: BaseException) -> str:  # noqa: PLR0911 - one case per failure
         case ApprovalNotPosted(error=error):
             return messages.approval_not_posted_reply(error)
         case CredbotError():
-            return messages.explain(exc)
+            return explain(exc)
         case SlackApiError():
             log.error("Slack API call failed: %s", slack_error(exc))
             return messages.slack_unavailable(slack_error(exc))

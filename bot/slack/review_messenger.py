@@ -14,10 +14,11 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.core.review_interfaces import AccessReview, Recipient, ReviewNotDelivered
+from bot.core.roles import Role
 from bot.slack.directory import SlackDirectory
-from bot.slack.notifier import slack_error
 from bot.slack.review_blocks import review_messages
-from bot.slack.roles import Role, Roles
+from bot.slack.roles import Roles
+from bot.slack.web_client import slack_error
 
 log = logging.getLogger("credbot.slack.reviews")
 

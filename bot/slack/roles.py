@@ -17,29 +17,14 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from enum import StrEnum
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.core.roles import Role, RoleLookupFailed
+from bot.slack.web_client import slack_error
+
 log = logging.getLogger("credbot.slack.roles")
-
-
-class Role(StrEnum):
-    """The roles credbot knows, as the settings name them."""
-
-    MANAGER = "manager"
-    APPROVER = "approver"
-    ADMIN = "admin"
-
-
-class RoleLookupFailed(Exception):
-    """Slack did not tell us who is in a user group; ``error`` is Slack's error code."""
-
-    def __init__(self, *, group: str, error: str) -> None:
-        super().__init__(f"could not resolve user group {group}: {error}")
-        self.group = group
-        self.error = error
 
 
 @dataclass(frozen=True)
@@ -60,7 +45,8 @@ class RoleMembers:
 
 
 class Roles:
-    """Answers "does this user hold this role?" against settings and Slack user groups."""
+    """A ``RoleDirectory``: "does this user hold this role?" against settings and Slack user
+    groups."""
 
     def __init__(
         self,
@@ -105,7 +91,7 @@ class Roles:
         try:
             response = self._client.usergroups_users_list(usergroup=group)
         except SlackApiError as exc:
-            error = str(exc.response.get("error", "unknown_error"))
+            error = slack_error(exc)
             log.error("usergroups.users.list %s failed: %s", group, error)
             raise RoleLookupFailed(group=group, error=error) from exc
         users = frozenset(str(user) for user in response.get("users") or [])

@@ -17,6 +17,11 @@ from slack_sdk.web import SlackResponse
 from bot.metrics import count_slack_error
 
 
+def slack_error(exc: SlackApiError) -> str:
+    """Slack's error code from an API error (never the request, which may hold a secret)."""
+    return str(exc.response.get("error", "unknown_error"))
+
+
 class CountingWebClient(WebClient):
     """``WebClient`` whose failed calls are counted (then raised as before)."""
 

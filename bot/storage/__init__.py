@@ -9,7 +9,7 @@ from __future__ import annotations
 from bot.storage.engine import make_engine
 from bot.storage.health import check_database
 from bot.storage.migrate import current_revision, head_revision, upgrade
-from bot.storage.repository import SqlStore
+from bot.storage.store import SqlStore
 
 __all__ = [
     "SqlStore",

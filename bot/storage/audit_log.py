@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import random
+import time
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from bot.core.audit import GENESIS_HASH, chain_hash
+from bot.core.errors import AuditWriteConflict
 from bot.core.models import AuditEntry, AuditEvent
 from bot.storage.mapping import audit_values
 from bot.storage.tables import audit_events
+
+T = TypeVar("T")
 
 AUDIT_LOCK_KEY = 0x63726564626F74  # "credbot"
 """PostgreSQL advisory lock that serializes appenders (held until their transaction ends)."""
@@ -77,3 +83,26 @@ def is_seq_conflict(error: IntegrityError) -> bool:
     """Whether ``error`` is a concurrent appender taking the same ``seq``."""
     violated = violated_constraint(error)
     return "uq_audit_events_seq" in violated or "audit_events.seq" in violated
+
+
+def write_audited(
+    engine: Engine,
+    work: Callable[[Connection], T],
+    *,
+    max_attempts: int,
+    on_retry: Callable[[], None] = lambda: None,
+) -> T:
+    """Run ``work`` in one write transaction, retried whole when a concurrent appender took
+    the same audit ``seq`` (``on_retry`` is told each time); raise ``AuditWriteConflict``
+    after ``max_attempts``."""
+    for attempt in range(max_attempts):
+        try:
+            with engine.begin() as connection:
+                return work(connection)
+        except IntegrityError as error:
+            if not is_seq_conflict(error):
+                raise
+            on_retry()
+            # Jittered backoff so colliding appenders do not collide again in lockstep.
+            time.sleep(random.uniform(0, 0.005 * (attempt + 1)))  # noqa: S311
+    raise AuditWriteConflict(f"audit append still colliding after {max_attempts} attempts")

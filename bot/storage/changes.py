@@ -1,8 +1,8 @@
 """Applying conditional state changes of contractors, one statement per group of alike ones.
 
 A sweep moves a batch of contractors through the same step (``active -> revoking``, then
-``revoking -> revoked``). Changes that are alike (same expected state, same new values, same
-time) become one ``UPDATE ... WHERE id IN (...) AND state = :expected RETURNING *``: the
+``revoking -> revoked``). Changes that are alike (same expected state, same new values) become
+one ``UPDATE ... WHERE id IN (...) AND state = :expected RETURNING *``: the
 database still checks the condition row by row, so a contractor that moved on meanwhile is
 simply not returned, and only that change is refused.
 """
@@ -10,52 +10,54 @@ simply not returned, and only that change is refused.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from bot.core.changes import Change
 from bot.core.errors import ChangeRefused, ContractorNotFound, StaleState
-from bot.core.models import CheckResult, Contractor, ContractorChanges, StateChange
+from bot.core.models import CheckResult, Contractor
 from bot.core.states import State
-from bot.storage.mapping import change_values, check_values, to_contractor
+from bot.storage.mapping import check_values, column_values, to_contractor
 from bot.storage.tables import check_results, contractors, vault_accounts
 
-GroupKey = tuple[State, ContractorChanges, datetime]
+GroupKey = tuple[State, tuple[tuple[str, Any], ...]]
+"""Changes alike: the state they expect and the columns they set."""
 
 
 def apply_changes(
-    connection: Connection, changes: Sequence[StateChange]
+    connection: Connection, changes: Sequence[Change], *, at: datetime
 ) -> list[Contractor | ChangeRefused]:
-    """Apply ``changes`` (at most one per contractor) in ``connection``'s transaction,
-    without their audit events; one
-    outcome per change, in order: the new row, or ``StaleState`` / ``ContractorNotFound``
-    for a change whose condition no longer held (it changed nothing). Each change's
-    ``revoked_accounts`` are recorded as revoked, and its ``checks`` replace the stored ones,
-    at its event's time."""
-    groups: dict[GroupKey, list[StateChange]] = {}
+    """Apply ``changes`` (at most one per contractor) at ``at`` in ``connection``'s transaction,
+    without their audit events; one outcome per change, in order: the new row, or
+    ``StaleState`` / ``ContractorNotFound`` for a change whose condition no longer held (it
+    changed nothing). Each change's ``revoked_accounts`` are recorded as revoked, and its
+    ``checks`` replace the stored ones."""
+    groups: dict[GroupKey, list[Change]] = {}
     for change in changes:
-        alike = replace(change.changes, revoked_accounts=(), checks=None)
-        key = (change.expected, alike, change.event.at)
+        key = (change.contractor.state, tuple(sorted(change.columns().items())))
         groups.setdefault(key, []).append(change)
     updated: dict[str, Contractor] = {}
-    for (expected, values, at), group in groups.items():
+    for (expected, columns), group in groups.items():
         rows = connection.execute(
             sa.update(contractors)
             .where(
-                contractors.c.id.in_([change.contractor_id for change in group]),
+                contractors.c.id.in_([change.contractor.id for change in group]),
                 contractors.c.state == expected.value,
             )
-            .values(**change_values(values), version=contractors.c.version + 1, updated_at=at)
+            .values(
+                **column_values(dict(columns)), version=contractors.c.version + 1, updated_at=at
+            )
             .returning(*contractors.c)
         )
         updated.update((row.id, to_contractor(row)) for row in rows)
         revoked = [
             username
             for change in group
-            if change.contractor_id in updated
-            for username in change.changes.revoked_accounts
+            if change.contractor.id in updated
+            for username in change.revoked_accounts
         ]
         if revoked:
             connection.execute(
@@ -66,9 +68,9 @@ def apply_changes(
                 .values(revoked_at=at)
             )
         for change in group:
-            if change.changes.checks is not None and change.contractor_id in updated:
-                _replace_checks(connection, change.contractor_id, change.changes.checks, at=at)
-    refused = [change.contractor_id for change in changes if change.contractor_id not in updated]
+            if change.checks is not None and change.contractor.id in updated:
+                _replace_checks(connection, change.contractor.id, change.checks, at=at)
+    refused = [change.contractor.id for change in changes if change.contractor.id not in updated]
     existing = (
         set(
             connection.execute(
@@ -79,8 +81,8 @@ def apply_changes(
         else set()
     )
     return [
-        updated.get(change.contractor_id)
-        or _refusal(change, exists=change.contractor_id in existing)
+        updated.get(change.contractor.id)
+        or _refusal(change, exists=change.contractor.id in existing)
         for change in changes
     ]
 
@@ -98,7 +100,7 @@ def _replace_checks(
         )
 
 
-def _refusal(change: StateChange, *, exists: bool) -> ChangeRefused:
+def _refusal(change: Change, *, exists: bool) -> ChangeRefused:
     if not exists:
-        return ContractorNotFound(change.contractor_id)
-    return StaleState(contractor_id=change.contractor_id, expected=change.expected.value)
+        return ContractorNotFound(change.contractor.id)
+    return StaleState(contractor_id=change.contractor.id, expected=change.contractor.state.value)

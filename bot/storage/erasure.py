@@ -1,5 +1,6 @@
-"""Statements that erase personal data once the retention period ended (see
-``bot.core.retention``), run in a ``SqlStore`` transaction."""
+"""``SqlErasure``: erasing personal data once the retention period ended (see
+``bot.core.retention``); the statements are functions over a connection, run by the store in
+one transaction with the audit events."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from bot.core.models import AuditEntry
 from bot.core.states import State
 from bot.storage.tables import (
     check_results,
@@ -17,6 +19,7 @@ from bot.storage.tables import (
     links,
     processed_events,
 )
+from bot.storage.transactions import SqlTransactions
 
 
 def erasable(finished_before: datetime) -> sa.ColumnElement[bool]:
@@ -72,3 +75,28 @@ def erase(
         )
     )
     return set(ids)
+
+
+class SqlErasure(SqlTransactions):
+    """``bot.core.stores.Erasure`` on SQLite or PostgreSQL."""
+
+    def erasable(self, *, finished_before: datetime) -> list[str]:
+        """IDs of revoked or rejected records last changed before ``finished_before`` whose
+        personal data is not erased yet, oldest first."""
+        with self._reader() as connection:
+            return due(connection, finished_before)
+
+    def erase_personal_data(
+        self, contractor_ids: list[str], *, finished_before: datetime, events: list[AuditEntry]
+    ) -> None:
+        """Erase those records' personal data (``bot.storage.erasure.erase``) and append the
+        events of the records actually erased, in one transaction."""
+
+        def work(connection: Connection) -> None:
+            at = events[0].at
+            erased = erase(connection, contractor_ids, finished_before=finished_before, at=at)
+            for event in events:
+                if event.contractor_id in erased:
+                    self._append(connection, event)
+
+        self._write(work)

@@ -1,18 +1,20 @@
-"""Statements for identity checks and KYC verifications, run in a ``SqlStore`` transaction.
+"""``SqlIdentityRecords``: identity check results and KYC verifications.
 
-Kept apart from ``bot.storage.repository`` so each file holds one concern; the store wraps
-each in its read or write transaction and appends the audit events.
+The statements are functions over a connection; the store runs each in its read or write
+transaction and appends the audit events.
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 
-from bot.core.errors import VerificationDecided
-from bot.core.models import CheckResult, Contractor, IdentityVerification
+from bot.core.errors import DeliveryReplayed, VerificationDecided
+from bot.core.models import AuditEntry, CheckResult, Contractor, IdentityVerification
 from bot.core.states import State
-from bot.storage.mapping import to_check_result, to_contractor, to_verification
+from bot.storage.audit_log import violated_constraint
+from bot.storage.mapping import to_check_result, to_contractor, to_verification, verification_values
 from bot.storage.tables import (
     LIVE_STATE_VALUES,
     check_results,
@@ -20,6 +22,7 @@ from bot.storage.tables import (
     identity_verifications,
     processed_events,
 )
+from bot.storage.transactions import SqlTransactions
 
 
 def results_of(connection: Connection, contractor_id: str) -> list[CheckResult]:
@@ -102,3 +105,62 @@ def decide(connection: Connection, decided: IdentityVerification, *, delivery: s
         raise VerificationDecided(
             reference=decided.reference, state=current.status if current else "gone"
         )
+
+
+class SqlIdentityRecords(SqlTransactions):
+    """``bot.core.stores.IdentityRecords`` on SQLite or PostgreSQL."""
+
+    def check_results(self, contractor_id: str) -> list[CheckResult]:
+        """The identity checks last run on the contractor, in the order they ran."""
+        with self._reader() as connection:
+            return results_of(connection, contractor_id)
+
+    def live_duplicates(self, contractor: Contractor) -> list[Contractor]:
+        """Other live contractors with the same Slack user or email (one person, one
+        credential)."""
+        with self._reader() as connection:
+            return live_duplicates(connection, contractor)
+
+    def add_verification(self, verification: IdentityVerification, *, event: AuditEntry) -> None:
+        """Insert ``verification`` and append ``event`` in one transaction."""
+
+        def work(connection: Connection) -> None:
+            connection.execute(
+                sa.insert(identity_verifications).values(verification_values(verification))
+            )
+            self._append(connection, event)
+
+        self._write(work)
+
+    def verifications(self, contractor_id: str) -> list[IdentityVerification]:
+        """The contractor's identity verifications, newest first."""
+        with self._reader() as connection:
+            return verifications_of(connection, contractor_id)
+
+    def find_verification(self, reference: str) -> IdentityVerification | None:
+        """The verification with this reference, if any."""
+        with self._reader() as connection:
+            return find(connection, reference)
+
+    def decide_verification(
+        self, decided: IdentityVerification, *, delivery: str, event: AuditEntry
+    ) -> None:
+        """Record a service's result on a pending verification, with the delivery that
+        carried it and ``event``, in one transaction.
+
+        Raises ``DeliveryReplayed`` when ``delivery`` was recorded before (its primary key
+        decides, so two concurrent copies apply once), then ``VerificationDecided`` when the
+        request is no longer ``verifying`` or the verification no longer pending; nothing
+        changes then.
+        """
+
+        def work(connection: Connection) -> None:
+            decide(connection, decided, delivery=delivery)
+            self._append(connection, event)
+
+        try:
+            self._write(work)
+        except IntegrityError as error:
+            if "processed_events" not in violated_constraint(error):
+                raise
+            raise DeliveryReplayed(f"delivery {delivery[:12]} was received before") from None

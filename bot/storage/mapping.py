@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
@@ -13,7 +14,6 @@ from bot.core.models import (
     AuditEvent,
     CheckResult,
     Contractor,
-    ContractorChanges,
     IdentityVerification,
     LinkRecord,
     VaultAccountRecord,
@@ -28,18 +28,12 @@ def contractor_values(contractor: Contractor) -> dict[str, Any]:
     return values
 
 
-def change_values(changes: ContractorChanges) -> dict[str, Any]:
-    """Column values for the fields ``changes`` sets (``None`` means leave as is)."""
-    values: dict[str, Any] = {}
-    if changes.state is not None:
-        values["state"] = changes.state.value
-    if changes.approved_by is not None:
-        values["approved_by"] = changes.approved_by
-    if changes.username is not None:
-        values["username"] = changes.username
-    if changes.failed_totp_attempts is not None:
-        values["failed_totp_attempts"] = changes.failed_totp_attempts
-    if changes.state is not None and changes.state is not State.REVOKING:
+def column_values(columns: Mapping[str, Any]) -> dict[str, Any]:
+    """Column values for the columns a ``Change`` sets (``Change.columns``), by name."""
+    values = {
+        name: value.value if isinstance(value, State) else value for name, value in columns.items()
+    }
+    if columns.get("state") not in (None, State.REVOKING):
         # Reaching a state past ``revoking`` is what a sweep claim waits for: release it in the
         # same UPDATE (entering ``revoking`` keeps it: the Vault calls are still to come).
         values["sweep_claimed_by"] = None

@@ -15,7 +15,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection, Engine
 
-from bot.health import NotReady
+from bot.core.health import NotReady
 from bot.storage.engine import make_engine, read_only
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"

@@ -4,7 +4,7 @@ Idempotence lives in the schema: a round number is a primary key and ``(round,
 contractor_id)`` is unique, so a second start of the same round inserts nothing. Delivery and
 decisions are conditional UPDATEs (``sent_at IS NULL``, ``decision IS NULL``): of two callers
 exactly one wins, whatever the isolation level. A decision and its audit event share one
-transaction.
+transaction, retried whole on an audit ``seq`` collision (``SqlTransactions``).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any, cast
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine, Row
+from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import IntegrityError
 
 from bot.core.models import AuditEntry
@@ -28,8 +28,8 @@ from bot.core.review_interfaces import (
     review_id,
 )
 from bot.core.states import CONTRACT_END_STATES
-from bot.storage.audit_log import append_event, is_seq_conflict
 from bot.storage.tables import access_reviews, contractors, review_rounds
+from bot.storage.transactions import SqlTransactions
 
 _COLUMNS = (
     access_reviews,
@@ -39,15 +39,12 @@ _COLUMNS = (
 )
 
 
-class SqlReviews:
+class SqlReviews(SqlTransactions):
     """``bot.core.review_interfaces.ReviewStore`` on SQLite or PostgreSQL."""
-
-    def __init__(self, *, engine: Engine) -> None:
-        self._engine = engine
 
     def latest_round(self) -> ReviewRound | None:
         """The highest-numbered round (primary-key read)."""
-        with self._engine.connect() as connection:
+        with self._reader() as connection:
             row = connection.execute(
                 sa.select(review_rounds).order_by(review_rounds.c.number.desc()).limit(1)
             ).first()
@@ -60,31 +57,32 @@ class SqlReviews:
     ) -> bool:
         """Insert the round, its reviews and its event in one transaction; the round's primary
         key refuses a second start (``False``)."""
-        try:
-            with self._engine.begin() as connection:
-                connection.execute(
-                    sa.insert(review_rounds).values(
-                        number=new.number, started_at=new.started_at, deadline=new.deadline
-                    )
+
+        def insert(connection: Connection) -> None:
+            connection.execute(
+                sa.insert(review_rounds).values(
+                    number=new.number, started_at=new.started_at, deadline=new.deadline
                 )
-                if subjects:
-                    connection.execute(
-                        sa.insert(access_reviews),
-                        [
-                            {
-                                "id": review_id(new.number, contractor_id),
-                                "round": new.number,
-                                "contractor_id": contractor_id,
-                                "manager": manager,
-                                "recipient": "manager",
-                            }
-                            for contractor_id, manager in subjects
-                        ],
-                    )
-                append_event(connection, event)
-        except IntegrityError as error:
-            if is_seq_conflict(error):  # not "round exists": the caller's retry decides
-                raise
+            )
+            if subjects:
+                connection.execute(
+                    sa.insert(access_reviews),
+                    [
+                        {
+                            "id": review_id(new.number, contractor_id),
+                            "round": new.number,
+                            "contractor_id": contractor_id,
+                            "manager": manager,
+                            "recipient": "manager",
+                        }
+                        for contractor_id, manager in subjects
+                    ],
+                )
+            self._append(connection, event)
+
+        try:
+            self._write(insert)
+        except IntegrityError:  # the round exists (audit collisions are retried by _write)
             return False
         return True
 
@@ -99,16 +97,13 @@ class SqlReviews:
             query = query.where(access_reviews.c.round == round_number)
         if open_only:
             query = query.where(access_reviews.c.decision.is_(None))
-        with self._engine.connect() as connection:
+        with self._reader() as connection:
             return [_to_review(row) for row in connection.execute(query)]
 
     def get_review(self, review: str) -> AccessReview:
         """One review; ``ReviewNotFound``."""
-        with self._engine.connect() as connection:
-            row = connection.execute(_select().where(access_reviews.c.id == review)).first()
-        if row is None:
-            raise ReviewNotFound(review)
-        return _to_review(row)
+        with self._reader() as connection:
+            return _read(connection, review)
 
     def claim_delivery(
         self, reviews: Collection[str], *, recipient: Recipient, at: datetime, reminder: bool
@@ -116,7 +111,7 @@ class SqlReviews:
         """One conditional UPDATE per review (``sent_at``/``reminded_at`` still empty)."""
         column = access_reviews.c.reminded_at if reminder else access_reviews.c.sent_at
         won = []
-        with self._engine.begin() as connection:
+        with self._engine.begin() as connection:  # no audit entry: nothing to retry
             for review in reviews:
                 result = connection.execute(
                     sa.update(access_reviews)
@@ -145,16 +140,19 @@ class SqlReviews:
         self, review: str, *, decision: Decision, by: str, at: datetime, event: AuditEntry
     ) -> AccessReview:
         """``UPDATE ... WHERE decision IS NULL`` with the event, or ``ReviewAlreadyDecided``."""
-        with self._engine.begin() as connection:
+
+        def update(connection: Connection) -> tuple[bool, AccessReview]:
             result = connection.execute(
                 sa.update(access_reviews)
                 .where(access_reviews.c.id == review, access_reviews.c.decision.is_(None))
                 .values(decision=decision, decided_by=by, decided_at=at)
             )
             if result.rowcount == 1:
-                append_event(connection, event)
-            current = _read(connection, review)
-        if result.rowcount != 1:
+                self._append(connection, event)
+            return result.rowcount == 1, _read(connection, review)
+
+        won, current = self._write(update)
+        if not won:
             raise ReviewAlreadyDecided(current)
         return current
 
@@ -165,7 +163,7 @@ class SqlReviews:
             access_reviews.c.decision.in_(ending),
             contractors.c.state.in_([state.value for state in CONTRACT_END_STATES]),
         )
-        with self._engine.connect() as connection:
+        with self._reader() as connection:
             return [_to_review(row) for row in connection.execute(query)]
 
 

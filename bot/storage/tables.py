@@ -219,6 +219,53 @@ class AccessReviewRow(SQLModel, table=True):
     decided_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
 
 
+class VaultAuditReaderRow(SQLModel, table=True):
+    """``vault_audit_readers``: where credbot stands in Vault's audit log (the SHA-256 of the
+    file's first line and the offset after the last whole line taken in), and how many lines
+    it could not parse."""
+
+    __tablename__: ClassVar[Any] = "vault_audit_readers"
+
+    name: str = Field(primary_key=True, max_length=64)
+    fingerprint: str = Field(max_length=64)
+    position: int = Field(sa_type=sa.BigInteger)
+    unparseable: int = Field(default=0, sa_type=sa.BigInteger)
+    updated_at: datetime = Field(sa_type=UtcDateTime)
+
+
+class VaultLoginRow(SQLModel, table=True):
+    """``vault_logins``: contractor logins read from the audit log (Vault's request id, the
+    username, the source address, when), kept only as long as the sharing window needs."""
+
+    __tablename__: ClassVar[Any] = "vault_logins"
+    __table_args__ = (sa.Index("ix_vault_logins_username_at", "username", "at"),)
+
+    request_id: str = Field(primary_key=True, max_length=64)
+    username: str = Field(max_length=128)
+    remote_address: str = Field(max_length=64)
+    at: datetime = Field(sa_type=UtcDateTime, index=True)
+    refused: bool = False
+
+
+class SharingFlagRow(SQLModel, table=True):
+    """``sharing_flags``: accounts seen in use from several places, with the evidence
+    (``logins``: addresses and times) and the admins' decision."""
+
+    __tablename__: ClassVar[Any] = "sharing_flags"
+    __table_args__ = (sa.Index("ix_sharing_flags_username_raised_at", "username", "raised_at"),)
+
+    id: str = Field(primary_key=True, max_length=32)
+    username: str = Field(max_length=128)
+    contractor_id: str | None = Field(default=None, max_length=64)
+    logins: list[dict[str, Any]] = Field(sa_type=JSON)
+    reasons: str = Field(max_length=128)
+    raised_at: datetime = Field(sa_type=UtcDateTime)
+    status: str = Field(max_length=16)
+    decided_by: str | None = Field(default=None, max_length=64)
+    decided_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    alerted: bool = Field(default=False, index=True)
+
+
 def table(row_class: type[SQLModel]) -> sa.Table:
     """The Core ``Table`` of a row class (queries are written in Core, typed by column)."""
     result = row_class.__table__  # type: ignore[attr-defined]
@@ -237,6 +284,9 @@ seen_requests = table(SeenRequestRow)
 leases = table(LeaseRow)
 review_rounds = table(ReviewRoundRow)
 access_reviews = table(AccessReviewRow)
+vault_audit_readers = table(VaultAuditReaderRow)
+vault_logins = table(VaultLoginRow)
+sharing_flags = table(SharingFlagRow)
 
 metadata = SQLModel.metadata
 """The metadata Alembic compares migrations against."""

@@ -28,9 +28,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from bot.core.interfaces import ContractorStore
+from bot.core.health import NotReady
 from bot.core.states import State
-from bot.health import NotReady
+from bot.core.stores import Store
 from bot.metrics import PROCESS_METRICS
 from vault.errors import VaultError
 from vault.models import CredentialLifetimes
@@ -83,9 +83,7 @@ class _Gauges(Collector):
     above 0 for long is worth an alert) when the database can say, and the bot's credentials'
     lives when Vault can."""
 
-    def __init__(
-        self, store: ContractorStore, vault: HealthCheck, credentials: Credentials | None
-    ) -> None:
+    def __init__(self, store: Store, vault: HealthCheck, credentials: Credentials | None) -> None:
         self._store = store
         self._vault = vault
         self._credentials = credentials
@@ -157,7 +155,7 @@ def _credential_families(lifetimes: CredentialLifetimes | None) -> Iterator[Metr
 
 
 def metrics_route(
-    store: ContractorStore, vault: HealthCheck, credentials: Credentials | None = None
+    store: Store, vault: HealthCheck, credentials: Credentials | None = None
 ) -> Route:
     """``GET /metrics`` in Prometheus' text format; 200 even when a part is down (the gauges
     say so), so Prometheus never loses the very metrics that explain an outage.

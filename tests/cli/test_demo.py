@@ -147,7 +147,7 @@ def test_the_demo_keeps_its_secrets_to_its_user_and_stops_openbao_on_sigterm(
         command_line = Path(f"/proc/{bao[0]}/cmdline").read_bytes().decode()
         assert "root-token" not in command_line and "root-" not in command_line
         assert _mode(data) == 0o700
-        for name in ("openbao.log", "credbot.sqlite3", "approle-secret-id"):
+        for name in ("openbao.log", "credbot.sqlite3", "approle-secret-id", "vault-audit.log"):
             assert _mode(data / name) == 0o600, name
         assert "Root Token: root-" in (data / "openbao.log").read_text()
 

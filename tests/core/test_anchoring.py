@@ -19,8 +19,8 @@ from bot.core.audit import verify_chain
 from bot.core.context import Core
 from bot.core.errors import AnchorRefused, ChainDisagrees
 from bot.core.models import SignedAnchor
+from bot.core.scheduler import PeriodicAnchor
 from bot.core.sweep import SweepOptions, sweep
-from bot.scheduler import PeriodicAnchor
 from tests.support.core import MANAGER, request_for
 from tests.support.notifier import RecordingNotifier
 from tests.support.openbao import OpenBaoServer

@@ -6,7 +6,7 @@ one would fail (``NoVault``)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any, NoReturn
 
 import pytest
@@ -14,31 +14,17 @@ import pytest
 from bot.core import onboarding, retention
 from bot.core.audit import verify_chain
 from bot.core.clock import FrozenClock
-from bot.core.context import Core, Policy
+from bot.core.context import Core
 from bot.core.errors import DuplicateContractor, IllegalTransition, InvalidRequest, NotAllowed
 from bot.core.models import Contractor
 from bot.core.states import State
-from tests.support.core import APPROVER, MANAGER, PUBLIC_URL, FixedCheck, request_for
-from tests.support.memory_store import MemoryStore
+from tests.support.core import APPROVER, MANAGER, FixedCheck, request_for
 from tests.support.notifier import RecordingNotifier
 
 
-class NoVault:
-    """Not a fake: any use of it fails the test, proving the step never reaches Vault."""
-
-    def __getattr__(self, name: str) -> NoReturn:
-        raise AssertionError(f"this step must not reach Vault (it called {name})")
-
-
 @pytest.fixture
-def core(notifier: RecordingNotifier) -> Core:
-    return Core(
-        store=MemoryStore(),
-        vault=NoVault(),  # type: ignore[arg-type]
-        clock=FrozenClock(datetime.now(UTC)),
-        notifier=notifier,
-        policy=Policy(public_url=PUBLIC_URL, retention=timedelta(days=180)),
-    )
+def core(memory_core: Core) -> Core:
+    return memory_core
 
 
 def actions(core: Core, contractor: Contractor) -> list[str]:

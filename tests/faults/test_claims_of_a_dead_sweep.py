@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.core.changes import Change
 from bot.core.clock import FrozenClock
 from bot.core.context import Core
 from bot.core.states import State
@@ -27,7 +28,7 @@ def test_revoking_under_a_dead_sweeps_claim_is_not_all_done(
         holder.contractor.id, worker="dead-sweep", now=clock.now(), lease=LEASE
     )
     current = core.store.get_contractor(holder.contractor.id)
-    core.move(current, State.REVOKING, actor="dead-sweep", action="revocation_started")
+    core.apply(Change(current, State.REVOKING, actor="dead-sweep", action="revocation_started"))
 
     blocked = sweep(core, SweepOptions(worker="rerun"))
 

@@ -18,7 +18,7 @@ from bot.core.clock import FrozenClock
 from bot.core.states import State
 from bot.core.sweep import SweepOptions, sweep
 from bot.storage.engine import make_engine
-from bot.storage.repository import SqlStore
+from bot.storage.store import SqlStore
 from tests.faults.support import access_survives, active_holder, state_of
 from tests.support.core import make_core
 from tests.support.notifier import RecordingNotifier

@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from bot.core.audit import verify_chain
 from bot.core.clock import FrozenClock
 from bot.core.states import State
-from bot.storage.repository import SqlStore
+from bot.storage.store import SqlStore
 from tests.faults.support import Holder, access_survives, active_holder, state_of
 from tests.support.core import make_core
 from tests.support.notifier import RecordingNotifier

@@ -14,8 +14,9 @@ import pytest
 
 from bot.core.clock import FrozenClock
 from bot.core.context import Core
-from bot.core.interfaces import ContractorStore, VaultBackend
+from bot.core.interfaces import VaultBackend
 from bot.core.states import State
+from bot.core.stores import Store
 from bot.core.sweep import SweepOptions, sweep
 from tests.faults.support import (
     Holder,
@@ -58,7 +59,7 @@ class SealAfterFirstRevocation:
 @pytest.mark.parametrize("workers", [1, 4])
 def test_vault_sealed_mid_sweep_then_next_run_finishes(
     throwaway_openbao: OpenBaoServer,
-    store: ContractorStore,
+    store: Store,
     clock: FrozenClock,
     notifier: RecordingNotifier,
     workers: int,

@@ -15,13 +15,14 @@ from sqlalchemy.engine import Engine
 
 from bot import wiring
 from bot.core.context import Core
-from bot.core.interfaces import ContractorStore, VaultBackend
+from bot.core.interfaces import VaultBackend
 from bot.core.reviews import AccessReviews
+from bot.core.scheduler import PeriodicSweep
 from bot.core.states import State
+from bot.core.stores import Store
 from bot.core.sweep import SweepOptions, sweep
 from bot.dev.slack_requests import block_action
 from bot.dev.slack_standin import Call, SlackStandIn
-from bot.scheduler import PeriodicSweep
 from bot.slack import blocks
 from bot.slack.review_blocks import REVIEW_END, REVIEW_KEEP, REVIEW_KEEP_ALL
 from bot.slack.verification import SeenRequests
@@ -57,7 +58,7 @@ World = tuple[SlackWorld, AccessReviews]
 
 @pytest.fixture
 def review_world(
-    store: ContractorStore,
+    store: Store,
     engine: Engine,
     vault_accounts: VaultBackend,
     standin: SlackStandIn,

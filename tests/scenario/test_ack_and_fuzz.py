@@ -12,7 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.core.interfaces import ContractorStore, VaultBackend
+from bot.core.interfaces import VaultBackend
+from bot.core.stores import Store
 from bot.dev.slack_standin import SlackStandIn
 from bot.slack import blocks
 from bot.slack.verification import SeenRequests
@@ -37,7 +38,7 @@ class SlowVault:
 
 @pytest.fixture
 def slow_world(
-    store: ContractorStore,
+    store: Store,
     vault_accounts: VaultBackend,
     standin: SlackStandIn,
     seen_requests: SeenRequests,

@@ -13,8 +13,9 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.core.interfaces import ContractorStore, VaultBackend
+from bot.core.interfaces import VaultBackend
 from bot.core.states import State
+from bot.core.stores import Store
 from bot.dev.slack_standin import SlackStandIn
 from bot.slack.verification import SeenRequests
 from bot.web.kyc_webhook import sign
@@ -27,7 +28,7 @@ CHECKS = "requester_role,slack_account,email_domain,work_country,uniqueness,kyc_
 
 @pytest.fixture
 def world(
-    store: ContractorStore,
+    store: Store,
     vault_accounts: VaultBackend,
     standin: SlackStandIn,
     seen_requests: SeenRequests,

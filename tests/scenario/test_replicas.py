@@ -16,15 +16,15 @@ import pytest
 
 from bot import wiring
 from bot.core.interfaces import VaultBackend
+from bot.core.scheduler import PeriodicSweep
 from bot.core.sweep import SweepOptions
 from bot.dev.slack_requests import FORM, command_body, signed_headers
 from bot.dev.slack_standin import SlackStandIn
-from bot.scheduler import PeriodicSweep
 from bot.slack.directory import SlackDirectory
 from bot.storage.engine import make_engine
 from bot.storage.leases import SqlLeases
-from bot.storage.repository import SqlStore
 from bot.storage.seen_requests import SqlSeenRequests
+from bot.storage.store import SqlStore
 from tests.support.slack import MANAGER, SECRET, SlackWorld, make_world, slack_settings
 
 pytestmark = pytest.mark.both_databases  # replicas share the database: both backends matter

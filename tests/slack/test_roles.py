@@ -7,8 +7,9 @@ from collections.abc import Iterator
 import pytest
 from slack_sdk import WebClient
 
+from bot.core.roles import Role, RoleLookupFailed
 from bot.dev.slack_standin import SlackStandIn
-from bot.slack.roles import Role, RoleLookupFailed, RoleMembers, Roles
+from bot.slack.roles import RoleMembers, Roles
 
 
 @pytest.fixture

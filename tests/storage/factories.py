@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from bot.core.changes import Change
 from bot.core.models import AuditEntry, Contractor, LinkRecord, VaultAccountRecord
 from bot.core.states import State
 
@@ -32,16 +34,31 @@ def contractor(**overrides: Any) -> Contractor:
     return Contractor(**values)
 
 
+AUDITED: dict[str, Any] = {
+    "actor": "UMANAGER",
+    "action": "requested",
+    "reason": "",
+    "details": {"n": 1, "nested": {"ok": True}, "text": "é"},
+}
+"""Who did what, why: the audit fields of ``entry`` and ``change``."""
+
+
 def entry(**overrides: Any) -> AuditEntry:
-    values: dict[str, Any] = {
-        "at": T0,
-        "actor": "UMANAGER",
-        "action": "requested",
-        "reason": "",
-        "details": {"n": 1, "nested": {"ok": True}, "text": "é"},
-    }
+    values: dict[str, Any] = {"at": T0, **AUDITED}
     values.update(overrides)
     return AuditEntry(**values)
+
+
+def change(
+    contractor: Contractor,
+    state: State | None = None,
+    *,
+    expected: State | None = None,
+    **overrides: Any,
+) -> Change:
+    """A change of ``contractor`` to ``state``, read in ``expected`` (default: its state)."""
+    read = contractor if expected is None else replace(contractor, state=expected)
+    return Change(read, state, **{**AUDITED, **overrides})
 
 
 def account(contractor_id: str, **overrides: Any) -> VaultAccountRecord:

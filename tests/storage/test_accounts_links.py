@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from bot.core.models import Contractor
-from bot.storage.repository import SqlStore
+from bot.storage.store import SqlStore
 from tests.storage import factories
 from tests.storage.factories import T0
 

@@ -9,8 +9,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from bot.core.audit import GENESIS_HASH, chain_hash, verify_chain
+from bot.storage.audit_trail import AUDIT_STREAM_BATCH
 from bot.storage.mapping import audit_values
-from bot.storage.repository import AUDIT_STREAM_BATCH, SqlStore
+from bot.storage.store import SqlStore
 from bot.storage.tables import audit_events
 from tests.storage import factories
 from tests.storage.factories import T0

@@ -17,7 +17,7 @@ from bot.core.models import AuditEvent, LinkRecord
 from bot.core.states import State
 from bot.storage.audit_log import append_event
 from bot.storage.engine import make_engine
-from bot.storage.repository import SqlStore
+from bot.storage.store import SqlStore
 from tests.storage import factories, workers
 from tests.storage.factories import T0
 

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from bot.storage.engine import make_engine, read_only
 from bot.storage.health import check_database
-from bot.storage.repository import SqlStore
+from bot.storage.store import SqlStore
 from tests.storage import factories
 from tests.support.cli import run
 from tests.support.postgres import PostgresServer

@@ -11,7 +11,7 @@ from alembic.runtime.migration import MigrationContext
 
 from bot.storage.engine import make_engine
 from bot.storage.migrate import MIGRATIONS_DIR, current_revision, head_revision, upgrade
-from bot.storage.repository import SqlStore
+from bot.storage.store import SqlStore
 from bot.storage.tables import LIVE_PREDICATE, metadata
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.storage.engine import make_engine
 from bot.storage.health import check_database
-from bot.storage.repository import SqlStore
+from bot.storage.store import SqlStore
 from tests.storage import factories
 from tests.storage.factories import T0
 

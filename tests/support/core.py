@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from typing import NoReturn
 from urllib.parse import urlsplit
 
 import pytest
@@ -12,9 +13,11 @@ import pytest
 from bot.core import issuing, onboarding
 from bot.core.clock import FrozenClock
 from bot.core.context import Core, Policy
-from bot.core.interfaces import ContractorStore, VaultBackend
+from bot.core.interfaces import VaultBackend
 from bot.core.models import CheckResult, Contractor, Outcome
 from bot.core.requests import OnboardingRequest
+from bot.core.stores import Store
+from tests.support.memory_store import MemoryStore
 from tests.support.notifier import RecordingNotifier
 from tests.support.openbao import OpenBaoServer, accounts_for
 from vault.anchors import VaultAnchors
@@ -35,7 +38,7 @@ def clock() -> FrozenClock:
 
 
 def make_core(
-    store: ContractorStore, vault: VaultBackend, clock: FrozenClock, notifier: RecordingNotifier
+    store: Store, vault: VaultBackend, clock: FrozenClock, notifier: RecordingNotifier
 ) -> Core:
     return Core(
         store=store,
@@ -49,7 +52,7 @@ def make_core(
 @pytest.fixture
 def outage_core(
     throwaway_openbao: OpenBaoServer,
-    store: ContractorStore,
+    store: Store,
     clock: FrozenClock,
     notifier: RecordingNotifier,
 ) -> Core:
@@ -60,7 +63,7 @@ def outage_core(
 @pytest.fixture
 def anchored_core(
     throwaway_openbao: OpenBaoServer,
-    store: ContractorStore,
+    store: Store,
     clock: FrozenClock,
     notifier: RecordingNotifier,
 ) -> Core:
@@ -72,7 +75,7 @@ def anchored_core(
 
 @pytest.fixture
 def core(
-    store: ContractorStore,
+    store: Store,
     vault_accounts: VaultBackend,
     clock: FrozenClock,
     notifier: RecordingNotifier,
@@ -109,6 +112,25 @@ def approved_contractor(
     contractor = onboarding.request_onboarding(core, request, requester=MANAGER)
     onboarding.verify(core, contractor.id, checks=[])
     return onboarding.approve(core, contractor.id, approver=APPROVER)
+
+
+class NoVault:
+    """Not a fake: any use of it fails the test, proving the step never reaches Vault."""
+
+    def __getattr__(self, name: str) -> NoReturn:
+        raise AssertionError(f"this step must not reach Vault (it called {name})")
+
+
+@pytest.fixture
+def memory_core(notifier: RecordingNotifier) -> Core:
+    """A core on the in-memory store, a frozen clock and no Vault (the fast layer's core)."""
+    return Core(
+        store=MemoryStore(),
+        vault=NoVault(),  # type: ignore[arg-type]
+        clock=FrozenClock(datetime.now(UTC)),
+        notifier=notifier,
+        policy=Policy(public_url=PUBLIC_URL, retention=timedelta(days=180)),
+    )
 
 
 class FixedCheck:

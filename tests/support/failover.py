@@ -31,7 +31,7 @@ from bot.dev.slack_requests import SignedSlack
 from bot.dev.slack_standin import SlackStandIn
 from bot.storage.engine import make_engine
 from bot.storage.migrate import upgrade
-from bot.storage.repository import SqlStore
+from bot.storage.store import SqlStore
 from tests.support.failover_flow import Flow
 from tests.support.failover_proxy import FailoverProxy
 from tests.support.failover_world import Replica, World

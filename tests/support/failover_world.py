@@ -27,7 +27,7 @@ import httpx
 from bot.core.models import Contractor
 from bot.dev.slack_requests import Reply, SignedSlack, block_action
 from bot.dev.slack_standin import Call, SlackStandIn
-from bot.storage.repository import SqlStore
+from bot.storage.store import SqlStore
 from tests.support.serve import Served
 
 WAIT_S = 60.0

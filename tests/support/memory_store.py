@@ -1,6 +1,6 @@
 """``MemoryStore`` and ``MemoryLeases``: the store protocols in memory, for the fast layer.
 
-They stand in for ``bot.storage.repository.SqlStore`` and ``bot.storage.leases.SqlLeases``
+They stand in for ``bot.storage.store.SqlStore`` and ``bot.storage.leases.SqlLeases``
 only in tests that need no server (``bash tests/run.sh --fast``), so the core's rules can be
 checked in milliseconds. They are held to the real ones by the contract tests in
 ``tests/storage/contract/``, which run every case against both (SQLite, PostgreSQL, memory):
@@ -25,6 +25,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
 from bot.core.audit import GENESIS_HASH, chain_hash
+from bot.core.changes import Change
 from bot.core.errors import (
     ChangeRefused,
     ContractorNotFound,
@@ -39,13 +40,11 @@ from bot.core.models import (
     AuditEvent,
     CheckResult,
     Contractor,
-    ContractorChanges,
     DepartureEvent,
     IdentityVerification,
     Lease,
     LinkRecord,
     RevocationTargets,
-    StateChange,
     VaultAccountRecord,
 )
 from bot.core.states import ACCESS_STATES, CONTRACT_END_STATES, LIVE_STATES, State
@@ -92,7 +91,7 @@ class _Claim:
 
 
 class MemoryStore:
-    """``bot.core.interfaces.ContractorStore`` in memory (see the module docstring)."""
+    """``bot.core.stores.Store`` in memory (see the module docstring)."""
 
     def __init__(self) -> None:
         self._lock = threading.RLock()
@@ -105,7 +104,7 @@ class MemoryStore:
         self._events: dict[str, _Event] = {}
         self._audit: list[AuditEvent] = []
 
-    # -- contractors ---------------------------------------------------------------------
+    # -- contractors (ContractorRecords) -------------------------------------------------
 
     def add_contractor(self, contractor: Contractor, *, event: AuditEntry) -> Contractor:
         """Insert and audit; ``DuplicateContractor`` for a live twin (Slack user first)."""
@@ -173,22 +172,121 @@ class MemoryStore:
                 counts[contractor.state] = counts.get(contractor.state, 0) + 1
         return counts
 
-    def check_health(self) -> None:
-        """Memory always answers."""
+    def apply(self, change: Change, *, at: datetime) -> Contractor:
+        """``apply_many`` of one change; its refusal is raised."""
+        (outcome,) = self.apply_many([change], at=at)
+        if isinstance(outcome, Contractor):
+            return outcome
+        raise outcome
 
-    def vault_drift(self, vault_usernames: Iterable[str]) -> AccountDrift:
-        """Orphans and missing accounts, judged after the last name arrived."""
-        listed = set(vault_usernames)  # whatever the iterable raises propagates
+    def apply_many(
+        self, changes: Sequence[Change], *, at: datetime
+    ) -> list[Contractor | ChangeRefused]:
+        """Each change applied if its contractor is still in the state it expects; the applied
+        changes' events appended in order."""
+        at = utc(at)
         with self._lock:
-            recorded = {a.username for a in self._accounts.values() if a.revoked_at is None}
-            missing = [
-                c.username
-                for c in self._contractors.values()
-                if c.state in ACCESS_STATES and c.username is not None and c.username not in listed
+            outcomes = [self._apply_one(change, at=at) for change in changes]
+            self._append(
+                [
+                    change.event(at)
+                    for change, outcome in zip(changes, outcomes, strict=True)
+                    if isinstance(outcome, Contractor)
+                ]
+            )
+            return outcomes
+
+    def _apply_one(self, change: Change, *, at: datetime) -> Contractor | ChangeRefused:
+        expected = change.contractor
+        current = self._contractors.get(expected.id)
+        if current is None:
+            return ContractorNotFound(expected.id)
+        if current.state is not expected.state:
+            return StaleState(contractor_id=expected.id, expected=expected.state.value)
+        updated = replace(current, **change.columns(), version=current.version + 1, updated_at=at)
+        self._contractors[current.id] = updated
+        if change.state is not None and change.state is not State.REVOKING:
+            self._claims.pop(current.id, None)
+        for username in change.revoked_accounts:
+            account = self._accounts.get(username)
+            if account is not None and account.revoked_at is None:
+                self._accounts[username] = replace(account, revoked_at=at)
+        if change.checks is not None:
+            self._checks[current.id] = list(change.checks)
+        return updated
+
+    def count_failed_proof(self, contractor_id: str, *, event: AuditEntry) -> int:
+        """Count one failed enrolment login while ``issued``; ``StaleState`` otherwise."""
+        at = utc(event.at)
+        with self._lock:
+            current = self._contractors.get(contractor_id)
+            if current is None or current.state is not State.ISSUED:
+                raise StaleState(contractor_id=contractor_id, expected=State.ISSUED.value)
+            self._append([event])
+            self._contractors[contractor_id] = replace(
+                current,
+                failed_totp_attempts=current.failed_totp_attempts + 1,
+                version=current.version + 1,
+                updated_at=at,
+            )
+            return current.failed_totp_attempts + 1
+
+    # -- Vault accounts (AccountRecords) -------------------------------------------------
+
+    def add_account(self, account: VaultAccountRecord) -> None:
+        """Record a username (``ValueError`` if it was ever recorded: never reused)."""
+        account = replace(_stored(account), second_factor="login_mfa")
+        with self._lock:
+            if account.username in self._accounts:
+                raise ValueError(f"username {account.username} was used before")
+            self._accounts[account.username] = account
+
+    def mark_account_revoked(self, username: str, *, at: datetime, event: AuditEntry) -> None:
+        """Keep the first ``revoked_at``; always append ``event``."""
+        at = utc(at)
+        with self._lock:
+            self._append([event])
+            account = self._accounts.get(username)
+            if account is not None and account.revoked_at is None:
+                self._accounts[username] = replace(account, revoked_at=at)
+
+    def unrevoked_accounts(self, contractor_id: str | None = None) -> list[VaultAccountRecord]:
+        """Oldest first."""
+        with self._lock:
+            found = [
+                a
+                for a in self._accounts.values()
+                if a.revoked_at is None and contractor_id in (None, a.contractor_id)
             ]
-        return AccountDrift(
-            orphans=tuple(sorted(listed - recorded)), missing=tuple(sorted(missing))
-        )
+        return sorted(found, key=lambda a: (a.created_at, a.username))
+
+    def revocation_targets(self, contractor_id: str) -> RevocationTargets:
+        """Unrevoked accounts and live links of one contractor."""
+        return self.revocation_targets_of([contractor_id])[contractor_id]
+
+    def revocation_targets_of(
+        self, contractor_ids: Collection[str]
+    ) -> dict[str, RevocationTargets]:
+        """Every id is a key; unknown ones map to empty targets."""
+        with self._lock:
+            return {
+                i: RevocationTargets(
+                    accounts=tuple(self.unrevoked_accounts(i)),
+                    live_links=tuple(
+                        sorted(
+                            (
+                                link
+                                for link in self._links.values()
+                                if link.contractor_id == i
+                                and link.claimed_at is None
+                                and link.invalidated_at is None
+                            ),
+                            key=lambda link: (link.created_at, link.link_hash),
+                        )
+                    ),
+                )
+                for i in contractor_ids
+            }
 
     def stale_accounts(self, *, stale_before: datetime) -> list[VaultAccountRecord]:
         """Unrevoked accounts no contractor uses, older than ``stale_before``."""
@@ -205,6 +303,20 @@ class MemoryStore:
                     stale.append(account)
         return sorted(stale, key=lambda a: (a.created_at, a.username))
 
+    def vault_drift(self, vault_usernames: Iterable[str]) -> AccountDrift:
+        """Orphans and missing accounts, judged after the last name arrived."""
+        listed = set(vault_usernames)  # whatever the iterable raises propagates
+        with self._lock:
+            recorded = {a.username for a in self._accounts.values() if a.revoked_at is None}
+            missing = [
+                c.username
+                for c in self._contractors.values()
+                if c.state in ACCESS_STATES and c.username is not None and c.username not in listed
+            ]
+        return AccountDrift(
+            orphans=tuple(sorted(listed - recorded)), missing=tuple(sorted(missing))
+        )
+
     def on_totp_engine(self) -> list[Contractor]:
         """``issued``/``active`` contractors whose current account is on the TOTP engine."""
         with self._lock:
@@ -217,65 +329,76 @@ class MemoryStore:
                 and account.revoked_at is None
             ]
 
-    def apply(
-        self,
-        contractor_id: str,
-        *,
-        expected: State,
-        changes: ContractorChanges,
-        event: AuditEntry,
-    ) -> Contractor:
-        """``apply_many`` of one change; its refusal is raised."""
-        change = StateChange(contractor_id, expected=expected, changes=changes, event=event)
-        (outcome,) = self.apply_many([change])
-        if isinstance(outcome, Contractor):
-            return outcome
-        raise outcome
+    # -- links (LinkRecords) -------------------------------------------------------------
 
-    def apply_many(self, changes: Sequence[StateChange]) -> list[Contractor | ChangeRefused]:
-        """Each change applied if its contractor is still in ``expected``; the applied
-        changes' events appended in order."""
-        for change in changes:
-            utc(change.event.at)
+    def add_link(self, link: LinkRecord) -> None:
+        """Store a new link (``ValueError`` for a known hash)."""
+        link = _stored(link)
         with self._lock:
-            outcomes: list[Contractor | ChangeRefused] = []
-            for change in changes:
-                outcomes.append(self._apply_one(change))
-            self._append(
-                [
-                    change.event
-                    for change, outcome in zip(changes, outcomes, strict=True)
-                    if isinstance(outcome, Contractor)
-                ]
+            if link.link_hash in self._links:
+                raise ValueError("link exists")
+            self._links[link.link_hash] = link
+
+    def get_link(self, link_hash: str) -> LinkRecord | None:
+        """The link with this hash, if any."""
+        with self._lock:
+            return self._links.get(link_hash)
+
+    def claim_link(
+        self, link_hash: str, *, now: datetime, proof_digest: str, max_failures: int
+    ) -> bool:
+        """Claim an unclaimed, valid, unexpired link under ``max_failures`` wrong codes."""
+        now = utc(now)
+        with self._lock:
+            link = self._links.get(link_hash)
+            if (
+                link is None
+                or link.claimed_at is not None
+                or link.invalidated_at is not None
+                or link.expires_at <= now
+                or link.failed_confirmations >= max_failures
+            ):
+                return False
+            self._links[link_hash] = replace(link, claimed_at=now, proof_digest=proof_digest)
+            return True
+
+    def release_link(self, link_hash: str, *, claimed_at: datetime) -> None:
+        """Undo the claim made at ``claimed_at`` only."""
+        claimed_at = utc(claimed_at)
+        with self._lock:
+            link = self._links.get(link_hash)
+            if link is not None and link.claimed_at == claimed_at:
+                self._links[link_hash] = replace(link, claimed_at=None, proof_digest=None)
+
+    def record_failed_confirmation(
+        self, link_hash: str, *, limit: int, now: datetime
+    ) -> int | None:
+        """Count one wrong code on an unclaimed, valid link; invalidate it at ``limit``."""
+        now = utc(now)
+        with self._lock:
+            link = self._links.get(link_hash)
+            if link is None or link.claimed_at is not None or link.invalidated_at is not None:
+                return None
+            count = link.failed_confirmations + 1
+            invalidated = now if count >= limit else None
+            self._links[link_hash] = replace(
+                link, failed_confirmations=count, invalidated_at=invalidated
             )
-            return outcomes
+            return count
 
-    def _apply_one(self, change: StateChange) -> Contractor | ChangeRefused:
-        current = self._contractors.get(change.contractor_id)
-        if current is None:
-            return ContractorNotFound(change.contractor_id)
-        if current.state is not change.expected:
-            return StaleState(contractor_id=change.contractor_id, expected=change.expected.value)
-        at = utc(change.event.at)
-        wanted = change.changes
-        values: dict[str, Any] = {
-            name: value
-            for name in ("state", "approved_by", "username", "failed_totp_attempts")
-            if (value := getattr(wanted, name)) is not None
-        }
-        updated = replace(current, **values, version=current.version + 1, updated_at=at)
-        self._contractors[current.id] = updated
-        if wanted.state is not None and wanted.state is not State.REVOKING:
-            self._claims.pop(current.id, None)
-        for username in wanted.revoked_accounts:
-            account = self._accounts.get(username)
-            if account is not None and account.revoked_at is None:
-                self._accounts[username] = replace(account, revoked_at=at)
-        if wanted.checks is not None:
-            self._checks[current.id] = list(wanted.checks)
-        return updated
+    def invalidate_links(self, contractor_id: str, *, at: datetime) -> None:
+        """Every unclaimed, valid link of the contractor becomes unusable at ``at``."""
+        at = utc(at)
+        with self._lock:
+            for link in list(self._links.values()):
+                if (
+                    link.contractor_id == contractor_id
+                    and link.claimed_at is None
+                    and link.invalidated_at is None
+                ):
+                    self._links[link.link_hash] = replace(link, invalidated_at=at)
 
-    # -- sweeps --------------------------------------------------------------------------
+    # -- sweep claims (SweepClaims) ------------------------------------------------------
 
     def due_for_sweep(self, *, now: datetime, today: date) -> list[Contractor]:
         """Revoking, expired-link and ended-contract contractors not claimed right now."""
@@ -334,149 +457,7 @@ class MemoryStore:
             if claim is not None and claim.worker == worker:
                 del self._claims[contractor_id]
 
-    # -- Vault accounts ------------------------------------------------------------------
-
-    def add_account(self, account: VaultAccountRecord) -> None:
-        """Record a username (``ValueError`` if it was ever recorded: never reused)."""
-        account = replace(_stored(account), second_factor="login_mfa")
-        with self._lock:
-            if account.username in self._accounts:
-                raise ValueError(f"username {account.username} was used before")
-            self._accounts[account.username] = account
-
-    def mark_account_revoked(self, username: str, *, at: datetime, event: AuditEntry) -> None:
-        """Keep the first ``revoked_at``; always append ``event``."""
-        at = utc(at)
-        with self._lock:
-            self._append([event])
-            account = self._accounts.get(username)
-            if account is not None and account.revoked_at is None:
-                self._accounts[username] = replace(account, revoked_at=at)
-
-    def unrevoked_accounts(self, contractor_id: str | None = None) -> list[VaultAccountRecord]:
-        """Oldest first."""
-        with self._lock:
-            found = [
-                a
-                for a in self._accounts.values()
-                if a.revoked_at is None and contractor_id in (None, a.contractor_id)
-            ]
-        return sorted(found, key=lambda a: (a.created_at, a.username))
-
-    # -- links ---------------------------------------------------------------------------
-
-    def add_link(self, link: LinkRecord) -> None:
-        """Store a new link (``ValueError`` for a known hash)."""
-        link = _stored(link)
-        with self._lock:
-            if link.link_hash in self._links:
-                raise ValueError("link exists")
-            self._links[link.link_hash] = link
-
-    def get_link(self, link_hash: str) -> LinkRecord | None:
-        """The link with this hash, if any."""
-        with self._lock:
-            return self._links.get(link_hash)
-
-    def revocation_targets(self, contractor_id: str) -> RevocationTargets:
-        """Unrevoked accounts and live links of one contractor."""
-        return self.revocation_targets_of([contractor_id])[contractor_id]
-
-    def revocation_targets_of(
-        self, contractor_ids: Collection[str]
-    ) -> dict[str, RevocationTargets]:
-        """Every id is a key; unknown ones map to empty targets."""
-        with self._lock:
-            return {
-                i: RevocationTargets(
-                    accounts=tuple(self.unrevoked_accounts(i)),
-                    live_links=tuple(
-                        sorted(
-                            (
-                                link
-                                for link in self._links.values()
-                                if link.contractor_id == i
-                                and link.claimed_at is None
-                                and link.invalidated_at is None
-                            ),
-                            key=lambda link: (link.created_at, link.link_hash),
-                        )
-                    ),
-                )
-                for i in contractor_ids
-            }
-
-    def claim_link(
-        self, link_hash: str, *, now: datetime, proof_digest: str, max_failures: int
-    ) -> bool:
-        """Claim an unclaimed, valid, unexpired link under ``max_failures`` wrong codes."""
-        now = utc(now)
-        with self._lock:
-            link = self._links.get(link_hash)
-            if (
-                link is None
-                or link.claimed_at is not None
-                or link.invalidated_at is not None
-                or link.expires_at <= now
-                or link.failed_confirmations >= max_failures
-            ):
-                return False
-            self._links[link_hash] = replace(link, claimed_at=now, proof_digest=proof_digest)
-            return True
-
-    def release_link(self, link_hash: str, *, claimed_at: datetime) -> None:
-        """Undo the claim made at ``claimed_at`` only."""
-        claimed_at = utc(claimed_at)
-        with self._lock:
-            link = self._links.get(link_hash)
-            if link is not None and link.claimed_at == claimed_at:
-                self._links[link_hash] = replace(link, claimed_at=None, proof_digest=None)
-
-    def record_failed_confirmation(
-        self, link_hash: str, *, limit: int, now: datetime
-    ) -> int | None:
-        """Count one wrong code on an unclaimed, valid link; invalidate it at ``limit``."""
-        now = utc(now)
-        with self._lock:
-            link = self._links.get(link_hash)
-            if link is None or link.claimed_at is not None or link.invalidated_at is not None:
-                return None
-            count = link.failed_confirmations + 1
-            invalidated = now if count >= limit else None
-            self._links[link_hash] = replace(
-                link, failed_confirmations=count, invalidated_at=invalidated
-            )
-            return count
-
-    def count_failed_proof(self, contractor_id: str, *, event: AuditEntry) -> int:
-        """Count one failed enrolment login while ``issued``; ``StaleState`` otherwise."""
-        at = utc(event.at)
-        with self._lock:
-            current = self._contractors.get(contractor_id)
-            if current is None or current.state is not State.ISSUED:
-                raise StaleState(contractor_id=contractor_id, expected=State.ISSUED.value)
-            self._append([event])
-            self._contractors[contractor_id] = replace(
-                current,
-                failed_totp_attempts=current.failed_totp_attempts + 1,
-                version=current.version + 1,
-                updated_at=at,
-            )
-            return current.failed_totp_attempts + 1
-
-    def invalidate_links(self, contractor_id: str, *, at: datetime) -> None:
-        """Every unclaimed, valid link of the contractor becomes unusable at ``at``."""
-        at = utc(at)
-        with self._lock:
-            for link in list(self._links.values()):
-                if (
-                    link.contractor_id == contractor_id
-                    and link.claimed_at is None
-                    and link.invalidated_at is None
-                ):
-                    self._links[link.link_hash] = replace(link, invalidated_at=at)
-
-    # -- departures ----------------------------------------------------------------------
+    # -- departure events (DepartureInbox) -----------------------------------------------
 
     def record_event(self, event: DepartureEvent) -> bool:
         """``False`` for a known ``event_id``."""
@@ -512,7 +493,7 @@ class MemoryStore:
             if row is not None and row.done_at is None:
                 row.done_at = at
 
-    # -- identity checks -----------------------------------------------------------------
+    # -- identity checks and verifications (IdentityRecords) -----------------------------
 
     def check_results(self, contractor_id: str) -> list[CheckResult]:
         """The checks last run, in the order they ran."""
@@ -586,14 +567,14 @@ class MemoryStore:
                 decided_at=decided.decided_at,
             )
 
-    # -- retention -----------------------------------------------------------------------
-
     def _erasable(self, contractor: Contractor, finished_before: datetime) -> bool:
         return (
             contractor.state in (State.REVOKED, State.REJECTED)
             and contractor.updated_at < finished_before
             and contractor.erased_at is None
         )
+
+    # -- retention (Erasure) -------------------------------------------------------------
 
     def erasable(self, *, finished_before: datetime) -> list[str]:
         """Finished records to erase, oldest change first."""
@@ -643,7 +624,7 @@ class MemoryStore:
                 )
             }
 
-    # -- audit ---------------------------------------------------------------------------
+    # -- audit (AuditTrail) --------------------------------------------------------------
 
     def append_audit(self, entry: AuditEntry) -> AuditEvent:
         """Append an event that accompanies no state change."""
@@ -662,6 +643,11 @@ class MemoryStore:
             return next(
                 (e for e in reversed(self._audit) if action in (None, e.entry.action)), None
             )
+
+    # -- health --------------------------------------------------------------------------
+
+    def check_health(self) -> None:
+        """Memory always answers."""
 
     # -- plumbing ------------------------------------------------------------------------
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from bot.core.models import Contractor, SignedAnchor
+from bot.core.decisions import Decision
+from bot.core.errors import CredbotError
+from bot.core.models import CheckResult, Contractor, SignedAnchor
 
 
 @dataclass
@@ -16,13 +19,34 @@ class RecordingNotifier:
     requester_events: list[tuple[str, str, str]] = field(default_factory=list)
     alerts: list[str] = field(default_factory=list)
     anchors: list[SignedAnchor] = field(default_factory=list)
+    asked: list[tuple[str, str]] = field(default_factory=list)
+    decisions: list[Decision] = field(default_factory=list)
 
     def send_link(self, contractor: Contractor, *, url: str, code: str) -> None:
         self.links.append((contractor.slack_user_id, url))
         self.codes.append(code)
 
-    def tell_requester(self, contractor: Contractor, *, event: str, detail: str = "") -> None:
-        self.requester_events.append((contractor.requested_by, event, detail))
+    def ask_approvers(self, contractor: Contractor, checks: Sequence[CheckResult]) -> None:
+        self.asked.append((contractor.id, contractor.state.value))
+
+    def show_decision(self, decision: Decision) -> None:
+        self.decisions.append(decision)
+
+    def tell_requester(
+        self,
+        contractor: Contractor,
+        *,
+        event: str,
+        detail: str = "",
+        error: CredbotError | None = None,
+    ) -> None:
+        shown = str(error) if error is not None else detail
+        self.requester_events.append((contractor.requested_by, event, shown))
+
+    def tell_checks(
+        self, contractor: Contractor, checks: Sequence[CheckResult], *, failed: str = ""
+    ) -> None:
+        self.requester_events.append((contractor.requested_by, "checks", failed))
 
     def alert_admins(self, *, summary: str, contractor: Contractor | None = None) -> None:
         self.alerts.append(summary)

@@ -50,8 +50,8 @@ from bot.dev.openbao import free_port
 from bot.storage.engine import make_engine
 from bot.storage.leases import SqlLeases
 from bot.storage.migrate import upgrade
-from bot.storage.repository import SqlStore
 from bot.storage.seen_requests import SqlSeenRequests
+from bot.storage.store import SqlStore
 from tests.support.layers import refuse_in_fast_layer
 
 PG_BIN_GLOB = "/usr/lib/postgresql/*/bin"

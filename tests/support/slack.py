@@ -21,9 +21,10 @@ from bot import wiring
 from bot.config import Settings, load_settings
 from bot.core.clock import FrozenClock
 from bot.core.context import Core, Policy
-from bot.core.interfaces import ContractorStore, VaultBackend
+from bot.core.interfaces import VaultBackend
 from bot.core.models import Contractor
 from bot.core.reviews import AccessReviews
+from bot.core.stores import Store
 from bot.dev.server import BackgroundServer
 from bot.dev.slack_requests import Reply, SignedSlack, block_action, view_submission
 from bot.dev.slack_standin import Call, SlackStandIn
@@ -311,7 +312,7 @@ def _buttons(call: Call) -> dict[str, str]:
 
 
 def world_core(
-    store: ContractorStore,
+    store: Store,
     vault: VaultBackend,
     standin: SlackStandIn,
     settings: Settings,
@@ -331,7 +332,10 @@ def world_core(
         vault=vault,
         clock=clock,
         notifier=SlackNotifier(
-            client=client, audit_channel=settings.audit_channel, admins=settings.admins
+            client=client,
+            audit_channel=settings.audit_channel,
+            admins=settings.admins,
+            approval_channel=settings.approval_channel,
         ),
         policy=Policy(public_url=PUBLIC_URL, link_ttl=timedelta(hours=1)),
     )
@@ -341,7 +345,7 @@ def world_core(
 
 
 def make_world(
-    store: ContractorStore,
+    store: Store,
     vault: VaultBackend,
     standin: SlackStandIn,
     seen: SeenRequests,
@@ -383,7 +387,7 @@ def standin() -> Iterator[SlackStandIn]:
 
 @pytest.fixture
 def slack_world(
-    store: ContractorStore,
+    store: Store,
     vault_accounts: VaultBackend,
     standin: SlackStandIn,
     seen_requests: SeenRequests,

@@ -31,7 +31,8 @@ from websockets.sync.server import Server, ServerConnection, serve
 from bot.config import Settings, load_settings
 from bot.core.clock import FrozenClock
 from bot.core.context import Core
-from bot.core.interfaces import ContractorStore, VaultBackend
+from bot.core.interfaces import VaultBackend
+from bot.core.stores import Store
 from bot.dev.slack_requests import command_fields, event_callback
 from bot.dev.slack_standin import STANDIN_APP_TOKEN, SlackStandIn
 from bot.slack.socket_mode import SlackSocket
@@ -243,7 +244,7 @@ def socket_standin(standin: SlackStandIn) -> Iterator[SocketModeStandIn]:
 
 @pytest.fixture
 def socket_world(
-    store: ContractorStore,
+    store: Store,
     vault_accounts: VaultBackend,
     standin: SlackStandIn,
     socket_standin: SocketModeStandIn,

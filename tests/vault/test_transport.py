@@ -81,6 +81,7 @@ def test_credbot_lives_in_its_namespace(throwaway_openbao: OpenBaoServer, tmp_pa
     }
     init = run(env, "vault", "init", "--secret-id-file", str(tmp_path / "secret-id"))
     assert init.exit_code == 0, init.output
+    assert "audit devices to this token" in init.output  # listed in the root namespace only
     assert "credbot/" not in list_auth_methods(root)
     in_namespace = connect(
         throwaway_openbao.addr, token=throwaway_openbao.root_token, namespace="team-a"

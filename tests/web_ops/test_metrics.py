@@ -21,7 +21,7 @@ from bot.dev.openbao import free_port
 from bot.dev.slack_standin import SlackStandIn
 from bot.metrics import PrometheusMetrics
 from bot.storage.engine import make_engine
-from bot.storage.repository import SqlStore
+from bot.storage.store import SqlStore
 from bot.web.app import build_web_app
 from bot.web.enrollment import pages
 from bot.wiring import build_slack_client

@@ -14,7 +14,7 @@ from bot.core.context import Core
 from bot.core.interfaces import VaultBackend
 from bot.storage.engine import make_engine
 from bot.storage.migrate import upgrade
-from bot.storage.repository import SqlStore
+from bot.storage.store import SqlStore
 from bot.web.app import build_web_app
 from tests.support.core import APPROVER, approved_contractor, make_core
 from tests.support.notifier import RecordingNotifier

@@ -12,9 +12,9 @@ from starlette.testclient import TestClient
 from bot.core.clock import FrozenClock
 from bot.core.context import Core
 from bot.core.models import Contractor
+from bot.core.scheduler import PeriodicAnchor, PeriodicSweep
 from bot.core.states import State
 from bot.core.sweep import SweepOptions
-from bot.scheduler import PeriodicAnchor, PeriodicSweep
 from bot.storage.leases import SqlLeases
 from bot.web.app import build_web_app
 from tests.support.notifier import RecordingNotifier

@@ -12,8 +12,8 @@ from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 
-from bot import messages
 from bot.web.bodies import BodyRefused, read_body
+from bot.web.enrollment import messages
 from bot.web.enrollment.problems import BadInput, Problem, bad_request
 
 MAX_BODY_BYTES = 2048

@@ -1,15 +1,16 @@
 """Domain and Vault errors to what the page says and which status it answers with.
 
 The translation happens here, once. Every problem a person can cause is a 4xx; only Vault or
-the database failing gives a 503. Texts come from ``bot.messages``.
+the database failing gives a 503. Texts come from ``bot.web.enrollment.messages``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot import messages
 from bot.core import errors
+from bot.core.messages import explain
+from bot.web.enrollment import messages
 from vault.errors import VaultError, VaultUnavailable
 
 _UNUSABLE_KINDS = {
@@ -69,24 +70,24 @@ def problem_for(error: Exception) -> Problem | None:  # noqa: PLR0911, PLR0912 -
         case BadInput(problem=problem):
             return problem
         case errors.LinkNotFound():
-            return Problem(404, "link_not_found", messages.explain(error))
+            return Problem(404, "link_not_found", explain(error))
         case errors.LinkUnusable(why=why):
             kind = _UNUSABLE_KINDS.get(why, "link_invalidated")
-            return Problem(409 if kind == "not_revealed" else 410, kind, messages.explain(error))
+            return Problem(409 if kind == "not_revealed" else 410, kind, explain(error))
         case errors.ConfirmationRejected(tries_left=left):
-            return Problem(403, "confirmation_rejected", messages.explain(error), True, left)
+            return Problem(403, "confirmation_rejected", explain(error), True, left)
         case errors.TotpRejected(tries_left=left):
-            return Problem(403, "totp_rejected", messages.explain(error), True, left)
+            return Problem(403, "totp_rejected", explain(error), True, left)
         case errors.PasswordRejected(tries_left=left):
-            return Problem(403, "password_rejected", messages.explain(error), True, left)
+            return Problem(403, "password_rejected", explain(error), True, left)
         case errors.ProofNotBound():
-            return Problem(403, "proof_not_bound", messages.explain(error))
+            return Problem(403, "proof_not_bound", explain(error))
         case errors.EnrolmentLocked():
-            return Problem(410, "link_locked", messages.explain(error))
+            return Problem(410, "link_locked", explain(error))
         case errors.PossibleInterception():
-            return Problem(409, "possible_interception", messages.explain(error))
+            return Problem(409, "possible_interception", explain(error))
         case errors.InvalidRequest():
-            return Problem(400, "bad_request", messages.explain(error), retry=True)
+            return Problem(400, "bad_request", explain(error), retry=True)
         case errors.StaleState() | errors.IllegalTransition():
             return Problem(409, "changed", messages.ENROLL_CHANGED)
         case VaultUnavailable():

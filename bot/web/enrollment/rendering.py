@@ -20,7 +20,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
-from bot import messages
+from bot.web.enrollment import messages
 from bot.web.enrollment.problems import Problem
 
 _ENV = Environment(

@@ -23,12 +23,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from bot import messages
 from bot.config import Settings
 from bot.core import enrolment
 from bot.core.context import Core
 from bot.core.links import ENROLL_PATH
-from bot.web.enrollment import rendering
+from bot.web.enrollment import messages, rendering
 from bot.web.enrollment.forms import Posted, read_posted, wants_json
 from bot.web.enrollment.problems import Problem, problem_for
 from bot.web.enrollment.qr import NotAnOtpauthUri, check_otpauth_uri, qr_svg

@@ -1,7 +1,8 @@
 """The store contract: every test here runs against ``SqlStore`` and ``SqlLeases`` on SQLite
 and PostgreSQL, and against the in-memory ``MemoryStore`` and ``MemoryLeases`` of the fast
 layer (``tests/support/memory_store.py``), so the fakes cannot drift from the real backend
-(STYLE habit 7). Tests here may use only the protocols of ``bot.core.interfaces``."""
+(STYLE habit 7). Tests here may use only the protocols of ``bot.core.stores`` and
+``bot.core.interfaces``."""
 
 from __future__ import annotations
 
@@ -11,10 +12,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 
-from bot.core.interfaces import ContractorStore, Leases
+from bot.core.interfaces import Leases
+from bot.core.stores import Store
 from bot.storage.engine import make_engine
 from bot.storage.leases import SqlLeases
-from bot.storage.repository import SqlStore
+from bot.storage.store import SqlStore
 from tests.support.memory_store import MemoryLeases, MemoryStore
 from tests.support.postgres import sqlite_copy
 
@@ -35,7 +37,7 @@ def backend_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[E
 
 
 @pytest.fixture
-def store(backend_engine: Engine | None) -> ContractorStore:
+def store(backend_engine: Engine | None) -> Store:
     """A fresh, empty store: ``MemoryStore`` or ``SqlStore``."""
     return MemoryStore() if backend_engine is None else SqlStore(engine=backend_engine)
 

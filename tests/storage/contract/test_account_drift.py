@@ -7,15 +7,15 @@ from datetime import timedelta
 
 import pytest
 
-from bot.core.interfaces import ContractorStore
 from bot.core.models import AccountDrift
 from bot.core.states import State
+from bot.core.stores import Store
 from bot.storage import drift
 from tests.storage import factories
 from tests.storage.factories import T0
 
 
-def test_orphans_and_missing(store: ContractorStore, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_orphans_and_missing(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(drift, "BATCH", 2)  # several batches from a handful of names
     owner = factories.contractor(state=State.ACTIVE, username="ctr-a.b")
     store.add_contractor(owner, event=factories.entry())
@@ -38,7 +38,7 @@ def test_orphans_and_missing(store: ContractorStore, monkeypatch: pytest.MonkeyP
 
 
 def test_a_listing_that_fails_half_way_propagates_and_leaves_nothing(
-    store: ContractorStore,
+    store: Store,
 ) -> None:
     def failing() -> Iterator[str]:
         yield "ctr-a"
@@ -50,7 +50,7 @@ def test_a_listing_that_fails_half_way_propagates_and_leaves_nothing(
     assert store.vault_drift(["ctr-a"]) == AccountDrift(orphans=("ctr-a",), missing=())
 
 
-def test_stale_accounts_are_unused_and_old(store: ContractorStore) -> None:
+def test_stale_accounts_are_unused_and_old(store: Store) -> None:
     owner = factories.contractor(state=State.ACTIVE, username="ctr-current")
     store.add_contractor(owner, event=factories.entry())
     replaced = factories.account(owner.id, username="ctr-replaced")

@@ -8,20 +8,20 @@ from datetime import timedelta
 import pytest
 
 from bot.core.errors import StaleState
-from bot.core.interfaces import ContractorStore
-from bot.core.models import Contractor, ContractorChanges
+from bot.core.models import Contractor
 from bot.core.states import State
+from bot.core.stores import Store
 from tests.storage import factories
 from tests.storage.factories import T0
 
 
 @pytest.fixture
-def contractor(store: ContractorStore) -> Contractor:
+def contractor(store: Store) -> Contractor:
     contractor = factories.contractor()
     return store.add_contractor(contractor, event=factories.entry())
 
 
-def test_account_round_trip_and_revocation(store: ContractorStore, contractor: Contractor) -> None:
+def test_account_round_trip_and_revocation(store: Store, contractor: Contractor) -> None:
     other = store.add_contractor(factories.contractor(), event=factories.entry())
     first = factories.account(contractor.id, created_at=T0)
     second = factories.account(contractor.id, created_at=T0 + timedelta(hours=1))
@@ -43,7 +43,7 @@ def test_account_round_trip_and_revocation(store: ContractorStore, contractor: C
     assert actions.count("account_revoked") == 3
 
 
-def test_link_round_trip(store: ContractorStore, contractor: Contractor) -> None:
+def test_link_round_trip(store: Store, contractor: Contractor) -> None:
     link = factories.link(contractor.id)
     store.add_link(link)
     assert store.get_link(link.link_hash) == link
@@ -51,7 +51,7 @@ def test_link_round_trip(store: ContractorStore, contractor: Contractor) -> None
 
 
 def test_revocation_targets_are_live_links_and_unrevoked_accounts(
-    store: ContractorStore, contractor: Contractor
+    store: Store, contractor: Contractor
 ) -> None:
     newer = factories.link(contractor.id, created_at=T0 + timedelta(hours=1))
     older = factories.link(contractor.id, created_at=T0)
@@ -69,7 +69,7 @@ def test_revocation_targets_are_live_links_and_unrevoked_accounts(
     assert empty.live_links == () and empty.accounts == ()
 
 
-def test_claim_link_once(store: ContractorStore, contractor: Contractor) -> None:
+def test_claim_link_once(store: Store, contractor: Contractor) -> None:
     link = factories.link(contractor.id)
     store.add_link(link)
     now = T0 + timedelta(minutes=5)
@@ -79,7 +79,7 @@ def test_claim_link_once(store: ContractorStore, contractor: Contractor) -> None
     assert store.claim_link("unknown", now=now, proof_digest="p" * 64, max_failures=5) is False
 
 
-def test_expired_link_cannot_be_claimed(store: ContractorStore, contractor: Contractor) -> None:
+def test_expired_link_cannot_be_claimed(store: Store, contractor: Contractor) -> None:
     link = factories.link(contractor.id)
     store.add_link(link)
     assert (
@@ -104,7 +104,7 @@ def test_expired_link_cannot_be_claimed(store: ContractorStore, contractor: Cont
     )
 
 
-def test_invalidated_link_cannot_be_claimed(store: ContractorStore, contractor: Contractor) -> None:
+def test_invalidated_link_cannot_be_claimed(store: Store, contractor: Contractor) -> None:
     claimed = factories.link(contractor.id)
     pending = factories.link(contractor.id)
     other_contractor = store.add_contractor(factories.contractor(), event=factories.entry())
@@ -124,7 +124,7 @@ def test_invalidated_link_cannot_be_claimed(store: ContractorStore, contractor: 
     assert store.get_link(unrelated.link_hash) == unrelated
 
 
-def test_naive_times_are_refused(store: ContractorStore, contractor: Contractor) -> None:
+def test_naive_times_are_refused(store: Store, contractor: Contractor) -> None:
     link = factories.link(contractor.id)
     store.add_link(link)
     with pytest.raises(Exception, match="naive"):
@@ -133,9 +133,7 @@ def test_naive_times_are_refused(store: ContractorStore, contractor: Contractor)
         )
 
 
-def test_failed_confirmations_are_counted_atomically(
-    store: ContractorStore, contractor: Contractor
-) -> None:
+def test_failed_confirmations_are_counted_atomically(store: Store, contractor: Contractor) -> None:
     link = factories.link(contractor.id)
     store.add_link(link)
     count = [store.record_failed_confirmation(link.link_hash, limit=5, now=T0) for _ in range(3)]
@@ -147,7 +145,7 @@ def test_failed_confirmations_are_counted_atomically(
 
 
 def test_the_count_that_reaches_the_limit_invalidates_the_link(
-    store: ContractorStore, contractor: Contractor
+    store: Store, contractor: Contractor
 ) -> None:
     link = factories.link(contractor.id)
     store.add_link(link)
@@ -163,9 +161,7 @@ def test_the_count_that_reaches_the_limit_invalidates_the_link(
     assert not store.claim_link(link.link_hash, now=T0, proof_digest="p" * 64, max_failures=5)
 
 
-def test_a_claimed_link_counts_no_wrong_code(
-    store: ContractorStore, contractor: Contractor
-) -> None:
+def test_a_claimed_link_counts_no_wrong_code(store: Store, contractor: Contractor) -> None:
     link = factories.link(contractor.id)
     store.add_link(link)
     assert store.claim_link(link.link_hash, now=T0, proof_digest="p" * 64, max_failures=5)
@@ -179,7 +175,7 @@ def test_a_claimed_link_counts_no_wrong_code(
     )
 
 
-def test_failed_proofs_are_counted_with_their_event_while_issued(store: ContractorStore) -> None:
+def test_failed_proofs_are_counted_with_their_event_while_issued(store: Store) -> None:
     issued = factories.contractor(state=State.ISSUED, username="ctr-1", approved_by="UAPP")
     store.add_contractor(issued, event=factories.entry())
     before = len(list(store.audit_events()))
@@ -190,11 +186,6 @@ def test_failed_proofs_are_counted_with_their_event_while_issued(store: Contract
     assert counts == [1, 2]
     assert store.get_contractor(issued.id).failed_totp_attempts == 2
     assert len(list(store.audit_events())) == before + 2
-    store.apply(
-        issued.id,
-        expected=State.ISSUED,
-        changes=ContractorChanges(state=State.LOCKED),
-        event=factories.entry(action="locked"),
-    )
+    store.apply(factories.change(issued, State.LOCKED, action="locked"), at=T0)
     with pytest.raises(StaleState):
         store.count_failed_proof(issued.id, event=factories.entry(action="totp_failed"))

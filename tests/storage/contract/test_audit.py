@@ -4,11 +4,11 @@
 from __future__ import annotations
 
 from bot.core.audit import GENESIS_HASH, chain_hash, verify_chain
-from bot.core.interfaces import ContractorStore
+from bot.core.stores import Store
 from tests.storage import factories
 
 
-def test_append_and_round_trip(store: ContractorStore) -> None:
+def test_append_and_round_trip(store: Store) -> None:
     entry = factories.entry(contractor_id="c-1", from_state="approved", to_state="issued")
     first = store.append_audit(entry)
     second = store.append_audit(factories.entry(action="report"))
@@ -19,7 +19,7 @@ def test_append_and_round_trip(store: ContractorStore) -> None:
     assert verify_chain(store.audit_events()) == []
 
 
-def test_state_changes_and_appends_share_one_chain(store: ContractorStore) -> None:
+def test_state_changes_and_appends_share_one_chain(store: Store) -> None:
     contractor = factories.contractor()
     store.add_contractor(contractor, event=factories.entry(action="requested"))
     store.append_audit(factories.entry(action="alert"))

@@ -6,42 +6,35 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.core.audit import verify_chain
+from bot.core.changes import Change
 from bot.core.errors import ContractorNotFound, StaleState
-from bot.core.interfaces import ContractorStore
-from bot.core.models import Contractor, ContractorChanges, StateChange
+from bot.core.models import Contractor
 from bot.core.states import State
+from bot.core.stores import Store
 from tests.storage import factories
 from tests.storage.factories import T0
 
 LATER = T0 + timedelta(hours=1)
 
 
-def added(store: ContractorStore, state: State) -> Contractor:
+def added(store: Store, state: State) -> Contractor:
     contractor = factories.contractor(state=state)
     return store.add_contractor(contractor, event=factories.entry(contractor_id=contractor.id))
 
 
-def revoking(contractor: Contractor, *, expected: State = State.ACTIVE) -> StateChange:
-    return StateChange(
-        contractor.id,
-        expected=expected,
-        changes=ContractorChanges(state=State.REVOKING),
-        event=factories.entry(at=LATER, action="revocation_started", contractor_id=contractor.id),
+def revoking(contractor: Contractor, *, expected: State = State.ACTIVE) -> Change:
+    return factories.change(
+        contractor, State.REVOKING, expected=expected, action="revocation_started"
     )
 
 
-def test_apply_many_refuses_only_the_stale_and_unknown_changes(store: ContractorStore) -> None:
+def test_apply_many_refuses_only_the_stale_and_unknown_changes(store: Store) -> None:
     first, moved_on, last = (added(store, State.ACTIVE) for _ in range(3))
-    store.apply(
-        moved_on.id,
-        expected=State.ACTIVE,
-        changes=ContractorChanges(state=State.REVOKING),
-        event=factories.entry(contractor_id=moved_on.id),
-    )
+    store.apply(factories.change(moved_on, State.REVOKING), at=T0)
     ghost = factories.contractor()
 
     outcomes = store.apply_many(
-        [revoking(first), revoking(moved_on), revoking(ghost), revoking(last)]
+        [revoking(first), revoking(moved_on), revoking(ghost), revoking(last)], at=LATER
     )
 
     assert [type(o) for o in outcomes] == [Contractor, StaleState, ContractorNotFound, Contractor]
@@ -57,7 +50,7 @@ def test_apply_many_refuses_only_the_stale_and_unknown_changes(store: Contractor
     assert verify_chain(events) == []
 
 
-def test_apply_many_records_each_changes_revoked_accounts(store: ContractorStore) -> None:
+def test_apply_many_records_each_changes_revoked_accounts(store: Store) -> None:
     contractors = [added(store, State.REVOKING) for _ in range(2)]
     accounts = [factories.account(c.id) for c in contractors]
     for account in accounts:
@@ -65,22 +58,17 @@ def test_apply_many_records_each_changes_revoked_accounts(store: ContractorStore
     kept = factories.account(contractors[0].id)
     store.add_account(kept)
     changes = [
-        StateChange(
-            c.id,
-            expected=State.REVOKING,
-            changes=ContractorChanges(state=State.REVOKED, revoked_accounts=(a.username,)),
-            event=factories.entry(at=LATER, action="revoked", contractor_id=c.id),
-        )
+        factories.change(c, State.REVOKED, action="revoked", revoked_accounts=(a.username,))
         for c, a in zip(contractors, accounts, strict=True)
     ]
 
-    assert all(isinstance(o, Contractor) for o in store.apply_many(changes))
+    assert all(isinstance(o, Contractor) for o in store.apply_many(changes, at=LATER))
 
     assert [a.username for a in store.unrevoked_accounts()] == [kept.username]
-    assert store.apply_many([]) == []
+    assert store.apply_many([], at=LATER) == []
 
 
-def test_claim_many_takes_only_free_or_lapsed_claims(store: ContractorStore) -> None:
+def test_claim_many_takes_only_free_or_lapsed_claims(store: Store) -> None:
     free, held, lapsed = (added(store, State.ACTIVE) for _ in range(3))
     lease = timedelta(minutes=10)
     assert store.claim_for_sweep(held.id, worker="other", now=T0, lease=lease)
@@ -94,7 +82,7 @@ def test_claim_many_takes_only_free_or_lapsed_claims(store: ContractorStore) -> 
     assert store.claim_many_for_sweep([free.id], worker="again", now=T0, lease=lease) == []
 
 
-def test_revocation_targets_of_several_contractors(store: ContractorStore) -> None:
+def test_revocation_targets_of_several_contractors(store: Store) -> None:
     one, two = added(store, State.ACTIVE), added(store, State.ACTIVE)
     account = factories.account(one.id)
     store.add_account(account)

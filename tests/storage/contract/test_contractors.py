@@ -8,14 +8,13 @@ from datetime import UTC, timedelta, timezone
 import pytest
 
 from bot.core.errors import ContractorNotFound, DuplicateContractor, StaleState
-from bot.core.interfaces import ContractorStore
-from bot.core.models import ContractorChanges
 from bot.core.states import State
+from bot.core.stores import Store
 from tests.storage import factories
 from tests.storage.factories import T0
 
 
-def test_contractor_round_trip(store: ContractorStore) -> None:
+def test_contractor_round_trip(store: Store) -> None:
     contractor = factories.contractor(approved_by="UAPPROVER", username="ctr-1", version=3)
     stored = store.add_contractor(contractor, event=factories.entry(contractor_id=contractor.id))
     assert stored == contractor
@@ -25,7 +24,7 @@ def test_contractor_round_trip(store: ContractorStore) -> None:
     assert isinstance(loaded.state, State)
 
 
-def test_times_in_other_zones_come_back_as_utc(store: ContractorStore) -> None:
+def test_times_in_other_zones_come_back_as_utc(store: Store) -> None:
     lisbon_summer = timezone(timedelta(hours=1))
     created = T0.astimezone(lisbon_summer)
     contractor = factories.contractor(created_at=created, updated_at=created)
@@ -35,12 +34,12 @@ def test_times_in_other_zones_come_back_as_utc(store: ContractorStore) -> None:
     assert loaded.created_at.tzinfo is UTC
 
 
-def test_get_unknown_contractor_raises(store: ContractorStore) -> None:
+def test_get_unknown_contractor_raises(store: Store) -> None:
     with pytest.raises(ContractorNotFound):
         store.get_contractor("nope")
 
 
-def test_list_and_filters(store: ContractorStore) -> None:
+def test_list_and_filters(store: Store) -> None:
     first = factories.contractor(created_at=T0 + timedelta(minutes=2), requested_by="UA")
     second = factories.contractor(created_at=T0, requested_by="UB", state=State.ACTIVE)
     third = factories.contractor(created_at=T0 + timedelta(minutes=1), state=State.REVOKED)
@@ -53,7 +52,7 @@ def test_list_and_filters(store: ContractorStore) -> None:
     assert store.list_contractors(states=[]) == []
 
 
-def test_find_live_by_slack_user_ignores_final_states(store: ContractorStore) -> None:
+def test_find_live_by_slack_user_ignores_final_states(store: Store) -> None:
     revoked = factories.contractor(state=State.REVOKED, slack_user_id="UBOB")
     store.add_contractor(revoked, event=factories.entry())
     assert store.find_live_by_slack_user("UBOB") is None
@@ -62,7 +61,7 @@ def test_find_live_by_slack_user_ignores_final_states(store: ContractorStore) ->
     assert store.find_live_by_slack_user("UBOB") == live
 
 
-def test_apply_changes_state_bumps_version_and_audits(store: ContractorStore) -> None:
+def test_apply_changes_state_bumps_version_and_audits(store: Store) -> None:
     contractor = factories.contractor(state=State.APPROVED)
     store.add_contractor(contractor, event=factories.entry(contractor_id=contractor.id))
     later = T0 + timedelta(hours=1)
@@ -71,10 +70,10 @@ def test_apply_changes_state_bumps_version_and_audits(store: ContractorStore) ->
         to_state="issued",
     )  # fmt: skip
     updated = store.apply(
-        contractor.id,
-        expected=State.APPROVED,
-        changes=ContractorChanges(state=State.ISSUED, username="ctr-9", failed_totp_attempts=0),
-        event=event,
+        factories.change(
+            contractor, State.ISSUED, action="issued", username="ctr-9", failed_totp_attempts=0
+        ),
+        at=later,
     )
     assert updated == replace(
         contractor, state=State.ISSUED, username="ctr-9", version=2, updated_at=later
@@ -83,29 +82,28 @@ def test_apply_changes_state_bumps_version_and_audits(store: ContractorStore) ->
     assert [e.entry for e in store.audit_events()][-1] == event
 
 
-def test_apply_with_none_changes_leaves_fields(store: ContractorStore) -> None:
+def test_apply_with_none_changes_leaves_fields(store: Store) -> None:
     contractor = factories.contractor(state=State.ISSUED, username="ctr-1", approved_by="UAPP")
     store.add_contractor(contractor, event=factories.entry())
-    updated = store.apply(
-        contractor.id,
-        expected=State.ISSUED,
-        changes=ContractorChanges(failed_totp_attempts=2),
-        event=factories.entry(),
-    )
+    updated = store.apply(factories.change(contractor, failed_totp_attempts=2), at=T0)
     assert (updated.username, updated.approved_by, updated.state) == ("ctr-1", "UAPP", "issued")
     assert updated.failed_totp_attempts == 2
 
 
-def test_apply_with_stale_expected_state_changes_nothing(store: ContractorStore) -> None:
+def test_apply_with_stale_expected_state_changes_nothing(store: Store) -> None:
     contractor = factories.contractor(state=State.VERIFYING)
     store.add_contractor(contractor, event=factories.entry(contractor_id=contractor.id))
     audit_before = list(store.audit_events())
     with pytest.raises(StaleState) as caught:
         store.apply(
-            contractor.id,
-            expected=State.AWAITING_APPROVAL,
-            changes=ContractorChanges(state=State.APPROVED, approved_by="UAPP"),
-            event=factories.entry(action="approved"),
+            factories.change(
+                contractor,
+                State.APPROVED,
+                expected=State.AWAITING_APPROVAL,
+                action="approved",
+                approved_by="UAPP",
+            ),
+            at=T0,
         )
     assert caught.value.contractor_id == contractor.id
     assert caught.value.expected == "awaiting_approval"
@@ -113,19 +111,14 @@ def test_apply_with_stale_expected_state_changes_nothing(store: ContractorStore)
     assert list(store.audit_events()) == audit_before
 
 
-def test_apply_unknown_contractor_raises_not_found(store: ContractorStore) -> None:
+def test_apply_unknown_contractor_raises_not_found(store: Store) -> None:
     with pytest.raises(ContractorNotFound):
-        store.apply(
-            "missing",
-            expected=State.REQUESTED,
-            changes=ContractorChanges(state=State.VERIFYING),
-            event=factories.entry(),
-        )
+        store.apply(factories.change(factories.contractor(id="missing"), State.VERIFYING), at=T0)
     assert list(store.audit_events()) == []
 
 
 @pytest.mark.parametrize("field", ["slack_user_id", "email"])
-def test_duplicate_live_contractor_is_refused(store: ContractorStore, field: str) -> None:
+def test_duplicate_live_contractor_is_refused(store: Store, field: str) -> None:
     existing = factories.contractor(state=State.ACTIVE)
     store.add_contractor(existing, event=factories.entry())
     audit_before = list(store.audit_events())
@@ -139,17 +132,10 @@ def test_duplicate_live_contractor_is_refused(store: ContractorStore, field: str
 
 
 @pytest.mark.parametrize("final", [State.REVOKED, State.REJECTED])
-def test_final_contractor_does_not_block_a_new_request(
-    store: ContractorStore, final: State
-) -> None:
+def test_final_contractor_does_not_block_a_new_request(store: Store, final: State) -> None:
     old = factories.contractor(state=State.ACTIVE)
     store.add_contractor(old, event=factories.entry())
-    store.apply(
-        old.id,
-        expected=State.ACTIVE,
-        changes=ContractorChanges(state=final),
-        event=factories.entry(),
-    )
+    store.apply(factories.change(old, final), at=T0)
     again = factories.contractor(slack_user_id=old.slack_user_id, email=old.email)
     assert store.add_contractor(again, event=factories.entry()) == again
     assert store.find_live_by_slack_user(old.slack_user_id) == again

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-from bot.core.interfaces import ContractorStore
+from bot.core.stores import Store
 from tests.storage import factories
 from tests.storage.factories import T0
 
 
-def test_release_undoes_only_that_claim(store: ContractorStore) -> None:
+def test_release_undoes_only_that_claim(store: Store) -> None:
     contractor = store.add_contractor(factories.contractor(), event=factories.entry())
     link = factories.link(contractor.id)
     store.add_link(link)

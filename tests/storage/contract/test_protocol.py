@@ -1,16 +1,32 @@
-"""``SqlStore`` is a ``ContractorStore``: checked by mypy (the annotation) and at run time; so
-is the fast layer's ``MemoryStore`` (this module runs on every backend of the contract)."""
+"""``SqlStore`` is a ``Store``, and so every small store protocol of ``bot.core.stores``:
+checked by mypy (the annotations) and at run time; so is the fast layer's ``MemoryStore``
+(this module runs on every backend of the contract)."""
 
 from __future__ import annotations
 
 import inspect
 
-from bot.core.interfaces import ContractorStore
+import pytest
+
+from bot.core import stores
+from bot.core.stores import Store
+
+CONCERNS = [
+    stores.ContractorRecords,
+    stores.AccountRecords,
+    stores.LinkRecords,
+    stores.SweepClaims,
+    stores.DepartureInbox,
+    stores.IdentityRecords,
+    stores.Erasure,
+    stores.AuditTrail,
+]
 
 
-def test_sql_store_implements_every_protocol_method(store: ContractorStore) -> None:
-    typed: ContractorStore = store  # mypy fails here if a signature drifts
-    for name, member in inspect.getmembers(ContractorStore, inspect.isfunction):
+@pytest.mark.parametrize("protocol", [*CONCERNS, Store], ids=lambda p: p.__name__)
+def test_store_implements_every_protocol_method(store: Store, protocol: type) -> None:
+    typed: Store = store  # mypy fails here if a signature drifts
+    for name, member in inspect.getmembers(protocol, inspect.isfunction):
         if name.startswith("_"):
             continue
         implementation = getattr(typed, name)

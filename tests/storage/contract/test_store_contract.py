@@ -1,4 +1,4 @@
-"""The rest of ``ContractorStore``'s contract, method by method: what the sweep selects and
+"""The rest of ``Store``'s contract, method by method: what the sweep selects and
 claims, departure events, identity checks and KYC verifications, erasure, the audit tail, and
 the leases. (Contractors, accounts, links, batches and drift have their own modules here.)"""
 
@@ -10,27 +10,27 @@ from datetime import timedelta
 import pytest
 
 from bot.core.errors import DeliveryReplayed, StaleState, VerificationDecided
-from bot.core.interfaces import ContractorStore, Leases
+from bot.core.interfaces import Leases
 from bot.core.models import (
     CheckResult,
     Contractor,
-    ContractorChanges,
     DepartureEvent,
     IdentityVerification,
 )
 from bot.core.states import State
+from bot.core.stores import Store
 from tests.storage import factories
 from tests.storage.factories import T0
 
 LEASE = timedelta(minutes=5)
 
 
-def added(store: ContractorStore, **fields: object) -> Contractor:
+def added(store: Store, **fields: object) -> Contractor:
     contractor = factories.contractor(**fields)
     return store.add_contractor(contractor, event=factories.entry(contractor_id=contractor.id))
 
 
-def test_health_counts_and_the_newest_event(store: ContractorStore) -> None:
+def test_health_counts_and_the_newest_event(store: Store) -> None:
     store.check_health()
     assert store.count_by_state() == {}
     assert store.last_audit_event() is None
@@ -47,7 +47,7 @@ def test_health_counts_and_the_newest_event(store: ContractorStore) -> None:
     assert [e.seq for e in store.audit_events(after_seq=2)] == [3, 4]
 
 
-def test_list_by_slack_users(store: ContractorStore) -> None:
+def test_list_by_slack_users(store: Store) -> None:
     one = added(store, created_at=T0)
     two = added(store, created_at=T0 + timedelta(seconds=1))
     added(store)
@@ -58,7 +58,7 @@ def test_list_by_slack_users(store: ContractorStore) -> None:
     assert store.list_contractors(slack_user_ids=[]) == []
 
 
-def test_due_for_sweep_and_its_claims(store: ContractorStore) -> None:
+def test_due_for_sweep_and_its_claims(store: Store) -> None:
     now = T0 + timedelta(days=2)
     today = now.date()
 
@@ -97,33 +97,23 @@ def test_due_for_sweep_and_its_claims(store: ContractorStore) -> None:
     ]
 
 
-def test_a_state_change_releases_the_claim_except_into_revoking(store: ContractorStore) -> None:
+def test_a_state_change_releases_the_claim_except_into_revoking(store: Store) -> None:
     active = added(store, state=State.ACTIVE)
     assert store.claim_for_sweep(active.id, worker="w1", now=T0, lease=LEASE)
-    store.apply(
-        active.id,
-        expected=State.ACTIVE,
-        changes=ContractorChanges(state=State.REVOKING),
-        event=factories.entry(),
-    )
+    store.apply(factories.change(active, State.REVOKING), at=T0)
     assert store.claim_for_sweep(active.id, worker="w2", now=T0, lease=LEASE) is None
-    store.apply(
-        active.id,
-        expected=State.REVOKING,
-        changes=ContractorChanges(state=State.REVOKED),
-        event=factories.entry(),
-    )
+    store.apply(factories.change(active, State.REVOKED, expected=State.REVOKING), at=T0)
     assert store.claim_for_sweep(active.id, worker="w2", now=T0, lease=LEASE) is not None
 
 
-def test_recorded_accounts_are_on_login_mfa(store: ContractorStore) -> None:
+def test_recorded_accounts_are_on_login_mfa(store: Store) -> None:
     active = added(store, state=State.ACTIVE, username="ctr-1")
     store.add_account(factories.account(active.id, username="ctr-1"))
     assert store.on_totp_engine() == []
     assert [a.second_factor for a in store.unrevoked_accounts()] == ["login_mfa"]
 
 
-def test_departure_events_are_recorded_once_and_done_once(store: ContractorStore) -> None:
+def test_departure_events_are_recorded_once_and_done_once(store: Store) -> None:
     second = DepartureEvent("Ev2", "user_change", "U2", T0 + timedelta(seconds=1))
     first = DepartureEvent("Ev1", "user_change", "U1", T0)
     assert store.record_event(second) is True
@@ -136,38 +126,25 @@ def test_departure_events_are_recorded_once_and_done_once(store: ContractorStore
     assert store.pending_events() == [second]
 
 
-def test_checks_are_replaced_with_the_change_that_ran_them(store: ContractorStore) -> None:
+def test_checks_are_replaced_with_the_change_that_ran_them(store: Store) -> None:
     contractor = added(store, state=State.REQUESTED)
     first = (CheckResult("email_domain", "pass", "ok", {"domain": "a.example"}),)
     second = (
         CheckResult("country", "fail", "not allowed", {"country": "XX"}),
         CheckResult("kyc_attestation", "pending", "waiting"),
     )
-    store.apply(
-        contractor.id,
-        expected=State.REQUESTED,
-        changes=ContractorChanges(state=State.VERIFYING, checks=first),
-        event=factories.entry(),
-    )
+    store.apply(factories.change(contractor, State.VERIFYING, checks=first), at=T0)
     assert store.check_results(contractor.id) == list(first)
-    store.apply(
-        contractor.id,
-        expected=State.VERIFYING,
-        changes=ContractorChanges(checks=second),
-        event=factories.entry(),
-    )
+    store.apply(factories.change(contractor, expected=State.VERIFYING, checks=second), at=T0)
     assert store.check_results(contractor.id) == list(second)
     store.apply(
-        contractor.id,
-        expected=State.VERIFYING,
-        changes=ContractorChanges(failed_totp_attempts=0),
-        event=factories.entry(),
+        factories.change(contractor, expected=State.VERIFYING, failed_totp_attempts=0), at=T0
     )
     assert store.check_results(contractor.id) == list(second)  # None leaves them
     assert store.check_results("nobody") == []
 
 
-def test_live_duplicates_are_other_live_records(store: ContractorStore) -> None:
+def test_live_duplicates_are_other_live_records(store: Store) -> None:
     former = added(store, state=State.REVOKED)
     person = added(store, state=State.VERIFYING, slack_user_id=former.slack_user_id)
     assert store.live_duplicates(person) == []
@@ -187,7 +164,7 @@ def verification(contractor: Contractor, **fields: object) -> IdentityVerificati
     return IdentityVerification(**values)  # type: ignore[arg-type]
 
 
-def test_verifications_are_added_found_and_listed_newest_first(store: ContractorStore) -> None:
+def test_verifications_are_added_found_and_listed_newest_first(store: Store) -> None:
     contractor = added(store, state=State.VERIFYING)
     older = verification(contractor, reference="kyc_old")
     newer = verification(
@@ -210,7 +187,7 @@ def test_verifications_are_added_found_and_listed_newest_first(store: Contractor
     assert len(list(store.audit_events())) == before + 2
 
 
-def test_a_decision_applies_once_and_only_while_verifying(store: ContractorStore) -> None:
+def test_a_decision_applies_once_and_only_while_verifying(store: Store) -> None:
     contractor = added(store, state=State.VERIFYING)
     pending = verification(contractor)
     store.add_verification(pending, event=factories.entry())
@@ -237,12 +214,7 @@ def test_a_decision_applies_once_and_only_while_verifying(store: ContractorStore
     other = added(store, state=State.VERIFYING)
     waiting = verification(other)
     store.add_verification(waiting, event=factories.entry())
-    store.apply(
-        other.id,
-        expected=State.VERIFYING,
-        changes=ContractorChanges(state=State.REJECTED),
-        event=factories.entry(),
-    )
+    store.apply(factories.change(other, State.REJECTED), at=T0)
     events = len(list(store.audit_events()))
     with pytest.raises(VerificationDecided) as late:
         store.decide_verification(
@@ -258,7 +230,7 @@ def test_a_decision_applies_once_and_only_while_verifying(store: ContractorStore
 
 
 def test_erasure_blanks_finished_records_and_drops_what_identifies(
-    store: ContractorStore,
+    store: Store,
 ) -> None:
     cutoff = T0 + timedelta(days=180)
     gone = added(store, state=State.ACTIVE, created_at=T0)
@@ -266,12 +238,10 @@ def test_erasure_blanks_finished_records_and_drops_what_identifies(
     live = added(store, state=State.ACTIVE)
     for contractor in (gone, kept):
         store.apply(
-            contractor.id,
-            expected=State.ACTIVE,
-            changes=ContractorChanges(
-                state=State.REVOKED, checks=(CheckResult("country", "pass", "DE"),)
+            factories.change(
+                contractor, State.REVOKED, checks=(CheckResult("country", "pass", "DE"),)
             ),
-            event=factories.entry(at=T0 + timedelta(days=1)),
+            at=T0 + timedelta(days=1),
         )
     store.add_link(factories.link(gone.id))
     store.add_verification(
@@ -314,7 +284,7 @@ def test_erasure_blanks_finished_records_and_drops_what_identifies(
     assert store.erasable(finished_before=cutoff) == [kept.id]
 
 
-def test_failed_proofs_of_an_unknown_contractor_are_stale(store: ContractorStore) -> None:
+def test_failed_proofs_of_an_unknown_contractor_are_stale(store: Store) -> None:
     with pytest.raises(StaleState):
         store.count_failed_proof("nobody", event=factories.entry())
     assert list(store.audit_events()) == []

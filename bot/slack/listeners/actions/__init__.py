@@ -1,12 +1,12 @@
 """Buttons: Approve / Reject and "I checked their ID" on the cards; "End my access" in App Home;
-Keep / End on access reviews."""
+"Lock now" / "It's fine" on shared-account alerts; Keep / End on access reviews."""
 
 from __future__ import annotations
 
 from slack_bolt import App
 
 from bot.slack.deps import Deps
-from bot.slack.listeners.actions import approval, attestation, own_access, reviews
+from bot.slack.listeners.actions import approval, attestation, own_access, reviews, sharing
 
 
 def register(app: App, deps: Deps) -> None:
@@ -14,4 +14,5 @@ def register(app: App, deps: Deps) -> None:
     approval.register(app, deps)
     attestation.register(app, deps)
     own_access.register(app, deps)
+    sharing.register(app, deps)
     reviews.register(app, deps)

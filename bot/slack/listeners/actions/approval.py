@@ -1,4 +1,6 @@
-"""Approve / Reject: ack, re-check the clicker is an approver, one core call, update the card.
+"""Approve / Reject: ack, re-check the clicker is an approver, one core call
+(``bot.core.workflow.approve``: approve, issue, deliver, tell; the card is updated through the
+notifier).
 
 Race-proof because the core's transition is a conditional UPDATE: of two approvers clicking at
 once, one wins; the other gets ``StaleState`` (or ``IllegalTransition`` if it read late) and is
@@ -13,15 +15,14 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
-from bot import messages
-from bot.core import issuing, onboarding
-from bot.core.errors import IllegalTransition, IssueFailed, StaleState
+from bot.core import queries
+from bot.core.errors import IllegalTransition, StaleState
+from bot.core.roles import Role
 from bot.core.states import State
-from bot.slack import blocks, replies
+from bot.core.workflow.approve import approve_and_issue
+from bot.slack import blocks, messages, replies
+from bot.slack.cards import card_of
 from bot.slack.deps import Deps
-from bot.slack.notifier import LinkNotDelivered
-from bot.slack.onboarding_flow import card_of, mark_decided
-from bot.slack.roles import Role
 
 UNDECIDED = frozenset({State.REQUESTED, State.VERIFYING, State.AWAITING_APPROVAL})
 """States in which an approver may still reject."""
@@ -43,31 +44,16 @@ def register(app: App, deps: Deps) -> None:
 
 
 def _approve(deps: Deps, body: dict[str, Any], respond: Respond) -> None:
-    """Approve, update the card, issue (the DM with the link), then note the outcome."""
+    """Check the clicker may decide, then ``approve_and_issue`` (the card shows the rest)."""
     user_id = str(body.get("user", {}).get("id", ""))
     contractor_id = _clicked(body)
-    card = card_of(body)
     try:
         deps.require(user_id, Role.APPROVER, action="decide requests")
-        decided = onboarding.approve(deps.core, contractor_id, approver=user_id)
+        approve_and_issue(deps.core, contractor_id, approver=user_id, card=card_of(body))
     except (IllegalTransition, StaleState):
         _tell(respond, _already_decided(deps, contractor_id))
-        return
     except Exception as exc:
         _tell(respond, replies.describe(exc))
-        return
-    mark_decided(deps, card, decided, decision="approved", actor=user_id)
-    try:
-        issuing.issue(deps.core, decided.id, actor=user_id)
-    except (LinkNotDelivered, IssueFailed) as exc:
-        note = replies.describe(exc)
-        if isinstance(exc, IssueFailed):
-            deps.core.notifier.tell_requester(decided, event="issue failed", detail=note)
-    except Exception as exc:
-        note = replies.describe(exc)
-    else:
-        note = messages.link_sent(decided.slack_user_id)
-    mark_decided(deps, card, decided, decision="approved", actor=user_id, note=note)
 
 
 def _ask_reason(deps: Deps, body: dict[str, Any], respond: Respond) -> None:
@@ -76,7 +62,7 @@ def _ask_reason(deps: Deps, body: dict[str, Any], respond: Respond) -> None:
     contractor_id = _clicked(body)
     try:
         deps.require(user_id, Role.APPROVER, action="decide requests")
-        contractor = deps.core.store.get_contractor(contractor_id)
+        contractor = queries.get_contractor(deps.core, contractor_id)
         if contractor.state not in UNDECIDED:
             _tell(respond, _already_decided(deps, contractor_id))
             return
@@ -93,7 +79,7 @@ def _clicked(body: dict[str, Any]) -> str:
 
 
 def _already_decided(deps: Deps, contractor_id: str) -> str:
-    current = deps.core.store.get_contractor(contractor_id)
+    current = queries.get_contractor(deps.core, contractor_id)
     return messages.already_decided(current.state.value, current.approved_by)
 
 

@@ -10,12 +10,13 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
+from bot.core import queries
 from bot.core.errors import NotAllowed
+from bot.core.roles import Role
 from bot.core.states import State
 from bot.slack import blocks, replies
+from bot.slack.cards import card_of
 from bot.slack.deps import Deps
-from bot.slack.onboarding_flow import card_of
-from bot.slack.roles import Role
 
 
 def register(app: App, deps: Deps) -> None:
@@ -34,7 +35,7 @@ def _open_form(deps: Deps, body: dict[str, Any], respond: Respond) -> None:
     card = card_of(body)
     try:
         deps.require(user_id, Role.APPROVER, action="attest identities")
-        contractor = deps.core.store.get_contractor(contractor_id)
+        contractor = queries.get_contractor(deps.core, contractor_id)
         if user_id in {contractor.requested_by, contractor.slack_user_id}:
             raise NotAllowed("the requester and the contractor cannot attest the identity")
         if contractor.state is not State.VERIFYING:

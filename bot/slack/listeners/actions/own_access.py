@@ -11,7 +11,7 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from bot.core import revocation
+from bot.core import queries, revocation
 from bot.core.errors import RevocationPending
 from bot.slack import blocks
 from bot.slack.deps import Deps
@@ -33,7 +33,7 @@ def register(app: App, deps: Deps) -> None:
 
 def end_access(deps: Deps, user_id: str) -> None:
     """Offboard the clicker's own live contractor record, then refresh their Home tab."""
-    contractor = deps.core.store.find_live_by_slack_user(user_id)
+    contractor = queries.live_contractor(deps.core, user_id)
     if contractor is not None:
         try:
             revocation.offboard(

@@ -20,10 +20,10 @@ from slack_sdk.errors import SlackApiError
 from bot.core.errors import CredbotError
 from bot.core.review_interfaces import AccessReview
 from bot.core.reviews import Answer, Reviewer, answer, keep_all
+from bot.core.roles import Role
 from bot.slack import replies, review_blocks
 from bot.slack.deps import Deps
-from bot.slack.notifier import slack_error
-from bot.slack.roles import Role
+from bot.slack.web_client import slack_error
 
 log = logging.getLogger("credbot.slack.reviews")
 

@@ -7,8 +7,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
-from bot import messages
-from bot.slack import replies
+from bot.slack import messages, replies
 from bot.slack.deps import Deps
 from bot.slack.listeners.commands import info, manage, onboard
 from bot.slack.parsing import (

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from bot import messages
+from bot.core import queries
 from bot.core.errors import NotAllowed
-from bot.core.queries import find_contractor
+from bot.core.roles import Role
+from bot.slack import messages
 from bot.slack.deps import Deps
 from bot.slack.parsing import ListContractors, Status
-from bot.slack.roles import Role
 
 OVERSEERS = (Role.APPROVER, Role.ADMIN)
 
@@ -17,7 +17,7 @@ def status(deps: Deps, user_id: str, command: Status) -> str:
     themselves."""
     if command.user_id != user_id:
         deps.require(user_id, Role.MANAGER, *OVERSEERS, action="look up contractors")
-    contractor = find_contractor(deps.core, command.user_id)
+    contractor = queries.find_contractor(deps.core, command.user_id)
     own = user_id in {contractor.requested_by, contractor.slack_user_id}
     if not own and not deps.roles.any_of(user_id, OVERSEERS):
         raise NotAllowed("managers can only see the contractors they asked for")
@@ -28,7 +28,8 @@ def list_contractors(deps: Deps, user_id: str, command: ListContractors) -> str:
     """Managers list their own contractors; approvers and admins list everyone."""
     deps.require(user_id, Role.MANAGER, *OVERSEERS, action="list contractors")
     everyone = deps.roles.any_of(user_id, OVERSEERS)
-    found = deps.core.store.list_contractors(
+    found = queries.list_contractors(
+        deps.core,
         states=[command.state] if command.state else None,
         requested_by=None if everyone else user_id,
     )

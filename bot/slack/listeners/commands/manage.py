@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from bot import messages
 from bot.core import issuing, revocation
 from bot.core.errors import NotAllowed
 from bot.core.queries import find_contractor
+from bot.core.roles import Role
 from bot.core.sweep import SweepOptions
 from bot.core.sweep import sweep as run_sweep
+from bot.slack import messages
 from bot.slack.deps import Deps
 from bot.slack.directory import SlackDirectory
 from bot.slack.parsing import Offboard, Reissue, Sweep
-from bot.slack.roles import Role
 
 
 def offboard(deps: Deps, user_id: str, command: Offboard) -> str:

@@ -3,16 +3,16 @@ which runs a waiting request's identity checks again."""
 
 from __future__ import annotations
 
-from bot import messages
-from bot.core import onboarding
 from bot.core.errors import NotAllowed
 from bot.core.queries import find_contractor
+from bot.core.roles import Role
 from bot.core.states import State
-from bot.slack import blocks
+from bot.core.workflow import recheck as rechecking
+from bot.core.workflow.request import request_and_verify
+from bot.slack import blocks, messages
 from bot.slack.deps import Deps
-from bot.slack.onboarding_flow import build_request, repost_approval_card, run_checks
+from bot.slack.onboarding_request import build_request
 from bot.slack.parsing import Onboard, Recheck
-from bot.slack.roles import Role
 
 
 def open_form(deps: Deps, user_id: str, *, trigger_id: str) -> None:
@@ -35,8 +35,7 @@ def onboard_inline(deps: Deps, user_id: str, command: Onboard) -> str:
         role=command.role,
         justification=command.justification,
     )
-    contractor = onboarding.request_onboarding(deps.core, request, requester=user_id)
-    checked, results = run_checks(deps, contractor.id)
+    checked, results = request_and_verify(deps.core, request, requester=user_id, checks=deps.checks)
     return messages.checks_outcome(checked, results, deps.approval_channel)
 
 
@@ -47,10 +46,9 @@ def recheck(deps: Deps, user_id: str, command: Recheck) -> str:
     contractor = find_contractor(deps.core, command.user_id)
     if contractor.requested_by != user_id and not deps.roles.has(user_id, Role.ADMIN):
         raise NotAllowed("only the manager who asked, or an admin, can recheck")
-    if contractor.state is State.AWAITING_APPROVAL:
-        repost_approval_card(deps, contractor)
-        return messages.approval_card_again(contractor, deps.approval_channel)
-    if contractor.state not in {State.REQUESTED, State.VERIFYING}:
-        return messages.nothing_to_recheck(contractor)
-    checked, results = run_checks(deps, contractor.id, repost=True)
-    return messages.checks_outcome(checked, results, deps.approval_channel)
+    done = rechecking.recheck(deps.core, contractor, checks=deps.checks)
+    if done.ran:
+        return messages.checks_outcome(done.contractor, done.results, deps.approval_channel)
+    if done.contractor.state is State.AWAITING_APPROVAL:
+        return messages.approval_card_again(done.contractor, deps.approval_channel)
+    return messages.nothing_to_recheck(done.contractor)

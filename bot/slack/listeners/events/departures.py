@@ -19,6 +19,7 @@ from typing import Any
 
 from slack_bolt import App, BoltContext
 
+from bot.core import queries
 from bot.core.departures import process_departures, record_departure
 from bot.slack.deps import Deps
 from bot.slack.directory import SlackDirectory
@@ -36,7 +37,7 @@ def register(app: App, deps: Deps) -> None:
         user_id = str((user.get("id") if isinstance(user, dict) else user) or "")
         event_id = str(body.get("event_id") or "")
         context["departure_new"] = False
-        if user_id and event_id and deps.core.store.find_live_by_slack_user(user_id):
+        if user_id and event_id and queries.live_contractor(deps.core, user_id):
             context["departure_new"] = record_departure(
                 deps.core, event_id=event_id, kind=str(event.get("type")), slack_user_id=user_id
             )

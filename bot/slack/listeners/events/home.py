@@ -13,15 +13,14 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 
-from bot import messages
+from bot.core import queries
 from bot.core.errors import ContractorNotFound
 from bot.core.models import Contractor
-from bot.core.queries import find_contractor
+from bot.core.roles import Role, RoleLookupFailed
 from bot.core.states import CONTRACT_END_STATES, State
-from bot.slack import blocks
+from bot.slack import blocks, messages
 from bot.slack.deps import Deps
-from bot.slack.notifier import slack_error
-from bot.slack.roles import Role, RoleLookupFailed
+from bot.slack.web_client import slack_error
 
 log = logging.getLogger("credbot.slack.home")
 
@@ -55,7 +54,6 @@ def sections(deps: Deps, user_id: str) -> list[tuple[str, list[blocks.Block]]]:
         held = deps.roles.held_by(user_id)
     except RoleLookupFailed:
         held = frozenset()
-    store = deps.core.store
     out: list[tuple[str, list[blocks.Block]]] = []
     mine = _own(deps, user_id)
     if mine is not None:
@@ -68,7 +66,7 @@ def sections(deps: Deps, user_id: str) -> list[tuple[str, list[blocks.Block]]]:
             (
                 "Your contractors",
                 blocks.contractor_list(
-                    store.list_contractors(requested_by=user_id), empty="None yet."
+                    queries.list_contractors(deps.core, requested_by=user_id), empty="None yet."
                 ),
             )
         )
@@ -76,14 +74,16 @@ def sections(deps: Deps, user_id: str) -> list[tuple[str, list[blocks.Block]]]:
         out.append(
             (
                 "Pending requests",
-                blocks.contractor_list(store.list_contractors(states=PENDING), empty="None."),
+                blocks.contractor_list(
+                    queries.list_contractors(deps.core, states=PENDING), empty="None."
+                ),
             )
         )
         out.append(
             (
                 "Stuck in revoking (run `/contractor sweep`)",
                 blocks.contractor_list(
-                    store.list_contractors(states=[State.REVOKING]), empty="None."
+                    queries.list_contractors(deps.core, states=[State.REVOKING]), empty="None."
                 ),
             )
         )
@@ -94,6 +94,6 @@ def sections(deps: Deps, user_id: str) -> list[tuple[str, list[blocks.Block]]]:
 
 def _own(deps: Deps, user_id: str) -> Contractor | None:
     try:
-        return find_contractor(deps.core, user_id)
+        return queries.find_contractor(deps.core, user_id)
     except ContractorNotFound:
         return None

@@ -2,8 +2,8 @@
 
 The attestation is stored *before* the ack, so a refusal (not an approver, the requester, the
 contractor, a note that looks like more than a reference) shows inline and nothing is kept.
-After the ack the checks run again: the card says who attested, and the approval card follows
-when every check passed.
+After the ack the checks run again (``bot.core.workflow.attestation``): the card says who
+attested, the approval card follows when every check passed, and the manager hears the outcome.
 """
 
 from __future__ import annotations
@@ -13,13 +13,13 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from bot import messages
 from bot.core.errors import InvalidRequest
-from bot.core.identity import DOCUMENT_TYPES, attest_identity
+from bot.core.identity import attest_identity
+from bot.core.roles import Role
+from bot.core.workflow.attestation import recheck_after_attestation
 from bot.slack import blocks, replies
 from bot.slack.deps import Deps
-from bot.slack.onboarding_flow import mark_decided, run_checks, tell_user
-from bot.slack.roles import Role
+from bot.slack.notifier import tell_user
 
 log = logging.getLogger("credbot.slack.attestation")
 
@@ -57,23 +57,16 @@ def register(app: App, deps: Deps) -> None:
 
         def work() -> None:
             try:
-                checked, results = run_checks(deps, contractor_id)
+                recheck_after_attestation(
+                    deps.core,
+                    contractor_id,
+                    attester=user_id,
+                    document_type=document_type,
+                    card=card,
+                    checks=deps.checks,
+                )
             except Exception as exc:
                 tell_user(deps.client, user_id, replies.describe(exc))
-                return
-            mark_decided(
-                deps,
-                card,
-                checked,
-                decision="identity checked",
-                actor=user_id,
-                note=messages.attested(user_id, DOCUMENT_TYPES[document_type]),
-            )
-            tell_user(
-                deps.client,
-                checked.requested_by,
-                messages.checks_outcome(checked, results, deps.approval_channel),
-            )
 
         deps.later(work)
 

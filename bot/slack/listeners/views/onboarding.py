@@ -14,15 +14,16 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from bot import messages
 from bot.core import onboarding
 from bot.core.errors import DuplicateContractor, InvalidRequest, NotAllowed
-from bot.slack import blocks, replies
+from bot.core.roles import Role
+from bot.core.workflow.verify import verify_and_ask
+from bot.slack import blocks, messages, replies
 from bot.slack.deps import Deps
 from bot.slack.directory import NotAContractor
-from bot.slack.onboarding_flow import build_request, run_checks, tell_user
+from bot.slack.notifier import tell_user
+from bot.slack.onboarding_request import build_request
 from bot.slack.parsing import COUNTRY
-from bot.slack.roles import Role
 
 log = logging.getLogger("credbot.slack.views")
 
@@ -58,7 +59,7 @@ def register(app: App, deps: Deps) -> None:
 
         def work() -> None:
             try:
-                checked, results = run_checks(deps, contractor.id)
+                checked, results = verify_and_ask(deps.core, contractor.id, checks=deps.checks)
                 reply = messages.checks_outcome(checked, results, deps.approval_channel)
             except Exception as exc:
                 reply = replies.describe(exc)

@@ -1,5 +1,6 @@
-"""The reject form's submission: the reason is required (the manager is told it), the
-rejection is stored before the ack so a refusal shows inline, and the card is updated after."""
+"""The reject form's submission: the reason is required (the manager is told it); the
+rejection (``bot.core.workflow.reject``: stored, then shown on the card) happens before the
+ack, so a refusal shows inline."""
 
 from __future__ import annotations
 
@@ -7,13 +8,12 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from bot import messages
-from bot.core import onboarding
+from bot.core import queries
 from bot.core.errors import IllegalTransition, InvalidRequest, StaleState
-from bot.slack import blocks, replies
+from bot.core.roles import Role
+from bot.core.workflow.reject import reject_request
+from bot.slack import blocks, messages, replies
 from bot.slack.deps import Deps
-from bot.slack.onboarding_flow import mark_decided
-from bot.slack.roles import Role
 
 MAX_REASON = 300
 
@@ -32,9 +32,9 @@ def register(app: App, deps: Deps) -> None:
                 raise InvalidRequest(
                     field="reason", problem=f"say why in 1-{MAX_REASON} characters"
                 )
-            decided = onboarding.reject(deps.core, contractor_id, actor=user_id, reason=reason)
+            reject_request(deps.core, contractor_id, actor=user_id, reason=reason, card=card)
         except (IllegalTransition, StaleState):
-            current = deps.core.store.get_contractor(contractor_id)
+            current = queries.get_contractor(deps.core, contractor_id)
             error = messages.already_decided(current.state.value, current.approved_by)
             ack(response_action="errors", errors={"reason": error})
             return
@@ -42,15 +42,5 @@ def register(app: App, deps: Deps) -> None:
             ack(response_action="errors", errors={"reason": replies.describe(exc)})
             return
         ack()
-        deps.later(
-            lambda: mark_decided(
-                deps,
-                card,
-                decided,
-                decision="rejected",
-                actor=user_id,
-                note=messages.rejection_reason(reason),
-            )
-        )
 
     app.view(blocks.REJECT_VIEW)(submitted)

@@ -14,6 +14,7 @@ import logging
 import threading
 from datetime import timedelta
 
+from bot.core import queries
 from bot.core.anchoring import anchor_chain
 from bot.core.context import Core
 from bot.core.errors import AnchorRefused, ChainDisagrees, LeaseBusy
@@ -132,7 +133,7 @@ class PeriodicAnchor(Periodic):
 
     def run_once(self) -> None:
         """Anchor the newest event if it is not the one this job anchored last."""
-        newest = self._core.store.last_audit_event()
+        newest = queries.newest_audit_event(self._core)
         if newest is None or self._anchored == (newest.seq, newest.hash):
             return
         try:

@@ -1,87 +1,16 @@
-"""User-facing wording for domain errors, in one place, shared by the CLI, Slack and the web.
+"""What the Slack door says: replies, DMs, cards' texts and help.
 
-Messages say what happened and what to do next; they never include a secret (the errors carry
-none) and never a stack trace.
+Messages say what happened and what to do next; they never include a secret and never a stack
+trace. Domain errors are worded once, in ``bot.core.messages``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.core import errors
-from bot.core.audit import canonical_time
-from bot.core.models import CheckResult, Contractor, SignedAnchor
+from bot.core.messages import sweep_summary
+from bot.core.models import CheckResult, Contractor
 from bot.core.sweep import SweepReport
-
-_LINK_WHY = {
-    "used": "This link was already used. Links work once; ask your manager to reissue.",
-    "expired": "This link has expired. Ask your manager to reissue it.",
-    "invalidated": "This link was replaced or withdrawn. Use the newest link you received.",
-    "locked": "Too many failed tries: this enrolment is locked. Ask your manager to reissue.",
-    "not revealed yet": "Open your link and reveal your credentials first.",
-}
-
-
-def explain(error: errors.CredbotError) -> str:  # noqa: PLR0911, PLR0912 - one case per error type
-    """A sentence a manager, contractor or admin can act on."""
-    match error:
-        case errors.IllegalTransition(current=current, target=target):
-            return f"Not possible now: the contractor is {current}, which cannot become {target}."
-        case errors.StaleState():
-            return "Someone else changed this contractor a moment ago. Check the status and retry."
-        case errors.ContractorNotFound(key=key):
-            return f"No contractor found for {key}."
-        case errors.DuplicateContractor(field=field):
-            return f"This person already has a live credential or request (same {field})."
-        case errors.NotAllowed(reason=reason):
-            return f"Not allowed: {reason}."
-        case errors.InvalidRequest(field=field, problem=problem):
-            return f"Please fix {field}: {problem}."
-        case errors.RevocationPending(cause=cause):
-            return (
-                "Revocation started but Vault has not confirmed it yet "
-                f"({cause}). The contractor stays 'revoking'; run it again or wait for the sweep."
-            )
-        case errors.IssueFailed(cause=cause):
-            return f"Could not issue credentials ({cause}). Nothing was left half-made; retry."
-        case errors.LinkNotFound():
-            return "This link is not valid. Check that you copied all of it."
-        case errors.LinkUnusable(why=why):
-            return _LINK_WHY.get(why, "This link cannot be used.")
-        case errors.ConfirmationRejected(tries_left=left):
-            return (
-                "That confirmation code does not match the one in your Slack message. "
-                f"{left} {'try' if left == 1 else 'tries'} left."
-            )
-        case errors.PossibleInterception():
-            return (
-                "These credentials could not be opened: someone may have opened them first. "
-                "Security has been alerted; your manager will send a new link."
-            )
-        case errors.TotpRejected(tries_left=left):
-            return (
-                "Vault did not accept that code: it is wrong, or it was used already. Wait for "
-                f"the next code in your app. {left} {'try' if left == 1 else 'tries'} left."
-            )
-        case errors.PasswordRejected(tries_left=left):
-            return (
-                "That is not your password. Paste it from where you saved it. "
-                f"{left} {'try' if left == 1 else 'tries'} left."
-            )
-        case errors.ProofNotBound():
-            return (
-                "Finish in the browser where you revealed your credentials. If you cannot, "
-                "ask your manager to reissue your link."
-            )
-        case errors.EnrolmentLocked():
-            return _LINK_WHY["locked"]
-        case errors.LeaseBusy(holder=holder, until=until):
-            return (
-                f"Another sweep is running ({holder}, holding it until {until:%H:%M:%S} UTC "
-                "unless it goes on); nothing was done. Run it again once that one is finished."
-            )
-    return str(error)
-
 
 # --- The Slack door: replies, DMs and help. Nothing here ever receives a secret except
 # ``link_dm``, whose text goes to the contractor's DM only.
@@ -304,7 +233,8 @@ def reissued(user_id: str, expires: str) -> str:
 
 
 def sweep_report(report: SweepReport) -> str:
-    """What ``/contractor sweep`` did (or, in a dry run, would do)."""
+    """What ``/contractor sweep`` did (or, in a dry run, would do): ``sweep_summary`` in
+    mrkdwn, long name lists cut at 20."""
     verb = {
         "planned": "would act on",
         "done": "done",
@@ -312,34 +242,24 @@ def sweep_report(report: SweepReport) -> str:
         "skipped": "skipped",
         "held": "held by the circuit breaker",
     }
-    lines = ["*Sweep (dry run: nothing changed)*" if report.dry_run else "*Sweep*"]
-    if not report.items:
+    summary = sweep_summary(report)
+    lines = [f"*{summary.title}*"]
+    if not summary.items:
         lines.append("Nothing due.")
-    for item in report.items:
+    for item in summary.items:
         detail = f" ({item.detail})" if item.detail else ""
         lines.append(
             f"• <@{item.slack_user_id}>: {item.action.replace('_', ' ')}, "
             f"{verb[item.outcome]}{detail}"
         )
-    for label, names in (
-        ("Accounts not in use, revoked", report.stale_accounts),
-        ("Orphan Vault users (run `credbot sweep --fix-drift` to remove)", report.orphans),
-        ("Issued/active contractors missing in Vault", report.missing),
-    ):
-        if names:
-            lines.append(
-                f"{label}: {', '.join(f'`{n}`' for n in names[:20])}"
-                + (f" and {len(names) - 20} more" if len(names) > 20 else "")
-            )
-    lines.extend(sweep_notes(report))
-    if report.breaker:
-        lines.append(f":warning: Circuit breaker: {report.breaker}")
-    lines.extend(f":warning: {problem}" for problem in report.problems)
-    lines.append(
-        "All done."
-        if report.all_done
-        else f"{len(report.pending)} revocation(s) still pending: the next sweep retries."
-    )
+    for label, names in summary.findings:
+        lines.append(
+            f"{label}: {', '.join(f'`{n}`' for n in names[:20])}"
+            + (f" and {len(names) - 20} more" if len(names) > 20 else "")
+        )
+    lines.extend(summary.notes)
+    lines.extend(f":warning: {warning}" for warning in summary.warnings)
+    lines.append(summary.verdict)
     return "\n".join(lines)
 
 
@@ -402,17 +322,6 @@ def admin_alert(summary: str, contractor: Contractor | None) -> str:
     return f":rotating_light: credbot alert{about}: {summary}"
 
 
-def anchor_notice(anchor: SignedAnchor) -> str:
-    """A signed audit anchor, posted to the audit channel as a copy outside the database and
-    Vault: with it anyone can later check the chain up to this event (``credbot audit
-    export`` gives the events, Vault's transit ``verify`` the signature)."""
-    return (
-        f":lock: Audit trail anchored at event #{anchor.seq} "
-        f"({canonical_time(anchor.signed_at)}): hash `{anchor.hash}`, "
-        f"signature `{anchor.signature}`"
-    )
-
-
 STATE_WORDS = {
     "requested": "requested",
     "verifying": "identity checks running",
@@ -438,94 +347,9 @@ def contractor_line(contractor: Contractor) -> str:
     )
 
 
-def sweep_notes(report: SweepReport) -> list[str]:
-    """The sweep's plain-text lines beside its table (CLI and Slack alike): erasure, the move
-    to login MFA, the audit anchor."""
-    notes = []
-    if report.erased:
-        erased = "would be erased" if report.dry_run else "erased"
-        notes.append(f"Personal data of {report.erased} finished record(s) {erased} (retention).")
-    if report.moved_to_login_mfa:
-        count, verb = len(report.moved_to_login_mfa), "would get" if report.dry_run else "got"
-        notes.append(
-            f"{count} contractor(s) from before login MFA {verb} a new link (reissue): "
-            "every login now asks for a code."
-        )
-    if report.anchored_seq is not None:
-        notes.append(f"Audit trail anchored in Vault at event #{report.anchored_seq}.")
-    if report.vault_unreachable:
-        notes.append(
-            "Vault did not answer during this run: what needs Vault is left for the next run "
-            "(what is shown as done is done)."
-        )
-    return notes
-
-
 def no_contractors(state: str | None) -> str:
     """An empty list."""
     return f"No contractors{f' in state {state}' if state else ''}."
-
-
-# -- The enrollment page (bot.web.enrollment) ---------------------------------------------------
-# Titles and texts of what a contractor sees. They name what happened and the next step; none
-# says whether a link exists beyond "not valid", and none carries a secret.
-
-ENROLL_LINK_INCOMPLETE = (
-    "This page needs the whole link from your Slack message, including the part after the #. "
-    "Open the link from Slack again."
-)
-ENROLL_REVEALED_ALREADY = (
-    "You already revealed your credentials with this link. If you saved your password and "
-    "added the account to your authenticator app, log in once below to finish. If you did not "
-    "save your password, ask your manager to reissue your link."
-)
-ENROLL_DONE_TITLE = "You're done"
-ENROLL_DONE = (
-    "Your first login worked and your account is active. Every login to the review tool asks "
-    "for your username, your password and a code from your authenticator app. Your manager "
-    "has been told. You can close this page."
-)
-ENROLL_COPIED = "Copied."
-ENROLL_COPY_FAILED = "Could not copy: the text is selected, copy it with your keyboard."
-ENROLL_NETWORK = "credbot did not answer. Check your connection and try again."
-ENROLL_BAD_FORM = "The form could not be read. Open the link from your Slack message again."
-ENROLL_TOO_LARGE = "That request is too large for this page."
-ENROLL_TOO_SLOW = "Your request arrived too slowly. Check your connection and try again."
-ENROLL_UNSUPPORTED = "Send the form as JSON or as an HTML form."
-ENROLL_CHANGED = (
-    "Your enrolment changed while this page was open. Open the newest link from Slack again."
-)
-ENROLL_VAULT_DOWN = (
-    "credbot cannot reach its credential store right now. Nothing was used up: try again in a "
-    "few minutes (with a fresh code from your app if it asked for one)."
-)
-ENROLL_INTERNAL = (
-    "credbot could not finish this because of a problem on its side. Nothing was shown to "
-    "anyone else. Try again later, or ask your manager."
-)
-
-ENROLL_TITLES = {
-    "link_not_found": "This link is not valid",
-    "link_incomplete": "This link is incomplete",
-    "link_used": "This link was already used",
-    "link_expired": "This link has expired",
-    "link_invalidated": "This link was replaced",
-    "link_locked": "This enrolment is locked",
-    "not_revealed": "Reveal your credentials first",
-    "confirmation_rejected": "Wrong confirmation code",
-    "totp_rejected": "Code not accepted",
-    "password_rejected": "Wrong password",
-    "proof_not_bound": "Finish where you started",
-    "possible_interception": "These credentials could not be opened",
-    "bad_request": "Something is missing",
-    "too_large": "Request too large",
-    "too_slow": "Request too slow",
-    "unsupported": "Unsupported request",
-    "changed": "Your enrolment changed",
-    "unavailable": "Try again in a few minutes",
-    "internal": "Something went wrong",
-}
-"""Page titles by the kind of problem (the ``error`` field of the JSON answers)."""
 
 
 def link_not_delivered_reply(error: str) -> str:

@@ -1,0 +1,108 @@
+"""``SqlLinks``: one-time enrollment links (their hash and sealed tokens, never the secret)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from bot.core.models import LinkRecord
+from bot.storage.mapping import to_link
+from bot.storage.tables import links
+from bot.storage.transactions import SqlTransactions
+
+
+class SqlLinks(SqlTransactions):
+    """``bot.core.stores.LinkRecords`` on SQLite or PostgreSQL."""
+
+    def add_link(self, link: LinkRecord) -> None:
+        """Store a new link (its hash and the sealed wrapping token, never the link secret)."""
+        with self._engine.begin() as connection:
+            connection.execute(
+                sa.insert(links).values(
+                    {column.name: getattr(link, column.name) for column in links.columns}
+                )
+            )
+
+    def get_link(self, link_hash: str) -> LinkRecord | None:
+        """Return the link with this hash, if any."""
+        with self._reader() as connection:
+            row = connection.execute(sa.select(links).where(links.c.link_hash == link_hash)).first()
+        return None if row is None else to_link(row)
+
+    def claim_link(
+        self, link_hash: str, *, now: datetime, proof_digest: str, max_failures: int
+    ) -> bool:
+        """Mark the link claimed at ``now`` with the reveal's ``proof_digest``, if unclaimed,
+        not invalidated, unexpired and under ``max_failures`` wrong confirmation codes.
+
+        One conditional UPDATE, so the database decides: of any number of concurrent callers
+        exactly one sees a row count of 1 and gets ``True``, and a link that wrong codes
+        locked meanwhile is never claimed by a racing right one.
+        """
+        with self._engine.begin() as connection:
+            result = connection.execute(
+                sa.update(links)
+                .where(
+                    links.c.link_hash == link_hash,
+                    links.c.claimed_at.is_(None),
+                    links.c.invalidated_at.is_(None),
+                    links.c.expires_at > now,
+                    links.c.failed_confirmations < max_failures,
+                )
+                .values(claimed_at=now, proof_digest=proof_digest)
+            )
+            return result.rowcount == 1
+
+    def release_link(self, link_hash: str, *, claimed_at: datetime) -> None:
+        """Undo the claim made at ``claimed_at`` (one conditional UPDATE): Vault did not answer
+        during the unwrap, so an outage must not burn the link. Another claim is left alone."""
+        with self._engine.begin() as connection:
+            connection.execute(
+                sa.update(links)
+                .where(links.c.link_hash == link_hash, links.c.claimed_at == claimed_at)
+                .values(claimed_at=None, proof_digest=None)
+            )
+
+    def record_failed_confirmation(
+        self, link_hash: str, *, limit: int, now: datetime
+    ) -> int | None:
+        """Count one wrong confirmation code on an unclaimed, valid link, invalidating it at
+        ``now`` when the count reaches ``limit``: one atomic UPDATE, so counting and locking are
+        one step and no concurrent code is lost. Return the new count, or ``None`` when the
+        link was claimed or invalidated meanwhile (nothing counted)."""
+
+        def work(connection: Connection) -> int | None:
+            count = connection.execute(
+                sa.update(links)
+                .where(
+                    links.c.link_hash == link_hash,
+                    links.c.claimed_at.is_(None),
+                    links.c.invalidated_at.is_(None),
+                )
+                .values(
+                    failed_confirmations=links.c.failed_confirmations + 1,
+                    invalidated_at=sa.case(
+                        (links.c.failed_confirmations + 1 >= limit, now),
+                        else_=links.c.invalidated_at,
+                    ),
+                )
+                .returning(links.c.failed_confirmations)
+            ).scalar()
+            return None if count is None else int(count)
+
+        return self._write(work)
+
+    def invalidate_links(self, contractor_id: str, *, at: datetime) -> None:
+        """Make every unclaimed, still valid link of this contractor unusable from ``at`` on."""
+        with self._engine.begin() as connection:
+            connection.execute(
+                sa.update(links)
+                .where(
+                    links.c.contractor_id == contractor_id,
+                    links.c.claimed_at.is_(None),
+                    links.c.invalidated_at.is_(None),
+                )
+                .values(invalidated_at=at)
+            )
