@@ -27,9 +27,12 @@ from rich.progress import Progress
 from starlette.types import ASGIApp
 
 from bot import wiring
+from bot.agency_cli import print_receipt, print_requested
 from bot.checks import CheckConfigError
 from bot.config import Settings, SettingsError, load_settings
-from bot.core import queries, revocation
+from bot.core import agency_cutoff, queries, revocation
+from bot.core.agencies import CutoffOpen
+from bot.core.agency_messages import SLACK_USER
 from bot.core.anchoring import TrailCheck, check_trail
 from bot.core.audit import canonical_time, entry_as_json
 from bot.core.context import Core
@@ -41,6 +44,7 @@ from bot.core.states import State
 from bot.core.sweep import SweepOptions, exclusive_sweep, sweep
 from bot.durations import parse_duration
 from bot.logs import configure_logging
+from bot.slack import agency_card
 from bot.slack.socket_mode import SocketModeFailed
 from bot.sweep_report import print_report
 from bot.web import serving
@@ -113,7 +117,9 @@ class Context:
     @property
     def core(self) -> Core:
         if self._core is None:
-            self._core = wiring.build_core(self.settings, store=self.database.store)
+            self._core = wiring.build_core(
+                self.settings, store=self.database.store, agencies=self.database.agencies
+            )
         return self._core
 
 
@@ -395,16 +401,92 @@ def status(ctx: Context, contractor: str, as_json: bool) -> None:
 
 
 @main.command()
-@click.argument("contractor")
+@click.argument("contractor", required=False)
+@click.option(
+    "--email-domain",
+    metavar="DOMAIN",
+    help="Instead of one contractor: cut off everyone whose email is at exactly DOMAIN, once "
+    "a second admin confirms on the card this posts to CREDBOT_AUDIT_CHANNEL; run it again "
+    "after the confirmation to finish what is still pending.",
+)
 @click.option("--reason", required=True, help="Why access ends (kept in the audit trail).")
-@click.option("--actor", default="cli", show_default=True, help="Who is offboarding.")
+@click.option(
+    "--actor",
+    default="cli",
+    show_default=True,
+    help="Who is offboarding; with --email-domain your Slack user ID (U…), so that you cannot "
+    "confirm your own cut-off.",
+)
 @pass_context
 @exits_cleanly
-def offboard(ctx: Context, contractor: str, reason: str, actor: str) -> None:
+def offboard(
+    ctx: Context, contractor: str | None, email_domain: str | None, reason: str, actor: str
+) -> None:
     """Revoke every credential of a contractor now. Exit 1 if Vault could not finish yet."""
-    found = queries.find_contractor(ctx.core, contractor)
+    if (contractor is None) == (email_domain is None):
+        raise click.UsageError("name one contractor, or give --email-domain")
+    if email_domain is not None:
+        _offboard_agency(ctx, email_domain, reason=reason, actor=actor)
+        return
+    found = queries.find_contractor(ctx.core, contractor or "")
     result = revocation.offboard(ctx.core, found.id, actor=actor, reason=reason)
     click.echo(f"{result.id}: {result.state.value}")
+
+
+def _offboard_agency(ctx: Context, domain: str, *, reason: str, actor: str) -> None:
+    """Ask for an agency cut-off (the card goes to Slack), or finish one two admins agreed
+    on, with the sweep's progress bar and the receipt (exit 1 while some are pending)."""
+    if not SLACK_USER.match(actor):
+        raise click.BadParameter(
+            "give your Slack user ID (U…) with --email-domain", param_hint="--actor"
+        )
+    if not ctx.settings.slack_bot_token or not ctx.settings.audit_channel:
+        _fail(
+            "a cut-off is confirmed by a second admin in Slack: set SLACK_BOT_TOKEN and "
+            "CREDBOT_AUDIT_CHANNEL (nothing was changed)",
+            EXIT_SETTINGS,
+        )
+    channel = ctx.settings.audit_channel or ""
+    client = wiring.build_slack_client(ctx.settings)
+    console = Console(soft_wrap=True)  # lines a script can grep
+    try:
+        cutoff, found = agency_card.ask_second_admin(
+            ctx.core, client, channel=channel, domain=domain, actor=actor, reason=reason
+        )
+    except agency_card.CardNotPosted as exc:
+        _fail(f"{exc}; the request was cancelled, nothing was changed", EXIT_UNAVAILABLE)
+    except CutoffOpen as exc:
+        if exc.cutoff.status != "blocking":
+            raise
+        options = SweepOptions(worker=f"{socket.gethostname()}:{os.getpid()}")
+        with Progress(console=console, transient=True) as bar:
+            task = bar.add_task(f"cutting off {exc.cutoff.domain}", total=None)
+            receipt = agency_card.carry_out_and_report(
+                ctx.core,
+                client,
+                exc.cutoff,
+                options=options,
+                audit_channel=channel,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
+        print_receipt(receipt, console)
+        if not receipt.complete:
+            sys.exit(EXIT_PROBLEM_FOUND)
+        return
+    print_requested(cutoff, found, channel, console)
+
+
+@main.command()
+@click.option("--email-domain", required=True, metavar="DOMAIN", help="The agency's domain.")
+@click.option("--reason", required=True, help="Why the block ends (kept in the audit trail).")
+@click.option("--actor", default="cli", show_default=True, help="Who lifts the block.")
+@pass_context
+@exits_cleanly
+def unblock(ctx: Context, email_domain: str, reason: str, actor: str) -> None:
+    """Lift an agency's block (see offboard --email-domain): requests for the domain are
+    accepted again, each still checked and approved. Exit 5 if it is not blocked."""
+    lifted = agency_cutoff.lift_block(ctx.core, email_domain, actor=actor, reason=reason)
+    click.echo(f"{lifted.domain}: block lifted; requests for it are accepted again")
 
 
 def _duration_option(_ctx: click.Context, _param: click.Parameter, value: str) -> timedelta:

@@ -26,6 +26,7 @@ from starlette.routing import BaseRoute
 from starlette.types import ASGIApp
 
 from bot.config import Settings
+from bot.core.agencies import AgencyCutoffs
 from bot.core.clock import SystemClock
 from bot.core.context import Core, Policy
 from bot.core.health import DatabaseUnavailable
@@ -48,6 +49,7 @@ from bot.slack.roles import RoleMembers, Roles
 from bot.slack.sharing_alerts import SlackSharingAlerts
 from bot.slack.socket_mode import SlackSocket
 from bot.slack.web_client import CountingWebClient
+from bot.storage.agencies import SqlAgencies
 from bot.storage.engine import make_engine
 from bot.storage.health import check_database
 from bot.storage.leases import SqlLeases
@@ -101,6 +103,8 @@ class Database:
     """Access-review rounds and answers."""
     sharing: SqlSharing
     """Where the audit log reader stands, the logins it read and the flags it raised."""
+    agencies: SqlAgencies
+    """Agency cut-offs and the blocks they put on email domains."""
 
 
 def open_database(settings: Settings, *, check: bool = False) -> Database:
@@ -113,12 +117,14 @@ def open_database(settings: Settings, *, check: bool = False) -> Database:
     if check:
         with database_answers():
             check_database(engine)
+    store = SqlStore(engine=engine)
     return Database(
-        store=SqlStore(engine=engine),
+        store=store,
         leases=SqlLeases(engine=engine),
         seen_requests=SqlSeenRequests(engine=engine),
         reviews=SqlReviews(engine=engine),
         sharing=SqlSharing(engine=engine),
+        agencies=SqlAgencies(engine=engine),
     )
 
 
@@ -223,10 +229,12 @@ def build_core(
     clock: Clock | None = None,
     store: Store | None = None,
     vault_client: hvac.Client | None = None,
+    agencies: AgencyCutoffs | None = None,
 ) -> Core:
     """The core on real backends; ``notifier`` defaults to logging (no Slack), ``store`` to a
     new one from the settings, ``vault_client`` to the bot's own Vault login (accounts and the
-    audit anchor share it). It counts into the process's Prometheus metrics."""
+    audit anchor share it); ``agencies`` (the database's) turns agency cut-offs on. It counts
+    into the process's Prometheus metrics."""
     client = vault_client or bot_vault_client(settings)
     return Core(
         store=store or build_store(settings),
@@ -236,6 +244,7 @@ def build_core(
         policy=build_policy(settings),
         anchors=VaultAnchors(client=client),
         metrics=PrometheusMetrics(),
+        agencies=agencies,
     )
 
 
@@ -293,7 +302,12 @@ def build_slack(
         approval_channel=settings.approval_channel,
     )
     core = build_core(
-        settings, notifier=notifier, clock=clock, store=database.store, vault_client=vault_client
+        settings,
+        notifier=notifier,
+        clock=clock,
+        store=database.store,
+        vault_client=vault_client,
+        agencies=database.agencies,
     )
     reviews = build_reviews(settings, store=database.reviews, client=client)
     deps = replace(build_deps(core=core, settings=settings, client=client), reviews=reviews)
@@ -408,7 +422,9 @@ def build_server(settings: Settings) -> ASGIApp:
             settings, slack.core, database, vault_client=vault_client, slack=slack, events=True
         )
     log.warning("Slack is off: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET to serve /slack/events")
-    core = build_core(settings, store=database.store, vault_client=vault_client)
+    core = build_core(
+        settings, store=database.store, vault_client=vault_client, agencies=database.agencies
+    )
     return _web_app(settings, core, database, vault_client=vault_client)
 
 

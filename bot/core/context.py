@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from bot.core.agencies import AgencyCutoffs
 from bot.core.changes import Change
 from bot.core.errors import CredbotError, IllegalTransition
 from bot.core.interfaces import AuditAnchors, Clock, Metrics, NoMetrics, Notifier, VaultBackend
@@ -50,6 +51,9 @@ class Core:
     ``None`` leaves it unanchored (tests of other concerns)."""
     metrics: Metrics = field(default_factory=NoMetrics)
     """What operators watch: enrolment outcomes, interception alerts, sweeps."""
+    agencies: AgencyCutoffs | None = None
+    """Agency cut-offs (``bot.core.agency_cutoff``); ``None``: no domain is ever blocked and
+    cut-offs are refused (tests of other concerns)."""
 
     def entry(
         self,

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.core import errors
+from bot.core import agency_messages, errors
+from bot.core.agencies import AgencyError
 from bot.core.audit import canonical_time
 from bot.core.models import SignedAnchor
 from bot.core.reviews import ReviewRun
@@ -83,6 +84,8 @@ def explain(error: errors.CredbotError) -> str:  # noqa: PLR0911, PLR0912 - one 
                 f"Another sweep is running ({holder}, holding it until {until:%H:%M:%S} UTC "
                 "unless it goes on); nothing was done. Run it again once that one is finished."
             )
+        case AgencyError():
+            return agency_messages.explain(error)
     return str(error)
 
 

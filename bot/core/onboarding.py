@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import replace
 
+from bot.core.agency_cutoff import ensure_not_blocked
 from bot.core.changes import Change
 from bot.core.context import Core
 from bot.core.errors import IllegalTransition, NotAllowed
@@ -26,12 +27,14 @@ def request_onboarding(core: Core, request: OnboardingRequest, *, requester: str
     """Validate and store a new request in ``requested``.
 
     Raises ``InvalidRequest`` for a bad field, ``NotAllowed`` when managers ask for themselves,
-    ``DuplicateContractor`` when the person already has a live record. Nothing is stored then.
+    ``DuplicateContractor`` when the person already has a live record, ``DomainBlocked`` when
+    their agency is cut off. Nothing is stored then.
     """
     now = core.clock.now()
     valid = validate_request(request, today=now.date(), roles=core.policy.roles)
     if valid.slack_user_id == requester:
         raise NotAllowed("you cannot request credentials for yourself")
+    ensure_not_blocked(core, valid.email)
     contractor = Contractor(
         id=uuid.uuid4().hex,
         slack_user_id=valid.slack_user_id,

@@ -50,7 +50,12 @@ from vault.errors import VaultError, VaultUnavailable
 log = logging.getLogger("credbot.core.sweep")
 
 Action = Literal[
-    "finish_revocation", "expire_link", "contract_ended", "deactivated", "review_ended"
+    "finish_revocation",
+    "expire_link",
+    "contract_ended",
+    "deactivated",
+    "agency_cut_off",
+    "review_ended",
 ]
 Outcome = Literal["planned", "done", "pending", "skipped", "held"]
 
@@ -101,7 +106,7 @@ class SweepItem:
     vault_unreachable: bool = False
     """Pending because Vault did not answer."""
     reason: str = ""
-    """The audit reason when it says more than the action's (which access review)."""
+    """The audit reason of the revocation when not the action's usual one (``REASONS``)."""
 
 
 @dataclass
@@ -173,7 +178,7 @@ def sweep(
     report.items = _plan(core, directory, report, reviews)
     _apply_breaker(core, options, report)
     if not options.dry_run:
-        _act_on_all(core, options, report.items, progress)
+        act_on_all(core, options, report.items, progress)
         report.vault_unreachable = any(item.vault_unreachable for item in report.items)
         _note_claimed_elsewhere(core, report)
     _reconcile(core, options, report)
@@ -308,17 +313,19 @@ REASONS: dict[Action, str] = {
     "finish_revocation": "finishing an interrupted revocation",
     "contract_ended": "contract ended",
     "deactivated": "Slack account deactivated",
+    "agency_cut_off": "agency cut off",
     "review_ended": "access review ended access",
 }
 """The audit reason of each revoking action."""
 
 
-def _act_on_all(
+def act_on_all(
     core: Core, options: SweepOptions, items: list[SweepItem], progress: Progress | None
 ) -> None:
     """Act on every planned item, in batches (see ``SweepOptions.batch``) spread over
     ``options.workers`` threads; report progress in order of completion. Expiring links stay
-    one per batch: they are rare, and checked one by one before anything is destroyed."""
+    one per batch: they are rare, and checked one by one before anything is destroyed.
+    Public for other bulk revocations (``bot.core.agency_cutoff``), which take this path."""
     planned = [item for item in items if item.outcome == "planned"]
     revoking = [item for item in planned if item.action != "expire_link"]
     workers = max(1, options.workers)

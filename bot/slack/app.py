@@ -56,6 +56,7 @@ def build_deps(
         roles=roles,
         checks=build_checks(settings.identity_checks, environment),
         approval_channel=settings.approval_channel,
+        audit_channel=settings.audit_channel,
         after_ack=after_ack
         or ThreadPoolExecutor(max_workers=WORK_THREADS, thread_name_prefix="credbot-work"),
     )

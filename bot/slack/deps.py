@@ -43,6 +43,8 @@ class Deps:
     """Access reviews, when ``CREDBOT_ACCESS_REVIEW_INTERVAL`` turns them on."""
     sharing: SharedAccounts | None = None
     """Shared-account detection, when ``CREDBOT_AUDIT_LOG`` is set (the alerts' buttons)."""
+    audit_channel: str | None = None
+    """Where admins watch: agency cut-off cards and receipts go there."""
 
     def later(self, work: Callable[[], None]) -> None:
         """Run ``work`` after the ack, on ``after_ack``; its failures are logged."""

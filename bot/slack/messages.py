@@ -46,6 +46,17 @@ USAGE: dict[str, str] = {
         "links, interrupted revocations, deactivated Slack accounts) and reconciles Vault with "
         "the database; `dry-run` only shows the plan."
     ),
+    "offboard-agency": (
+        f"`{COMMAND} offboard-agency agency.example reason…`: admins. Cut off every contractor "
+        "whose email is at exactly that domain: a second admin confirms on a card in the audit "
+        "channel, then all of them are revoked, their pending requests rejected, and new "
+        "requests for the domain refused until `unblock-agency`. Run it again to finish one "
+        "that left contractors pending."
+    ),
+    "unblock-agency": (
+        f"`{COMMAND} unblock-agency agency.example reason…`: admins. Lift an agency's block: "
+        "requests for the domain are accepted again."
+    ),
     "help": f"`{COMMAND} help [subcommand]`: this help.",
 }
 

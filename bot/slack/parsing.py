@@ -23,9 +23,22 @@ USER_ID = re.compile(r"^[UW][A-Z0-9]{2,20}$")
 COUNTRY = re.compile(r"^[A-Za-z]{2}$")
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 ROLE = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
+AUTO_LINK = re.compile(r"^<https?://([^|<>/]{1,253})(?:\|\1)?>$")
+"""A bare domain as Slack links it: ``<http://d|d>`` (or ``<http://d>``)."""
 MAX_TEXT = 500
 ONBOARD_KEYS = frozenset({"country", "end", "role"})
-SUBCOMMANDS = ("onboard", "offboard", "recheck", "reissue", "status", "list", "sweep", "help")
+SUBCOMMANDS = (
+    "onboard",
+    "offboard",
+    "recheck",
+    "reissue",
+    "status",
+    "list",
+    "sweep",
+    "offboard-agency",
+    "unblock-agency",
+    "help",
+)
 
 
 class CommandError(Exception):
@@ -104,6 +117,22 @@ class Sweep:
     dry_run: bool = False
 
 
+@dataclass(frozen=True)
+class OffboardAgency:
+    """``offboard-agency <domain> reason…``: the domain as typed (the core parses it)."""
+
+    domain: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class UnblockAgency:
+    """``unblock-agency <domain> reason…``."""
+
+    domain: str
+    reason: str
+
+
 Command = (
     Help
     | OpenOnboardForm
@@ -114,6 +143,8 @@ Command = (
     | Status
     | ListContractors
     | Sweep
+    | OffboardAgency
+    | UnblockAgency
 )
 
 
@@ -141,6 +172,12 @@ def parse_command(text: str) -> Command:  # noqa: PLR0911 - one return per subco
             return _parse_list(args)
         case "sweep":
             return _parse_sweep(args)
+        case "offboard-agency":
+            domain, reason = _domain_and_reason(args, topic=name)
+            return OffboardAgency(domain=domain, reason=reason)
+        case "unblock-agency":
+            domain, reason = _domain_and_reason(args, topic=name)
+            return UnblockAgency(domain=domain, reason=reason)
     raise CommandError(f"unknown subcommand {_quote(words[0])}")
 
 
@@ -218,6 +255,20 @@ def _parse_sweep(args: list[str]) -> Sweep:
     if len(args) == 1 and args[0].lower() in {"dry-run", "--dry-run", "dryrun"}:
         return Sweep(dry_run=True)
     raise CommandError(f"sweep does not take {_quote(' '.join(args))}", topic="sweep")
+
+
+def _domain_and_reason(args: list[str], *, topic: str) -> tuple[str, str]:
+    """The domain word and the reason after it; both are needed (the reason is audited).
+    Slack turns a typed ``agency.example`` into ``<http://agency.example|agency.example>``:
+    that is read as the domain; anything else is passed on for the core to judge."""
+    if not args:
+        raise CommandError("name the agency's email domain, like agency.example", topic=topic)
+    reason = _free_text(args[1:], topic=topic)
+    if not reason:
+        raise CommandError("give a reason after the domain (it is audited)", topic=topic)
+    word = html.unescape(args[0])
+    link = AUTO_LINK.match(word)
+    return (link[1] if link else word), reason
 
 
 def _mention(args: list[str], *, topic: str) -> str:

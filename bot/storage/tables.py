@@ -266,6 +266,38 @@ class SharingFlagRow(SQLModel, table=True):
     alerted: bool = Field(default=False, index=True)
 
 
+OPEN_CUTOFF_PREDICATE = "status IN ('blocking', 'pending')"
+"""An agency cut-off that holds its domain (``bot.core.agencies.OPEN_STATUSES``)."""
+
+
+class AgencyCutoffRow(SQLModel, table=True):
+    """``agency_cutoffs``: requests to cut a whole agency (an email domain) off, and blocks in
+    force (``bot.core.agencies.AgencyCutoff``). A partial unique index keeps one open cut-off
+    per domain, so two admins asking at once make one record."""
+
+    __tablename__: ClassVar[Any] = "agency_cutoffs"
+    __table_args__: ClassVar[Any] = (
+        sa.Index(
+            "uq_agency_cutoffs_open_domain",
+            "domain",
+            unique=True,
+            sqlite_where=sa.text(OPEN_CUTOFF_PREDICATE),
+            postgresql_where=sa.text(OPEN_CUTOFF_PREDICATE),
+        ),
+    )
+
+    id: str = Field(primary_key=True, max_length=64)
+    domain: str = Field(max_length=253)
+    reason: str = Field(sa_type=sa.Text)
+    requested_by: str = Field(max_length=64)
+    requested_at: datetime = Field(sa_type=UtcDateTime)
+    status: str = Field(max_length=16)
+    decided_by: str | None = Field(default=None, max_length=64)
+    decided_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    lifted_by: str | None = Field(default=None, max_length=64)
+    lifted_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
 def table(row_class: type[SQLModel]) -> sa.Table:
     """The Core ``Table`` of a row class (queries are written in Core, typed by column)."""
     result = row_class.__table__  # type: ignore[attr-defined]
@@ -287,6 +319,7 @@ access_reviews = table(AccessReviewRow)
 vault_audit_readers = table(VaultAuditReaderRow)
 vault_logins = table(VaultLoginRow)
 sharing_flags = table(SharingFlagRow)
+agency_cutoffs = table(AgencyCutoffRow)
 
 metadata = SQLModel.metadata
 """The metadata Alembic compares migrations against."""

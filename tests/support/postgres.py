@@ -47,6 +47,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from bot.dev.openbao import free_port
+from bot.storage.agencies import SqlAgencies
 from bot.storage.engine import make_engine
 from bot.storage.leases import SqlLeases
 from bot.storage.migrate import upgrade
@@ -375,6 +376,12 @@ def engine(database_url: str) -> Iterator[Engine]:
 def store(engine: Engine) -> SqlStore:
     """A ``SqlStore`` on a fresh, migrated database (both backends)."""
     return SqlStore(engine=engine)
+
+
+@pytest.fixture
+def agencies(engine: Engine) -> SqlAgencies:
+    """Agency cut-offs, on the test database."""
+    return SqlAgencies(engine=engine)
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from slack_bolt import App
 
 from bot import wiring
 from bot.config import Settings, load_settings
+from bot.core.agencies import AgencyCutoffs
 from bot.core.clock import FrozenClock
 from bot.core.context import Core, Policy
 from bot.core.interfaces import VaultBackend
@@ -319,11 +320,13 @@ def world_core(
     *,
     seen: SeenRequests | None = None,
     socket_mode: bool = False,
+    agencies: AgencyCutoffs | None = None,
     reviews: AccessReviews | None = None,
 ) -> tuple[Core, FrozenClock, App, Deps]:
     """The populated workspace, the core on a frozen clock, the Bolt app and what its
     listeners share, wired as ``bot.wiring.build_slack`` wires them (``seen``, the replay
-    memory, is needed over HTTP; ``reviews``: access reviews are on)."""
+    memory, is needed over HTTP; ``agencies``, the database's cut-offs; ``reviews``: access
+    reviews are on)."""
     populate(standin)
     client = wiring.build_slack_client(settings)
     clock = FrozenClock(datetime.now(UTC))
@@ -338,6 +341,7 @@ def world_core(
             approval_channel=settings.approval_channel,
         ),
         policy=Policy(public_url=PUBLIC_URL, link_ttl=timedelta(hours=1)),
+        agencies=agencies,
     )
     deps = replace(build_deps(core=core, settings=settings, client=client), reviews=reviews)
     app = build_slack_app(deps, settings=settings, seen=seen, socket_mode=socket_mode)
@@ -351,12 +355,15 @@ def make_world(
     seen: SeenRequests,
     *,
     reviews: AccessReviews | None = None,
+    agencies: AgencyCutoffs | None = None,
     **overrides: str,
 ) -> Iterator[SlackWorld]:
     """The world (one replica); ``overrides`` are settings (environment names) on top of the
     usual ones; ``reviews``: access reviews are on."""
     settings = slack_settings(standin, **overrides)
-    core, clock, app, deps = world_core(store, vault, standin, settings, seen=seen, reviews=reviews)
+    core, clock, app, deps = world_core(
+        store, vault, standin, settings, seen=seen, agencies=agencies, reviews=reviews
+    )
     web = build_web_app(
         core=core,
         https=True,
@@ -391,6 +398,7 @@ def slack_world(
     vault_accounts: VaultBackend,
     standin: SlackStandIn,
     seen_requests: SeenRequests,
+    agencies: AgencyCutoffs,
 ) -> Iterator[SlackWorld]:
     """The Slack door on the real app, store (both backends) and OpenBao."""
-    yield from make_world(store, vault_accounts, standin, seen_requests)
+    yield from make_world(store, vault_accounts, standin, seen_requests, agencies)

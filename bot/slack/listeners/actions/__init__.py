@@ -6,7 +6,14 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.slack.deps import Deps
-from bot.slack.listeners.actions import approval, attestation, own_access, reviews, sharing
+from bot.slack.listeners.actions import (
+    agency,
+    approval,
+    attestation,
+    own_access,
+    reviews,
+    sharing,
+)
 
 
 def register(app: App, deps: Deps) -> None:
@@ -15,4 +22,5 @@ def register(app: App, deps: Deps) -> None:
     attestation.register(app, deps)
     own_access.register(app, deps)
     sharing.register(app, deps)
+    agency.register(app, deps)
     reviews.register(app, deps)

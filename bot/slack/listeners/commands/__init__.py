@@ -9,19 +9,21 @@ from slack_bolt import Ack, App, Respond
 
 from bot.slack import messages, replies
 from bot.slack.deps import Deps
-from bot.slack.listeners.commands import info, manage, onboard
+from bot.slack.listeners.commands import agency, info, manage, onboard
 from bot.slack.parsing import (
     Command,
     CommandError,
     Help,
     ListContractors,
     Offboard,
+    OffboardAgency,
     Onboard,
     OpenOnboardForm,
     Recheck,
     Reissue,
     Status,
     Sweep,
+    UnblockAgency,
     parse_command,
 )
 
@@ -81,4 +83,8 @@ def run(  # noqa: PLR0911 - one return per subcommand
             return info.status(deps, user_id, command)
         case ListContractors():
             return info.list_contractors(deps, user_id, command)
+        case OffboardAgency():
+            return agency.offboard_agency(deps, user_id, command)
+        case UnblockAgency():
+            return agency.unblock_agency(deps, user_id, command)
     raise AssertionError(f"unhandled command {command!r}")

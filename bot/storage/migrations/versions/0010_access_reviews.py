@@ -1,7 +1,7 @@
 """Access reviews: numbered rounds, and one review per contractor and round.
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-11-29
 
 ``review_rounds.number`` and the pair ``(round, contractor_id)`` are unique, so a round started
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010"
-down_revision: str | None = "0008"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
