@@ -353,9 +353,9 @@ def make_world(
     vault: VaultBackend,
     standin: SlackStandIn,
     seen: SeenRequests,
+    agencies: AgencyCutoffs | None = None,
     *,
     reviews: AccessReviews | None = None,
-    agencies: AgencyCutoffs | None = None,
     **overrides: str,
 ) -> Iterator[SlackWorld]:
     """The world (one replica); ``overrides`` are settings (environment names) on top of the
