@@ -539,10 +539,11 @@ def sweep_command(
         def progress(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
+        reviews = wiring.build_reviews(ctx.settings, store=ctx.database.reviews)
         report = (
-            sweep(core, options, progress=progress)  # changes nothing: no lease needed
+            sweep(core, options, progress=progress, reviews=reviews)  # no lease needed
             if dry_run
-            else exclusive_sweep(core, options, leases=leases, progress=progress)
+            else exclusive_sweep(core, options, leases=leases, progress=progress, reviews=reviews)
         )
     if as_json:
         click.echo(json.dumps(report.as_json(), sort_keys=True))
@@ -686,3 +687,8 @@ def _interrupt_on_sigterm() -> None:
 def run() -> None:
     """Entry point for ``python -m bot``."""
     main(prog_name="credbot")
+
+
+from bot.review_cli import review  # noqa: E402 - it builds on the names above
+
+main.add_command(review)

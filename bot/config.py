@@ -152,6 +152,13 @@ class Settings(BaseSettings):
         timedelta(seconds=5), validation_alias=_env("CREDBOT_ANCHOR_INTERVAL")
     )
     retention: timedelta = Field(timedelta(days=180), validation_alias=_env("CREDBOT_RETENTION"))
+    access_review_interval: timedelta = Field(
+        timedelta(0), validation_alias=_env("CREDBOT_ACCESS_REVIEW_INTERVAL")
+    )
+    """How often managers re-confirm their contractors (``bot.core.reviews``); 0: never."""
+    access_review_grace: timedelta = Field(
+        timedelta(days=14), validation_alias=_env("CREDBOT_ACCESS_REVIEW_GRACE")
+    )
     sweep_max_share: float = Field(
         0.2, gt=0, le=1, validation_alias=_env("CREDBOT_SWEEP_MAX_SHARE")
     )
@@ -191,6 +198,8 @@ class Settings(BaseSettings):
         "anchor_interval",
         "retention",
         "read_timeout",
+        "access_review_interval",
+        "access_review_grace",
         "sharing_window",
         mode="before",
     )
@@ -409,6 +418,13 @@ class Settings(BaseSettings):
             raise ValueError("VAULT_ROLE_ID and VAULT_SECRET_ID must be set together")
         if self.token_ttl > self.token_max_ttl:
             raise ValueError("CREDBOT_TOKEN_TTL must not exceed CREDBOT_TOKEN_MAX_TTL")
+        if self.access_review_interval and not (
+            timedelta(hours=1) <= self.access_review_grace < self.access_review_interval
+        ):
+            raise ValueError(
+                "CREDBOT_ACCESS_REVIEW_GRACE must be at least 1h and shorter than "
+                "CREDBOT_ACCESS_REVIEW_INTERVAL"
+            )
         if self.vault_cacert is not None and self.vault_capath is not None:
             raise ValueError("VAULT_CACERT and VAULT_CAPATH: set one, not both")
         return self

@@ -31,6 +31,8 @@ from bot.core.clock import SystemClock
 from bot.core.context import Core, Policy
 from bot.core.health import DatabaseUnavailable
 from bot.core.interfaces import Clock, Notifier
+from bot.core.review_interfaces import ReviewStore
+from bot.core.reviews import AccessReviews, ReviewPolicy
 from bot.core.scheduler import PeriodicAnchor, PeriodicSweep
 from bot.core.sharing import SharedAccounts, SharingRules
 from bot.core.stores import Store
@@ -42,6 +44,8 @@ from bot.slack.app import build_deps, build_slack_app
 from bot.slack.deps import Deps
 from bot.slack.directory import SlackDirectory
 from bot.slack.notifier import SlackNotifier
+from bot.slack.review_messenger import SlackReviewMessenger
+from bot.slack.roles import RoleMembers, Roles
 from bot.slack.sharing_alerts import SlackSharingAlerts
 from bot.slack.socket_mode import SlackSocket
 from bot.slack.web_client import CountingWebClient
@@ -50,6 +54,7 @@ from bot.storage.engine import make_engine
 from bot.storage.health import check_database
 from bot.storage.leases import SqlLeases
 from bot.storage.migrate import head_revision, upgrade, upgrade_engine
+from bot.storage.reviews import SqlReviews
 from bot.storage.seen_requests import SqlSeenRequests
 from bot.storage.sharing import SqlSharing
 from bot.storage.store import SqlStore
@@ -94,6 +99,8 @@ class Database:
     """Which replica runs the scheduled sweep."""
     seen_requests: SqlSeenRequests
     """Signed Slack requests already accepted by any replica."""
+    reviews: SqlReviews
+    """Access-review rounds and answers."""
     sharing: SqlSharing
     """Where the audit log reader stands, the logins it read and the flags it raised."""
     agencies: SqlAgencies
@@ -115,6 +122,7 @@ def open_database(settings: Settings, *, check: bool = False) -> Database:
         store=store,
         leases=SqlLeases(engine=engine),
         seen_requests=SqlSeenRequests(engine=engine),
+        reviews=SqlReviews(engine=engine),
         sharing=SqlSharing(engine=engine),
         agencies=SqlAgencies(engine=engine),
     )
@@ -272,6 +280,8 @@ class SlackParts:
     deps: Deps
     directory: SlackDirectory
     """What the sweep asks about departures."""
+    reviews: AccessReviews | None
+    """Access reviews the scheduled sweep runs (``None``: off)."""
 
 
 def build_slack(
@@ -299,7 +309,8 @@ def build_slack(
         vault_client=vault_client,
         agencies=database.agencies,
     )
-    deps = build_deps(core=core, settings=settings, client=client)
+    reviews = build_reviews(settings, store=database.reviews, client=client)
+    deps = replace(build_deps(core=core, settings=settings, client=client), reviews=reviews)
     sharing = build_sharing(settings, core, database=database, vault_client=vault_client)
     if sharing is not None:
         alerts = SlackSharingAlerts(
@@ -319,6 +330,36 @@ def build_slack(
         ),
         deps=deps,
         directory=SlackDirectory(client=client),
+        reviews=reviews,
+    )
+
+
+def build_reviews(
+    settings: Settings, *, store: ReviewStore, client: WebClient | None = None
+) -> AccessReviews | None:
+    """Access reviews on ``store``, sent through Slack (``client``, default a new one), when
+    ``CREDBOT_ACCESS_REVIEW_INTERVAL`` is set and Slack is on; else ``None`` (reviews are
+    answered in Slack, so without it there is nobody to ask)."""
+    if not settings.access_review_interval:
+        return None
+    if not slack_enabled(settings):
+        log.warning("access reviews are on but Slack is off: no review is started")
+        return None
+    client = client or build_slack_client(settings)
+    roles = Roles(
+        members=RoleMembers(
+            managers=settings.managers, approvers=settings.approvers, admins=settings.admins
+        ),
+        client=client,
+    )
+    return AccessReviews(
+        store=store,
+        messenger=SlackReviewMessenger(
+            client=client, roles=roles, audit_channel=settings.audit_channel, admins=settings.admins
+        ),
+        policy=ReviewPolicy(
+            interval=settings.access_review_interval, grace=settings.access_review_grace
+        ),
     )
 
 
@@ -454,6 +495,7 @@ def _web_app(
                 interval=settings.sweep_interval,
                 leases=database.leases,
                 directory=slack.directory if slack else None,
+                reviews=slack.reviews if slack else None,
             )
         )
     if settings.anchor_interval > timedelta(0):

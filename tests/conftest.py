@@ -7,4 +7,5 @@ pytest_plugins = [
     "tests.support.postgres",
     "tests.support.core",
     "tests.support.cli",
+    "tests.support.reviews",
 ]

@@ -33,6 +33,7 @@ def test_defaults_are_the_embedded_ones() -> None:
     assert settings.roles == ("reviewer",)
     assert settings.vault_token is None and settings.vault_role_id is None
     assert (settings.host, settings.port) == ("127.0.0.1", 8080)
+    assert settings.access_review_interval == timedelta(0)  # access reviews off
 
 
 def test_every_variable_is_read(tmp_path: Path) -> None:
@@ -71,10 +72,14 @@ def test_every_variable_is_read(tmp_path: Path) -> None:
             "CREDBOT_ANCHOR_INTERVAL": "30s",
             "CREDBOT_HOST": "0.0.0.0",
             "CREDBOT_PORT": "9090",
+            "CREDBOT_ACCESS_REVIEW_INTERVAL": "90d",
+            "CREDBOT_ACCESS_REVIEW_GRACE": "7d",
             "CREDBOT_AUDIT_LOG": "/var/log/openbao/audit.log",
             "CREDBOT_SHARING_WINDOW": "15m",
         }
     )
+    assert settings.access_review_interval == timedelta(days=90)
+    assert settings.access_review_grace == timedelta(days=7)
     assert (settings.host, settings.port) == ("0.0.0.0", 9090)
     assert (settings.vault_role_id, settings.vault_secret_id) == ("role", "secret")
     assert settings.managers == ("U1", "S2")
@@ -124,6 +129,15 @@ def test_every_variable_is_read(tmp_path: Path) -> None:
         ({"CREDBOT_ROLES": "Senior"}, "CREDBOT_ROLES"),
         ({"CREDBOT_DATABASE_URL": "credbot.sqlite3"}, "CREDBOT_DATABASE_URL"),
         ({"CREDBOT_DATABASE_URL": "mysql://u@db/credbot"}, "CREDBOT_DATABASE_URL"),
+        ({"CREDBOT_ACCESS_REVIEW_INTERVAL": "quarterly"}, "CREDBOT_ACCESS_REVIEW_INTERVAL"),
+        (
+            {"CREDBOT_ACCESS_REVIEW_INTERVAL": "7d", "CREDBOT_ACCESS_REVIEW_GRACE": "14d"},
+            "CREDBOT_ACCESS_REVIEW_GRACE",
+        ),
+        (
+            {"CREDBOT_ACCESS_REVIEW_INTERVAL": "90d", "CREDBOT_ACCESS_REVIEW_GRACE": "10m"},
+            "CREDBOT_ACCESS_REVIEW_GRACE",
+        ),
         ({"CREDBOT_SHARING_WINDOW": "10s"}, "CREDBOT_SHARING_WINDOW"),
         ({"CREDBOT_SHARING_WINDOW": "2d"}, "CREDBOT_SHARING_WINDOW"),
         ({"CREDBOT_SHARING_WINDOW": "a while"}, "CREDBOT_SHARING_WINDOW"),

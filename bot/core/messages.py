@@ -14,6 +14,7 @@ from bot.core import agency_messages, errors
 from bot.core.agencies import AgencyError
 from bot.core.audit import canonical_time
 from bot.core.models import SignedAnchor
+from bot.core.reviews import ReviewRun
 from bot.core.sweep import SweepItem, SweepReport
 
 _LINK_WHY = {
@@ -147,8 +148,17 @@ def sweep_summary(report: SweepReport) -> SweepSummary:
     )
 
 
+def _review_note(run: ReviewRun) -> str:
+    """What access reviews did in the run, in one line."""
+    started = f"round {run.started_round} started; " if run.started_round else ""
+    return (
+        f"Access reviews: {started}{run.sent} sent, {run.reminded} reminded, "
+        f"{run.lapsed} lapsed unanswered."
+    )
+
+
 def _sweep_notes(report: SweepReport) -> list[str]:
-    """Erasure, the move to login MFA, the audit anchor, Vault's silence."""
+    """Erasure, the move to login MFA, access reviews, the audit anchor, Vault's silence."""
     notes = []
     if report.erased:
         erased = "would be erased" if report.dry_run else "erased"
@@ -159,6 +169,8 @@ def _sweep_notes(report: SweepReport) -> list[str]:
             f"{count} contractor(s) from before login MFA {verb} a new link (reissue): "
             "every login now asks for a code."
         )
+    if report.reviews is not None:
+        notes.append(_review_note(report.reviews))
     if report.anchored_seq is not None:
         notes.append(f"Audit trail anchored in Vault at event #{report.anchored_seq}.")
     if report.vault_unreachable:

@@ -19,6 +19,7 @@ from bot.core.anchoring import anchor_chain
 from bot.core.context import Core
 from bot.core.errors import AnchorRefused, ChainDisagrees, LeaseBusy
 from bot.core.interfaces import Directory, Leases
+from bot.core.reviews import AccessReviews
 from bot.core.sweep import SweepOptions, SweepReport, exclusive_sweep
 from vault.errors import VaultError
 
@@ -80,19 +81,25 @@ class PeriodicSweep(Periodic):
         interval: timedelta,
         leases: Leases,
         directory: Directory | None = None,
+        reviews: AccessReviews | None = None,
     ) -> None:
         super().__init__(name="credbot-sweep", interval=interval)
         self._core = core
         self._options = options
         self._leases = leases
         self._directory = directory
+        self._reviews = reviews
 
     def run_once(self) -> SweepReport | None:
         """One sweep, summarised in the log; ``None`` when it was skipped (another replica
         holds the sweep)."""
         try:
             report = exclusive_sweep(
-                self._core, self._options, leases=self._leases, directory=self._directory
+                self._core,
+                self._options,
+                leases=self._leases,
+                directory=self._directory,
+                reviews=self._reviews,
             )
         except LeaseBusy as busy:
             log.debug("scheduled sweep skipped: %s sweeps until %s", busy.holder, busy.until)

@@ -54,6 +54,7 @@ from bot.core.leases import DEFAULT_TTL
 from bot.core.leases import holding as hold_lease
 from bot.core.models import Contractor, VaultAccountRecord
 from bot.core.retention import erase_expired
+from bot.core.reviews import AccessReviews, ReviewRun, ending_reason, run_reviews
 from bot.core.second_factor import move_to_login_mfa
 from bot.core.states import CONTRACT_END_STATES, State
 from vault.errors import VaultError, VaultUnavailable
@@ -61,7 +62,12 @@ from vault.errors import VaultError, VaultUnavailable
 log = logging.getLogger("credbot.core.sweep")
 
 Action = Literal[
-    "finish_revocation", "expire_link", "contract_ended", "deactivated", "agency_cut_off"
+    "finish_revocation",
+    "expire_link",
+    "contract_ended",
+    "deactivated",
+    "agency_cut_off",
+    "review_ended",
 ]
 Outcome = Literal["planned", "done", "pending", "skipped", "held"]
 
@@ -143,6 +149,8 @@ class SweepReport:
     """Finished records whose personal data was erased (the retention period ended)."""
     moved_to_login_mfa: list[str] = field(default_factory=list)
     """Contractors reissued because their account was from before login MFA."""
+    reviews: ReviewRun | None = None
+    """What access reviews did in this run (``None``: they are off, or a dry run)."""
     anchored_seq: int | None = None
     """The audit event the signed anchor names after the run (``None``: not anchored)."""
     vault_unreachable: bool = False
@@ -173,15 +181,20 @@ def sweep(
     *,
     directory: Directory | None = None,
     progress: Progress | None = None,
+    reviews: AccessReviews | None = None,
 ) -> SweepReport:
-    """Plan, guard, act, reconcile. Never raises for one contractor's failure: it is recorded
-    as ``pending`` and the next run retries it. A run that changes things is timed and counted
-    (``core.metrics``)."""
+    """Plan, guard, act, reconcile; with ``reviews``, run access reviews first (so the
+    contractors whose review lapsed now are revoked in this run). Never raises for one
+    contractor's failure: it is recorded as ``pending`` and the next run retries it. A run
+    that changes things is timed and counted (``core.metrics``)."""
     started = time.perf_counter()  # a duration, not a moment: the core's clock may be frozen
     report = SweepReport(dry_run=options.dry_run)
     if directory is not None and not options.dry_run:
         report.departures = process_departures(core, directory)
-    report.items = _plan(core, directory, report)
+    if reviews is not None and not options.dry_run:
+        report.reviews = run_reviews(core, reviews, actor=options.worker)
+        report.problems.extend(report.reviews.problems)
+    report.items = _plan(core, directory, report, reviews)
     _apply_breaker(core, options, report)
     if not options.dry_run:
         act_on_all(core, options, report.items, progress)
@@ -236,6 +249,7 @@ def exclusive_sweep(
     leases: Leases,
     directory: Directory | None = None,
     progress: Progress | None = None,
+    reviews: AccessReviews | None = None,
 ) -> SweepReport:
     """``sweep`` while holding the sweep lease, so that however many replicas share the
     database, one sweeps at a time and Slack's ``users.list`` and Vault's LIST are paged once
@@ -246,15 +260,27 @@ def exclusive_sweep(
     not hold the whole sweep longer)."""
     ttl = min(options.lease, DEFAULT_TTL)
     with hold_lease(leases, core.clock, name=SWEEP_LEASE, holder=options.worker, ttl=ttl):
-        return sweep(core, options, directory=directory, progress=progress)
+        return sweep(core, options, directory=directory, progress=progress, reviews=reviews)
 
 
-def _plan(core: Core, directory: Directory | None, report: SweepReport) -> list[SweepItem]:
+def _plan(
+    core: Core, directory: Directory | None, report: SweepReport, reviews: AccessReviews | None
+) -> list[SweepItem]:
     now = core.clock.now()
     items: dict[str, SweepItem] = {}
     for contractor in core.store.due_for_sweep(now=now, today=now.date()):
         items[contractor.id] = SweepItem(
             contractor.id, contractor.slack_user_id, _reason_due(contractor, now.date())
+        )
+    for review in reviews.store.still_holding_access() if reviews else ():
+        items.setdefault(
+            review.contractor_id,
+            SweepItem(
+                review.contractor_id,
+                review.contractor_slack_id,
+                "review_ended",
+                reason=ending_reason(review),
+            ),
         )
     if directory is not None:
         try:
@@ -307,6 +333,7 @@ REASONS: dict[Action, str] = {
     "contract_ended": "contract ended",
     "deactivated": "Slack account deactivated",
     "agency_cut_off": "agency cut off",
+    "review_ended": "access review ended access",
 }
 """The audit reason of each revoking action."""
 

@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 
 from bot.core.context import Core
 from bot.core.identity import IdentityCheck
+from bot.core.reviews import AccessReviews
 from bot.core.roles import Role
 from bot.core.sharing import SharedAccounts
 from bot.slack.roles import Roles
@@ -38,6 +39,8 @@ class Deps:
     after_ack: Executor
     """Where work that follows an ack runs: a small pool, so a burst of slow work (Vault,
     Slack API, database) cannot crowd the threads (and the GIL) that answer the next acks."""
+    reviews: AccessReviews | None = None
+    """Access reviews, when ``CREDBOT_ACCESS_REVIEW_INTERVAL`` turns them on."""
     sharing: SharedAccounts | None = None
     """Shared-account detection, when ``CREDBOT_AUDIT_LOG`` is set (the alerts' buttons)."""
     audit_channel: str | None = None

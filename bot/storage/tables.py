@@ -188,6 +188,37 @@ class LeaseRow(SQLModel, table=True):
     expires_at: datetime = Field(sa_type=UtcDateTime)
 
 
+class ReviewRoundRow(SQLModel, table=True):
+    """``review_rounds``: one access-review round per number; the primary key makes starting
+    a round idempotent across replicas."""
+
+    __tablename__: ClassVar[Any] = "review_rounds"
+
+    number: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    started_at: datetime = Field(sa_type=UtcDateTime)
+    deadline: datetime = Field(sa_type=UtcDateTime)
+
+
+class AccessReviewRow(SQLModel, table=True):
+    """``access_reviews``: one contractor in one round (unique), who answers, and the answer."""
+
+    __tablename__: ClassVar[Any] = "access_reviews"
+    __table_args__: ClassVar[Any] = (
+        sa.UniqueConstraint("round", "contractor_id", name="uq_access_reviews_round_contractor"),
+    )
+
+    id: str = Field(primary_key=True, max_length=96)
+    round: int = Field(foreign_key="review_rounds.number", index=True)
+    contractor_id: str = Field(foreign_key="contractors.id", index=True, max_length=64)
+    manager: str = Field(max_length=64)
+    recipient: str = Field(max_length=16)
+    sent_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    reminded_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    decision: str | None = Field(default=None, index=True, max_length=16)
+    decided_by: str | None = Field(default=None, max_length=64)
+    decided_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
 class VaultAuditReaderRow(SQLModel, table=True):
     """``vault_audit_readers``: where credbot stands in Vault's audit log (the SHA-256 of the
     file's first line and the offset after the last whole line taken in), and how many lines
@@ -283,6 +314,8 @@ audit_events = table(AuditEventRow)
 processed_events = table(ProcessedEventRow)
 seen_requests = table(SeenRequestRow)
 leases = table(LeaseRow)
+review_rounds = table(ReviewRoundRow)
+access_reviews = table(AccessReviewRow)
 vault_audit_readers = table(VaultAuditReaderRow)
 vault_logins = table(VaultLoginRow)
 sharing_flags = table(SharingFlagRow)

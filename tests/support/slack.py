@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -24,6 +24,7 @@ from bot.core.clock import FrozenClock
 from bot.core.context import Core, Policy
 from bot.core.interfaces import VaultBackend
 from bot.core.models import Contractor
+from bot.core.reviews import AccessReviews
 from bot.core.stores import Store
 from bot.dev.server import BackgroundServer
 from bot.dev.slack_requests import Reply, SignedSlack, block_action, view_submission
@@ -320,10 +321,12 @@ def world_core(
     seen: SeenRequests | None = None,
     socket_mode: bool = False,
     agencies: AgencyCutoffs | None = None,
+    reviews: AccessReviews | None = None,
 ) -> tuple[Core, FrozenClock, App, Deps]:
     """The populated workspace, the core on a frozen clock, the Bolt app and what its
     listeners share, wired as ``bot.wiring.build_slack`` wires them (``seen``, the replay
-    memory, is needed over HTTP; ``agencies``, the database's cut-offs)."""
+    memory, is needed over HTTP; ``agencies``, the database's cut-offs; ``reviews``: access
+    reviews are on)."""
     populate(standin)
     client = wiring.build_slack_client(settings)
     clock = FrozenClock(datetime.now(UTC))
@@ -340,7 +343,7 @@ def world_core(
         policy=Policy(public_url=PUBLIC_URL, link_ttl=timedelta(hours=1)),
         agencies=agencies,
     )
-    deps = build_deps(core=core, settings=settings, client=client)
+    deps = replace(build_deps(core=core, settings=settings, client=client), reviews=reviews)
     app = build_slack_app(deps, settings=settings, seen=seen, socket_mode=socket_mode)
     return core, clock, app, deps
 
@@ -351,13 +354,15 @@ def make_world(
     standin: SlackStandIn,
     seen: SeenRequests,
     agencies: AgencyCutoffs | None = None,
+    *,
+    reviews: AccessReviews | None = None,
     **overrides: str,
 ) -> Iterator[SlackWorld]:
     """The world (one replica); ``overrides`` are settings (environment names) on top of the
-    usual ones."""
+    usual ones; ``reviews``: access reviews are on."""
     settings = slack_settings(standin, **overrides)
     core, clock, app, deps = world_core(
-        store, vault, standin, settings, seen=seen, agencies=agencies
+        store, vault, standin, settings, seen=seen, agencies=agencies, reviews=reviews
     )
     web = build_web_app(
         core=core,
