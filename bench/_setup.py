@@ -9,6 +9,7 @@ so the benchmarks and the tests run on the same server configuration.
 
 from __future__ import annotations
 
+import argparse
 import inspect
 import os
 import secrets
@@ -16,7 +17,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -31,10 +32,13 @@ from bench._raw import RawVault
 from bot.core import issuing
 from bot.core.clock import SystemClock
 from bot.core.context import Core, Policy
+from bot.core.decisions import Decision
+from bot.core.errors import CredbotError
 from bot.core.interfaces import Clock, Notifier, VaultBackend
-from bot.core.models import Contractor, SignedAnchor
+from bot.core.models import CheckResult, Contractor, SignedAnchor
 from bot.core.requests import OnboardingRequest
 from bot.core.stores import Store
+from bot.core.sweep import SweepOptions
 from bot.dev.openbao import OpenBaoDevServer, free_port
 from bot.storage.engine import make_engine
 from bot.storage.migrate import upgrade
@@ -135,11 +139,29 @@ def _timed_steps(steps: Iterator[Any], name: str, stopwatch: Stopwatch) -> Itera
 class NullNotifier:
     """A ``Notifier`` that tells nobody anything (Slack is not part of these measurements)."""
 
+    def ask_approvers(self, contractor: Contractor, checks: Sequence[CheckResult]) -> None:
+        del contractor, checks
+
+    def show_decision(self, decision: Decision) -> None:
+        del decision
+
     def send_link(self, contractor: Contractor, *, url: str, code: str) -> None:
         del contractor, url, code
 
-    def tell_requester(self, contractor: Contractor, *, event: str, detail: str = "") -> None:
-        del contractor, event, detail
+    def tell_requester(
+        self,
+        contractor: Contractor,
+        *,
+        event: str,
+        detail: str = "",
+        error: CredbotError | None = None,
+    ) -> None:
+        del contractor, event, detail, error
+
+    def tell_checks(
+        self, contractor: Contractor, checks: Sequence[CheckResult], *, failed: str = ""
+    ) -> None:
+        del contractor, checks, failed
 
     def alert_admins(self, *, summary: str, contractor: Contractor | None = None) -> None:
         del summary, contractor
@@ -326,4 +348,22 @@ def new_request(purpose: str) -> OnboardingRequest:
         end_date=date.today() + timedelta(days=90),
         role="reviewer",
         justification=purpose,
+    )
+
+
+def add_sweep_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--workers`` and ``--batch``, defaulting to the sweep's own, for the benchmarks that
+    revoke through the sweep's batched path and give the raw side the same concurrency."""
+    defaults = SweepOptions()
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=defaults.workers,
+        help=f"sweep workers and raw threads (the sweep default, {defaults.workers})",
+    )
+    parser.add_argument(
+        "--batch",
+        type=int,
+        default=defaults.batch,
+        help=f"contractors a sweep worker revokes together (the default, {defaults.batch})",
     )

@@ -42,6 +42,7 @@ from bench._setup import (
     LiveAccount,
     Stopwatch,
     TimedProxy,
+    add_sweep_arguments,
     load_average,
     log_in,
     make_core,
@@ -239,18 +240,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--others", type=int, default=20, help="at another agency, who keep access (20)"
     )
-    parser.add_argument(
-        "--workers",
-        type=int,
-        default=SweepOptions().workers,
-        help=f"sweep workers and raw threads (the sweep default, {SweepOptions().workers})",
-    )
-    parser.add_argument(
-        "--batch",
-        type=int,
-        default=SweepOptions().batch,
-        help=f"contractors a worker revokes together (the sweep default, {SweepOptions().batch})",
-    )
+    add_sweep_arguments(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     args = parser.parse_args(argv)
     if min(args.contractors, args.others, args.workers, args.batch) < 1:

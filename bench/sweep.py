@@ -48,6 +48,7 @@ from bench._setup import (
     LiveAccount,
     Stopwatch,
     TimedProxy,
+    add_sweep_arguments,
     load_average,
     make_core,
     openbao,
@@ -719,18 +720,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="largest idle sweep, in contractors; 10k and 50k are measured on the way (100000)",
     )
     parser.add_argument("--departures", type=int, default=20, help="departure events (20)")
-    parser.add_argument(
-        "--workers",
-        type=int,
-        default=SweepOptions().workers,
-        help=f"sweep workers and raw threads (the sweep default, {SweepOptions().workers})",
-    )
-    parser.add_argument(
-        "--batch",
-        type=int,
-        default=SweepOptions().batch,
-        help=f"contractors a sweep worker revokes together (the default, {SweepOptions().batch})",
-    )
+    add_sweep_arguments(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     parser.add_argument("--idle-child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
