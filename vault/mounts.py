@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from typing import Any
 
 import hvac
 
 from vault.client import request
-from vault.errors import VaultNotFound
+from vault.errors import VaultInvalidRequest, VaultNotFound
+
+KV_UPGRADE_WAIT_S = 10.0
+"""How long a new KV version 2 engine may take to answer after it is mounted."""
+KV_UPGRADING = "Upgrading from non-versioned to versioned data"
+"""What a KV version 2 engine answers (400) until it has set itself up after mounting."""
 
 
 def list_auth_methods(client: hvac.Client) -> dict[str, dict[str, Any]]:
@@ -42,11 +48,31 @@ def enable_auth_method(client: hvac.Client, method_type: str, path: str) -> None
 def enable_secrets_engine(
     client: hvac.Client, backend_type: str, path: str, options: Mapping[str, str] | None = None
 ) -> None:
-    """``POST /sys/mounts/{path}`` with ``{"type": backend_type, "options": options}``."""
+    """``POST /sys/mounts/{path}`` with ``{"type": backend_type, "options": options}``.
+
+    A KV version 2 engine sets itself up after the mount returns and refuses requests until
+    then ("Upgrading from non-versioned to versioned data", 400): wait here until it answers
+    ``GET /{path}/config`` (at most ``KV_UPGRADE_WAIT_S``), so the next call can use it."""
     body: dict[str, Any] = {"type": backend_type}
     if options:
         body["options"] = dict(options)
     request(client, "POST", f"sys/mounts/{path}", json=body)
+    if backend_type == "kv" and (options or {}).get("version") == "2":
+        _wait_until_kv_ready(client, path)
+
+
+def _wait_until_kv_ready(client: hvac.Client, path: str) -> None:
+    """Poll ``GET /{path}/config`` while the engine says it is upgrading; re-raise that
+    refusal after ``KV_UPGRADE_WAIT_S``."""
+    deadline = time.monotonic() + KV_UPGRADE_WAIT_S
+    while True:
+        try:
+            request(client, "GET", f"{path}/config")
+            return
+        except VaultInvalidRequest as exc:
+            if KV_UPGRADING not in str(exc) or time.monotonic() > deadline:
+                raise
+        time.sleep(0.05)
 
 
 def read_auth_method_tuning(client: hvac.Client, path: str) -> dict[str, Any]:
