@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Any
 
 import hvac
 import pyotp
@@ -93,7 +94,7 @@ class FromAddress(HTTPAdapter):
         self._source = source
         super().__init__()
 
-    def init_poolmanager(self, *args: object, **kwargs: object) -> None:
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         kwargs["source_address"] = (self._source, 0)
         super().init_poolmanager(*args, **kwargs)
 

@@ -41,6 +41,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 from glob import glob
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 import sqlalchemy as sa
@@ -54,6 +55,8 @@ from bot.storage.migrate import upgrade
 from bot.storage.seen_requests import SqlSeenRequests
 from bot.storage.store import SqlStore
 from tests.support.layers import refuse_in_fast_layer
+
+T = TypeVar("T")
 
 PG_BIN_GLOB = "/usr/lib/postgresql/*/bin"
 SERVER_USER = "postgres"
@@ -278,7 +281,7 @@ class Copies:
                 self._retrying(lambda url=url: self._server.drop_database(url))  # type: ignore[misc]
 
     @staticmethod
-    def _retrying(work: Callable[[], str | None]) -> str | None:
+    def _retrying(work: Callable[[], T]) -> T:
         """``work``, tried again while the server restarts (tests restart it on purpose)."""
         for attempt in range(50):
             try:

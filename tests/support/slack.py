@@ -124,7 +124,7 @@ class SlackWorld:
         """Type a command that answers after the ack; return what it posts to response_url."""
         reply, response_url = self.command(text, user=user)
         assert reply.status == 200, reply.text
-        return self.response(response_url, timeout=timeout)["text"]
+        return str(self.response(response_url, timeout=timeout)["text"])
 
     def response(self, response_url: str, *, timeout: float = 15) -> dict[str, Any]:
         """The (last) message posted to ``response_url``."""
@@ -244,7 +244,7 @@ class SlackWorld:
     def submit_onboard_form(self, *, user: str = MANAGER, **values: Any) -> Reply:
         """Submit the onboarding modal."""
         end = (date.today() + timedelta(days=90)).isoformat()
-        fields = {
+        fields: dict[str, dict[str, Any]] = {
             "contractor": {"type": "users_select", "selected_user": CONTRACTOR},
             "country": {"type": "plain_text_input", "value": "DE"},
             "end": {"type": "datepicker", "selected_date": end},
