@@ -26,6 +26,8 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from bot.dev.slack_standin import STANDIN_BOT_TOKEN
+
 MENTION = re.compile(r"<@([A-Z0-9]+)")
 
 
@@ -61,7 +63,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--signing-secret", required=True)
     parser.add_argument("--api-url", required=True)
-    parser.add_argument("--token", default="xoxb-test-token")
+    parser.add_argument("--token", default=STANDIN_BOT_TOKEN)
     parser.add_argument("--channel", default="C0APPROVALS")
     args = parser.parse_args()
     app = build(
