@@ -14,6 +14,7 @@ import inspect
 import os
 import secrets
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -134,6 +135,32 @@ def _timed_steps(steps: Iterator[Any], name: str, stopwatch: Stopwatch) -> Itera
         finally:
             stopwatch.add_time(name, time.perf_counter_ns() - start)
         yield item
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Figures of one series of timings, in milliseconds (``bench.revocation``,
+    ``bench.issue_latency``)."""
+
+    n: int
+    mean_ms: float
+    p50_ms: float
+    p90_ms: float
+    min_ms: float
+    max_ms: float
+
+    @classmethod
+    def of(cls, samples_ns: Sequence[int]) -> Summary:
+        ms = [s / 1e6 for s in samples_ns]
+        p90 = statistics.quantiles(ms, n=10, method="inclusive")[8] if len(ms) > 1 else ms[0]
+        return cls(
+            n=len(ms),
+            mean_ms=statistics.fmean(ms),
+            p50_ms=statistics.median(ms),
+            p90_ms=p90,
+            min_ms=min(ms),
+            max_ms=max(ms),
+        )
 
 
 class NullNotifier:

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
@@ -36,6 +35,7 @@ from bench._setup import (
     DATABASES,
     BaoEnv,
     Stopwatch,
+    Summary,
     TimedProxy,
     database,
     load_average,
@@ -58,31 +58,6 @@ MANAGER, APPROVER = "UBENCHMGR", "UBENCHAPR"
 WARM_UP = 2
 """Untimed issues per side first: connections, statement caches, the cached accessor and
 MFA method id."""
-
-
-@dataclass(frozen=True)
-class Summary:
-    """Figures of one series, in milliseconds."""
-
-    n: int
-    mean_ms: float
-    p50_ms: float
-    p90_ms: float
-    min_ms: float
-    max_ms: float
-
-    @classmethod
-    def of(cls, samples_ns: Sequence[int]) -> Summary:
-        ms = [s / 1e6 for s in samples_ns]
-        p90 = statistics.quantiles(ms, n=10, method="inclusive")[8] if len(ms) > 1 else ms[0]
-        return cls(
-            n=len(ms),
-            mean_ms=statistics.fmean(ms),
-            p50_ms=statistics.median(ms),
-            p90_ms=p90,
-            min_ms=min(ms),
-            max_ms=max(ms),
-        )
 
 
 class TimedLinkRecorder(RecordingNotifier):

@@ -37,6 +37,7 @@ from bench._setup import (
     DATABASES,
     BaoEnv,
     Stopwatch,
+    Summary,
     TimedProxy,
     database,
     load_average,
@@ -67,31 +68,6 @@ ADMIN = "UBENCHADM"
 
 
 # -- measuring ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Summary:
-    """Per-contractor figures of one side, in milliseconds."""
-
-    n: int
-    mean_ms: float
-    p50_ms: float
-    p90_ms: float
-    min_ms: float
-    max_ms: float
-
-    @classmethod
-    def of(cls, samples_ns: Sequence[int]) -> Summary:
-        ms = [s / 1e6 for s in samples_ns]
-        p90 = statistics.quantiles(ms, n=10, method="inclusive")[8] if len(ms) > 1 else ms[0]
-        return cls(
-            n=len(ms),
-            mean_ms=statistics.fmean(ms),
-            p50_ms=statistics.median(ms),
-            p90_ms=p90,
-            min_ms=min(ms),
-            max_ms=max(ms),
-        )
 
 
 @dataclass
