@@ -9,20 +9,25 @@ a ``Core`` and call the functions of ``bot.core.onboarding``, ``issuing``, ``enr
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.core.agencies import AgencyCutoffs
 from bot.core.changes import Change
-from bot.core.errors import CredbotError, IllegalTransition
+from bot.core.errors import ChangeRefused, CredbotError, IllegalTransition
 from bot.core.interfaces import AuditAnchors, Clock, Metrics, NoMetrics, Notifier, VaultBackend
-from bot.core.models import AuditEntry, Contractor
+from bot.core.models import AuditEntry, Contractor, RevocationTargets
 from bot.core.states import State, ensure_transition
 from bot.core.stores import Store
 
 log = logging.getLogger("credbot.core")
+
+Applied = Contractor | ChangeRefused
+"""A store's outcome of one change: the new row, or why it was not applied."""
+Targets = dict[str, RevocationTargets]
+"""What revoking each contractor moved must destroy, by id."""
 
 
 @dataclass(frozen=True)
@@ -93,6 +98,28 @@ class Core:
         outcome per change, in order: the new contractor, or the ``IllegalTransition`` /
         ``StaleState`` / ``ContractorNotFound`` that change met (it changed nothing; the
         others still apply)."""
+        outcomes, _ = self._apply_allowed(
+            changes, lambda allowed, at: (self.store.apply_many(allowed, at=at), {})
+        )
+        return outcomes
+
+    def start_revocations(
+        self, changes: Sequence[Change]
+    ) -> tuple[list[Contractor | CredbotError], dict[str, RevocationTargets]]:
+        """``apply_many`` of moves to ``revoking``, and in the same transaction, after them,
+        the accounts and links to revoke of the contractors moved
+        (``Store.start_revocations``)."""
+        return self._apply_allowed(
+            changes, lambda allowed, at: self.store.start_revocations(allowed, at=at)
+        )
+
+    def _apply_allowed(
+        self,
+        changes: Sequence[Change],
+        apply: Callable[[list[Change], datetime], tuple[Sequence[Applied], Targets]],
+    ) -> tuple[list[Contractor | CredbotError], Targets]:
+        """The changes the lifecycle allows handed to ``apply`` (one store transaction, at
+        one moment: alike changes share a statement), one outcome per change in order."""
         allowed: list[Change] = []
         refused: list[CredbotError | None] = []
         for change in changes:
@@ -102,15 +129,15 @@ class Core:
                 refused.append(None)
             except IllegalTransition as exc:
                 refused.append(exc)
-        # One transaction, one moment: alike changes share a statement.
-        applied = iter(self.store.apply_many(allowed, at=self.clock.now()))
+        results, targets = apply(allowed, self.clock.now())
+        applied = iter(results)
         outcomes: list[Contractor | CredbotError] = []
         for change, refusal in zip(changes, refused, strict=True):
             outcome = refusal or next(applied)
             if isinstance(outcome, Contractor):
                 _log_move(change)
             outcomes.append(outcome)
-        return outcomes
+        return outcomes, targets
 
 
 def _ensure_allowed(change: Change) -> None:

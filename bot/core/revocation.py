@@ -9,7 +9,7 @@ finishes the job. Revoking twice is a success.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 
 from bot.core.changes import Change
@@ -53,12 +53,12 @@ def offboard_many(
     """``offboard_contractor`` for several contractors, each with its reason, so a sweep
     pays for one transaction per step of the batch instead of one per contractor.
 
-    Every contractor that needs it goes ``revoking`` (one transaction for all) before any
-    Vault call, then their accounts are revoked in Vault one contractor after the other, then
-    those Vault proved gone go ``revoked`` (one transaction for all). A crash in between leaves
-    them ``revoking``, which any later sweep finishes. One outcome per contractor, in order:
-    the contractor as it is now, or the ``RevocationPending`` / ``StaleState`` /
-    ``IllegalTransition`` it met (the others go on).
+    Every contractor that needs it goes ``revoking`` (one transaction for all, which also
+    reads what each must destroy) before any Vault call, then their accounts are revoked in
+    Vault one contractor after the other, then those Vault proved gone go ``revoked`` (one
+    transaction for all). A crash in between leaves them ``revoking``, which any later sweep
+    finishes. One outcome per contractor, in order: the contractor as it is now, or the
+    ``RevocationPending`` / ``StaleState`` / ``IllegalTransition`` it met (the others go on).
     """
     outcomes: list[Contractor | CredbotError | None] = [None] * len(contractors)
     starts: list[tuple[int, Change]] = []
@@ -86,27 +86,37 @@ def offboard_many(
                     ),
                 )
             )
-    started = core.apply_many([step for _, step in starts])
+    started, targets = core.start_revocations([step for _, step in starts])
     for (index, _), outcome in zip(starts, started, strict=True):
         if isinstance(outcome, Contractor):
             revoking.append((index, outcome))
         else:
             outcomes[index] = outcome
-    finished = finish_revocations(core, [contractor for _, contractor in revoking], actor=actor)
+    finished = finish_revocations(
+        core, [contractor for _, contractor in revoking], actor=actor, targets=targets
+    )
     for (index, _), outcome in zip(revoking, finished, strict=True):
         outcomes[index] = outcome
     return [outcome for outcome in outcomes if outcome is not None]
 
 
 def finish_revocations(
-    core: Core, contractors: Sequence[Contractor], *, actor: str
+    core: Core,
+    contractors: Sequence[Contractor],
+    *,
+    actor: str,
+    targets: Mapping[str, RevocationTargets] | None = None,
 ) -> list[Contractor | CredbotError]:
     """Destroy every account of these ``revoking`` contractors and mark those Vault proved
     gone ``revoked``, all in one transaction that also records their accounts as revoked,
-    with the proofs. One outcome per contractor, in order (see ``offboard_many``)."""
+    with the proofs. ``targets`` holds those already read (``Core.start_revocations``); the
+    others' are read here. One outcome per contractor, in order (see ``offboard_many``)."""
     if not contractors:  # e.g. a batch of withdrawals: nothing to read or to move
         return []
-    targets = core.store.revocation_targets_of([contractor.id for contractor in contractors])
+    targets = dict(targets or {})
+    unread = [contractor.id for contractor in contractors if contractor.id not in targets]
+    if unread:
+        targets.update(core.store.revocation_targets_of(unread))
     outcomes: list[Contractor | CredbotError] = []
     proven: list[tuple[int, Change]] = []
     for contractor in contractors:

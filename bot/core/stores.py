@@ -83,6 +83,15 @@ class ContractorRecords(Protocol):
         changed nothing; the others still apply). The events are appended in order."""
         ...
 
+    def start_revocations(
+        self, changes: Sequence[Change], *, at: datetime
+    ) -> tuple[list[Contractor | ChangeRefused], dict[str, RevocationTargets]]:
+        """``apply_many`` (the moves to ``revoking``) and, in the same transaction, after the
+        moves, ``revocation_targets_of`` the contractors moved (only those are keys): an
+        offboard writes its intent and learns what to destroy in one transaction instead of
+        two. The intent is still written before any Vault call."""
+        ...
+
     def count_failed_proof(self, contractor_id: str, *, event: AuditEntry) -> int:
         """Count one failed enrolment login of an ``issued`` contractor atomically, with its
         audit event; return the new count; ``StaleState`` when no longer ``issued``."""

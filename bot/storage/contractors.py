@@ -11,8 +11,9 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.core.changes import Change
 from bot.core.errors import ChangeRefused, ContractorNotFound, DuplicateContractor, StaleState
-from bot.core.models import AuditEntry, Contractor
+from bot.core.models import AuditEntry, Contractor, RevocationTargets
 from bot.core.states import State
+from bot.storage.accounts import read_revocation_targets
 from bot.storage.audit_log import append_events, violated_constraint
 from bot.storage.changes import apply_changes
 from bot.storage.mapping import contractor_values, to_contractor
@@ -106,21 +107,52 @@ class SqlContractors(SqlTransactions):
     ) -> list[Contractor | ChangeRefused]:
         """``apply`` for several contractors in one transaction; one outcome per change, in
         order: the new row, or the ``StaleState``/``ContractorNotFound`` that change met (it
-        then changed nothing, and the others still apply). The events of the applied changes
-        are appended in order with one append (see ``append_events``), so a batch holds the
-        audit lock as briefly as one change does."""
+        then changed nothing, and the others still apply); the events of the applied changes
+        are appended in order (``_append_applied``)."""
 
         def work(connection: Connection) -> list[Contractor | ChangeRefused]:
             outcomes = apply_changes(connection, changes, at=at)
-            applied = [
-                change.event(at)
-                for change, outcome in zip(changes, outcomes, strict=True)
-                if isinstance(outcome, Contractor)
-            ]
-            append_events(connection, applied, serialize=self._serialize_audit)
+            self._append_applied(connection, changes, outcomes, at=at)
             return outcomes
 
         return self._write(work) if changes else []
+
+    def start_revocations(
+        self, changes: Sequence[Change], *, at: datetime
+    ) -> tuple[list[Contractor | ChangeRefused], dict[str, RevocationTargets]]:
+        """``apply_many``, and ``read_revocation_targets`` of the contractors it moved, in one
+        write transaction. The targets are read after the moves and before the audit append,
+        so the audit lock is not held over the reads; on PostgreSQL one transaction instead
+        of two saves a ``BEGIN`` and a ``ROLLBACK`` (and a checkout)."""
+
+        def work(
+            connection: Connection,
+        ) -> tuple[list[Contractor | ChangeRefused], dict[str, RevocationTargets]]:
+            outcomes = apply_changes(connection, changes, at=at)
+            moved = [outcome.id for outcome in outcomes if isinstance(outcome, Contractor)]
+            targets = read_revocation_targets(connection, moved) if moved else {}
+            self._append_applied(connection, changes, outcomes, at=at)
+            return outcomes, targets
+
+        return self._write(work) if changes else ([], {})
+
+    def _append_applied(
+        self,
+        connection: Connection,
+        changes: Sequence[Change],
+        outcomes: Sequence[Contractor | ChangeRefused],
+        *,
+        at: datetime,
+    ) -> None:
+        """Append the events of the changes applied (``outcomes`` of ``apply_changes``), in
+        order, with one append (see ``append_events``), so a batch holds the audit lock as
+        briefly as one change does."""
+        applied = [
+            change.event(at)
+            for change, outcome in zip(changes, outcomes, strict=True)
+            if isinstance(outcome, Contractor)
+        ]
+        append_events(connection, applied, serialize=self._serialize_audit)
 
     def count_failed_proof(self, contractor_id: str, *, event: AuditEntry) -> int:
         """Count one failed enrolment login of an ``issued`` contractor (one conditional

@@ -196,6 +196,15 @@ class MemoryStore:
             )
             return outcomes
 
+    def start_revocations(
+        self, changes: Sequence[Change], *, at: datetime
+    ) -> tuple[list[Contractor | ChangeRefused], dict[str, RevocationTargets]]:
+        """``apply_many``, then the targets of the contractors it moved, under one lock."""
+        with self._lock:
+            outcomes = self.apply_many(changes, at=at)
+            moved = [outcome.id for outcome in outcomes if isinstance(outcome, Contractor)]
+            return outcomes, self.revocation_targets_of(moved)
+
     def _apply_one(self, change: Change, *, at: datetime) -> Contractor | ChangeRefused:
         expected = change.contractor
         current = self._contractors.get(expected.id)

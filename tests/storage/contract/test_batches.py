@@ -94,3 +94,34 @@ def test_revocation_targets_of_several_contractors(store: Store) -> None:
     assert targets[one.id].accounts == (account,) and targets[one.id].live_links == ()
     assert targets[two.id].accounts == () and targets[two.id].live_links == (link,)
     assert targets["nobody"] == store.revocation_targets("nobody")
+
+
+def test_start_revocations_writes_the_intent_and_reads_what_the_moved_must_lose(
+    store: Store,
+) -> None:
+    """One transaction: the moved contractor is ``revoking`` with its event, and its unrevoked
+    accounts and live links come back; a stale change moves nothing and reads nothing."""
+    moving, moved_on = added(store, State.ACTIVE), added(store, State.ACTIVE)
+    account = factories.account(moving.id)
+    store.add_account(account)
+    store.add_account(factories.account(moving.id, revoked_at=T0))
+    link = factories.link(moving.id)
+    store.add_link(link)
+    store.add_account(factories.account(moved_on.id))
+    store.apply(revoking(moved_on), at=T0)
+
+    outcomes, targets = store.start_revocations([revoking(moving), revoking(moved_on)], at=LATER)
+
+    assert isinstance(outcomes[0], Contractor) and outcomes[0].state is State.REVOKING
+    assert isinstance(outcomes[1], StaleState)
+    assert targets == {moving.id: store.revocation_targets(moving.id)}
+    assert targets[moving.id].accounts == (account,)
+    assert targets[moving.id].live_links == (link,)
+    assert store.get_contractor(moving.id).state is State.REVOKING
+    events = list(store.audit_events())
+    assert (events[-1].entry.contractor_id, events[-1].entry.action) == (
+        moving.id,
+        "revocation_started",
+    )
+    assert verify_chain(events) == []
+    assert store.start_revocations([], at=LATER) == ([], {})
