@@ -25,8 +25,10 @@ trail, and SQLite's own default follows the umask (usually world-readable). SQLi
 ``-wal`` and ``-shm`` files the database file's mode. Only the commands that make a schema
 create it (``create``); the others refuse a missing file instead of leaving an empty one behind.
 
-PostgreSQL: ``pool_pre_ping`` so connections killed by a database restart are replaced
-transparently instead of failing the next request.
+PostgreSQL: connections a database restart ended are replaced at checkout, transparently
+instead of failing the next request, by asking the kernel whether the server closed the socket
+(``bot.storage.closed_connections``) rather than with ``pool_pre_ping``, which costs a round
+trip per transaction.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from bot.core.health import DatabaseMisconfigured, NotReady
+from bot.storage.closed_connections import replace_closed_connections
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 """How long a SQLite writer waits for another writer's lock before giving up."""
@@ -79,8 +82,9 @@ def make_engine(
     parsed = sa.make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed, sqlite_busy_timeout_ms, engine_options, create=create)
-    engine_options.setdefault("pool_pre_ping", True)
-    return sa.create_engine(parsed, **engine_options)
+    engine = sa.create_engine(parsed, **engine_options)
+    replace_closed_connections(engine)
+    return engine
 
 
 def read_only(connection: Connection) -> Connection:

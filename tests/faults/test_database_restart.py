@@ -1,8 +1,8 @@
 """PostgreSQL restarted under a running bot: the same ``SqlStore`` and ``Core`` keep working.
 
-``pg_ctl restart -m fast`` cuts every pooled connection; the engine's ``pool_pre_ping`` must
-replace them transparently, so the first sweep after the restart succeeds without any retry
-by the caller.
+``pg_ctl restart -m fast`` cuts every pooled connection; the engine must replace them at
+checkout (``bot.storage.closed_connections``) transparently, so the first sweep after the
+restart succeeds without any retry by the caller.
 """
 
 from __future__ import annotations
