@@ -129,29 +129,35 @@ def read_revocation_targets(
     connection: Connection, contractor_ids: Collection[str]
 ) -> dict[str, RevocationTargets]:
     """Unrevoked accounts and live links of ``contractor_ids``, oldest first, with two queries
-    in ``connection``'s transaction; every id is a key (unknown ones map to empty targets)."""
+    in ``connection``'s transaction; every id is a key (unknown ones map to empty targets).
+    The queries are built once (see ``bot.storage.changes``: revoking runs them every time)."""
     ids = list(contractor_ids)
-    accounts = (
-        sa.select(vault_accounts)
-        .where(vault_accounts.c.contractor_id.in_(ids), vault_accounts.c.revoked_at.is_(None))
-        .order_by(vault_accounts.c.created_at, vault_accounts.c.username)
-    )
-    live_links = (
-        sa.select(links)
-        .where(
-            links.c.contractor_id.in_(ids),
-            links.c.claimed_at.is_(None),
-            links.c.invalidated_at.is_(None),
-        )
-        .order_by(links.c.created_at, links.c.link_hash)
-    )
     found_accounts: dict[str, list[VaultAccountRecord]] = {i: [] for i in ids}
     found_links: dict[str, list[LinkRecord]] = {i: [] for i in ids}
-    for row in connection.execute(accounts):
+    for row in connection.execute(_UNREVOKED_ACCOUNTS_OF, {"ids": ids}):
         found_accounts[row.contractor_id].append(to_account(row))
-    for row in connection.execute(live_links):
+    for row in connection.execute(_LIVE_LINKS_OF, {"ids": ids}):
         found_links[row.contractor_id].append(to_link(row))
     return {
         i: RevocationTargets(accounts=tuple(found_accounts[i]), live_links=tuple(found_links[i]))
         for i in ids
     }
+
+
+_UNREVOKED_ACCOUNTS_OF = (
+    sa.select(vault_accounts)
+    .where(
+        vault_accounts.c.contractor_id.in_(sa.bindparam("ids", expanding=True)),
+        vault_accounts.c.revoked_at.is_(None),
+    )
+    .order_by(vault_accounts.c.created_at, vault_accounts.c.username)
+)
+_LIVE_LINKS_OF = (
+    sa.select(links)
+    .where(
+        links.c.contractor_id.in_(sa.bindparam("ids", expanding=True)),
+        links.c.claimed_at.is_(None),
+        links.c.invalidated_at.is_(None),
+    )
+    .order_by(links.c.created_at, links.c.link_hash)
+)

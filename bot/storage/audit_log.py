@@ -22,6 +22,13 @@ T = TypeVar("T")
 AUDIT_LOCK_KEY = 0x63726564626F74  # "credbot"
 """PostgreSQL advisory lock that serializes appenders (held until their transaction ends)."""
 
+# Built once (see ``bot.storage.changes``): every change of state appends.
+_LOCK = sa.select(sa.func.pg_advisory_xact_lock(AUDIT_LOCK_KEY))
+_TAIL = (
+    sa.select(audit_events.c.seq, audit_events.c.hash).order_by(audit_events.c.seq.desc()).limit(1)
+)
+_INSERT = sa.insert(audit_events)
+
 
 def append_event(
     connection: Connection, entry: AuditEntry, *, serialize: bool = True
@@ -49,12 +56,8 @@ def append_events(
     if not entries:
         return []
     if serialize and connection.dialect.name == "postgresql":
-        connection.execute(sa.select(sa.func.pg_advisory_xact_lock(AUDIT_LOCK_KEY)))
-    last = connection.execute(
-        sa.select(audit_events.c.seq, audit_events.c.hash)
-        .order_by(audit_events.c.seq.desc())
-        .limit(1)
-    ).first()
+        connection.execute(_LOCK)
+    last = connection.execute(_TAIL).first()
     seq, prev_hash = (0, GENESIS_HASH) if last is None else (last.seq, last.hash)
     events = []
     for entry in entries:
@@ -63,7 +66,7 @@ def append_events(
         events.append(AuditEvent(seq=seq, entry=entry, prev_hash=prev_hash, hash=hash_))
         prev_hash = hash_
     connection.execute(
-        sa.insert(audit_events),
+        _INSERT,
         [
             audit_values(seq=e.seq, entry=e.entry, prev_hash=e.prev_hash, hash_=e.hash)
             for e in events

@@ -179,10 +179,12 @@ class SqlContractors(SqlTransactions):
         return self._write(work)
 
 
+_BY_ID = sa.select(contractors).where(contractors.c.id == sa.bindparam("id"))
+"""Built once: every offboard, approval and reveal reads a contractor by id."""
+
+
 def _load_contractor(connection: Connection, contractor_id: str) -> Contractor:
-    row = connection.execute(
-        sa.select(contractors).where(contractors.c.id == contractor_id)
-    ).first()
+    row = connection.execute(_BY_ID, {"id": contractor_id}).first()
     if row is None:
         raise ContractorNotFound(contractor_id)
     return to_contractor(row)
