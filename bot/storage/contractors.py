@@ -50,8 +50,10 @@ class SqlContractors(SqlTransactions):
 
     def get_contractor(self, contractor_id: str) -> Contractor:
         """Return the contractor or raise ``ContractorNotFound``."""
-        with self._reader() as connection:
-            return _load_contractor(connection, contractor_id)
+        row = self._read_row(_BY_ID, {"id": contractor_id})
+        if row is None:
+            raise ContractorNotFound(contractor_id)
+        return to_contractor(row)
 
     def find_live_by_slack_user(self, slack_user_id: str) -> Contractor | None:
         """Return the contractor in a live state for this Slack user, if any."""

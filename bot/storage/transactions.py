@@ -1,15 +1,17 @@
 """``SqlTransactions``: the transactions every SQL store runs in.
 
 Each store of ``bot.storage`` (contractors, accounts, links, ...) is one of these: it reads in a
-read-only transaction and writes in one write transaction per method, retried whole when a
-concurrent appender took the same audit ``seq``.
+read-only transaction (a hot read of one row without one on PostgreSQL: ``_read_row``) and
+writes in one write transaction per method, retried whole when a concurrent appender took the
+same audit ``seq``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from bot.core.models import AuditEntry, AuditEvent
@@ -42,6 +44,19 @@ class SqlTransactions:
 
     def _reader(self) -> _ReadTransaction:
         return _ReadTransaction(self._engine)
+
+    def _read_row(self, statement: sa.Executable, parameters: dict[str, Any]) -> sa.Row[Any] | None:
+        """The first row of one read-only ``statement``. On PostgreSQL it runs in autocommit:
+        one statement is its own snapshot there, so a transaction around it would only add
+        two round trips (``BEGIN`` and ``ROLLBACK``). On SQLite, in a read-only transaction
+        (see ``_reader``)."""
+        connection = self._engine.connect()
+        if connection.dialect.name == "postgresql":
+            connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+        else:
+            connection = read_only(connection)
+        with connection:
+            return connection.execute(statement, parameters).first()
 
     def _write(self, work: Callable[[Connection], T]) -> T:
         """Run ``work`` in one write transaction, retried whole on an audit ``seq`` collision."""

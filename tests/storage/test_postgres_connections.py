@@ -1,4 +1,5 @@
-"""PostgreSQL connections the server ended are replaced at checkout, without a ping.
+"""PostgreSQL's pooled connections: those the server ended are replaced at checkout, without a
+ping; one read without a transaction leaves the connection transactional for the next writer.
 
 The restart itself is tested in ``test_engine.py`` and ``tests/faults``; here the server ends
 one pooled connection (as ``pg_terminate_backend``, an idle timeout or a crashed backend do),
@@ -51,3 +52,20 @@ def test_a_connection_the_server_ended_is_replaced_before_the_next_statement(
 
 def test_a_live_pooled_connection_is_handed_out_again(engine: sa.Engine) -> None:
     assert _backend_pid(engine) == _backend_pid(engine)
+
+
+def test_a_write_after_a_read_without_transaction_is_still_all_or_nothing(
+    engine: sa.Engine,
+) -> None:
+    """``get_contractor`` reads in autocommit; the one pooled connection then carries a write
+    that fails half-way, and nothing of it may stay."""
+    store = SqlStore(engine=engine)
+    contractor = store.add_contractor(factories.contractor(), event=factories.entry())
+    assert store.get_contractor(contractor.id) == contractor
+    events = len(list(store.audit_events()))
+
+    with pytest.raises(RuntimeError), engine.begin() as connection:
+        connection.exec_driver_sql("DELETE FROM audit_events")
+        raise RuntimeError("half-way")
+
+    assert len(list(store.audit_events())) == events
