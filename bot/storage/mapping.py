@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from datetime import datetime
 from typing import Any
 
@@ -89,8 +89,11 @@ def to_verification(row: Row[Any]) -> IdentityVerification:
 
 
 def audit_values(*, seq: int, entry: AuditEntry, prev_hash: str, hash_: str) -> dict[str, Any]:
-    """Column values for a new ``audit_events`` row."""
-    return {**asdict(entry), "seq": seq, "prev_hash": prev_hash, "hash": hash_}
+    """Column values for a new ``audit_events`` row. The entry's fields are taken as they are:
+    ``asdict`` would deep-copy ``details`` (a revocation's proofs) on every append only for the
+    JSON column to serialize the copy."""
+    values = {f.name: getattr(entry, f.name) for f in fields(entry)}
+    return {**values, "seq": seq, "prev_hash": prev_hash, "hash": hash_}
 
 
 def to_audit_event(row: Row[Any]) -> AuditEvent:
