@@ -392,16 +392,17 @@ def kyc_webhook(settings: Settings, deps: Deps) -> list[BaseRoute]:
     ]
 
 
-def slack_events(settings: Settings, app: App, seen: SeenRequests) -> BaseRoute:
+def slack_events(settings: Settings, app: App, *, seen: SeenRequests, deps: Deps) -> BaseRoute:
     """``POST /slack/events`` for ``app``: bodies read within ``CREDBOT_READ_TIMEOUT``,
     signed with ``SLACK_SIGNING_SECRET`` and never seen before (``seen``, the replicas' shared
-    memory) before Bolt parses them."""
+    memory) before Bolt parses them; ``deps``' work after the ack yields to them."""
     if not settings.slack_signing_secret:
         raise ValueError("SLACK_SIGNING_SECRET is required for POST /slack/events")
     return slack_route(
         app,
         signing_secret=settings.slack_signing_secret,
         seen=seen,
+        after_ack=deps.after_ack,
         read_timeout_s=settings.read_timeout.total_seconds(),
     )
 
@@ -504,7 +505,7 @@ def _web_app(
             *enrollment.pages(core, settings),
             *(kyc_webhook(settings, slack.deps) if slack else []),
             *(
-                [slack_events(settings, slack.app, database.seen_requests)]
+                [slack_events(settings, slack.app, seen=database.seen_requests, deps=slack.deps)]
                 if slack and events
                 else []
             ),

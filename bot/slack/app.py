@@ -10,7 +10,6 @@ no polling for the ack (Bolt's threaded runner checks every 10 ms whether ``ack(
 from __future__ import annotations
 
 import logging
-from concurrent.futures import Executor, ThreadPoolExecutor
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -18,14 +17,10 @@ from slack_sdk import WebClient
 from bot.checks import CheckEnvironment, build_checks
 from bot.config import Settings
 from bot.core.context import Core
+from bot.slack.after_ack import AfterAck
 from bot.slack.deps import Deps
 from bot.slack.listeners import actions, commands, events, views
 from bot.slack.roles import RoleMembers, Roles
-
-WORK_THREADS = 4
-"""Threads for work after the ack (Vault, Slack API, database). Few on purpose: under a burst,
-dozens of busy threads would fight the threads answering acks for the GIL; queued work waits
-a little longer instead, which Slack does not time."""
 
 
 def build_deps(
@@ -34,7 +29,6 @@ def build_deps(
     settings: Settings,
     client: WebClient,
     roles: Roles | None = None,
-    after_ack: Executor | None = None,
 ) -> Deps:
     """What the listeners share, with the identity checks ``CREDBOT_IDENTITY_CHECKS`` names.
     ``client`` carries the bot token, ``base_url`` (``SLACK_API_URL``) and the retry handlers
@@ -54,8 +48,7 @@ def build_deps(
         checks=build_checks(settings.identity_checks, environment),
         approval_channel=settings.approval_channel,
         audit_channel=settings.audit_channel,
-        after_ack=after_ack
-        or ThreadPoolExecutor(max_workers=WORK_THREADS, thread_name_prefix="credbot-work"),
+        after_ack=AfterAck(),
     )
 
 

@@ -29,6 +29,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from bot.slack.after_ack import AfterAck
 from bot.slack.verification import (
     ReplayGuard,
     SeenRequests,
@@ -60,16 +61,22 @@ def slack_route(
     *,
     signing_secret: str,
     seen: SeenRequests,
+    after_ack: AfterAck,
     read_timeout_s: float = DEFAULT_READ_TIMEOUT_S,
     now: Callable[[], float] = time.time,
 ) -> Route:
     """The route Slack's request URLs point at (commands, interactivity and events); ``seen``
-    is the replay memory the replicas share."""
+    is the replay memory the replicas share; ``after_ack``'s work waits while a request is
+    here (``bot.slack.after_ack``)."""
     signature = SlackSignature(signing_secret, now=now)
     replays = ReplayGuard(seen, now=now)
     dispatch = ThreadPoolExecutor(max_workers=DISPATCH_THREADS, thread_name_prefix="credbot-slack")
 
     async def events(request: Request) -> Response:
+        with after_ack.acking():
+            return await answer(request)
+
+    async def answer(request: Request) -> Response:
         try:
             body = await read_body(request, limit=MAX_BODY, timeout_s=read_timeout_s)
         except BodyRefused as refused:

@@ -364,7 +364,10 @@ def make_world(
     web = build_web_app(
         core=core,
         https=True,
-        routes=[wiring.slack_events(settings, app, seen), *wiring.kyc_webhook(settings, deps)],
+        routes=[
+            wiring.slack_events(settings, app, seen=seen, deps=deps),
+            *wiring.kyc_webhook(settings, deps),
+        ],
     )
     server = BackgroundServer(web).start()
     try:
