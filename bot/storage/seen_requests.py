@@ -6,11 +6,14 @@ receiving the same request at once, exactly one inserts it) until its signature 
 The guard runs before Slack gets its ack, so its write must not wait behind the work other
 requests do after theirs, nor hold a thread while it waits:
 
-- **One writer thread, group commit.** ``first_sight`` queues the digest and returns a
+- **One writer thread, group commit** (started by the first sighting, ended after a minute
+  without one). ``first_sight`` queues the digest and returns a
   ``Future`` at once (the Slack door awaits it on the event loop). The guard's own thread
-  inserts every digest queued while its last write ran in one
-  ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` and answers each future from the digests it
-  returns: a burst of fifty commands costs a few transactions and one pooled connection.
+  inserts every digest queued while its last write ran with one
+  ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` (executed for many rows: SQLAlchemy sends
+  them as one multi-row statement, compiled once whatever the group's size) and answers each
+  future from the digests it returns: a burst of fifty commands costs a few transactions and
+  one pooled connection.
 - **The front of the queue.** On SQLite those writes take the engine's writer lock ahead of
   every other waiting writer (``urgent``, ``bot.storage.engine``): a guard write waits at most
   for the one transaction already running, never for the queue behind it.
@@ -37,6 +40,8 @@ from bot.storage.tables import seen_requests
 log = logging.getLogger("credbot.storage.seen_requests")
 
 PURGE_EVERY = timedelta(minutes=1)
+IDLE_S = 60.0
+"""How long the writer thread waits for a digest before it ends."""
 
 
 @dataclass(frozen=True)
@@ -57,7 +62,7 @@ class SqlSeenRequests:
         self._next_purge: datetime | None = None
         self._queue: queue.SimpleQueue[_Sighting] = queue.SimpleQueue()
         self._writer: threading.Thread | None = None
-        self._start_lock = threading.Lock()
+        self._writer_lock = threading.Lock()
 
     def first_sight(self, digest: str, *, expires_at: datetime, now: datetime) -> Future[bool]:
         """Remember ``digest`` until ``expires_at``. The future answers ``True`` the first
@@ -66,22 +71,27 @@ class SqlSeenRequests:
         caller refuses the request: a replay guard that cannot remember must not let
         requests through)."""
         sighting = _Sighting(digest, expires_at, now)
-        self._queue.put(sighting)
-        self._start_writer()
-        return sighting.answer
-
-    def _start_writer(self) -> None:
-        with self._start_lock:
+        with self._writer_lock:  # a writer about to end sees it, or a new one starts
+            self._queue.put(sighting)
             if self._writer is None:
                 self._writer = threading.Thread(
-                    target=self._write_forever, name="credbot-replay-guard", daemon=True
+                    target=self._write_while_busy, name="credbot-replay-guard", daemon=True
                 )
                 self._writer.start()
+        return sighting.answer
 
-    def _write_forever(self) -> None:
-        """Wait for a digest, take every other one queued by then, write them as one group."""
+    def _write_while_busy(self) -> None:
+        """Wait for a digest, take every other one queued by then, write them as one group;
+        end after ``IDLE_S`` without one (the next sighting starts a new writer)."""
         while True:
-            group = [self._queue.get()]
+            try:
+                group = [self._queue.get(timeout=IDLE_S)]
+            except queue.Empty:
+                with self._writer_lock:
+                    if self._queue.empty():
+                        self._writer = None
+                        return
+                continue
             while not self._queue.empty():
                 group.append(self._queue.get_nowait())
             self._purge_if_due(max(s.now for s in group))
@@ -95,9 +105,9 @@ class SqlSeenRequests:
                 inserted = set(
                     connection.execute(
                         upsert(connection, seen_requests)
-                        .values([{"digest": d, "expires_at": e} for d, e in rows.items()])
                         .on_conflict_do_nothing(index_elements=[seen_requests.c.digest])
-                        .returning(seen_requests.c.digest)
+                        .returning(seen_requests.c.digest),
+                        [{"digest": d, "expires_at": e} for d, e in rows.items()],
                     ).scalars()
                 )
         except Exception as exc:  # every caller of the group is answered, whatever happened
