@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import secrets
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -90,6 +91,14 @@ class ReplayGuard:
     def __init__(self, seen: SeenRequests, *, now: Callable[[], float] = time.time) -> None:
         self._seen = seen
         self._now = now
+
+    def warm_up(self) -> None:
+        """Remember one random digest that has already expired (the next purge forgets it),
+        without waiting: the memory's writer, its connection and its statement are then
+        ready before the first request, which otherwise pays for them in its ack. A memory
+        that does not answer is the first request's to report."""
+        moment = datetime.fromtimestamp(self._now(), UTC)
+        self._seen.first_sight(secrets.token_hex(32), expires_at=moment, now=moment)
 
     def first_sight(self, timestamp: str, signature: str) -> Future[bool]:
         """Whether this pair is seen for the first time; only for a pair ``SlackSignature``

@@ -70,6 +70,7 @@ def slack_route(
     here (``bot.slack.after_ack``)."""
     signature = SlackSignature(signing_secret, now=now)
     replays = ReplayGuard(seen, now=now)
+    replays.warm_up()
     dispatch = ThreadPoolExecutor(max_workers=DISPATCH_THREADS, thread_name_prefix="credbot-slack")
 
     async def events(request: Request) -> Response:
