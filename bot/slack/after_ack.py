@@ -4,15 +4,18 @@ Slack times the ack (3 s) and nothing after it. Work after the ack (Vault, Slack
 database transactions) is Python code too, and a thread running it takes the GIL from the
 threads answering the next acks: measured with fifty ``/contractor onboard`` at once, the
 post-ack work of the first ones doubled the time to the last ack. So a piece of work starts
-only once no Slack request is waiting for its ack, or after ``MAX_DEFER_S``, whichever comes
-first: a burst is answered first, then worked through, and a steady stream of requests still
-lets work start (a modal's ``trigger_id`` lives 3 s; ``MAX_DEFER_S`` is far below).
+only once no Slack request is waiting for its ack, or ``MAX_DEFER_S`` after it was handed in,
+whichever comes first: a burst is answered first, then worked through. Under a steady stream of
+requests, work is late by ``MAX_DEFER_S`` at most and the threads never idle on a deadline
+that has passed, so the stream cannot slow the work down (a modal's ``trigger_id`` lives 3 s;
+``MAX_DEFER_S`` is far below).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -23,7 +26,7 @@ WORK_THREADS = 4
 """Threads for work after the ack. Few on purpose: under a burst, dozens of busy threads would
 fight the threads answering acks for the GIL; queued work waits a little longer instead."""
 MAX_DEFER_S = 0.5
-"""The longest a piece of work waits for the door to fall quiet before it starts anyway."""
+"""The longest a piece of work waits, from when it was handed in, for the door to fall quiet."""
 
 
 class AfterAck:
@@ -53,10 +56,10 @@ class AfterAck:
 
     def submit(self, work: Callable[[], None]) -> None:
         """Run ``work`` once the door is quiet (or ``MAX_DEFER_S`` passed); failures are logged."""
-        self._pool.submit(self._run, work)
+        self._pool.submit(self._run, work, time.monotonic() + self._max_defer_s)
 
-    def _run(self, work: Callable[[], None]) -> None:
-        self._quiet.wait(self._max_defer_s)
+    def _run(self, work: Callable[[], None], deadline: float) -> None:
+        self._quiet.wait(max(0.0, deadline - time.monotonic()))
         try:
             work()
         except Exception:

@@ -31,6 +31,21 @@ def test_work_starts_after_the_longest_deferral_even_if_requests_keep_coming() -
         assert time.monotonic() - submitted >= 0.2
 
 
+def test_a_steady_stream_of_requests_delays_work_but_does_not_slow_it_down() -> None:
+    """The deferral counts from when the work was handed in: twenty pieces on two threads,
+    with the door never quiet, all finish soon after the first deadline, not one deferral
+    after another (ten rounds of 0.2 s)."""
+    after_ack = AfterAck(threads=2, max_defer_s=0.2)
+    finished = threading.Semaphore(0)
+    with after_ack.acking():
+        submitted = time.monotonic()
+        for _ in range(20):
+            after_ack.submit(finished.release)
+        for _ in range(20):
+            assert finished.acquire(timeout=5)
+        assert time.monotonic() - submitted < 1.0
+
+
 def test_work_that_fails_is_logged_and_the_next_runs(caplog: pytest.LogCaptureFixture) -> None:
     after_ack = AfterAck(threads=1)
     done = threading.Event()
