@@ -72,12 +72,16 @@ class EnrollmentViews:
     async def reveal(self, request: Request) -> Response:
         """Check the confirmation code, claim the link and show the secrets once."""
 
-        async def work(posted: Posted) -> Response:
+        def reveal_and_render(posted: Posted) -> Response:
             secret, code = posted.get("secret"), posted.get("code")
-            revealed = await run_in_threadpool(enrolment.reveal, self.core, secret, code)
+            revealed = enrolment.reveal(self.core, secret, code)
             log.info("enrollment link revealed for %s", revealed.secrets.username)
-            # The QR code costs ~20 ms of CPU: off the event loop, like the core call.
-            return await run_in_threadpool(self._revealed, posted, secret, revealed)
+            return self._revealed(posted, secret, revealed)
+
+        async def work(posted: Posted) -> Response:
+            # The core call and the QR code (a few ms of CPU) in one trip off the event loop:
+            # each hand-off to a worker thread and back costs CPU that a burst queues on.
+            return await run_in_threadpool(reveal_and_render, posted)
 
         def retry_page(problem: Problem, posted: Posted) -> Response:
             return self._start_page(problem=problem, secret=posted.get("secret"))
