@@ -228,7 +228,7 @@ def page_latency(env: Env, *, clients: int, gets: int, reveals: int) -> dict[str
     service time without queueing, to read the first against); for each, the CPU time
     ``credbot serve`` and OpenBao spent per request (wall time on a shared machine stretches
     with the load; CPU per request does not)."""
-    single = max(20, reveals // 10)
+    single = max(40, reveals // 5)
     log(f"issuing {reveals + single} links ...")
     for _ in range(reveals + single):
         contractor_id = issue_latency.awaiting_approval(env.core)
