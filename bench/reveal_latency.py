@@ -115,9 +115,25 @@ def environment(
 # -- part 1: the page under 20 clients -----------------------------------------------------------
 
 
+def cpu_ms(pid: int | None) -> float:
+    """The CPU time (user + system) process ``pid`` has used so far, in ms (``/proc``)."""
+    if pid is None:
+        return 0.0
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass(frozen=True)
+class Serve:
+    """A running ``credbot serve``: its base URL and process id."""
+
+    base: str
+    pid: int
+
+
 @contextmanager
-def credbot_serve(env: Env) -> Iterator[str]:
-    """``credbot serve`` in its own process, with the bot's AppRole; yields its base URL."""
+def credbot_serve(env: Env) -> Iterator[Serve]:
+    """``credbot serve`` in its own process, with the bot's AppRole."""
     secret_id, _ = generate_secret_id(env.root)
     port = free_port()
     variables = {
@@ -151,7 +167,7 @@ def credbot_serve(env: Env) -> Iterator[str]:
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"credbot serve did not start; see {output.name}")
                 time.sleep(0.1)
-            yield base
+            yield Serve(base, process.pid)
         finally:
             process.terminate()
             process.wait(timeout=15)
@@ -209,8 +225,10 @@ Job = tuple[str, str, dict[str, str] | None]
 
 def page_latency(env: Env, *, clients: int, gets: int, reveals: int) -> dict[str, object]:
     """GET and reveal latencies with ``clients`` concurrent clients, and with one client (the
-    service time without queueing, to read the first against)."""
-    single = max(20, reveals // 10)
+    service time without queueing, to read the first against); for each, the CPU time
+    ``credbot serve`` and OpenBao spent per request (wall time on a shared machine stretches
+    with the load; CPU per request does not)."""
+    single = max(40, reveals // 5)
     log(f"issuing {reveals + single} links ...")
     for _ in range(reveals + single):
         contractor_id = issue_latency.awaiting_approval(env.core)
@@ -219,9 +237,9 @@ def page_latency(env: Env, *, clients: int, gets: int, reveals: int) -> dict[str
     jobs: list[Job] = [("POST", "/enroll/reveal", {"secret": s, "code": c}) for s, c in env.links()]
     get: Job = ("GET", "/enroll", None)
     result: dict[str, object] = {"clients": clients}
-    with credbot_serve(env) as base:
-        log(f"credbot serve at {base}; warming up ...")
-        asyncio.run(load(base, [get] * 50, clients))
+    with credbot_serve(env) as serve:
+        log(f"credbot serve at {serve.base}; warming up ...")
+        asyncio.run(load(serve.base, [get] * 50, clients))
         for name, count, jobs_here, workers in (
             ("get_1", gets // 10, [get] * (gets // 10), 1),
             ("get", gets, [get] * gets, clients),
@@ -229,9 +247,14 @@ def page_latency(env: Env, *, clients: int, gets: int, reveals: int) -> dict[str
             ("reveal", reveals, jobs[single:], clients),
         ):
             log(f"{count} x {jobs_here[0][0]} {jobs_here[0][1]} with {workers} client(s) ...")
-            samples, statuses = asyncio.run(load(base, jobs_here, workers))
+            serve_cpu, bao_cpu = cpu_ms(serve.pid), cpu_ms(env.bao.server.pid)
+            samples, statuses = asyncio.run(load(serve.base, jobs_here, workers))
             result[name] = asdict(Summary.of(samples))
             result[f"{name}_statuses"] = statuses
+            result[f"{name}_cpu_ms"] = {
+                "serve": (cpu_ms(serve.pid) - serve_cpu) / count,
+                "openbao": (cpu_ms(env.bao.server.pid) - bao_cpu) / count,
+            }
     return result
 
 
@@ -297,7 +320,12 @@ def main(argv: Sequence[str] | None = None) -> None:
             ("reveal", f"POST /enroll/reveal x{args.clients}"),
             ("reveal_1", "POST /enroll/reveal x1"),
         ):
-            print(Summary(**page[key]).line(name), page[f"{key}_statuses"])  # type: ignore[arg-type]
+            cpu: dict[str, float] = page[f"{key}_cpu_ms"]  # type: ignore[assignment]
+            print(
+                Summary(**page[key]).line(name),  # type: ignore[arg-type]
+                page[f"{key}_statuses"],
+                f"CPU per request: serve {cpu['serve']:.1f} ms, OpenBao {cpu['openbao']:.1f} ms",
+            )
         print("\n".join(verdict(page)))
         print()
     print(issue_latency.render(issue))

@@ -48,6 +48,7 @@ from bot.slack.review_messenger import SlackReviewMessenger
 from bot.slack.roles import RoleMembers, Roles
 from bot.slack.sharing_alerts import SlackSharingAlerts
 from bot.slack.socket_mode import SlackSocket
+from bot.slack.verification import SeenRequests
 from bot.slack.web_client import CountingWebClient
 from bot.storage.agencies import SqlAgencies
 from bot.storage.engine import make_engine
@@ -290,9 +291,8 @@ def build_slack(
     database: Database,
     vault_client: hvac.Client,
     clock: Clock | None = None,
-    socket_mode: bool = False,
 ) -> SlackParts:
-    """The core, the Bolt app and what they share. ``socket_mode``: see ``build_slack_app``.
+    """The core, the Bolt app and what they share.
     Raises ``CheckConfigError`` when the identity checks' settings are missing."""
     client = build_slack_client(settings)
     notifier = SlackNotifier(
@@ -322,12 +322,7 @@ def build_slack(
         deps = replace(deps, sharing=replace(sharing, alerts=alerts))
     return SlackParts(
         core=core,
-        app=build_slack_app(
-            deps,
-            settings=settings,
-            seen=None if socket_mode else database.seen_requests,
-            socket_mode=socket_mode,
-        ),
+        app=build_slack_app(deps, settings=settings),
         deps=deps,
         directory=SlackDirectory(client=client),
         reviews=reviews,
@@ -397,14 +392,17 @@ def kyc_webhook(settings: Settings, deps: Deps) -> list[BaseRoute]:
     ]
 
 
-def slack_events(settings: Settings, app: App) -> BaseRoute:
-    """``POST /slack/events`` for ``app``: bodies read within ``CREDBOT_READ_TIMEOUT`` and
-    signed with ``SLACK_SIGNING_SECRET`` before Bolt parses them."""
+def slack_events(settings: Settings, app: App, *, seen: SeenRequests, deps: Deps) -> BaseRoute:
+    """``POST /slack/events`` for ``app``: bodies read within ``CREDBOT_READ_TIMEOUT``,
+    signed with ``SLACK_SIGNING_SECRET`` and never seen before (``seen``, the replicas' shared
+    memory) before Bolt parses them; ``deps``' work after the ack yields to them."""
     if not settings.slack_signing_secret:
         raise ValueError("SLACK_SIGNING_SECRET is required for POST /slack/events")
     return slack_route(
         app,
         signing_secret=settings.slack_signing_secret,
+        seen=seen,
+        after_ack=deps.after_ack,
         read_timeout_s=settings.read_timeout.total_seconds(),
     )
 
@@ -437,7 +435,7 @@ def build_socket_mode_server(settings: Settings) -> tuple[ASGIApp, SlackSocket]:
     app_token = settings.socket_mode_token()
     database = open_database(settings)
     vault_client = bot_vault_client(settings, wait_for_vault=True)
-    slack = build_slack(settings, database=database, vault_client=vault_client, socket_mode=True)
+    slack = build_slack(settings, database=database, vault_client=vault_client)
     slack_socket = SlackSocket(app=slack.app, app_token=app_token)
     log.info("Slack is on over Socket Mode, Web API at %s", settings.slack_api_url)
     web = _web_app(
@@ -506,7 +504,11 @@ def _web_app(
         routes=[
             *enrollment.pages(core, settings),
             *(kyc_webhook(settings, slack.deps) if slack else []),
-            *([slack_events(settings, slack.app)] if slack and events else []),
+            *(
+                [slack_events(settings, slack.app, seen=database.seen_requests, deps=slack.deps)]
+                if slack and events
+                else []
+            ),
         ],
         background=background,
         ops_port=settings.ops_port,

@@ -78,6 +78,11 @@ class OpenBaoDevServer:
         return f"http://127.0.0.1:{self.port}"
 
     @property
+    def pid(self) -> int | None:
+        """The server's process id while it runs (the benchmarks read its CPU time)."""
+        return self._process.pid if self._process is not None else None
+
+    @property
     def audit_log_path(self) -> Path:
         """Where the server's file audit device writes (``CREDBOT_AUDIT_LOG``)."""
         return self.log_path.parent / "vault-audit.log"

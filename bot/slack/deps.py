@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor
 from dataclasses import dataclass
 
 from slack_sdk import WebClient
@@ -14,6 +12,7 @@ from bot.core.identity import IdentityCheck
 from bot.core.reviews import AccessReviews
 from bot.core.roles import Role
 from bot.core.sharing import SharedAccounts
+from bot.slack.after_ack import AfterAck
 from bot.slack.roles import Roles
 
 
@@ -36,9 +35,9 @@ class Deps:
     roles: Roles
     checks: Sequence[IdentityCheck]
     approval_channel: str | None
-    after_ack: Executor
-    """Where work that follows an ack runs: a small pool, so a burst of slow work (Vault,
-    Slack API, database) cannot crowd the threads (and the GIL) that answer the next acks."""
+    after_ack: AfterAck
+    """Where work that follows an ack runs: a small pool that yields to requests awaiting
+    their ack, so slow work (Vault, Slack API, database) cannot delay the next acks."""
     reviews: AccessReviews | None = None
     """Access reviews, when ``CREDBOT_ACCESS_REVIEW_INTERVAL`` turns them on."""
     sharing: SharedAccounts | None = None
@@ -48,17 +47,10 @@ class Deps:
 
     def later(self, work: Callable[[], None]) -> None:
         """Run ``work`` after the ack, on ``after_ack``; its failures are logged."""
-        self.after_ack.submit(_logged, work)
+        self.after_ack.submit(work)
 
     def require(self, user_id: str, *roles: Role, action: str) -> None:
         """Raise ``Forbidden`` unless ``user_id`` holds one of ``roles`` (asked fresh; may
         raise ``RoleLookupFailed``)."""
         if not self.roles.any_of(user_id, roles):
             raise Forbidden(action=action, roles=roles)
-
-
-def _logged(work: Callable[[], None]) -> None:
-    try:
-        work()
-    except Exception:
-        logging.getLogger("credbot.slack").exception("work after the ack failed")

@@ -1,21 +1,20 @@
 """Signed requests only: Slack's v0 signature, a 5-minute window, and no replays.
 
-Bolt's own ``RequestVerification`` logs the whole request body when a signature is wrong; the
-body of a slash command can name people, so credbot turns it off and runs this middleware in
-its place (Bolt's ``before_authorize`` slot, right after the SSL check and before anything
-else). A failure is logged with the reason and the client's headers that matter, never the
-body.
+The HTTP door (``bot.web.slack_endpoint``) runs both checks before Bolt sees the request: Bolt
+parses the body when it builds its request, before any middleware runs, and its own
+``RequestVerification`` logs the whole body when a signature is wrong (the body of a slash
+command can name people), so it is off. A failure is logged with the reason and the client's
+headers that matter, never the body.
 
-Replays: a valid (timestamp, signature) pair is remembered (as a SHA-256 digest) until the
-request's own 5-minute window has passed; the same pair again is refused. The memory is
+``SlackSignature`` is the stateless part (signature and window) on raw bytes.
+
+``ReplayGuard``: a valid (timestamp, signature) pair is remembered (as a SHA-256 digest) until
+the request's own 5-minute window has passed; the same pair again is refused. The memory is
 ``SeenRequests``, in the database in production, so a request replayed to another replica is
 refused as well. Slack's own retries of an event carry ``X-Slack-Retry-Num`` and a fresh
 signature, so they are not replays. When that memory cannot be reached the request is refused
 with 503 (Slack retries events): a guard that cannot remember must not let requests through.
-
-``SlackSignature`` is the stateless part (signature and window) on raw bytes: the HTTP door
-(``bot.web.slack_endpoint``) runs it before Bolt parses anything, since Bolt parses the body
-when it builds its request, before any middleware runs.
+Its answer is a future, so the door waits for the database without holding a thread.
 """
 
 from __future__ import annotations
@@ -23,13 +22,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import secrets
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
 from datetime import UTC, datetime
-from typing import Any, Protocol
-
-from slack_bolt import BoltRequest, BoltResponse
-from slack_bolt.middleware import Middleware
+from typing import Protocol
 
 log = logging.getLogger("credbot.slack.verification")
 
@@ -73,61 +71,42 @@ def log_refusal(problem: str, timestamp: str, body_size: int) -> None:
     )
 
 
+def log_unchecked(error: BaseException) -> None:
+    """The one log line for a Slack request refused because replays cannot be checked."""
+    log.error("refused a Slack request: replays cannot be checked (%s)", type(error).__name__)
+
+
 class SeenRequests(Protocol):
     """Signed requests already accepted, shared by every replica (``SqlSeenRequests``)."""
 
-    def first_sight(self, digest: str, *, expires_at: datetime, now: datetime) -> bool:
-        """Remember ``digest`` until ``expires_at``; ``True`` the first time, ``False`` while
-        it is remembered. Raises when the memory cannot be reached."""
+    def first_sight(self, digest: str, *, expires_at: datetime, now: datetime) -> Future[bool]:
+        """Remember ``digest`` until ``expires_at``. The future answers ``True`` the first time,
+        ``False`` while it is remembered, and raises when the memory cannot be reached."""
         ...
 
 
-class SignedRequests(Middleware):
-    """Refuse (401) any request that is unsigned, wrongly signed, stale or replayed; 503 when
-    replays cannot be checked."""
+class ReplayGuard:
+    """The replay half of the check: a signed (timestamp, signature) pair is accepted once."""
 
-    def __init__(
-        self, signing_secret: str, *, seen: SeenRequests, now: Callable[[], float] = time.time
-    ) -> None:
-        self._signature = SlackSignature(signing_secret, now=now)
-        self._now = now
+    def __init__(self, seen: SeenRequests, *, now: Callable[[], float] = time.time) -> None:
         self._seen = seen
+        self._now = now
 
-    def process(
-        self,
-        *,
-        req: BoltRequest,
-        resp: BoltResponse,
-        next: Callable[[], BoltResponse],
-    ) -> BoltResponse:
-        """Pass a good request on; answer 401 otherwise."""
-        if req.mode == "socket_mode":  # authenticated by the app-level token's websocket
-            return next()
-        timestamp = _header(req, "x-slack-request-timestamp")
-        signature = _header(req, "x-slack-signature")
-        problem = self._signature.problem(req.raw_body, timestamp, signature)
-        try:
-            problem = problem or self._replayed(timestamp, signature)
-        except Exception as exc:  # the replay memory (the database) did not answer
-            log.error("refused a Slack request: replays cannot be checked (%s)", type(exc).__name__)
-            return BoltResponse(status=503, body={"error": "try again later"})
-        if problem is not None:
-            log_refusal(problem, timestamp, len(req.raw_body))
-            return BoltResponse(status=401, body={"error": "invalid request"})
-        return next()
+    def warm_up(self) -> None:
+        """Remember one random digest that has already expired (the next purge forgets it),
+        without waiting: the memory's writer, its connection and its statement are then
+        ready before the first request, which otherwise pays for them in its ack. A memory
+        that does not answer is the first request's to report."""
+        moment = datetime.fromtimestamp(self._now(), UTC)
+        self._seen.first_sight(secrets.token_hex(32), expires_at=moment, now=moment)
 
-    def _replayed(self, timestamp: str, signature: str) -> str | None:
-        """Remember the pair until its timestamp leaves the window (not for 5 minutes from
-        now: a timestamp ahead of our clock stays acceptable for longer)."""
+    def first_sight(self, timestamp: str, signature: str) -> Future[bool]:
+        """Whether this pair is seen for the first time; only for a pair ``SlackSignature``
+        accepted. It is remembered until its timestamp leaves the window (not for 5 minutes
+        from now: a timestamp ahead of our clock stays acceptable for longer)."""
         digest = hashlib.sha256(f"{timestamp}:{signature}".encode()).hexdigest()
-        first = self._seen.first_sight(
+        return self._seen.first_sight(
             digest,
             expires_at=datetime.fromtimestamp(int(timestamp) + WINDOW_S, UTC),
             now=datetime.fromtimestamp(self._now(), UTC),
         )
-        return None if first else "replayed request"
-
-
-def _header(req: BoltRequest, name: str) -> str:
-    values: Any = req.headers.get(name) or [""]
-    return str(values[0])

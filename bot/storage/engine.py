@@ -37,6 +37,7 @@ import contextlib
 import os
 import sqlite3
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,9 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 READ_ONLY_OPTION = "credbot_read_only"
 """Execution option marking a connection whose transactions only read (SQLite: deferred BEGIN)."""
+
+URGENT_OPTION = "credbot_urgent"
+"""Execution option marking a connection whose writes go ahead of other waiting writers."""
 
 
 class NoDatabaseFile(NotReady):
@@ -92,6 +96,14 @@ def read_only(connection: Connection) -> Connection:
     return connection.execution_options(**{READ_ONLY_OPTION: True})
 
 
+def urgent(connection: Connection) -> Connection:
+    """Mark ``connection`` (before its first statement) as writing ahead of every other writer
+    of this process that is waiting for SQLite's write lock (``SerialWriters``). For short
+    writes someone is waiting on right now (the replay guard, before Slack's ack); no effect on
+    PostgreSQL, whose writers do not queue on one lock."""
+    return connection.execution_options(**{URGENT_OPTION: True})
+
+
 def upsert(connection: Connection, table: sa.Table) -> postgresql.Insert | sqlite.Insert:
     """An INSERT into ``table`` that takes ``ON CONFLICT`` clauses, for ``connection``'s
     dialect (both spell it the same way, so callers write one statement)."""
@@ -106,24 +118,48 @@ class SerialWriters:
     ``enter`` is called before ``BEGIN IMMEDIATE`` and waits at most ``timeout_s`` (the busy
     timeout) for the writer ahead, then raises ``OperationalError`` as SQLite would
     ("database is locked"). ``_WriterConnection`` calls ``leave`` once its transaction ends.
+    An ``urgent`` writer is let in before any other waiting writer.
     """
 
     def __init__(self, timeout_s: float) -> None:
-        self._lock = threading.Lock()
         self._timeout_s = timeout_s
+        self._mutex = threading.Lock()
+        self._urgent_turn = threading.Condition(self._mutex)
+        self._turn = threading.Condition(self._mutex)
+        self._held = False
+        self._urgent_waiting = 0
 
-    def enter(self, dbapi_connection: _WriterConnection) -> None:
-        if not self._lock.acquire(timeout=self._timeout_s):
-            raise sa.exc.OperationalError(
-                "BEGIN IMMEDIATE",
-                None,
-                sqlite3.OperationalError("database is locked (by a writer of this process)"),
-            )
+    def enter(self, dbapi_connection: _WriterConnection, *, urgent: bool = False) -> None:
+        deadline = time.monotonic() + self._timeout_s
+        turn = self._urgent_turn if urgent else self._turn
+        with self._mutex:
+            self._urgent_waiting += urgent
+            while self._held or (not urgent and self._urgent_waiting):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or not turn.wait(remaining):
+                    self._urgent_waiting -= urgent
+                    self._hand_on()  # a wake-up that came with the timeout is passed on
+                    raise sa.exc.OperationalError(
+                        "BEGIN IMMEDIATE",
+                        None,
+                        sqlite3.OperationalError(
+                            "database is locked (by a writer of this process)"
+                        ),
+                    )
+            self._urgent_waiting -= urgent
+            self._held = True
         dbapi_connection.writers = self
 
     def leave(self, dbapi_connection: _WriterConnection) -> None:
         dbapi_connection.writers = None
-        self._lock.release()
+        with self._mutex:
+            self._held = False
+            self._hand_on()
+
+    def _hand_on(self) -> None:
+        """Wake the next writer, urgent ones first, if the lock is free (mutex held)."""
+        if not self._held:
+            (self._urgent_turn if self._urgent_waiting else self._turn).notify()
 
 
 class _WriterConnection(sqlite3.Connection):
@@ -196,7 +232,9 @@ def _sqlite_engine(
             return
         dbapi_connection = connection.connection.dbapi_connection
         assert isinstance(dbapi_connection, _WriterConnection)
-        writers.enter(dbapi_connection)
+        writers.enter(
+            dbapi_connection, urgent=bool(connection.get_execution_options().get(URGENT_OPTION))
+        )
         try:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         except BaseException:

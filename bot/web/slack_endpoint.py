@@ -1,32 +1,42 @@
-"""``POST /slack/events``: check Slack's request at the door, then hand it to Bolt, off the
-event loop.
+"""``POST /slack/events``: check Slack's request at the door, then hand it to Bolt.
 
-Bolt parses the body as soon as it builds its request, before its own middleware checks the
-signature, and its Starlette adapter reads the whole body first. So the door reads at most
-``MAX_BODY`` bytes (``bot.web.bodies``: 413 beyond, 408 when too slow), checks the signature
-on those raw bytes (401, nothing parsed), and only a signed body that is UTF-8 and parses the
-way Bolt parses it into an object reaches Bolt (400 otherwise, never 500). Bolt then checks the
-signature again and refuses replays (``bot.slack.verification``).
+Bolt parses the body as soon as it builds its request, and its Starlette adapter reads the
+whole body first. So the door reads at most ``MAX_BODY`` bytes (``bot.web.bodies``: 413
+beyond, 408 when too slow), checks the signature on those raw bytes (401, nothing parsed),
+and only a signed body that is UTF-8 and parses the way Bolt parses it into an object goes on
+(400 otherwise, never 500). A replay is refused last, with 401 (503 when the replay memory does
+not answer; ``bot.slack.verification``), so only a request that would reach Bolt costs a write.
 
-Bolt's adapter also calls the synchronous ``App.dispatch`` on the event loop, which would make
-every request wait for the one before it. Here dispatch runs in a worker thread; Bolt answers as
-soon as a listener calls ``ack()`` and lets the listener continue after.
+The ack is what Slack times (3 s), so the door keeps the path to it short. The replay guard's
+database write is awaited on the event loop (no thread waits for it). Bolt's synchronous
+``App.dispatch`` runs on a few threads of the door's own (``DISPATCH_THREADS``): on the loop it
+would make every request wait for the one before it, and on Starlette's pool of forty, a burst
+would have forty threads fighting for the GIL. Each listener only parses, acks and hands its
+work on (``bot.slack.app``), so dispatch returns with the ack.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App, BoltRequest
 from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
 from slack_bolt.request.internals import parse_body
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from bot.slack.verification import SlackSignature, log_refusal
+from bot.slack.after_ack import AfterAck
+from bot.slack.verification import (
+    ReplayGuard,
+    SeenRequests,
+    SlackSignature,
+    log_refusal,
+    log_unchecked,
+)
 from bot.web.bodies import DEFAULT_READ_TIMEOUT_S, BodyRefused, read_body
 
 PATH = "/slack/events"
@@ -35,6 +45,10 @@ MAX_BODY = 1024 * 1024
 limits (100 blocks in a modal or App Home, 3,000 characters per text, 40,000 per message) keep
 any payload credbot's surfaces receive far below this, and credbot's own cards and forms make
 them a few KiB. Bolt for JavaScript caps bodies at 4 MB by default."""
+DISPATCH_THREADS = 8
+"""Threads running Bolt's dispatch: its listeners are CPU work of a millisecond or so, a few
+threads keep both cores busy, and a listener that waits (a view submission checking a role
+with Slack) still leaves the others free."""
 
 
 class UnreadableBody(Exception):
@@ -46,29 +60,55 @@ def slack_route(
     app: App,
     *,
     signing_secret: str,
+    seen: SeenRequests,
+    after_ack: AfterAck,
     read_timeout_s: float = DEFAULT_READ_TIMEOUT_S,
     now: Callable[[], float] = time.time,
 ) -> Route:
-    """The route Slack's request URLs point at (commands, interactivity and events)."""
+    """The route Slack's request URLs point at (commands, interactivity and events); ``seen``
+    is the replay memory the replicas share; ``after_ack``'s work waits while a request is
+    here (``bot.slack.after_ack``)."""
     signature = SlackSignature(signing_secret, now=now)
+    replays = ReplayGuard(seen, now=now)
+    replays.warm_up()
+    dispatch = ThreadPoolExecutor(max_workers=DISPATCH_THREADS, thread_name_prefix="credbot-slack")
 
     async def events(request: Request) -> Response:
+        with after_ack.acking():
+            return await answer(request)
+
+    async def answer(request: Request) -> Response:
         try:
             body = await read_body(request, limit=MAX_BODY, timeout_s=read_timeout_s)
         except BodyRefused as refused:
             return JSONResponse({"error": refused.reason}, status_code=refused.status)
         timestamp = request.headers.get("x-slack-request-timestamp", "")
-        problem = signature.problem(body, timestamp, request.headers.get("x-slack-signature", ""))
+        signed = request.headers.get("x-slack-signature", "")
+        problem = signature.problem(body, timestamp, signed)
         if problem is not None:
-            log_refusal(problem, timestamp, len(body))
-            return JSONResponse({"error": "invalid request"}, status_code=401)
+            return _refuse(problem, timestamp, body)
         try:
             bolt_request = _bolt_request(request, body)
         except UnreadableBody:
             return JSONResponse({"error": "unreadable request body"}, status_code=400)
-        return to_starlette_response(await run_in_threadpool(app.dispatch, bolt_request))
+        try:
+            first = await asyncio.wrap_future(replays.first_sight(timestamp, signed))
+        except Exception as exc:  # the replay memory (the database) did not answer
+            log_unchecked(exc)
+            return JSONResponse({"error": "try again later"}, status_code=503)
+        if not first:
+            return _refuse("replayed request", timestamp, body)
+        loop = asyncio.get_running_loop()
+        return to_starlette_response(
+            await loop.run_in_executor(dispatch, app.dispatch, bolt_request)
+        )
 
     return Route(PATH, events, methods=["POST"])
+
+
+def _refuse(problem: str, timestamp: str, body: bytes) -> Response:
+    log_refusal(problem, timestamp, len(body))
+    return JSONResponse({"error": "invalid request"}, status_code=401)
 
 
 def _bolt_request(request: Request, body: bytes) -> BoltRequest:

@@ -146,11 +146,8 @@ def sharing_world(
         rules=rules,
     )
     deps = build_deps(core=core, settings=settings, client=client)
-    app = build_slack_app(
-        replace(deps, sharing=sharing),
-        settings=settings,
-        seen=seen_requests,
-    )
+    deps = replace(deps, sharing=sharing)
+    app = build_slack_app(deps, settings=settings)
     reader = AuditLogReader(
         sharing=sharing,
         source=AuditLogFile(throwaway_openbao.audit_log_path),
@@ -160,7 +157,7 @@ def sharing_world(
     web = build_web_app(
         core=core,
         https=True,
-        routes=[wiring.slack_events(settings, app)],
+        routes=[wiring.slack_events(settings, app, seen=seen_requests, deps=deps)],
         background=[reader],
     )
     server = BackgroundServer(web).start()

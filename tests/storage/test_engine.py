@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from bot.storage.engine import make_engine, read_only
+from bot.storage.engine import make_engine, read_only, urgent
 from bot.storage.health import check_database
 from bot.storage.store import SqlStore
 from tests.storage import factories
@@ -65,6 +65,41 @@ def test_a_waiting_sqlite_writer_starts_as_soon_as_the_one_ahead_commits(tmp_pat
             _ = 1 / 0
         with engine.begin() as connection:  # would wait for the busy timeout, then fail
             assert connection.exec_driver_sql("SELECT count(*) FROM t").scalar() == 8
+    finally:
+        engine.dispose()
+
+
+def test_an_urgent_sqlite_writer_goes_ahead_of_the_writers_already_waiting(
+    tmp_path: Path,
+) -> None:
+    """The replay guard's write (``urgent``) waits only for the transaction that is running,
+    not for the queue of writers behind it; the queue then goes on, nobody left waiting."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'x.db'}", sqlite_busy_timeout_ms=5000)
+    try:
+        with engine.begin() as setup:
+            setup.exec_driver_sql("CREATE TABLE t (name TEXT)")
+
+        def write(name: str, *, first: bool = False) -> None:
+            connection = engine.connect()
+            with urgent(connection) if first else connection as c, c.begin():
+                c.exec_driver_sql("INSERT INTO t VALUES (?)", (name,))
+
+        with engine.connect() as holder:
+            holder.begin()
+            queued = [threading.Thread(target=write, args=(f"w{i}",)) for i in range(3)]
+            for thread in queued:
+                thread.start()
+            time.sleep(0.3)  # the three are waiting for the holder
+            guard = threading.Thread(target=write, args=("guard",), kwargs={"first": True})
+            guard.start()
+            time.sleep(0.3)
+            holder.commit()
+        for thread in [*queued, guard]:
+            thread.join(10)
+        with engine.connect() as connection:
+            order = connection.exec_driver_sql("SELECT name FROM t ORDER BY rowid").scalars()
+            assert list(order)[:1] == ["guard"]
+            assert connection.exec_driver_sql("SELECT count(*) FROM t").scalar() == 4
     finally:
         engine.dispose()
 

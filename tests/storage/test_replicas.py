@@ -7,7 +7,8 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -72,21 +73,53 @@ def test_a_request_seen_by_one_replica_is_a_replay_on_every_other(
     def see(index: int) -> bool:
         memory = SqlSeenRequests(engine=replicas[index])
         barrier.wait(30)
-        return memory.first_sight("d" * 64, expires_at=T0 + timedelta(minutes=5), now=T0)
+        return seen(memory, "d" * 64, now=T0)
 
     with ThreadPoolExecutor(REPLICAS) as pool:
         firsts = list(pool.map(see, range(REPLICAS)))
     assert firsts.count(True) == 1
     another = SqlSeenRequests(engine=replicas[0])
-    assert another.first_sight("e" * 64, expires_at=T0 + timedelta(minutes=5), now=T0)
+    assert seen(another, "e" * 64, now=T0)
 
 
 def test_digests_are_forgotten_once_their_window_passed(replicas: list[Engine]) -> None:
     memory = SqlSeenRequests(engine=replicas[0])
-    assert memory.first_sight("a" * 64, expires_at=T0 + timedelta(minutes=5), now=T0)
-    assert memory.first_sight("b" * 64, expires_at=T0 + timedelta(minutes=9), now=T0)
+    assert seen(memory, "a" * 64, now=T0)
+    assert seen(memory, "b" * 64, now=T0, window=timedelta(minutes=9))
     later = T0 + timedelta(minutes=6) + PURGE_EVERY
-    assert memory.first_sight("c" * 64, expires_at=later + timedelta(minutes=5), now=later)
+    assert seen(memory, "c" * 64, now=later)
     with replicas[0].connect() as connection:
         kept = connection.execute(sa.select(seen_requests.c.digest)).scalars().all()
     assert sorted(kept) == ["b" * 64, "c" * 64]
+
+
+def test_of_a_burst_of_sightings_each_digest_is_new_exactly_once(replicas: list[Engine]) -> None:
+    """Sightings that arrive together are written as one group: a digest repeated inside the
+    group, or already remembered, is a replay all the same."""
+    memory = SqlSeenRequests(engine=replicas[0])
+    assert seen(memory, "0" * 64, now=T0)
+    digests = [f"{i % 20:064d}" for i in range(60)]  # 20 digests, three times each
+    answers = [memory.first_sight(d, expires_at=T0 + TTL, now=T0) for d in digests]
+    firsts = [d for d, answer in zip(digests, answers, strict=True) if answer.result(30)]
+    assert sorted(firsts) == sorted(set(digests) - {"0" * 64})
+
+
+def test_a_guard_that_cannot_reach_its_database_answers_with_the_error(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'x.db'}")  # never migrated: no table
+    try:
+        answers = [
+            SqlSeenRequests(engine=engine).first_sight(d * 64, expires_at=T0 + TTL, now=T0)
+            for d in "ab"
+        ]
+        for answer in answers:
+            with pytest.raises(sa.exc.OperationalError):
+                answer.result(30)
+    finally:
+        engine.dispose()
+
+
+def seen(
+    memory: SqlSeenRequests, digest: str, *, now: datetime, window: timedelta = timedelta(minutes=5)
+) -> bool:
+    """``memory``'s answer for ``digest`` seen at ``now``, remembered for ``window``."""
+    return memory.first_sight(digest, expires_at=now + window, now=now).result(30)

@@ -318,15 +318,12 @@ def world_core(
     standin: SlackStandIn,
     settings: Settings,
     *,
-    seen: SeenRequests | None = None,
-    socket_mode: bool = False,
     agencies: AgencyCutoffs | None = None,
     reviews: AccessReviews | None = None,
 ) -> tuple[Core, FrozenClock, App, Deps]:
     """The populated workspace, the core on a frozen clock, the Bolt app and what its
-    listeners share, wired as ``bot.wiring.build_slack`` wires them (``seen``, the replay
-    memory, is needed over HTTP; ``agencies``, the database's cut-offs; ``reviews``: access
-    reviews are on)."""
+    listeners share, wired as ``bot.wiring.build_slack`` wires them (``agencies``, the
+    database's cut-offs; ``reviews``: access reviews are on)."""
     populate(standin)
     client = wiring.build_slack_client(settings)
     clock = FrozenClock(datetime.now(UTC))
@@ -344,7 +341,7 @@ def world_core(
         agencies=agencies,
     )
     deps = replace(build_deps(core=core, settings=settings, client=client), reviews=reviews)
-    app = build_slack_app(deps, settings=settings, seen=seen, socket_mode=socket_mode)
+    app = build_slack_app(deps, settings=settings)
     return core, clock, app, deps
 
 
@@ -362,12 +359,15 @@ def make_world(
     usual ones; ``reviews``: access reviews are on."""
     settings = slack_settings(standin, **overrides)
     core, clock, app, deps = world_core(
-        store, vault, standin, settings, seen=seen, agencies=agencies, reviews=reviews
+        store, vault, standin, settings, agencies=agencies, reviews=reviews
     )
     web = build_web_app(
         core=core,
         https=True,
-        routes=[wiring.slack_events(settings, app), *wiring.kyc_webhook(settings, deps)],
+        routes=[
+            wiring.slack_events(settings, app, seen=seen, deps=deps),
+            *wiring.kyc_webhook(settings, deps),
+        ],
     )
     server = BackgroundServer(web).start()
     try:

@@ -251,7 +251,7 @@ def socket_world(
 ) -> Iterator[SocketWorld]:
     """``SocketWorld`` connected (``credbot serve --socket-mode``'s wiring on test backends)."""
     settings = socket_settings(standin)
-    core, clock, app, _ = world_core(store, vault_accounts, standin, settings, socket_mode=True)
+    core, clock, app, _ = world_core(store, vault_accounts, standin, settings)
     connection = SlackSocket(app=app, app_token=settings.socket_mode_token(), ping_interval=2)
     connection.connect()
     try:

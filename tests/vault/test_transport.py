@@ -18,6 +18,7 @@ from bot.wiring import bot_vault_client
 from tests.support.cli import run
 from tests.support.contractor import fresh_code
 from tests.support.failover_proxy import FailoverProxy
+from tests.support.http_proxy import ForwardingProxy
 from tests.support.openbao import OpenBaoServer, TlsOpenBaoServer, accounts_for
 from vault.accounts import VaultAccounts
 from vault.client import Retries, connect, request
@@ -66,6 +67,46 @@ def test_a_vault_with_a_private_ca_is_trusted_only_with_that_ca(
     by_directory = run({**env, "VAULT_CAPATH": str(hashed)}, "vault", "init")
     assert by_directory.exit_code == 0, by_directory.output
     assert "in place:     policy credbot-bot" in by_directory.output
+
+
+def test_the_ca_bundle_of_the_environment_is_trusted_without_vault_cacert(
+    tls_openbao: TlsOpenBaoServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``REQUESTS_CA_BUNDLE`` (read once, when the client is made) is trusted when neither
+    ``VAULT_CACERT`` nor ``VAULT_CAPATH`` is set; one of those wins over it."""
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tls_openbao.ca_file))
+    trusting = connect(tls_openbao.addr, token=tls_openbao.root_token, retries=Retries(0))
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE")
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+    assert request(trusting, "GET", "auth/token/lookup-self")
+    with pytest.raises(VaultUnavailable, match="certificate is not signed by a CA"):
+        request(connect(tls_openbao.addr, token=tls_openbao.root_token), "GET", "sys/auth")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tls_openbao.ca_file))
+    system_cas = "/etc/ssl/certs/ca-certificates.crt"
+    pinned = connect(tls_openbao.addr, token=tls_openbao.root_token, verify=system_cas)
+    with pytest.raises(VaultUnavailable, match="certificate is not signed by a CA"):
+        request(pinned, "GET", "sys/auth")
+
+
+def test_an_operators_http_proxy_carries_the_calls_unless_no_proxy_names_vault(
+    openbao: OpenBaoServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``HTTP_PROXY``/``HTTPS_PROXY`` and ``NO_PROXY`` as they were when the client was made."""
+    forwarding = ForwardingProxy().start()
+    try:
+        for name in ("NO_PROXY", "no_proxy", "http_proxy", "ALL_PROXY", "all_proxy"):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("HTTP_PROXY", forwarding.url)
+        through = connect(openbao.addr, token=openbao.root_token)
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+        direct = connect(openbao.addr, token=openbao.root_token)
+
+        assert request(through, "GET", "auth/token/lookup-self")
+        assert forwarding.forwarded == [f"{openbao.addr}/v1/auth/token/lookup-self"]
+        assert request(direct, "GET", "auth/token/lookup-self")
+        assert len(forwarding.forwarded) == 1
+    finally:
+        forwarding.stop()
 
 
 def test_credbot_lives_in_its_namespace(throwaway_openbao: OpenBaoServer, tmp_path: Path) -> None:

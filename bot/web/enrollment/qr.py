@@ -8,6 +8,9 @@ factory (which draws and then serialises one element per module).
 The mask is fixed instead of chosen by scoring all eight (what ``make`` does by default): any
 mask yields a valid code (ISO/IEC 18004 lets the encoder choose), scanners read them all, and
 the scoring was half of the QR code's CPU time on the reveal, which a burst of reveals queues on.
+The version is fitted once: ``make(fit=True)`` fits it twice (its ``version`` property fits
+before ``best_fit`` fits again), and each fit writes the data bit by bit, in pure Python, as
+``make`` then does a third time to encode it.
 """
 
 from __future__ import annotations
@@ -50,7 +53,8 @@ def qr_svg(data: str, *, label: str) -> Markup:
         error_correction=qrcode.constants.ERROR_CORRECT_M, border=QUIET_ZONE, mask_pattern=MASK
     )
     qr.add_data(data)
-    qr.make(fit=True)
+    qr.best_fit()
+    qr.make(fit=False)
     matrix = qr.get_matrix()  # with the quiet zone
     size = len(matrix)
     return Markup(
