@@ -16,6 +16,7 @@ uvicorn server, one event loop and one lifespan for both, and the app
 from __future__ import annotations
 
 import asyncio
+import gc
 import socket
 import sys
 from typing import Any
@@ -105,7 +106,13 @@ def listen(host: str, port: int) -> socket.socket:
 
 def serve(config: uvicorn.Config, sockets: list[socket.socket]) -> None:
     """Serve ``config``'s app on each of ``sockets`` (from ``listen``) until SIGINT or
-    SIGTERM; exit like ``uvicorn.run`` when the app's start-up fails."""
+    SIGTERM; exit like ``uvicorn.run`` when the app's start-up fails.
+
+    Everything built so far (modules, the app, its clients and tables) lives as long as the
+    process, so it is frozen out of the garbage collector's reach first: a full collection
+    otherwise walks all of it, and one such pause measured 159 ms in the middle of a burst of
+    Slack acks."""
+    gc.freeze()
     server = uvicorn.Server(config)
     try:
         server.run(sockets=sockets)
