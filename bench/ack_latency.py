@@ -8,8 +8,8 @@ stand-in (``bot.dev.slack_standin``) for their Web API calls:
 - **credbot**: ``python -m bot serve`` on a migrated SQLite file, the bot on its own AppRole
   against a local OpenBao dev server, Slack on. Each request is an inline
   ``/contractor onboard <@U…> country=DE end=… role=reviewer`` for a new contractor; before
-  the ack credbot checks the signature at the door and again in Bolt, records the request in
-  the shared replay guard (the database) and parses the command; after it, ``users.info``, the
+  the ack credbot checks the signature at the door, records the request in the shared replay
+  guard (the database) and parses the command; after it, ``users.info``, the
   request and its checks with their audit events, and the approval card.
 - **anchor** (``bench.async_bolt_anchor``): ``AsyncApp`` + ``AsyncSlackRequestHandler`` on
   Starlette and uvicorn, one worker, acking at once and then calling ``users.info`` and
@@ -17,7 +17,8 @@ stand-in (``bot.dev.slack_standin``) for their Web API calls:
 
 A round fires ``--concurrency`` signed requests at once (threads released by a barrier) and
 times each until its HTTP answer, the ack Slack waits up to 3 s for. Rounds are interleaved
-(credbot first in even rounds, the anchor first in odd ones) after a warm-up burst.
+(credbot first in even rounds, the anchor first in odd ones) after a warm-up burst. Each burst
+is followed by the side's work after the acks, waited for and timed (``Sides.settle``).
 
 Cold: ``--cold-starts`` times, both sides are started afresh and the first burst after they
 answer is timed alone (imports, connection pools, the first database and Vault calls).
