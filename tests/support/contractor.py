@@ -30,16 +30,22 @@ from vault.tokens import lookup_self
 
 _used: dict[str, set[str]] = {}
 _lock = threading.Lock()
+PREVIOUS_MARGIN_S = 5.0
 
 
 def fresh_code(seed: str) -> str:
-    """A code Vault accepts now and has not seen from these tests (the app's next code)."""
+    """A code Vault accepts now and has not seen from these tests (the app's next code).
+    The previous window's code is only taken with ``PREVIOUS_MARGIN_S`` left before the next
+    window begins: after that boundary it is two windows old, and a loaded machine can take
+    that long to hand it to Vault."""
     totp = pyotp.TOTP(seed)
     while True:
         now = time.time()
         with _lock:
             used = _used.setdefault(seed, set())
             for offset in (0, 30, -30):
+                if offset < 0 and 30 - now % 30 < PREVIOUS_MARGIN_S:
+                    continue
                 code = totp.at(now + offset)
                 if code not in used:
                     used.add(code)
