@@ -62,6 +62,8 @@ def build_slack_app(deps: Deps, *, settings: Settings) -> App:
         token_verification_enabled=False,
         request_verification_enabled=False,
         process_before_response=True,
+        # Under ``slack_bolt`` so ``bot.logs`` holds it at WARNING: Bolt's DEBUG lines can carry
+        # request bodies.
         logger=logging.getLogger("slack_bolt.credbot"),
     )
     for surface in (commands, actions, views, events):
