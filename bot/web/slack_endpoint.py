@@ -66,18 +66,14 @@ def slack_route(
     now: Callable[[], float] = time.time,
 ) -> Route:
     """The route Slack's request URLs point at (commands, interactivity and events); ``seen``
-    is the replay memory the replicas share; ``after_ack``'s work waits while a request is
-    here (``bot.slack.after_ack``)."""
+    is the replay memory the replicas share; ``after_ack``'s work waits while a signed request
+    is here (``bot.slack.after_ack``): a slow or unsigned one cannot hold it up."""
     signature = SlackSignature(signing_secret, now=now)
     replays = ReplayGuard(seen, now=now)
     replays.warm_up()
     dispatch = ThreadPoolExecutor(max_workers=DISPATCH_THREADS, thread_name_prefix="credbot-slack")
 
     async def events(request: Request) -> Response:
-        with after_ack.acking():
-            return await answer(request)
-
-    async def answer(request: Request) -> Response:
         try:
             body = await read_body(request, limit=MAX_BODY, timeout_s=read_timeout_s)
         except BodyRefused as refused:
@@ -87,21 +83,21 @@ def slack_route(
         problem = signature.problem(body, timestamp, signed)
         if problem is not None:
             return _refuse(problem, timestamp, body)
-        try:
-            bolt_request = _bolt_request(request, body)
-        except UnreadableBody:
-            return JSONResponse({"error": "unreadable request body"}, status_code=400)
-        try:
-            first = await asyncio.wrap_future(replays.first_sight(timestamp, signed))
-        except Exception as exc:  # the replay memory (the database) did not answer
-            log_unchecked(exc)
-            return JSONResponse({"error": "try again later"}, status_code=503)
-        if not first:
-            return _refuse("replayed request", timestamp, body)
-        loop = asyncio.get_running_loop()
-        return to_starlette_response(
-            await loop.run_in_executor(dispatch, app.dispatch, bolt_request)
-        )
+        with after_ack.acking():  # a signed request: Slack is timing its ack from now on
+            try:
+                bolt_request = _bolt_request(request, body)
+            except UnreadableBody:
+                return JSONResponse({"error": "unreadable request body"}, status_code=400)
+            try:
+                first = await asyncio.wrap_future(replays.first_sight(timestamp, signed))
+            except Exception as exc:  # the replay memory (the database) did not answer
+                log_unchecked(exc)
+                return JSONResponse({"error": "try again later"}, status_code=503)
+            if not first:
+                return _refuse("replayed request", timestamp, body)
+            loop = asyncio.get_running_loop()
+            answer = await loop.run_in_executor(dispatch, app.dispatch, bolt_request)
+        return to_starlette_response(answer)
 
     return Route(PATH, events, methods=["POST"])
 
