@@ -41,7 +41,11 @@ def test_a_connection_the_server_ended_is_replaced_before_the_next_statement(
     admin = make_engine(postgres_database_url)
     try:
         with admin.connect() as connection:
-            ended = connection.exec_driver_sql(f"SELECT pg_terminate_backend({pooled})").scalar()
+            # with a timeout it returns once the backend is gone (its socket closed), not
+            # when it was only signalled: a check between the two cannot know yet
+            ended = connection.exec_driver_sql(
+                f"SELECT pg_terminate_backend({pooled}, 10000)"
+            ).scalar()
     finally:
         admin.dispose()
     assert ended
