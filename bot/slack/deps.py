@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
+from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 
 from bot.core.context import Core
@@ -23,6 +25,11 @@ class Forbidden(Exception):
         super().__init__(f"{action} needs one of {', '.join(roles)}")
         self.action = action
         self.roles = roles
+
+
+ClickWork = Callable[["Deps", dict[str, Any], Respond], None]
+"""What a button does after its ack, given the listeners' shared parts, the click's payload
+and where to answer the clicker."""
 
 
 @dataclass(frozen=True)
@@ -48,6 +55,16 @@ class Deps:
     def later(self, work: Callable[[], None]) -> None:
         """Run ``work`` after the ack, on ``after_ack``; its failures are logged."""
         self.after_ack.submit(work)
+
+    def on_click(self, work: ClickWork) -> Callable[[Ack, dict[str, Any], Respond], None]:
+        """A button's listener: ack at once, then ``work(self, body, respond)`` after the ack
+        (every button's work asks Slack or Vault, which the ack must not wait for)."""
+
+        def clicked(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+            ack()
+            self.later(lambda: work(self, body, respond))
+
+        return clicked
 
     def require(self, user_id: str, *roles: Role, action: str) -> None:
         """Raise ``Forbidden`` unless ``user_id`` holds one of ``roles`` (asked fresh; may

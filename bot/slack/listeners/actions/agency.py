@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import App, Respond
 
 from bot.core import agency_cutoff, agency_messages
 from bot.core.roles import Role
@@ -23,16 +23,8 @@ from bot.slack.deps import Deps
 def register(app: App, deps: Deps) -> None:
     """Listen to ``credbot_agency_confirm`` and ``credbot_agency_cancel``."""
 
-    def confirm(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        ack()
-        deps.later(lambda: _confirm(deps, body, respond))
-
-    def cancel(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        ack()
-        deps.later(lambda: _cancel(deps, body, respond))
-
-    app.action(agency_card.CONFIRM)(confirm)
-    app.action(agency_card.CANCEL)(cancel)
+    app.action(agency_card.CONFIRM)(deps.on_click(_confirm))
+    app.action(agency_card.CANCEL)(deps.on_click(_cancel))
 
 
 def _confirm(deps: Deps, body: dict[str, Any], respond: Respond) -> None:

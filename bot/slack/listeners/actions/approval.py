@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import App, Respond
 
 from bot.core import queries
 from bot.core.errors import IllegalTransition, StaleState
@@ -31,16 +31,8 @@ UNDECIDED = frozenset({State.REQUESTED, State.VERIFYING, State.AWAITING_APPROVAL
 def register(app: App, deps: Deps) -> None:
     """Listen to ``credbot_approve`` and ``credbot_reject``."""
 
-    def approve(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        ack()
-        deps.later(lambda: _approve(deps, body, respond))
-
-    def reject(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        ack()
-        deps.later(lambda: _ask_reason(deps, body, respond))
-
-    app.action(blocks.APPROVE)(approve)
-    app.action(blocks.REJECT)(reject)
+    app.action(blocks.APPROVE)(deps.on_click(_approve))
+    app.action(blocks.REJECT)(deps.on_click(_ask_reason))
 
 
 def _approve(deps: Deps, body: dict[str, Any], respond: Respond) -> None:

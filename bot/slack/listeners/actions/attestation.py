@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import App, Respond
 
 from bot.core import queries
 from bot.core.errors import NotAllowed
@@ -22,11 +22,7 @@ from bot.slack.deps import Deps
 def register(app: App, deps: Deps) -> None:
     """Listen to ``credbot_attest``."""
 
-    def attest(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        ack()
-        deps.later(lambda: _open_form(deps, body, respond))
-
-    app.action(blocks.ATTEST)(attest)
+    app.action(blocks.ATTEST)(deps.on_click(_open_form))
 
 
 def _open_form(deps: Deps, body: dict[str, Any], respond: Respond) -> None:

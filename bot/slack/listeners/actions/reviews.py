@@ -14,7 +14,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import App, Respond
 from slack_sdk.errors import SlackApiError
 
 from bot.core.errors import CredbotError
@@ -33,21 +33,18 @@ REVIEWS_OFF = "Access reviews are off (CREDBOT_ACCESS_REVIEW_INTERVAL is not set
 def register(app: App, deps: Deps) -> None:
     """Listen to the review message's buttons."""
 
-    def keep(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        ack()
-        deps.later(lambda: _tell(respond, _answer(deps, body, "keep")))
+    def keep(deps: Deps, body: dict[str, Any], respond: Respond) -> None:
+        _tell(respond, _answer(deps, body, "keep"))
 
-    def end(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        ack()
-        deps.later(lambda: _tell(respond, _answer(deps, body, "end")))
+    def end(deps: Deps, body: dict[str, Any], respond: Respond) -> None:
+        _tell(respond, _answer(deps, body, "end"))
 
-    def keep_every(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        ack()
-        deps.later(lambda: _tell(respond, _keep_all(deps, body)))
+    def keep_every(deps: Deps, body: dict[str, Any], respond: Respond) -> None:
+        _tell(respond, _keep_all(deps, body))
 
-    app.action(review_blocks.REVIEW_KEEP)(keep)
-    app.action(review_blocks.REVIEW_END)(end)
-    app.action(review_blocks.REVIEW_KEEP_ALL)(keep_every)
+    app.action(review_blocks.REVIEW_KEEP)(deps.on_click(keep))
+    app.action(review_blocks.REVIEW_END)(deps.on_click(end))
+    app.action(review_blocks.REVIEW_KEEP_ALL)(deps.on_click(keep_every))
 
 
 def _answer(deps: Deps, body: dict[str, Any], decision: Answer) -> str:

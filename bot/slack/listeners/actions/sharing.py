@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import App, Respond
 from slack_sdk.errors import SlackApiError
 
 from bot.core import sharing
@@ -29,24 +29,14 @@ Decide = Callable[[sharing.SharedAccounts, str], sharing.SharingFlag]
 def register(app: App, deps: Deps) -> None:
     """Listen to the alert's two buttons."""
 
-    def lock(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        ack()
-        deps.later(
-            lambda: _answer(
-                deps, body, respond, lambda s, f: sharing.lock_now(s, f, admin=_user(body))
-            )
-        )
+    def lock(deps: Deps, body: dict[str, Any], respond: Respond) -> None:
+        _answer(deps, body, respond, lambda s, f: sharing.lock_now(s, f, admin=_user(body)))
 
-    def fine(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        ack()
-        deps.later(
-            lambda: _answer(
-                deps, body, respond, lambda s, f: sharing.dismiss(s, f, admin=_user(body))
-            )
-        )
+    def fine(deps: Deps, body: dict[str, Any], respond: Respond) -> None:
+        _answer(deps, body, respond, lambda s, f: sharing.dismiss(s, f, admin=_user(body)))
 
-    app.action(sharing_card.LOCK_NOW)(lock)
-    app.action(sharing_card.ITS_FINE)(fine)
+    app.action(sharing_card.LOCK_NOW)(deps.on_click(lock))
+    app.action(sharing_card.ITS_FINE)(deps.on_click(fine))
 
 
 def _answer(deps: Deps, body: dict[str, Any], respond: Respond, decide: Decide) -> None:
