@@ -4,16 +4,19 @@ Its memory is read from ``/proc`` so tests can show what a request cost the proc
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
+from bot.cli import EXIT_UNAVAILABLE
 from bot.dev.openbao import free_port
 from bot.dev.slack_standin import SlackStandIn
 from tests.support.cli import clean_env, run
@@ -22,6 +25,11 @@ from tests.support.slack import slack_env
 from vault.setup import generate_secret_id, read_role_id
 
 WEBHOOK_SECRET = "5d41402abc4b2a76b9719d911017c5925d41402abc4b2a76"
+ESTABLISHED, LISTEN = "01", "0A"
+"""TCP states as ``/proc/net/tcp`` writes them."""
+PORT_TAKEN = "Address already in use"
+"""What ``credbot serve`` says (with exit code ``EXIT_UNAVAILABLE``) when a port is taken."""
+PORT_ATTEMPTS = 3
 START_TIMEOUT_S = 120.0
 """Long on purpose: a process that starts fast is not slowed by it, and on a loaded two-core
 machine importing credbot and migrating can take half a minute."""
@@ -74,20 +82,35 @@ class Served:
 
     def open_connections(self) -> int:
         """TCP connections the process holds open on the public port (from ``/proc``)."""
+        return self._sockets_on(self.port, state=ESTABLISHED)
+
+    def listens_on(self, port: int) -> bool:
+        """Whether this process (not some other one) holds the socket listening on ``port``."""
+        return self._sockets_on(port, state=LISTEN) > 0
+
+    def _sockets_on(self, port: int, *, state: str) -> int:
+        """The process's TCP sockets whose local port is ``port`` and whose state (as
+        ``/proc/net/tcp`` writes it) is ``state``."""
         inodes = {
-            os.readlink(fd).removeprefix("socket:[").rstrip("]")
-            for fd in Path(f"/proc/{self.process.pid}/fd").iterdir()
-            if os.readlink(fd).startswith("socket:")
+            target.removeprefix("socket:[").rstrip("]")
+            for target in self._open_files()
+            if target.startswith("socket:")
         }
-        local = f":{self.port:04X}"
-        established = "01"
+        local = f":{port:04X}"
         count = 0
         for table in ("/proc/net/tcp", "/proc/net/tcp6"):
             for line in Path(table).read_text().splitlines()[1:]:
                 fields = line.split()
-                if fields[1].endswith(local) and fields[3] == established and fields[9] in inodes:
+                if fields[1].endswith(local) and fields[3] == state and fields[9] in inodes:
                     count += 1
         return count
+
+    def _open_files(self) -> Iterator[str]:
+        """What each of the process's file descriptors points at; one closed while being
+        read (a starting process opens and closes many) is skipped."""
+        for fd in Path(f"/proc/{self.process.pid}/fd").iterdir():
+            with contextlib.suppress(FileNotFoundError):
+                yield os.readlink(fd)
 
     def stop(self) -> str:
         """SIGTERM, as an orchestrator stops it; return everything it printed."""
@@ -105,8 +128,30 @@ class Served:
 
 def start_serve(env: dict[str, str], *args: str, ops_port: int | None = None) -> Served:
     """Start ``credbot serve`` with exactly ``env`` (nothing of credbot's settings inherited),
-    ``args`` and ``--ops-port ops_port`` if given; return once ``/healthz`` answers 200 (on the
-    ops port when there is one, from the option or ``CREDBOT_OPS_PORT``)."""
+    ``args`` and ``--ops-port ops_port`` if given; return once the process listens on its
+    ports and ``/healthz`` answers 200 (on the ops port when there is one, from the option or
+    ``CREDBOT_OPS_PORT``).
+
+    ``free_port`` can hand the same port to two test workers at once: the loser exits with 4
+    (``PORT_TAKEN``) while the winner's ``/healthz`` answers for it. So the health answer
+    counts only once this process holds the listening sockets, and a start that lost a port
+    is tried again on fresh ones."""
+    for attempt in range(PORT_ATTEMPTS):
+        if attempt:
+            ops_port = ops_port and free_port()
+            env = (
+                {**env, "CREDBOT_OPS_PORT": str(free_port())} if "CREDBOT_OPS_PORT" in env else env
+            )
+        served = _start_serve_once(env, args, ops_port)
+        if served is not None:
+            return served
+    raise AssertionError(f"credbot serve found its ports taken {PORT_ATTEMPTS} times")
+
+
+def _start_serve_once(
+    env: dict[str, str], args: tuple[str, ...], ops_port: int | None
+) -> Served | None:
+    """One start of ``start_serve``: the running process, or None when a port was taken."""
     port = free_port()
     command = [sys.executable, "-m", "bot", "serve", "--port", str(port), *args]
     if ops_port is not None:
@@ -123,13 +168,17 @@ def start_serve(env: dict[str, str], *args: str, ops_port: int | None = None) ->
         text=True,
     )
     served = Served(process=process, port=port, ops_port=ops_port)
+    ports = [port] if ops_port is None else [port, ops_port]
     health = f"{served.ops_url if ops_port else served.url}/healthz"
     deadline = time.monotonic() + START_TIMEOUT_S
     while True:
         if process.poll() is not None:
-            raise AssertionError(f"credbot serve exited early:\n{served.stop()}")
+            output = served.stop()
+            if process.returncode == EXIT_UNAVAILABLE and PORT_TAKEN in output:
+                return None
+            raise AssertionError(f"credbot serve exited early:\n{output}")
         try:
-            if httpx.get(health, timeout=2).status_code == 200:
+            if all(map(served.listens_on, ports)) and httpx.get(health, timeout=2).is_success:
                 return served
         except httpx.TransportError:
             pass
