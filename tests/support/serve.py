@@ -168,18 +168,28 @@ def _start_serve_once(
         text=True,
     )
     served = Served(process=process, port=port, ops_port=ops_port)
-    ports = [port] if ops_port is None else [port, ops_port]
-    health = f"{served.ops_url if ops_port else served.url}/healthz"
+    try:
+        return served if _until_serving(served) else None
+    except BaseException:  # a failed check or Ctrl-C must not leave the process running
+        served.stop()
+        raise
+
+
+def _until_serving(served: Served) -> bool:
+    """Wait until ``served`` listens on its ports and answers ``/healthz``: True; False when it
+    exited because a port was taken; an AssertionError for any other exit or no answer."""
+    ports = [served.port] if served.ops_port is None else [served.port, served.ops_port]
+    health = f"{served.ops_url if served.ops_port else served.url}/healthz"
     deadline = time.monotonic() + START_TIMEOUT_S
     while True:
-        if process.poll() is not None:
+        if served.process.poll() is not None:
             output = served.stop()
-            if process.returncode == EXIT_UNAVAILABLE and PORT_TAKEN in output:
-                return None
+            if served.process.returncode == EXIT_UNAVAILABLE and PORT_TAKEN in output:
+                return False
             raise AssertionError(f"credbot serve exited early:\n{output}")
         try:
             if all(map(served.listens_on, ports)) and httpx.get(health, timeout=2).is_success:
-                return served
+                return True
         except httpx.TransportError:
             pass
         if time.monotonic() > deadline:
