@@ -29,6 +29,7 @@ import hvac
 import hvac.exceptions
 import hvac.utils
 import requests
+from hvac.constants.client import VAULT_CLIENT_CERT, VAULT_CLIENT_KEY
 
 from vault.errors import (
     LoginRefused,
@@ -44,6 +45,7 @@ from vault.errors import (
 )
 from vault.layout import APPROLE_MOUNT
 from vault.metrics import count_error, count_retry
+from vault.transport import environment_session
 
 __all__ = [
     "AppRoleClient",
@@ -121,8 +123,9 @@ NO_RETRIES = Retries(max_retries=0)
 class VaultClient(hvac.Client):  # type: ignore[misc]
     """An hvac client that also carries how credbot retries calls to this Vault.
 
-    Its ``requests`` session reads the environment once, here (:func:`environment_session`),
-    not on every call.
+    Its requests go through ``urllib3`` (:class:`vault.transport.Urllib3Session`, under hvac's
+    own ``JSONAdapter``), which reads the environment once, here, not on every call. The
+    client certificate is the one hvac reads from ``VAULT_CLIENT_CERT``/``VAULT_CLIENT_KEY``.
     """
 
     def __init__(
@@ -135,39 +138,20 @@ class VaultClient(hvac.Client):  # type: ignore[misc]
         namespace: str | None,
         retries: Retries,
     ) -> None:
-        session, verify = environment_session(url, verify)
+        cert = (VAULT_CLIENT_CERT, VAULT_CLIENT_KEY) if VAULT_CLIENT_CERT else None
+        session = environment_session(url, verify, cert)
         super().__init__(
             url=url,
             token=token,
+            cert=cert,
             timeout=timeout,
-            verify=verify,
+            verify=session.verify,
             proxies=session.proxies,
             namespace=namespace,
             session=session,
         )
         self.token = token
         self.retries = retries
-
-
-def environment_session(url: str, verify: bool | str) -> tuple[requests.Session, bool | str]:
-    """A ``requests`` session for Vault at ``url`` that took from the environment, once, what
-    ``requests`` would otherwise read on every call: the proxy for ``url`` (``HTTPS_PROXY``,
-    ``HTTP_PROXY``, ``ALL_PROXY``, none when ``NO_PROXY`` covers its host), the CA bundle
-    (``REQUESTS_CA_BUNDLE`` or ``CURL_CA_BUNDLE``, only when ``verify`` is ``True``: a
-    ``VAULT_CACERT``/``VAULT_CAPATH`` given as ``verify`` wins, as before) and a ``~/.netrc``
-    login for its host. Returns the session and the ``verify`` to use.
-
-    Reading them per call (``trust_env``) walks the whole environment several times and stats
-    files: about a third of the client's CPU per Vault call, which a burst of reveals (four
-    calls each) queues on. What the environment said when the client was made holds for its
-    life, a redirect to another node included.
-    """
-    session = requests.Session()
-    settings = session.merge_environment_settings(url, {}, None, verify, None)
-    session.proxies, session.verify = settings["proxies"], settings["verify"]
-    session.auth = requests.utils.get_netrc_auth(url)
-    session.trust_env = False
-    return session, session.verify
 
 
 def connect(

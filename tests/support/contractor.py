@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any
 
 import hvac
 import pyotp
 import pytest
-from requests.adapters import HTTPAdapter
 
 from bot.core import enrolment
 from bot.core.context import Core
@@ -92,19 +90,6 @@ def prove_while_vault_is_down(core: Core, secret: str, revealed: enrolment.Revea
     )
 
 
-class FromAddress(HTTPAdapter):
-    """Connections from a chosen local address (``127.0.0.2``: another machine, as Vault's
-    audit device sees it)."""
-
-    def __init__(self, source: str) -> None:
-        self._source = source
-        super().__init__()
-
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        kwargs["source_address"] = (self._source, 0)
-        super().init_poolmanager(*args, **kwargs)
-
-
 def login(addr: str, secrets: AccountSecrets, *, source: str | None = None) -> hvac.Client:
     """Log in as the review tool does every day (password, then a code), from the local
     address ``source`` when given; return a client holding the token. Raises
@@ -112,8 +97,8 @@ def login(addr: str, secrets: AccountSecrets, *, source: str | None = None) -> h
     ``fresh_code`` only once the password was accepted, so a login refused at the password
     (a revoked account) uses up no code and never waits for the next step."""
     client = connect(addr)
-    if source is not None:
-        client.adapter.session.mount("http://", FromAddress(source))
+    if source is not None:  # another machine, as Vault's audit device sees it
+        client.adapter.session.pool.connection_pool_kw["source_address"] = (source, 0)
     auth = login_with_totp(
         client, secrets.username, secrets.password, lambda: fresh_code(secrets.totp_secret)
     )

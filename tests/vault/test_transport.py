@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import logging
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -257,3 +259,44 @@ def test_a_sealed_vault_is_retried_then_reported(
         accounts.list_accounts()
     assert _retries("LIST auth/credbot/users") == before + 2
     assert any("Vault is sealed" in line and "retry 2 of 2" in line for line in caplog.messages)
+
+
+class _Redirector:
+    """A standby as Vault runs one: every request answered ``307`` to the active node's
+    address, the same path."""
+
+    def __init__(self, active: str) -> None:
+        class Handler(BaseHTTPRequestHandler):
+            def _redirect(self) -> None:
+                self.send_response(307)
+                self.send_header("Location", f"{active}{self.path}")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            do_GET = do_POST = _redirect  # noqa: N815 (http.server's names)
+
+            def log_message(self, format: str, *args: object) -> None:
+                """Quiet."""
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self.addr = f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+def test_a_standby_s_redirect_is_followed_with_the_token_and_the_body(
+    openbao: OpenBaoServer,
+) -> None:
+    standby = _Redirector(openbao.addr.replace("127.0.0.1", "localhost"))
+    try:
+        client = connect(standby.addr, token=openbao.root_token, retries=Retries(0))
+        assert request(client, "GET", "auth/token/lookup-self")
+        looked_up = request(
+            client, "POST", "auth/token/lookup", json={"token": openbao.root_token}, retry=True
+        )
+        assert looked_up is not None and looked_up["data"]["policies"] == ["root"]
+    finally:
+        standby.stop()
