@@ -264,10 +264,10 @@ def _usable_link(
     """Find the link and its contractor, or say why it cannot be used (without consuming it)."""
     if not LINK_SECRET.match(secret):
         raise LinkNotFound()
-    link = core.store.get_link(links.link_hash(secret))
-    if link is None:
+    found = core.store.get_link_with_contractor(links.link_hash(secret))
+    if found is None:
         raise LinkNotFound()
-    contractor = core.store.get_contractor(link.contractor_id)
+    link, contractor = found
     if link.failed_confirmations >= MAX_CONFIRMATION_FAILURES:
         raise LinkUnusable("locked")
     if link.invalidated_at is not None or contractor.username != link.username:

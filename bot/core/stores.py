@@ -154,6 +154,11 @@ class LinkRecords(Protocol):
         """Return the link with this hash, if any."""
         ...
 
+    def get_link_with_contractor(self, link_hash: str) -> tuple[LinkRecord, Contractor] | None:
+        """Return the link with this hash and its contractor, read together (one statement:
+        every page of a link needs both), if the link exists."""
+        ...
+
     def claim_link(
         self, link_hash: str, *, now: datetime, proof_digest: str, max_failures: int
     ) -> bool:

@@ -7,10 +7,17 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from bot.core.models import LinkRecord
-from bot.storage.mapping import to_link
-from bot.storage.tables import links
+from bot.core.models import Contractor, LinkRecord
+from bot.storage.mapping import to_link, to_link_and_contractor
+from bot.storage.tables import contractors, links
 from bot.storage.transactions import SqlTransactions
+
+_WITH_CONTRACTOR = (
+    sa.select(links, contractors)
+    .join_from(links, contractors, links.c.contractor_id == contractors.c.id)
+    .where(links.c.link_hash == sa.bindparam("link_hash"))
+)
+"""Built once (see ``bot.storage.changes``): every page of a link, every reveal, reads it."""
 
 
 class SqlLinks(SqlTransactions):
@@ -30,6 +37,12 @@ class SqlLinks(SqlTransactions):
         with self._reader() as connection:
             row = connection.execute(sa.select(links).where(links.c.link_hash == link_hash)).first()
         return None if row is None else to_link(row)
+
+    def get_link_with_contractor(self, link_hash: str) -> tuple[LinkRecord, Contractor] | None:
+        """Return the link with this hash and its contractor, if any: one ``SELECT`` joining
+        the two (on PostgreSQL in autocommit, see ``_read_row``), not two reads."""
+        row = self._read_row(_WITH_CONTRACTOR, {"link_hash": link_hash})
+        return None if row is None else to_link_and_contractor(row)
 
     def claim_link(
         self, link_hash: str, *, now: datetime, proof_digest: str, max_failures: int

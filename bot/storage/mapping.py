@@ -19,6 +19,7 @@ from bot.core.models import (
     VaultAccountRecord,
 )
 from bot.core.states import State
+from bot.storage.tables import contractors, links
 
 
 def contractor_values(contractor: Contractor) -> dict[str, Any]:
@@ -47,7 +48,11 @@ SWEEP_COLUMNS = frozenset({"sweep_claimed_by", "sweep_claimed_until"})
 
 def to_contractor(row: Row[Any]) -> Contractor:
     """A ``contractors`` row as a ``Contractor``."""
-    values = {key: value for key, value in row._mapping.items() if key not in SWEEP_COLUMNS}
+    return _contractor(row._mapping)
+
+
+def _contractor(columns: Mapping[Any, Any]) -> Contractor:
+    values = {key: value for key, value in columns.items() if key not in SWEEP_COLUMNS}
     values["state"] = State(values["state"])
     return Contractor(**values)
 
@@ -60,6 +65,15 @@ def to_account(row: Row[Any]) -> VaultAccountRecord:
 def to_link(row: Row[Any]) -> LinkRecord:
     """A ``links`` row as a ``LinkRecord``."""
     return LinkRecord(**row._mapping)
+
+
+def to_link_and_contractor(row: Row[Any]) -> tuple[LinkRecord, Contractor]:
+    """A row of ``links`` joined with ``contractors`` (the links' columns first) as the link
+    and its contractor. Split by position: both tables have columns of the same name."""
+    split = len(links.columns)
+    link = LinkRecord(**dict(zip(links.columns.keys(), row[:split], strict=True)))
+    values = dict(zip(contractors.columns.keys(), row[split:], strict=True))
+    return link, _contractor(values)
 
 
 def check_values(contractor_id: str, result: CheckResult, *, at: datetime) -> dict[str, Any]:

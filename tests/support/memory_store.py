@@ -353,6 +353,12 @@ class MemoryStore:
         with self._lock:
             return self._links.get(link_hash)
 
+    def get_link_with_contractor(self, link_hash: str) -> tuple[LinkRecord, Contractor] | None:
+        """The link with this hash and its contractor, if any."""
+        with self._lock:
+            link = self._links.get(link_hash)
+            return None if link is None else (link, self._contractors[link.contractor_id])
+
     def claim_link(
         self, link_hash: str, *, now: datetime, proof_digest: str, max_failures: int
     ) -> bool:

@@ -48,6 +48,8 @@ def test_link_round_trip(store: Store, contractor: Contractor) -> None:
     store.add_link(link)
     assert store.get_link(link.link_hash) == link
     assert store.get_link("unknown") is None
+    assert store.get_link_with_contractor(link.link_hash) == (link, contractor)
+    assert store.get_link_with_contractor("unknown") is None
 
 
 def test_revocation_targets_are_live_links_and_unrevoked_accounts(
