@@ -19,6 +19,21 @@ _WITH_CONTRACTOR = (
 )
 """Built once (see ``bot.storage.changes``): every page of a link, every reveal, reads it."""
 
+_CLAIM = (
+    sa.update(links)
+    .where(
+        links.c.link_hash == sa.bindparam("claimed_hash"),
+        links.c.claimed_at.is_(None),
+        links.c.invalidated_at.is_(None),
+        links.c.expires_at > sa.bindparam("now"),
+        links.c.failed_confirmations < sa.bindparam("max_failures"),
+    )
+    .values(
+        claimed_at=sa.bindparam("new_claimed_at"), proof_digest=sa.bindparam("new_proof_digest")
+    )
+)
+"""Built once, as ``_WITH_CONTRACTOR``: every reveal claims its link."""
+
 
 class SqlLinks(SqlTransactions):
     """``bot.core.stores.LinkRecords`` on SQLite or PostgreSQL."""
@@ -56,15 +71,14 @@ class SqlLinks(SqlTransactions):
         """
         with self._engine.begin() as connection:
             result = connection.execute(
-                sa.update(links)
-                .where(
-                    links.c.link_hash == link_hash,
-                    links.c.claimed_at.is_(None),
-                    links.c.invalidated_at.is_(None),
-                    links.c.expires_at > now,
-                    links.c.failed_confirmations < max_failures,
-                )
-                .values(claimed_at=now, proof_digest=proof_digest)
+                _CLAIM,
+                {
+                    "claimed_hash": link_hash,
+                    "now": now,
+                    "max_failures": max_failures,
+                    "new_claimed_at": now,
+                    "new_proof_digest": proof_digest,
+                },
             )
             return result.rowcount == 1
 
