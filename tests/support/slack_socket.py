@@ -251,8 +251,13 @@ def socket_world(
 ) -> Iterator[SocketWorld]:
     """``SocketWorld`` connected (``credbot serve --socket-mode``'s wiring on test backends)."""
     settings = socket_settings(standin)
-    core, clock, app, _ = world_core(store, vault_accounts, standin, settings)
-    connection = SlackSocket(app=app, app_token=settings.socket_mode_token(), ping_interval=2)
+    core, clock, app, deps = world_core(store, vault_accounts, standin, settings)
+    connection = SlackSocket(
+        app=app,
+        app_token=settings.socket_mode_token(),
+        after_ack=deps.after_ack,
+        ping_interval=2,
+    )
     connection.connect()
     try:
         yield SocketWorld(
