@@ -1,8 +1,7 @@
 """``credbot review status|export``: open access reviews, and the auditors' evidence of who
 decided what, when.
 
-Registered on ``credbot`` by ``bot.cli`` (which imports this module at its end, once
-``main``, ``Context`` and ``exits_cleanly`` exist). Reads the database only: no Vault, no Slack.
+Reads the database only: no Vault, no Slack.
 """
 
 from __future__ import annotations
@@ -15,11 +14,8 @@ from typing import IO, Any
 
 import click
 
-from bot.cli import Context, exits_cleanly
+from bot.cli.context import Context, exits_cleanly, pass_context
 from bot.core.review_interfaces import AccessReview
-
-pass_context = click.make_pass_decorator(Context, ensure=True)
-"""``bot.cli``'s decorator, made here: mypy cannot type a variable across the import cycle."""
 
 EXPORT_FIELDS = (
     "id",
