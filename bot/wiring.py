@@ -310,7 +310,10 @@ def build_slack(
         agencies=database.agencies,
     )
     reviews = build_reviews(settings, store=database.reviews, client=client)
-    deps = replace(build_deps(core=core, settings=settings, client=client), reviews=reviews)
+    deps = replace(
+        build_deps(core=core, settings=settings, client=client, leases=database.leases),
+        reviews=reviews,
+    )
     sharing = build_sharing(settings, core, database=database, vault_client=vault_client)
     if sharing is not None:
         alerts = SlackSharingAlerts(

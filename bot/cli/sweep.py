@@ -24,7 +24,7 @@ from bot.cli.context import (
     pass_context,
 )
 from bot.core.messages import sweep_summary
-from bot.core.sweep import SweepOptions, SweepReport, exclusive_sweep, sweep
+from bot.core.sweep import SweepOptions, SweepReport, exclusive_sweep
 from bot.durations import parse_duration
 
 
@@ -79,11 +79,7 @@ def sweep_command(
             bar.update(task, completed=done, total=total)
 
         reviews = wiring.build_reviews(ctx.settings, store=ctx.database.reviews)
-        report = (
-            sweep(core, options, progress=progress, reviews=reviews)  # no lease needed
-            if dry_run
-            else exclusive_sweep(core, options, leases=leases, progress=progress, reviews=reviews)
-        )
+        report = exclusive_sweep(core, options, leases=leases, progress=progress, reviews=reviews)
     if as_json:
         click.echo(json.dumps(report.as_json(), sort_keys=True))
     else:
