@@ -33,6 +33,7 @@ for _command in (
     contractors.status,
     contractors.offboard,
     agencies.unblock,
+    agencies.list_cutoffs,
     sweep.sweep_command,
     server.serve,
     demo.demo,

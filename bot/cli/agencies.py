@@ -4,9 +4,12 @@ second admin's confirmation, and the receipt."""
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import sys
+from dataclasses import asdict
+from datetime import datetime
 
 import click
 from rich.console import Console
@@ -20,6 +23,7 @@ from bot.cli.context import (
     Context,
     exits_cleanly,
     fail,
+    minute,
     pass_context,
 )
 from bot.core import agency_cutoff
@@ -72,6 +76,49 @@ def offboard_agency(ctx: Context, domain: str, *, reason: str, actor: str) -> No
             sys.exit(EXIT_PROBLEM_FOUND)
         return
     _print_requested(cutoff, found, channel, console)
+
+
+@click.command("cutoffs")
+@click.option("--all", "everything", is_flag=True, help="Also the cancelled and lifted ones.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@pass_context
+@exits_cleanly
+def list_cutoffs(ctx: Context, everything: bool, as_json: bool) -> None:
+    """List agency cut-offs, newest first: those awaiting a second admin (pending) and the
+    domains whose requests are refused (blocking); with --all, also the cancelled and lifted
+    ones."""
+    found = agency_cutoff.cutoffs(ctx.core, open_only=not everything)
+    if as_json:
+        for cutoff in found:
+            click.echo(json.dumps(_as_json(cutoff), sort_keys=True))
+        return
+    if not found:
+        click.echo("no agency cut-offs" if everything else "no open agency cut-offs")
+    for cutoff in found:
+        click.echo(
+            f"{cutoff.domain}  {cutoff.status:<9} {_history(cutoff)}: {cutoff.reason}  "
+            f"({cutoff.id})"
+        )
+
+
+def _history(cutoff: AgencyCutoff) -> str:
+    """Who asked and when, and who decided and lifted it, as far as it went."""
+    said = [f"asked by {cutoff.requested_by} {minute(cutoff.requested_at)}"]
+    if cutoff.status == "pending":
+        said.append("awaits a second admin")
+    if cutoff.decided_by and cutoff.decided_at:
+        verb = "cancelled" if cutoff.status == "cancelled" else "confirmed"
+        said.append(f"{verb} by {cutoff.decided_by} {minute(cutoff.decided_at)}")
+    if cutoff.lifted_by and cutoff.lifted_at:
+        said.append(f"lifted by {cutoff.lifted_by} {minute(cutoff.lifted_at)}")
+    return ", ".join(said)
+
+
+def _as_json(cutoff: AgencyCutoff) -> dict[str, str | None]:
+    return {
+        key: value.isoformat() if isinstance(value, datetime) else value
+        for key, value in asdict(cutoff).items()
+    }
 
 
 @click.command()

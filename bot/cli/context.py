@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable
+from datetime import datetime
 from typing import NoReturn, ParamSpec, TypeVar
 
 import click
@@ -34,6 +35,11 @@ def fail(message: str, code: int) -> NoReturn:
     """Say ``message`` on stderr as credbot, and exit with ``code``."""
     click.echo(f"credbot: {message}", err=True)
     sys.exit(code)
+
+
+def minute(moment: datetime) -> str:
+    """``moment`` as the commands show times to a person: ``2026-11-29 17:40 UTC``."""
+    return f"{moment:%Y-%m-%d %H:%M} UTC"
 
 
 def exits_cleanly(command: Callable[P, R]) -> Callable[P, R]:

@@ -14,7 +14,7 @@ from typing import IO, Any
 
 import click
 
-from bot.cli.context import Context, exits_cleanly, pass_context
+from bot.cli.context import Context, exits_cleanly, minute, pass_context
 from bot.core.review_interfaces import AccessReview
 
 EXPORT_FIELDS = (
@@ -56,15 +56,15 @@ def review_status(ctx: Context, as_json: bool) -> None:
         click.echo("no access review has started yet")
         return
     click.echo(
-        f"latest round {latest.number}: started {_time(latest.started_at)}, "
-        f"answers due by {_time(latest.deadline)}; {len(open_reviews)} open review(s)"
+        f"latest round {latest.number}: started {minute(latest.started_at)}, "
+        f"answers due by {minute(latest.deadline)}; {len(open_reviews)} open review(s)"
     )
     for item in open_reviews:
         who = "the admins" if item.recipient == "admins" else f"manager {item.manager}"
         sent = "reminded" if item.reminded_at else "sent" if item.sent_at else "not sent yet"
         click.echo(
             f"  {item.id}  {item.contractor_name} ({item.contractor_slack_id}): {who} must "
-            f"answer by {_time(item.deadline)} [{sent}]"
+            f"answer by {minute(item.deadline)} [{sent}]"
         )
 
 
@@ -100,7 +100,3 @@ def _record(item: AccessReview) -> dict[str, Any]:
         name: data[name].isoformat() if isinstance(data[name], datetime) else data[name]
         for name in EXPORT_FIELDS
     }
-
-
-def _time(moment: datetime) -> str:
-    return f"{moment:%Y-%m-%d %H:%M} UTC"
