@@ -76,7 +76,7 @@ def review_world(
         seen_requests,
         leases=leases,
         reviews=reviews,
-        **REVIEW_SETTINGS,
+        overrides=REVIEW_SETTINGS,
     ):
         yield world, reviews
 

@@ -44,7 +44,7 @@ def slow_world(
     seen_requests: SeenRequests,
     leases: Leases,
 ) -> Iterator[SlackWorld]:
-    yield from make_world(store, SlowVault(vault_accounts), standin, seen_requests, leases=leases)  # type: ignore[arg-type]
+    yield from make_world(store, SlowVault(vault_accounts), standin, seen_requests, leases=leases)
 
 
 def test_the_approve_click_is_acked_at_once_while_vault_works(slow_world: SlackWorld) -> None:

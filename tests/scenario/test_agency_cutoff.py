@@ -51,7 +51,7 @@ def world(
         seen_requests,
         agencies,
         leases=leases,
-        CREDBOT_ADMINS=f"{ADMIN},{ADMIN2}",
+        overrides={"CREDBOT_ADMINS": f"{ADMIN},{ADMIN2}"},
     )
 
 
@@ -214,7 +214,7 @@ def test_without_an_audit_channel_a_cutoff_is_refused(
         seen_requests,
         agencies,
         leases=leases,
-        CREDBOT_AUDIT_CHANNEL="",
+        overrides={"CREDBOT_AUDIT_CHANNEL": ""},
     ):
         requested_at(world.core, "ana@agency.example")
         before = world.audit_count()

@@ -40,8 +40,10 @@ def world(
         standin,
         seen_requests,
         leases=leases,
-        CREDBOT_IDENTITY_CHECKS=CHECKS,
-        CREDBOT_KYC_WEBHOOK_SECRET=WEBHOOK_SECRET,
+        overrides={
+            "CREDBOT_IDENTITY_CHECKS": CHECKS,
+            "CREDBOT_KYC_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        },
     )
 
 

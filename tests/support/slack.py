@@ -9,7 +9,7 @@ test store (SQLite and PostgreSQL) and the shared OpenBao, with a frozen core cl
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -357,11 +357,11 @@ def make_world(
     *,
     leases: Leases,
     reviews: AccessReviews | None = None,
-    **overrides: str,
-) -> Iterator[SlackWorld]:
+    overrides: Mapping[str, str] | None = None,
+) -> Generator[SlackWorld, None, None]:
     """The world (one replica); ``overrides`` are settings (environment names) on top of the
     usual ones; ``reviews``: access reviews are on."""
-    settings = slack_settings(standin, **overrides)
+    settings = slack_settings(standin, **(overrides or {}))
     core, clock, app, deps = world_core(
         store, vault, standin, settings, leases=leases, agencies=agencies, reviews=reviews
     )
