@@ -30,7 +30,7 @@ _LOCKED_TAIL = sa.text("SELECT end_seq, end_hash FROM credbot_audit_chain_end(:k
 _TAIL = (
     sa.select(audit_events.c.seq, audit_events.c.hash).order_by(audit_events.c.seq.desc()).limit(1)
 )
-_INSERT = sa.insert(audit_events)
+_INSERT = sa.insert(audit_events).inline()
 
 
 def append_event(
