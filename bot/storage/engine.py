@@ -28,8 +28,7 @@ create it (``create``); the others refuse a missing file instead of leaving an e
 PostgreSQL: connections a database restart ended are replaced at checkout, transparently
 instead of failing the next request, by asking the kernel whether the server closed the socket
 (``bot.storage.closed_connections``) rather than with ``pool_pre_ping``, which costs a round
-trip per transaction. Its cursors build a result's column description only when something
-reads it (``bot.storage.descriptions``).
+trip per transaction.
 """
 
 from __future__ import annotations
@@ -49,7 +48,6 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from bot.core.health import DatabaseMisconfigured, NotReady
 from bot.storage.closed_connections import replace_closed_connections
-from bot.storage.descriptions import LazyDescriptionCursor
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 """How long a SQLite writer waits for another writer's lock before giving up."""
@@ -88,11 +86,7 @@ def make_engine(
     parsed = sa.make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed, sqlite_busy_timeout_ms, engine_options, create=create)
-    connect_args = {
-        "cursor_factory": LazyDescriptionCursor,
-        **engine_options.pop("connect_args", {}),
-    }
-    engine = sa.create_engine(parsed, connect_args=connect_args, **engine_options)
+    engine = sa.create_engine(parsed, **engine_options)
     replace_closed_connections(engine)
     return engine
 
