@@ -123,6 +123,11 @@ def cpu_ms(pid: int | None) -> float:
     return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
 
 
+def serves_cpu_ms(serves: Sequence[Serve]) -> float:
+    """The CPU time all of ``serves`` have used so far, in ms."""
+    return sum(cpu_ms(serve.pid) for serve in serves)
+
+
 @dataclass(frozen=True)
 class Serve:
     """A running ``credbot serve``: its base URL and process id."""
@@ -132,7 +137,15 @@ class Serve:
 
 
 @contextmanager
-def credbot_serve(env: Env) -> Iterator[Serve]:
+def credbot_serves(env: Env, replicas: int) -> Iterator[list[Serve]]:
+    """``replicas`` ``credbot serve`` processes on one database, as the shipped deployments
+    run them (``deploy/``: two replicas behind one address)."""
+    with ExitStack() as stack:
+        yield [stack.enter_context(credbot_serve(env, replica)) for replica in range(replicas)]
+
+
+@contextmanager
+def credbot_serve(env: Env, replica: int) -> Iterator[Serve]:
     """``credbot serve`` in its own process, with the bot's AppRole."""
     secret_id, _ = generate_secret_id(env.root)
     port = free_port()
@@ -148,7 +161,7 @@ def credbot_serve(env: Env) -> Iterator[Serve]:
     }
     for name in ("VAULT_TOKEN", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"):
         variables.pop(name, None)
-    with (env.workdir / "serve.log").open("w") as output:
+    with (env.workdir / f"serve-{replica}.log").open("w") as output:
         process = subprocess.Popen(
             [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(port)],
             env=variables,
@@ -174,22 +187,24 @@ def credbot_serve(env: Env) -> Iterator[Serve]:
 
 
 async def load(
-    base: str, jobs: list[tuple[str, str, dict[str, str] | None]], clients: int
+    bases: Sequence[str], jobs: list[tuple[str, str, dict[str, str] | None]], clients: int
 ) -> tuple[list[int], dict[int, int]]:
-    """Send ``jobs`` (method, path, form) over ``clients`` keep-alive connections at once;
-    return the per-request latencies and the count of each status.
+    """Send ``jobs`` (method, path, form) over ``clients`` keep-alive connections at once,
+    spread over ``bases`` one connection after another (as a load balancer in front of
+    replicas spreads connections); return the per-request latencies and the count of each
+    status.
 
     A minimal HTTP/1.1 client on asyncio streams: a general-purpose client (httpx) spends more
     CPU per request than the server's GET handler, and on two cores it would measure itself.
     """
-    host, port = base.removeprefix("http://").split(":")
     queue: asyncio.Queue[tuple[str, str, dict[str, str] | None]] = asyncio.Queue()
     for job in jobs:
         queue.put_nowait(job)
     samples: list[int] = []
     statuses: dict[int, int] = {}
 
-    async def worker() -> None:
+    async def worker(base: str) -> None:
+        host, port = base.removeprefix("http://").split(":")
         reader, writer = await asyncio.open_connection(host, int(port))
         try:
             while not queue.empty():
@@ -215,7 +230,7 @@ async def load(
         finally:
             writer.close()
 
-    await asyncio.gather(*(worker() for _ in range(clients)))
+    await asyncio.gather(*(worker(bases[i % len(bases)]) for i in range(clients)))
     return samples, statuses
 
 
@@ -223,11 +238,14 @@ Job = tuple[str, str, dict[str, str] | None]
 """One request: method, path, and the form it posts (``None``: no body)."""
 
 
-def page_latency(env: Env, *, clients: int, gets: int, reveals: int) -> dict[str, object]:
-    """GET and reveal latencies with ``clients`` concurrent clients, and with one client (the
-    service time without queueing, to read the first against); for each, the CPU time
-    ``credbot serve`` and OpenBao spent per request (wall time on a shared machine stretches
-    with the load; CPU per request does not)."""
+def page_latency(
+    env: Env, *, clients: int, gets: int, reveals: int, replicas: int = 1
+) -> dict[str, object]:
+    """GET and reveal latencies with ``clients`` concurrent clients over ``replicas``
+    processes, and with one client (the service time without queueing, to read the first
+    against); for each, the CPU time ``credbot serve`` (all replicas) and OpenBao spent per
+    request (wall time on a shared machine stretches with the load; CPU per request does
+    not)."""
     single = max(40, reveals // 5)
     log(f"issuing {reveals + single} links ...")
     for _ in range(reveals + single):
@@ -236,10 +254,11 @@ def page_latency(env: Env, *, clients: int, gets: int, reveals: int) -> dict[str
         issuing.issue(env.core, contractor_id, actor=APPROVER)
     jobs: list[Job] = [("POST", "/enroll/reveal", {"secret": s, "code": c}) for s, c in env.links()]
     get: Job = ("GET", "/enroll", None)
-    result: dict[str, object] = {"clients": clients}
-    with credbot_serve(env) as serve:
-        log(f"credbot serve at {serve.base}; warming up ...")
-        asyncio.run(load(serve.base, [get] * 50, clients))
+    result: dict[str, object] = {"clients": clients, "replicas": replicas}
+    with credbot_serves(env, replicas) as serves:
+        bases = [serve.base for serve in serves]
+        log(f"credbot serve at {', '.join(bases)}; warming up ...")
+        asyncio.run(load(bases, [get] * 50 * replicas, clients))
         for name, count, jobs_here, workers in (
             ("get_1", gets // 10, [get] * (gets // 10), 1),
             ("get", gets, [get] * gets, clients),
@@ -247,12 +266,12 @@ def page_latency(env: Env, *, clients: int, gets: int, reveals: int) -> dict[str
             ("reveal", reveals, jobs[single:], clients),
         ):
             log(f"{count} x {jobs_here[0][0]} {jobs_here[0][1]} with {workers} client(s) ...")
-            serve_cpu, bao_cpu = cpu_ms(serve.pid), cpu_ms(env.bao.server.pid)
-            samples, statuses = asyncio.run(load(serve.base, jobs_here, workers))
+            serve_cpu, bao_cpu = serves_cpu_ms(serves), cpu_ms(env.bao.server.pid)
+            samples, statuses = asyncio.run(load(bases, jobs_here, workers))
             result[name] = asdict(Summary.of(samples))
             result[f"{name}_statuses"] = statuses
             result[f"{name}_cpu_ms"] = {
-                "serve": (cpu_ms(serve.pid) - serve_cpu) / count,
+                "serve": (serves_cpu_ms(serves) - serve_cpu) / count,
                 "openbao": (cpu_ms(env.bao.server.pid) - bao_cpu) / count,
             }
     return result
@@ -289,6 +308,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         default="both",
         help="credbot serve's database for the page (both, one after the other)",
     )
+    parser.add_argument(
+        "--replicas",
+        type=int,
+        default=1,
+        help="credbot serve processes sharing the database, clients spread over them (1)",
+    )
     parser.add_argument("--json", action="store_true", help="one JSON object on stdout")
     args = parser.parse_args(argv)
     kinds = DATABASES if args.database == "both" else (args.database,)
@@ -300,7 +325,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         for kind in kinds:
             with environment(bao, tmp, kind, pg) as env:
                 load_before = load_average()
-                page = page_latency(env, clients=args.clients, gets=args.gets, reveals=args.reveals)
+                page = page_latency(
+                    env,
+                    clients=args.clients,
+                    gets=args.gets,
+                    reveals=args.reveals,
+                    replicas=args.replicas,
+                )
                 page["load_average_1min"] = {"before": load_before, "after": load_average()}
                 pages[kind] = page
         with issue_latency.issue_bench(bao, "sqlite", tmp, None) as bench:
@@ -311,7 +342,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     for kind, page in pages.items():
         load: dict[str, float] = page["load_average_1min"]  # type: ignore[assignment]
         print(
-            f"enrollment page, credbot serve ({kind}, OpenBao), {args.clients} clients vs 1; "
+            f"enrollment page, {args.replicas} x credbot serve ({kind}, OpenBao), "
+            f"{args.clients} clients vs 1; "
             f"load average {load['before']:.2f} -> {load['after']:.2f}:"
         )
         for key, name in (

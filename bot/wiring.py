@@ -310,7 +310,10 @@ def build_slack(
         agencies=database.agencies,
     )
     reviews = build_reviews(settings, store=database.reviews, client=client)
-    deps = replace(build_deps(core=core, settings=settings, client=client), reviews=reviews)
+    deps = replace(
+        build_deps(core=core, settings=settings, client=client, leases=database.leases),
+        reviews=reviews,
+    )
     sharing = build_sharing(settings, core, database=database, vault_client=vault_client)
     if sharing is not None:
         alerts = SlackSharingAlerts(
@@ -436,7 +439,7 @@ def build_socket_mode_server(settings: Settings) -> tuple[ASGIApp, SlackSocket]:
     database = open_database(settings)
     vault_client = bot_vault_client(settings, wait_for_vault=True)
     slack = build_slack(settings, database=database, vault_client=vault_client)
-    slack_socket = SlackSocket(app=slack.app, app_token=app_token)
+    slack_socket = SlackSocket(app=slack.app, app_token=app_token, after_ack=slack.deps.after_ack)
     log.info("Slack is on over Socket Mode, Web API at %s", settings.slack_api_url)
     web = _web_app(
         settings,

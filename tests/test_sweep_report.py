@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from rich.console import Console
 
+from bot.cli.sweep import print_report
 from bot.core.sweep import SweepItem, SweepReport
 from bot.slack.messages import sweep_report
-from bot.sweep_report import print_report
 
 
 def _cli(report: SweepReport) -> str:

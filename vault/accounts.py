@@ -237,10 +237,6 @@ class VaultAccounts:
             pool=self._pool,
         )
 
-    def list_accounts(self) -> list[str]:
-        """``LIST auth/credbot/users``: every username, sorted; ``[]`` when none."""
-        return userpass.list_users(self._client)
-
     def iter_accounts(self) -> Iterator[str]:
         """Every username in byte order, one ``LIST auth/credbot/users`` page at a time
         (``userpass.iter_users``): what a reconciliation over many users holds is one page."""

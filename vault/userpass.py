@@ -83,12 +83,6 @@ def delete_user(client: hvac.Client, username: str, *, mount: str = USERPASS_MOU
         return
 
 
-def list_users(client: hvac.Client, *, mount: str = USERPASS_MOUNT) -> list[str]:
-    """``LIST /auth/{mount}/users``, page by page: every username, sorted; ``[]`` when there
-    is none."""
-    return list(iter_users(client, mount=mount))
-
-
 def iter_users(
     client: hvac.Client, *, page_size: int = LIST_PAGE_SIZE, mount: str = USERPASS_MOUNT
 ) -> Iterator[str]:

@@ -87,6 +87,11 @@ class AgencyCutoffs(Protocol):
         """The domain's ``pending`` or ``blocking`` cut-off, if any."""
         ...
 
+    def cutoffs(self, *, open_only: bool) -> list[AgencyCutoff]:
+        """Every cut-off, newest request first; with ``open_only``, the ``pending`` and
+        ``blocking`` ones only."""
+        ...
+
     def decide_cutoff(
         self,
         cutoff_id: str,

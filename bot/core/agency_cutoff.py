@@ -87,6 +87,13 @@ def agencies_of(core: Core) -> AgencyCutoffs:
     return core.agencies
 
 
+def cutoffs(core: Core, *, open_only: bool) -> list[AgencyCutoff]:
+    """The agency cut-offs admins watch: open ones (awaiting a second admin, or blocking
+    their domain) or, without ``open_only``, also the cancelled and lifted ones; newest
+    first."""
+    return agencies_of(core).cutoffs(open_only=open_only)
+
+
 def preview(core: Core, domain: str) -> Preview:
     """Who a cut-off of ``domain`` would affect. Raises ``InvalidDomain``, ``UnknownDomain``
     (no contractor was ever there: a typo?) or ``NobodyAtDomain`` (nobody live)."""

@@ -3,7 +3,7 @@ sweep's report (``sweep_summary``; each door adds only its markup) and the audit
 
 Messages say what happened and what to do next; they never include a secret (the errors carry
 none) and never a stack trace. Each door's own texts live beside it (``bot.slack.messages``,
-``bot.web.enrollment.messages``, ``bot.sweep_report`` for the CLI).
+``bot.web.enrollment.messages``, ``bot.cli.sweep`` for the CLI).
 """
 
 from __future__ import annotations

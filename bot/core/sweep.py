@@ -253,11 +253,14 @@ def exclusive_sweep(
 ) -> SweepReport:
     """``sweep`` while holding the sweep lease, so that however many replicas share the
     database, one sweeps at a time and Slack's ``users.list`` and Vault's LIST are paged once
-    per interval. Raises ``LeaseBusy`` (and does nothing) while another process sweeps.
+    per interval. Raises ``LeaseBusy`` (and does nothing) while another process sweeps. A dry
+    run changes nothing, so it takes no lease and runs beside any sweep.
 
     A run that dies blocks the next for at most the lease's TTL: ``DEFAULT_TTL`` (2 minutes),
     or ``options.lease`` when shorter (a run allowed to hold a contractor only that long must
     not hold the whole sweep longer)."""
+    if options.dry_run:
+        return sweep(core, options, directory=directory, progress=progress, reviews=reviews)
     ttl = min(options.lease, DEFAULT_TTL)
     with hold_lease(leases, core.clock, name=SWEEP_LEASE, holder=options.worker, ttl=ttl):
         return sweep(core, options, directory=directory, progress=progress, reviews=reviews)

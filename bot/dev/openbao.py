@@ -29,6 +29,9 @@ from typing import Self
 from vault.audit_devices import file_stanza
 
 READY_TIMEOUT_S = 30.0
+PORT_ATTEMPTS = 3
+PORT_TAKEN = "bind: address already in use"
+"""What ``bao`` writes when its port is taken."""
 
 
 class DevServerError(RuntimeError):
@@ -93,7 +96,21 @@ class OpenBaoDevServer:
         return self.log_path.parent / "openbao-audit.hcl"
 
     def start(self) -> Self:
-        """Start the server and wait until it answers; raise ``DevServerError`` otherwise."""
+        """Start the server and wait until it answers; raise ``DevServerError`` otherwise.
+
+        ``free_port`` only says the port was free a moment ago: another process (a parallel
+        test worker's server) may take it first, and then this server exits, its address in
+        use. Then it starts again on another port."""
+        for _ in range(PORT_ATTEMPTS):
+            try:
+                return self._start_once()
+            except DevServerError:
+                if PORT_TAKEN not in self._log_tail():
+                    raise
+                self.port = free_port()
+        raise DevServerError(f"bao found its port taken {PORT_ATTEMPTS} times")
+
+    def _start_once(self) -> Self:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         config = os.open(self.config_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(config, "w") as stanza:
@@ -132,16 +149,22 @@ class OpenBaoDevServer:
         ]
 
     def _wait_until_ready(self) -> None:
+        lookup = urllib.request.Request(  # noqa: S310 - our own server's address
+            f"{self.addr}/v1/auth/token/lookup-self", headers={"X-Vault-Token": self.root_token}
+        )
         deadline = time.monotonic() + READY_TIMEOUT_S
         while time.monotonic() < deadline:
             if self._process is not None and self._process.poll() is not None:
                 raise DevServerError(f"bao exited early:\n{self._log_tail()}")
             try:
                 with urllib.request.urlopen(  # noqa: S310 - our own server's address
-                    f"{self.addr}/v1/sys/health", timeout=1, context=self.tls_context()
+                    lookup, timeout=1, context=self.tls_context()
                 ):
                     return
-            except OSError:  # not listening yet, or (TLS) its certificate not written yet
+            # Not listening yet, (TLS) its certificate not written yet, or (403) another
+            # server on this port, which a moment ago was free: only this server knows the
+            # root token, and this one is about to exit, its address in use.
+            except OSError:
                 time.sleep(0.1)
         raise DevServerError(f"bao did not answer within {READY_TIMEOUT_S}s:\n{self._log_tail()}")
 

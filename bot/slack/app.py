@@ -17,6 +17,7 @@ from slack_sdk import WebClient
 from bot.checks import CheckEnvironment, build_checks
 from bot.config import Settings
 from bot.core.context import Core
+from bot.core.interfaces import Leases
 from bot.slack.after_ack import AfterAck
 from bot.slack.deps import Deps
 from bot.slack.listeners import actions, commands, events, views
@@ -28,6 +29,7 @@ def build_deps(
     core: Core,
     settings: Settings,
     client: WebClient,
+    leases: Leases,
     roles: Roles | None = None,
 ) -> Deps:
     """What the listeners share, with the identity checks ``CREDBOT_IDENTITY_CHECKS`` names.
@@ -49,6 +51,7 @@ def build_deps(
         approval_channel=settings.approval_channel,
         audit_channel=settings.audit_channel,
         after_ack=AfterAck(),
+        leases=leases,
     )
 
 

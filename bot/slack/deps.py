@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 
 from bot.core.context import Core
 from bot.core.identity import IdentityCheck
+from bot.core.interfaces import Leases
 from bot.core.reviews import AccessReviews
 from bot.core.roles import Role
 from bot.core.sharing import SharedAccounts
@@ -45,6 +46,8 @@ class Deps:
     after_ack: AfterAck
     """Where work that follows an ack runs: a small pool that yields to requests awaiting
     their ack, so slow work (Vault, Slack API, database) cannot delay the next acks."""
+    leases: Leases
+    """The jobs one replica at a time runs: ``/contractor sweep`` holds the sweep lease."""
     reviews: AccessReviews | None = None
     """Access reviews, when ``CREDBOT_ACCESS_REVIEW_INTERVAL`` turns them on."""
     sharing: SharedAccounts | None = None

@@ -7,6 +7,10 @@ the envelope ID back. Bolt dispatches each envelope exactly as an HTTP request (
 listeners, roles, event deduplication and the work after the ack are the same); Slack
 authenticates the connection, so there is no signature to check.
 
+An envelope holds the work after earlier acks back (``AfterAck.acking``) from the moment Bolt
+dispatches it until its ack is sent, as a signed request does at the HTTP door: Slack times
+Socket Mode acks the same way (3 s).
+
 Uses the SDK's built-in WebSocket client (no extra dependency). It reconnects by itself when
 Slack asks (``disconnect``) or the connection goes stale. What it does not do is give up: a
 token Slack refuses is only logged and retried, so ``connect()`` checks the first connection
@@ -16,10 +20,15 @@ itself and raises, and the process stops instead of spinning.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode.builtin import SocketModeHandler
 from slack_sdk.errors import SlackApiError
+from slack_sdk.socket_mode.builtin import SocketModeClient
+from slack_sdk.socket_mode.request import SocketModeRequest
+
+from bot.slack.after_ack import AfterAck
 
 log = logging.getLogger("credbot.slack.socket_mode")
 
@@ -37,6 +46,18 @@ class SocketModeFailed(Exception):
         self.refused = refused
 
 
+class _AckingHandler(SocketModeHandler):
+    """Bolt's Socket Mode handler, holding ``after_ack`` while an envelope awaits its ack."""
+
+    def __init__(self, app: App, *, after_ack: AfterAck, **options: Any) -> None:
+        self._after_ack = after_ack
+        super().__init__(app, **options)
+
+    def handle(self, client: SocketModeClient, req: SocketModeRequest) -> None:  # type: ignore[override]
+        with self._after_ack.acking():
+            super().handle(client, req)
+
+
 class SlackSocket:
     """One Socket Mode connection serving ``app``: ``connect()``, then ``close()``.
 
@@ -46,11 +67,18 @@ class SlackSocket:
     served; uvicorn would report a failing start as a traceback.
     """
 
-    def __init__(self, *, app: App, app_token: str, ping_interval: float = PING_INTERVAL_S):
+    def __init__(
+        self,
+        *,
+        app: App,
+        app_token: str,
+        after_ack: AfterAck,
+        ping_interval: float = PING_INTERVAL_S,
+    ) -> None:
         # The handler turns each envelope into a BoltRequest and the app's answer into the
         # ack; connecting and closing are its client's (typed) calls.
-        self._client = SocketModeHandler(
-            app, app_token=app_token, logger=log, ping_interval=ping_interval
+        self._client = _AckingHandler(
+            app, after_ack=after_ack, app_token=app_token, logger=log, ping_interval=ping_interval
         ).client
 
     def connect(self) -> None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, RowMapping
 
 from bot.core.models import (
     AccountDrift,
@@ -19,7 +20,7 @@ from bot.core.models import (
 )
 from bot.core.states import State
 from bot.storage.drift import vault_drift
-from bot.storage.mapping import to_account, to_contractor, to_link
+from bot.storage.mapping import to_account, to_contractor
 from bot.storage.tables import contractors, links, vault_accounts
 from bot.storage.transactions import SqlTransactions
 
@@ -128,36 +129,67 @@ class SqlAccounts(SqlTransactions):
 def read_revocation_targets(
     connection: Connection, contractor_ids: Collection[str]
 ) -> dict[str, RevocationTargets]:
-    """Unrevoked accounts and live links of ``contractor_ids``, oldest first, with two queries
+    """Unrevoked accounts and live links of ``contractor_ids``, oldest first, with one query
     in ``connection``'s transaction; every id is a key (unknown ones map to empty targets).
-    The queries are built once (see ``bot.storage.changes``: revoking runs them every time)."""
+    The query is built once (see ``bot.storage.changes``: revoking runs it every time)."""
     ids = list(contractor_ids)
     found_accounts: dict[str, list[VaultAccountRecord]] = {i: [] for i in ids}
     found_links: dict[str, list[LinkRecord]] = {i: [] for i in ids}
-    for row in connection.execute(_UNREVOKED_ACCOUNTS_OF, {"ids": ids}):
-        found_accounts[row.contractor_id].append(to_account(row))
-    for row in connection.execute(_LIVE_LINKS_OF, {"ids": ids}):
-        found_links[row.contractor_id].append(to_link(row))
+    for row in connection.execute(_TARGETS_OF, {"ids": ids}):
+        values = row._mapping
+        if row.kind == _ACCOUNT:
+            found_accounts[row.owner].append(VaultAccountRecord(**_columns(values, "account_")))
+        else:
+            found_links[row.owner].append(LinkRecord(**_columns(values, "link_")))
     return {
         i: RevocationTargets(accounts=tuple(found_accounts[i]), live_links=tuple(found_links[i]))
         for i in ids
     }
 
 
-_UNREVOKED_ACCOUNTS_OF = (
-    sa.select(vault_accounts)
-    .where(
+_ACCOUNT, _LINK = 0, 1
+
+
+def _side(table: sa.Table, prefix: str, *, present: bool) -> list[sa.ColumnElement[Any]]:
+    """``table``'s columns labelled ``prefix + name``; typed NULLs in the rows of the other
+    table (the first SELECT of a UNION gives the result its column types)."""
+    return [
+        (column if present else sa.cast(sa.null(), column.type)).label(prefix + column.name)
+        for column in table.c
+    ]
+
+
+def _columns(values: RowMapping, prefix: str) -> dict[str, Any]:
+    """The values of one side of a ``_TARGETS_OF`` row, by column name."""
+    return {name[len(prefix) :]: value for name, value in values.items() if name.startswith(prefix)}
+
+
+_TARGETS_OF = sa.union_all(
+    sa.select(
+        sa.literal_column(str(_ACCOUNT)).label("kind"),
+        vault_accounts.c.contractor_id.label("owner"),
+        *_side(vault_accounts, "account_", present=True),
+        *_side(links, "link_", present=False),
+    ).where(
         vault_accounts.c.contractor_id.in_(sa.bindparam("ids", expanding=True)),
         vault_accounts.c.revoked_at.is_(None),
-    )
-    .order_by(vault_accounts.c.created_at, vault_accounts.c.username)
-)
-_LIVE_LINKS_OF = (
-    sa.select(links)
-    .where(
+    ),
+    sa.select(
+        sa.literal_column(str(_LINK)),
+        links.c.contractor_id,
+        *_side(vault_accounts, "account_", present=False),
+        *_side(links, "link_", present=True),
+    ).where(
         links.c.contractor_id.in_(sa.bindparam("ids", expanding=True)),
         links.c.claimed_at.is_(None),
         links.c.invalidated_at.is_(None),
-    )
-    .order_by(links.c.created_at, links.c.link_hash)
+    ),
+).order_by(
+    sa.literal_column("kind"),
+    sa.literal_column("account_created_at"),
+    sa.literal_column("account_username"),
+    sa.literal_column("link_created_at"),
+    sa.literal_column("link_link_hash"),
 )
+"""Both kinds of target in one round trip: a contractor's unrevoked accounts, then its live
+links, each oldest first (``kind`` tells them apart; the other kind's columns are NULL)."""

@@ -78,6 +78,16 @@ class SqlAgencies(SqlTransactions):
             agency_cutoffs.c.status.in_(OPEN_STATUSES),
         )
 
+    def cutoffs(self, *, open_only: bool) -> list[AgencyCutoff]:
+        """All rows, or the open ones, newest request first."""
+        query = sa.select(agency_cutoffs).order_by(
+            agency_cutoffs.c.requested_at.desc(), agency_cutoffs.c.id
+        )
+        if open_only:
+            query = query.where(agency_cutoffs.c.status.in_(OPEN_STATUSES))
+        with self._reader() as connection:
+            return [_to_cutoff(row) for row in connection.execute(query)]
+
     def decide_cutoff(
         self,
         cutoff_id: str,

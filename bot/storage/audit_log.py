@@ -23,11 +23,14 @@ AUDIT_LOCK_KEY = 0x63726564626F74  # "credbot"
 """PostgreSQL advisory lock that serializes appenders (held until their transaction ends)."""
 
 # Built once (see ``bot.storage.changes``): every change of state appends.
-_LOCK = sa.select(sa.func.pg_advisory_xact_lock(AUDIT_LOCK_KEY))
+_LOCKED_TAIL = sa.text("SELECT end_seq, end_hash FROM credbot_audit_chain_end(:key)").bindparams(
+    key=AUDIT_LOCK_KEY
+)
+"""The advisory lock, then the chain's end read after it, in one round trip (migration 0011)."""
 _TAIL = (
     sa.select(audit_events.c.seq, audit_events.c.hash).order_by(audit_events.c.seq.desc()).limit(1)
 )
-_INSERT = sa.insert(audit_events)
+_INSERT = sa.insert(audit_events).inline()
 
 
 def append_event(
@@ -45,20 +48,22 @@ def append_events(
 
     Reads the last ``(seq, hash)`` once, then chains the entries one after the other in Python
     and inserts them with one executemany: a batch of state changes holds the append lock
-    for the same three statements as a single one. On SQLite the transaction already holds the
+    for the same two statements as a single one. On SQLite the transaction already holds the
     write lock (``BEGIN IMMEDIATE``), so appenders are serialized. On PostgreSQL (READ
     COMMITTED) two appenders could read the same tail; with ``serialize`` a
-    transaction-scoped advisory lock makes them queue, taken as late as possible so it is held
-    only from here to commit. Either way the UNIQUE ``seq`` is the last line of defence: a
-    losing appender gets an ``IntegrityError`` that ``is_seq_conflict`` recognizes, and the
-    caller retries its whole transaction.
+    transaction-scoped advisory lock makes them queue, taken as late as possible (after every
+    row lock of the transaction, so a batch holding it never waits for a row) and held only
+    from here to commit. The lock and the read of the tail after it are one call of
+    ``credbot_audit_chain_end`` (migration 0011 says why that read is not stale). Either way
+    the UNIQUE ``seq`` is the last line of defence: a losing appender gets an
+    ``IntegrityError`` that ``is_seq_conflict`` recognizes, and the caller retries its whole
+    transaction.
     """
     if not entries:
         return []
-    if serialize and connection.dialect.name == "postgresql":
-        connection.execute(_LOCK)
-    last = connection.execute(_TAIL).first()
-    seq, prev_hash = (0, GENESIS_HASH) if last is None else (last.seq, last.hash)
+    locked = serialize and connection.dialect.name == "postgresql"
+    last = connection.execute(_LOCKED_TAIL if locked else _TAIL).first()
+    seq, prev_hash = (0, GENESIS_HASH) if last is None else (last[0], last[1])
     events = []
     for entry in entries:
         seq += 1

@@ -4,6 +4,7 @@ Slack's Web API, through the same ``WebClient`` (with retries) and ``Roles`` the
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -73,7 +74,7 @@ def verifying(core: Core, slack: SlackStandIn) -> Callable[..., Contractor]:
     (``user`` keywords go to ``add_user``, ``request`` keywords to the request)."""
 
     def make(
-        *, requester: str = MANAGER, request: dict[str, object] | None = None, **user: object
+        *, requester: str = MANAGER, request: dict[str, Any] | None = None, **user: object
     ) -> Contractor:
         wanted = request_for(**(request or {}))
         slack.add_user(

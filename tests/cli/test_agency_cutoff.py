@@ -5,6 +5,7 @@ receipt), and bad input exits with a clear message and changes nothing."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 import pytest
@@ -57,6 +58,7 @@ def test_ask_then_finish_after_a_second_admin_confirmed(
     _, ana = active_at(core, "ana@agency.example")
     _, olga = active_at(core, "olga@other.example")
     requested_at(core, "cai@agency.example")
+    assert run(env, "cutoffs").output == "no open agency cut-offs\n"
 
     asked = run(env, *ASK)
     assert asked.exit_code == 0, asked.output
@@ -70,6 +72,9 @@ def test_ask_then_finish_after_a_second_admin_confirmed(
 
     again = run(env, *ASK)
     assert again.exit_code == 5 and "waits for a second admin" in again.output
+    (pending_line,) = run(env, "cutoffs").output.splitlines()
+    assert pending_line.startswith("agency.example  pending   asked by UADMIN1 ")
+    assert "awaits a second admin: breach" in pending_line
 
     pending = agencies.open_cutoff("agency.example")
     assert pending is not None
@@ -84,12 +89,24 @@ def test_ask_then_finish_after_a_second_admin_confirmed(
     assert can_log_in(openbao.addr, olga), "another agency keeps access"
     receipts = [m for m in standin.messages_to(AUDIT_CHANNEL) if "cut off:" in str(m["text"])]
     assert len(receipts) == 1 and "1 contractor(s) revoked" in str(receipts[0]["text"])
+    (blocking_line,) = run(env, "cutoffs").output.splitlines()
+    assert blocking_line.startswith("agency.example  blocking  asked by UADMIN1 ")
+    assert "confirmed by UADMIN2" in blocking_line
 
     lifted = run(env, "unblock", "--email-domain", "AGENCY.example", "--reason", "renewed")
     assert lifted.exit_code == 0, lifted.output
     assert "agency.example: block lifted" in lifted.output
     twice = run(env, "unblock", "--email-domain", "agency.example", "--reason", "renewed")
     assert twice.exit_code == 5 and "`agency.example` is not blocked" in twice.output
+    assert run(env, "cutoffs").output == "no open agency cut-offs\n"
+    (lifted_line,) = run(env, "cutoffs", "--all").output.splitlines()
+    assert "lifted by cli" in lifted_line and lifted_line.startswith("agency.example  lifted")
+    (record,) = map(json.loads, run(env, "cutoffs", "--all", "--json").output.splitlines())
+    assert (record["domain"], record["status"], record["decided_by"]) == (
+        "agency.example",
+        "lifted",
+        ADMIN2,
+    )
 
 
 @pytest.mark.parametrize(

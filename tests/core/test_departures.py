@@ -34,7 +34,7 @@ def test_deactivated_user_is_revoked_once_even_if_slack_retries(
     revoked = departures.process_departures(core, FakeDirectory({user}))
     assert revoked == [contractor.id]
     assert core.store.get_contractor(contractor.id).state is State.REVOKED
-    assert token_rejected(token)  # type: ignore[arg-type]
+    assert token_rejected(token)
     assert core.store.pending_events() == []
     assert departures.process_departures(core, FakeDirectory({user})) == []
 
@@ -78,7 +78,7 @@ def test_vault_down_keeps_the_event_and_the_sweep_finishes_it(
     assert report.all_done
     assert core.store.get_contractor(contractor.id).state is State.REVOKED
     assert core.store.pending_events() == []
-    assert token_rejected(token)  # type: ignore[arg-type]
+    assert token_rejected(token)
 
 
 def test_event_for_someone_who_is_no_contractor_is_just_done(core: Core) -> None:

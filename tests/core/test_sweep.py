@@ -56,7 +56,7 @@ def test_expired_link_destroys_the_account(
     report = sweep(core, RUN)
     assert outcomes(report) == {contractor.id: ("expire_link", "done")}
     assert core.store.get_contractor(contractor.id).state is State.EXPIRED
-    assert contractor.username not in core.vault.list_accounts()
+    assert contractor.username not in list(core.vault.iter_accounts())
 
 
 def test_ended_contract_is_revoked(
@@ -208,7 +208,7 @@ def test_orphans_alert_the_admins_once_and_are_removed_only_with_fix_drift(
         )
     report = sweep(core, RUN)
     assert report.orphans == [foreign, own] and report.orphans_removed == []
-    assert {own, foreign} <= set(core.vault.list_accounts())
+    assert {own, foreign} <= set(core.vault.iter_accounts())
     (alert,) = [a for a in notifier.alerts if "no credbot record explains" in a]
     assert own in alert and foreign in alert
     sweep(core, RUN)
@@ -217,7 +217,7 @@ def test_orphans_alert_the_admins_once_and_are_removed_only_with_fix_drift(
     fixed = sweep(core, SweepOptions(fix_drift=True))
     assert fixed.orphans_removed == [own]
     assert any(foreign in problem for problem in fixed.problems)
-    assert core.vault.list_accounts() == [foreign, live]
+    assert list(core.vault.iter_accounts()) == [foreign, live]
 
 
 def test_a_scheduled_sweep_compares_vault_once_an_interval_and_still_finds_a_hand_made_user(
@@ -329,7 +329,7 @@ def test_expiry_is_checked_again_before_anything_is_destroyed(
     enrolment.reveal(core, secret, notifier.code_for(secret))
     with pytest.raises(StaleState):
         revocation.expire(core, core.store.get_contractor(contractor.id), actor="test-sweep")
-    assert contractor.username in core.vault.list_accounts()
+    assert contractor.username in list(core.vault.iter_accounts())
     assert core.store.get_contractor(contractor.id).state is State.ISSUED
 
 
@@ -350,7 +350,7 @@ def test_a_batch_goes_on_past_a_contractor_that_moved_on(
     assert isinstance(outcomes[1], StaleState)
     for index, (contractor, saved) in enumerate(holders):
         assert core.store.get_contractor(contractor.id).state is State.REVOKED
-        assert saved.username not in core.vault.list_accounts()
+        assert saved.username not in list(core.vault.iter_accounts())
         if index != 1:
             outcome = outcomes[index]
             assert isinstance(outcome, Contractor) and outcome.state is State.REVOKED

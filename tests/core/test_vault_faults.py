@@ -39,7 +39,7 @@ def test_issue_while_vault_is_sealed_fails_cleanly_and_a_retry_works(
     # only Vault user that exists is the live one.
     live = [a.username for a in core.store.unrevoked_accounts(contractor.id)]
     assert result.contractor.username in live
-    assert core.vault.list_accounts() == [result.contractor.username]
+    assert list(core.vault.iter_accounts()) == [result.contractor.username]
 
 
 def test_issue_failing_half_way_leaves_no_vault_user(
@@ -52,7 +52,7 @@ def test_issue_failing_half_way_leaves_no_vault_user(
     throwaway_openbao.bao("secrets", "disable", "credbot-pending")
     with pytest.raises(IssueFailed):
         issuing.issue(core, contractor.id, actor=APPROVER)
-    assert core.vault.list_accounts() == []
+    assert list(core.vault.iter_accounts()) == []
     assert core.store.unrevoked_accounts(contractor.id) == []
     assert core.store.get_contractor(contractor.id).state is State.APPROVED
 
@@ -93,6 +93,7 @@ def test_wrapping_token_unwrapped_by_someone_else_is_an_interception(
         enrolment.reveal(core, secret, notifier.code_for(secret))
     actions = [e.entry.action for e in core.store.audit_events()]
     assert "possible_interception" in actions
+    assert contractor.username is not None
     assert len(notifier.alerts) == 1 and contractor.username in notifier.alerts[0]
 
 

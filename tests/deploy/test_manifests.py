@@ -91,7 +91,7 @@ class Healthy:
 
 def answers(path: str) -> int:
     core = Core(store=Healthy(), vault=Healthy(), clock=SystemClock(), notifier=LogNotifier())  # type: ignore[arg-type]
-    return TestClient(build_web_app(core=core, https=False)).get(path).status_code
+    return int(TestClient(build_web_app(core=core, https=False)).get(path).status_code)
 
 
 # --- Kubernetes -----------------------------------------------------------------------------

@@ -132,7 +132,7 @@ def test_sigkilled_sweeps_converge(
     for holder in holders:
         assert state_of(core, holder) is State.REVOKED
         assert not access_survives(holder, addr)
-    assert not set(core.vault.list_accounts()) & {h.username for h in holders}
+    assert not set(core.vault.iter_accounts()) & {h.username for h in holders}
     events = list(store.audit_events())
     assert verify_chain(events) == []
     revoked = collections.Counter(

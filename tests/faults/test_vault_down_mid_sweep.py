@@ -114,4 +114,4 @@ def test_vault_sealed_mid_sweep_then_next_run_finishes(
         assert state_of(core, holder) is State.REVOKED
         assert not access_survives(holder, addr)
     assert_no_revoked_contractor_has_access(core, holders, addr)
-    assert not set(accounts.list_accounts()) & {h.username for h in holders}
+    assert not set(accounts.iter_accounts()) & {h.username for h in holders}

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 
 from bot import wiring
 from bot.core.context import Core
-from bot.core.interfaces import VaultBackend
+from bot.core.interfaces import Leases, VaultBackend
 from bot.core.reviews import AccessReviews
 from bot.core.scheduler import PeriodicSweep
 from bot.core.states import State
@@ -63,13 +63,20 @@ def review_world(
     vault_accounts: VaultBackend,
     standin: SlackStandIn,
     seen_requests: SeenRequests,
+    leases: Leases,
 ) -> Iterator[World]:
     """The Slack world with access reviews every 90 days, 14 days to answer."""
     settings = slack_settings(standin, **REVIEW_SETTINGS)
     reviews = wiring.build_reviews(settings, store=SqlReviews(engine=engine))
     assert reviews is not None
     for world in make_world(
-        store, vault_accounts, standin, seen_requests, reviews=reviews, **REVIEW_SETTINGS
+        store,
+        vault_accounts,
+        standin,
+        seen_requests,
+        leases=leases,
+        reviews=reviews,
+        overrides=REVIEW_SETTINGS,
     ):
         yield world, reviews
 
@@ -165,6 +172,17 @@ def test_the_manager_is_dmed_and_end_revokes_in_vault(
     assert "ended" in told and review in told
     assert state(world) is State.REVOKED
     assert login_fails(openbao.addr, secrets)
+
+
+def test_an_admins_sweep_in_slack_runs_the_reviews_too(review_world: World) -> None:
+    """``/contractor sweep`` is the same sweep as ``credbot sweep`` and the scheduled one: a
+    review that is due goes out from it."""
+    world, _ = review_world
+    active(world)
+    reply = world.command_reply("sweep", user=ADMIN)
+    assert "All done." in reply
+    (message,) = review_messages(world, world.standin.dm_channel(MANAGER))
+    assert "Ana Contractor" in str(message["blocks"])
 
 
 def test_wrong_clicks_are_refused_and_change_nothing(

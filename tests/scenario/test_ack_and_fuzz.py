@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.core.interfaces import VaultBackend
+from bot.core.interfaces import Leases, VaultBackend
 from bot.core.stores import Store
 from bot.dev.slack_standin import SlackStandIn
 from bot.slack import blocks
@@ -42,8 +42,9 @@ def slow_world(
     vault_accounts: VaultBackend,
     standin: SlackStandIn,
     seen_requests: SeenRequests,
+    leases: Leases,
 ) -> Iterator[SlackWorld]:
-    yield from make_world(store, SlowVault(vault_accounts), standin, seen_requests)  # type: ignore[arg-type]
+    yield from make_world(store, SlowVault(vault_accounts), standin, seen_requests, leases=leases)
 
 
 def test_the_approve_click_is_acked_at_once_while_vault_works(slow_world: SlackWorld) -> None:

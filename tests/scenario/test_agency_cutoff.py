@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from bot.core import agency_cutoff, revocation
-from bot.core.interfaces import VaultBackend
+from bot.core.interfaces import Leases, VaultBackend
 from bot.core.stores import Store
 from bot.dev.slack_standin import Call, SlackStandIn
 from bot.slack.agency_card import CANCEL, CONFIRM
@@ -41,10 +41,17 @@ def world(
     standin: SlackStandIn,
     seen_requests: SeenRequests,
     agencies: SqlAgencies,
+    leases: Leases,
 ) -> Iterator[SlackWorld]:
     """The Slack world with two admins."""
     yield from make_world(
-        store, vault_accounts, standin, seen_requests, agencies, CREDBOT_ADMINS=f"{ADMIN},{ADMIN2}"
+        store,
+        vault_accounts,
+        standin,
+        seen_requests,
+        agencies,
+        leases=leases,
+        overrides={"CREDBOT_ADMINS": f"{ADMIN},{ADMIN2}"},
     )
 
 
@@ -198,9 +205,16 @@ def test_without_an_audit_channel_a_cutoff_is_refused(
     standin: SlackStandIn,
     seen_requests: SeenRequests,
     agencies: SqlAgencies,
+    leases: Leases,
 ) -> None:
     for world in make_world(
-        store, vault_accounts, standin, seen_requests, agencies, CREDBOT_AUDIT_CHANNEL=""
+        store,
+        vault_accounts,
+        standin,
+        seen_requests,
+        agencies,
+        leases=leases,
+        overrides={"CREDBOT_AUDIT_CHANNEL": ""},
     ):
         requested_at(world.core, "ana@agency.example")
         before = world.audit_count()

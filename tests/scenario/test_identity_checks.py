@@ -4,6 +4,8 @@ approval, and nobody else's; a Slack outage never lets a check pass."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from bot.core.states import State
@@ -55,7 +57,7 @@ def _failed_checks(world: SlackWorld, slack_user: str) -> list[str]:
 def test_a_failing_check_rejects_with_its_reason_everywhere(
     slack_world: SlackWorld,
     user: dict[str, object],
-    fields: dict[str, str],
+    fields: dict[str, Any],
     check: str,
     reason: str,
 ) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.core.interfaces import VaultBackend
+from bot.core.interfaces import Leases, VaultBackend
 from bot.core.states import State
 from bot.core.stores import Store
 from bot.dev.slack_standin import SlackStandIn
@@ -32,14 +32,18 @@ def world(
     vault_accounts: VaultBackend,
     standin: SlackStandIn,
     seen_requests: SeenRequests,
+    leases: Leases,
 ) -> Iterator[SlackWorld]:
     yield from make_world(
         store,
         vault_accounts,
         standin,
         seen_requests,
-        CREDBOT_IDENTITY_CHECKS=CHECKS,
-        CREDBOT_KYC_WEBHOOK_SECRET=WEBHOOK_SECRET,
+        leases=leases,
+        overrides={
+            "CREDBOT_IDENTITY_CHECKS": CHECKS,
+            "CREDBOT_KYC_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        },
     )
 
 

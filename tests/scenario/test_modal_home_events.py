@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 from bot.core.states import State
 from bot.slack import blocks
@@ -45,7 +46,7 @@ def test_modal_submission_requests_and_posts_the_card(slack_world: SlackWorld) -
 def test_modal_errors_are_shown_inline_and_change_nothing(slack_world: SlackWorld) -> None:
     before = slack_world.audit_count()
     past = (date.today() - timedelta(days=3)).isoformat()
-    cases = {
+    cases: dict[str, dict[str, Any]] = {
         "end": {"end": {"type": "datepicker", "selected_date": past}},
         "country": {"country": {"type": "plain_text_input", "value": "D1"}},
         "contractor": {"contractor": {"type": "users_select", "selected_user": BOT_USER}},

@@ -34,7 +34,13 @@ pytestmark = pytest.mark.both_databases  # replicas share the database: both bac
 def replica(url: str, vault: VaultBackend, standin: SlackStandIn) -> Iterator[SlackWorld]:
     """One replica: its own engine (connection pool), store, replay memory and web server."""
     engine = make_engine(url)
-    worlds = make_world(SqlStore(engine=engine), vault, standin, SqlSeenRequests(engine=engine))
+    worlds = make_world(
+        SqlStore(engine=engine),
+        vault,
+        standin,
+        SqlSeenRequests(engine=engine),
+        leases=SqlLeases(engine=engine),
+    )
     try:
         yield next(worlds)
     finally:
@@ -129,13 +135,16 @@ def test_a_request_whose_replay_cannot_be_checked_is_refused_and_does_nothing(
     store: SqlStore,
     vault_accounts: VaultBackend,
     standin: SlackStandIn,
+    leases: SqlLeases,
     tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """The shared memory is a database that cannot be opened: fail closed (503, Slack retries
     events), never let an unchecked request through."""
     unreachable = make_engine(f"sqlite:///{tmp_path / 'no-such-dir' / 'seen.sqlite3'}")
-    worlds = make_world(store, vault_accounts, standin, SqlSeenRequests(engine=unreachable))
+    worlds = make_world(
+        store, vault_accounts, standin, SqlSeenRequests(engine=unreachable), leases=leases
+    )
     try:
         world = next(worlds)
         body = command_body("help", user_id=MANAGER, response_url=standin.response_url())

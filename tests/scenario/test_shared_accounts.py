@@ -145,7 +145,7 @@ def sharing_world(
         alerts=SlackSharingAlerts(client=client, audit_channel=AUDIT_CHANNEL, rules=rules),
         rules=rules,
     )
-    deps = build_deps(core=core, settings=settings, client=client)
+    deps = build_deps(core=core, settings=settings, client=client, leases=SqlLeases(engine=engine))
     deps = replace(deps, sharing=sharing)
     app = build_slack_app(deps, settings=settings)
     reader = AuditLogReader(

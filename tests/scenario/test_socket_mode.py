@@ -7,11 +7,15 @@ import time
 from datetime import date, timedelta
 
 import pytest
+from slack_bolt import Ack, App
 
+from bot import wiring
 from bot.core.states import State
 from bot.dev.slack_requests import block_action, view_submission
-from bot.dev.slack_standin import STANDIN_APP_TOKEN, Call
+from bot.dev.slack_standin import STANDIN_APP_TOKEN, Call, SlackStandIn
 from bot.slack import blocks
+from bot.slack.after_ack import AfterAck
+from bot.slack.socket_mode import SlackSocket
 from tests.support.logs import capture_debug
 from tests.support.slack import (
     APPROVAL_CHANNEL,
@@ -22,7 +26,7 @@ from tests.support.slack import (
     latest_contractor,
     posted_to,
 )
-from tests.support.slack_socket import SocketWorld
+from tests.support.slack_socket import SocketModeStandIn, SocketWorld, socket_settings
 
 ACK_WITHIN_S = 1.0
 """Slack allows 3 s; the ack must come well inside it."""
@@ -146,3 +150,40 @@ def test_the_app_reconnects_when_slack_asks(socket_world: SocketWorld) -> None:
     socket_world.slack.wait_closed(count=1)
     assert len(socket_world.standin.calls("apps.connections.open")) == 2
     assert command(socket_world, "list") == "No contractors."
+
+
+def test_work_after_the_ack_waits_while_an_envelope_awaits_its_ack(
+    standin: SlackStandIn, socket_standin: SocketModeStandIn
+) -> None:
+    """As at the HTTP door: the work that earlier acks handed on does not take the GIL from an
+    envelope Slack is timing. Here the listener itself hands work on and then takes its time
+    to ack: the work starts only once the ack is sent (without the hold: after 50 ms)."""
+    settings = socket_settings(standin)
+    after_ack = AfterAck(max_defer_s=10)
+    happened: list[str] = []
+    app = App(
+        client=wiring.build_slack_client(settings),
+        token_verification_enabled=False,
+        request_verification_enabled=False,
+        process_before_response=True,
+    )
+
+    @app.command("/contractor")
+    def slow_to_ack(ack: Ack) -> None:
+        after_ack.submit(lambda: happened.append("work"))
+        time.sleep(0.5)
+        happened.append("ack")
+        ack()
+
+    connection = SlackSocket(app=app, app_token=settings.socket_mode_token(), after_ack=after_ack)
+    connection.connect()
+    try:
+        socket_standin.ack(
+            socket_standin.command("help", user_id=MANAGER, response_url="https://x/")
+        )
+        deadline = time.monotonic() + 10
+        while len(happened) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        connection.close()
+    assert happened == ["ack", "work"]

@@ -172,19 +172,22 @@ def test_retry_alone_keeps_the_chain_intact(postgres_database_url: str) -> None:
     assert verify_chain(events) == []
 
 
-def collide_once(url: str, store: SqlStore) -> AuditEvent | BaseException:
-    """Make ``store.append_audit`` collide with a concurrent appender exactly once.
+def append_behind_another(
+    url: str, store: SqlStore, *, serialize: bool
+) -> AuditEvent | BaseException:
+    """``store.append_audit`` while another transaction has appended ``seq`` 1 and not yet
+    committed; the other one commits once the store is seen waiting on a lock.
 
-    Another transaction inserts ``seq`` 1 and holds it uncommitted; the store (without the
-    advisory lock) reads an empty tail, tries ``seq`` 1 too and blocks on the unique index. Once
-    it is seen waiting, the other transaction commits and the store's insert fails.
+    Without the advisory lock (``serialize=False``, and a store built so) the store reads an
+    empty tail, tries ``seq`` 1 too and blocks on the unique index: its insert fails exactly
+    once. With it, the store waits for the lock instead, and then reads the tail again.
     """
     other = make_engine(url, poolclass=sa.NullPool)
     outcome: list[AuditEvent | BaseException] = []
     try:
         with other.connect() as blocker, other.connect() as observer:
             blocker.begin()
-            append_event(blocker, factories.entry(actor="other"), serialize=False)
+            append_event(blocker, factories.entry(actor="other"), serialize=serialize)
 
             def append() -> None:
                 try:
@@ -221,10 +224,29 @@ def test_seq_collision_retries_the_transaction(postgres_database_url: str) -> No
     engine = make_engine(postgres_database_url)
     try:
         store = SqlStore(engine=engine, serialize_audit=False)
-        event = collide_once(postgres_database_url, store)
+        event = append_behind_another(postgres_database_url, store, serialize=False)
         assert isinstance(event, AuditEvent)
         assert (event.seq, event.entry.actor) == (2, "store")
         assert store.audit_retries == 1
+        assert verify_chain(store.audit_events()) == []
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.postgres
+def test_an_appender_that_waited_for_the_lock_chains_onto_what_was_committed_meanwhile(
+    postgres_database_url: str,
+) -> None:
+    """The read of the chain's end comes after the lock (``credbot_audit_chain_end``): a read
+    from the snapshot taken before the wait would chain onto an empty log, collide on ``seq``
+    1 and retry."""
+    engine = make_engine(postgres_database_url)
+    try:
+        store = SqlStore(engine=engine)
+        event = append_behind_another(postgres_database_url, store, serialize=True)
+        assert isinstance(event, AuditEvent)
+        assert (event.seq, event.entry.actor) == (2, "store")
+        assert store.audit_retries == 0
         assert verify_chain(store.audit_events()) == []
     finally:
         engine.dispose()
@@ -235,7 +257,9 @@ def test_seq_collisions_beyond_the_bound_raise(postgres_database_url: str) -> No
     engine = make_engine(postgres_database_url)
     try:
         store = SqlStore(engine=engine, serialize_audit=False, max_attempts=1)
-        assert isinstance(collide_once(postgres_database_url, store), AuditWriteConflict)
+        assert isinstance(
+            append_behind_another(postgres_database_url, store, serialize=False), AuditWriteConflict
+        )
         assert [e.entry.actor for e in store.audit_events()] == ["other"]
     finally:
         engine.dispose()

@@ -5,21 +5,26 @@ from __future__ import annotations
 import importlib.util
 import warnings
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
+from bot.core.audit import verify_chain
+from bot.storage.audit_log import append_events
 from bot.storage.engine import make_engine
 from bot.storage.migrate import MIGRATIONS_DIR, current_revision, head_revision, upgrade
 from bot.storage.store import SqlStore
 from bot.storage.tables import LIVE_PREDICATE, metadata
+from tests.storage import factories
+from tests.storage.test_concurrency import run_two_appenders
 
 
 def test_upgrade_is_idempotent_and_reports_head(empty_database_url: str) -> None:
     assert current_revision(empty_database_url) is None
     assert upgrade(empty_database_url) == head_revision()
     assert upgrade(empty_database_url) == head_revision()
-    assert current_revision(empty_database_url) == head_revision() == "0010"
+    assert current_revision(empty_database_url) == head_revision() == "0011"
 
 
 def test_migrations_match_the_tables(database_url: str) -> None:
@@ -90,3 +95,29 @@ def test_accounts_and_links_from_before_login_mfa_are_marked_as_such(
         assert link.wrapping_accessors == ("acc",)
     finally:
         engine.dispose()
+
+
+@pytest.mark.server  # starts two Python processes
+def test_appenders_after_0011_continue_the_chain_written_before_it(
+    empty_database_url: str,
+) -> None:
+    """0011: on a log that already has events, two processes appending at once after the
+    upgrade chain onto its newest event, without a single retry, and the whole chain
+    verifies as ``credbot audit verify`` checks it."""
+    upgrade(empty_database_url, "0010")
+    engine = make_engine(empty_database_url)
+    try:
+        with engine.begin() as connection:  # as the code of 0010 appended (its lock aside)
+            before = append_events(
+                connection,
+                [factories.entry(actor=f"before-{n}") for n in range(3)],
+                serialize=False,
+            )
+        assert upgrade(empty_database_url) == head_revision()
+        assert run_two_appenders(empty_database_url, serialize=True, per_process=50) == 0
+        events = list(SqlStore(engine=engine).audit_events())
+    finally:
+        engine.dispose()
+    assert events[:3] == before
+    assert [event.seq for event in events] == list(range(1, 104))
+    assert verify_chain(events) == []

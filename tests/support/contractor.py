@@ -28,7 +28,7 @@ from vault.tokens import lookup_self
 
 _used: dict[str, set[str]] = {}
 _lock = threading.Lock()
-PREVIOUS_MARGIN_S = 5.0
+PREVIOUS_MARGIN_S = 15.0
 
 
 def fresh_code(seed: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
-from typing import NoReturn
+from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
 import pytest
@@ -86,20 +86,20 @@ def core(
 _counter = iter(range(10**6))
 
 
-def request_for(slack_user: str | None = None, **changes: object) -> OnboardingRequest:
-    """A valid onboarding request for a new (or the given) contractor."""
+def request_for(slack_user: str | None = None, **changes: Any) -> OnboardingRequest:
+    """A valid onboarding request for a new (or the given) contractor; ``changes`` are the
+    request's fields that differ."""
     n = next(_counter)
-    fields: dict[str, object] = {
-        "slack_user_id": slack_user or f"UCONTR{n:05d}",
-        "email": f"contractor{n}@agency.example",
-        "display_name": f"Contractor {n}",
-        "country": "DE",
-        "end_date": date.today() + timedelta(days=90),
-        "role": "reviewer",
-        "justification": "Q1 review batch",
-    }
-    fields.update(changes)
-    return OnboardingRequest(**fields)  # type: ignore[arg-type]
+    request = OnboardingRequest(
+        slack_user_id=slack_user or f"UCONTR{n:05d}",
+        email=f"contractor{n}@agency.example",
+        display_name=f"Contractor {n}",
+        country="DE",
+        end_date=date.today() + timedelta(days=90),
+        role="reviewer",
+        justification="Q1 review batch",
+    )
+    return replace(request, **changes)
 
 
 def approved_contractor(
@@ -126,7 +126,7 @@ def memory_core(notifier: RecordingNotifier) -> Core:
     """A core on the in-memory store, a frozen clock and no Vault (the fast layer's core)."""
     return Core(
         store=MemoryStore(),
-        vault=NoVault(),  # type: ignore[arg-type]
+        vault=NoVault(),
         clock=FrozenClock(datetime.now(UTC)),
         notifier=notifier,
         policy=Policy(public_url=PUBLIC_URL, retention=timedelta(days=180)),

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 
-from bot.cli import EXIT_UNAVAILABLE
+from bot.cli.context import EXIT_UNAVAILABLE
 from bot.dev.openbao import free_port
 from bot.dev.slack_standin import SlackStandIn
 from tests.support.cli import clean_env, run

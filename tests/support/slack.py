@@ -9,7 +9,7 @@ test store (SQLite and PostgreSQL) and the shared OpenBao, with a frozen core cl
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -22,7 +22,7 @@ from bot.config import Settings, load_settings
 from bot.core.agencies import AgencyCutoffs
 from bot.core.clock import FrozenClock
 from bot.core.context import Core, Policy
-from bot.core.interfaces import VaultBackend
+from bot.core.interfaces import Leases, VaultBackend
 from bot.core.models import Contractor
 from bot.core.reviews import AccessReviews
 from bot.core.stores import Store
@@ -318,6 +318,7 @@ def world_core(
     standin: SlackStandIn,
     settings: Settings,
     *,
+    leases: Leases,
     agencies: AgencyCutoffs | None = None,
     reviews: AccessReviews | None = None,
 ) -> tuple[Core, FrozenClock, App, Deps]:
@@ -340,7 +341,9 @@ def world_core(
         policy=Policy(public_url=PUBLIC_URL, link_ttl=timedelta(hours=1)),
         agencies=agencies,
     )
-    deps = replace(build_deps(core=core, settings=settings, client=client), reviews=reviews)
+    deps = replace(
+        build_deps(core=core, settings=settings, client=client, leases=leases), reviews=reviews
+    )
     app = build_slack_app(deps, settings=settings)
     return core, clock, app, deps
 
@@ -352,14 +355,15 @@ def make_world(
     seen: SeenRequests,
     agencies: AgencyCutoffs | None = None,
     *,
+    leases: Leases,
     reviews: AccessReviews | None = None,
-    **overrides: str,
-) -> Iterator[SlackWorld]:
+    overrides: Mapping[str, str] | None = None,
+) -> Generator[SlackWorld, None, None]:
     """The world (one replica); ``overrides`` are settings (environment names) on top of the
     usual ones; ``reviews``: access reviews are on."""
-    settings = slack_settings(standin, **overrides)
+    settings = slack_settings(standin, **(overrides or {}))
     core, clock, app, deps = world_core(
-        store, vault, standin, settings, agencies=agencies, reviews=reviews
+        store, vault, standin, settings, leases=leases, agencies=agencies, reviews=reviews
     )
     web = build_web_app(
         core=core,
@@ -399,6 +403,7 @@ def slack_world(
     standin: SlackStandIn,
     seen_requests: SeenRequests,
     agencies: AgencyCutoffs,
+    leases: Leases,
 ) -> Iterator[SlackWorld]:
     """The Slack door on the real app, store (both backends) and OpenBao."""
-    yield from make_world(store, vault_accounts, standin, seen_requests, agencies)
+    yield from make_world(store, vault_accounts, standin, seen_requests, agencies, leases=leases)

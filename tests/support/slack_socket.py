@@ -31,7 +31,7 @@ from websockets.sync.server import Server, ServerConnection, serve
 from bot.config import Settings, load_settings
 from bot.core.clock import FrozenClock
 from bot.core.context import Core
-from bot.core.interfaces import VaultBackend
+from bot.core.interfaces import Leases, VaultBackend
 from bot.core.stores import Store
 from bot.dev.slack_requests import command_fields, event_callback
 from bot.dev.slack_standin import STANDIN_APP_TOKEN, SlackStandIn
@@ -248,11 +248,17 @@ def socket_world(
     vault_accounts: VaultBackend,
     standin: SlackStandIn,
     socket_standin: SocketModeStandIn,
+    leases: Leases,
 ) -> Iterator[SocketWorld]:
     """``SocketWorld`` connected (``credbot serve --socket-mode``'s wiring on test backends)."""
     settings = socket_settings(standin)
-    core, clock, app, _ = world_core(store, vault_accounts, standin, settings)
-    connection = SlackSocket(app=app, app_token=settings.socket_mode_token(), ping_interval=2)
+    core, clock, app, deps = world_core(store, vault_accounts, standin, settings, leases=leases)
+    connection = SlackSocket(
+        app=app,
+        app_token=settings.socket_mode_token(),
+        after_ack=deps.after_ack,
+        ping_interval=2,
+    )
     connection.connect()
     try:
         yield SocketWorld(

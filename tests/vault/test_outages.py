@@ -16,7 +16,7 @@ from vault.errors import VaultError, VaultNotFound, VaultPermissionDenied, Vault
 from vault.layout import BOT_POLICY
 from vault.setup import AppRoleRules, initialize
 from vault.tokens import lookup_self
-from vault.userpass import list_users
+from vault.userpass import iter_users
 
 WRAP = timedelta(minutes=5)
 
@@ -69,14 +69,14 @@ def test_stopped_vault_is_unavailable(throwaway_openbao: OpenBaoServer) -> None:
     with pytest.raises(VaultUnavailable):
         accounts.check_health()
     with pytest.raises(VaultUnavailable):
-        accounts.list_accounts()
+        list(accounts.iter_accounts())
 
 
 def assert_nothing_left(server: OpenBaoServer, username: str) -> None:
     root = server.root_client()
     assert userpass.read_user(root, username) is None
     assert identity.read_entity_by_name(root, username) is None
-    assert username not in list_users(root)
+    assert username not in list(iter_users(root))
     try:
         request(root, "GET", f"credbot-pending/metadata/{username}")
     except (VaultNotFound, VaultPermissionDenied):
@@ -146,8 +146,8 @@ def test_bot_logs_in_again_when_its_token_nears_expiry(throwaway_openbao: OpenBa
     client = throwaway_openbao.bot_login()
     first = client.token
     accounts = VaultAccounts(client=client)
-    assert accounts.list_accounts() == []
+    assert list(accounts.iter_accounts()) == []
     time.sleep(3.5)  # the first token has expired by now
-    assert accounts.list_accounts() == []
+    assert list(accounts.iter_accounts()) == []
     assert client.token != first
     assert lookup_self(client)["policies"] == [BOT_POLICY]

@@ -95,7 +95,7 @@ def test_revoke_leaves_a_user_with_a_longer_similar_name_alone(
     vault_accounts.revoke_account(username=short)
 
     assert lookup_self(long_session)["display_name"] == f"credbot-{longer}"
-    assert longer in vault_accounts.list_accounts()
+    assert longer in list(vault_accounts.iter_accounts())
     assert identity.read_entity_by_name(openbao.root_client(), longer) is not None
     vault_accounts.prove_login(
         username=longer, password=long_secret.password, code=fresh_code(long_secret.totp_secret)

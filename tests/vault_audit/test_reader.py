@@ -83,7 +83,7 @@ def world(engine: Engine, tmp_path: Path) -> World:
     store = SqlStore(engine=engine)
     core = Core(
         store=store,
-        vault=NoVault(),  # type: ignore[arg-type]
+        vault=NoVault(),
         clock=clock,
         notifier=RecordingNotifier(),
         policy=Policy(public_url=PUBLIC_URL),
@@ -98,7 +98,7 @@ def world(engine: Engine, tmp_path: Path) -> World:
     sharing = SharedAccounts(
         core=core,
         store=SqlSharing(engine=engine),
-        locks=NoVault(),  # type: ignore[arg-type]
+        locks=NoVault(),
         alerts=alerts,
         rules=SharingRules(window=timedelta(minutes=10)),
     )

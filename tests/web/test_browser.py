@@ -16,7 +16,7 @@ import pyotp
 import pytest
 import zxingcpp
 from PIL import Image
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwright
 
 from bot.core import enrolment
 from bot.core.context import Core
@@ -35,7 +35,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-PHONE = {"width": 390, "height": 844}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 
 # Skipped on a developer machine without Chromium; in CI (``CI`` set) a missing browser fails.
 pytestmark = pytest.mark.skipif(

@@ -123,7 +123,7 @@ def test_failed_logins_count_down_then_lock(
     assert "reissue" in locked.json()["message"]
     assert core.store.get_contractor(contractor.id).state is State.LOCKED
     assert "locked" in notifier.events_for_requester()
-    assert contractor.username not in vault_accounts.list_accounts()
+    assert contractor.username not in list(vault_accounts.iter_accounts())
     after = log_in(client, secret, proof, saved.password, fresh_code(saved.totp_secret))
     assert after.status_code == 410
 

@@ -57,14 +57,29 @@ def test_apply_many_records_each_changes_revoked_accounts(store: Store) -> None:
         store.add_account(account)
     kept = factories.account(contractors[0].id)
     store.add_account(kept)
+    moved_on = added(store, State.REVOKED)  # read as revoking: its change is refused
+    unproven = factories.account(moved_on.id)
+    store.add_account(unproven)
     changes = [
         factories.change(c, State.REVOKED, action="revoked", revoked_accounts=(a.username,))
         for c, a in zip(contractors, accounts, strict=True)
+    ] + [
+        factories.change(
+            moved_on,
+            State.REVOKED,
+            expected=State.REVOKING,
+            action="revoked",
+            revoked_accounts=(unproven.username,),
+        )
     ]
 
-    assert all(isinstance(o, Contractor) for o in store.apply_many(changes, at=LATER))
+    outcomes = store.apply_many(changes, at=LATER)
 
-    assert [a.username for a in store.unrevoked_accounts()] == [kept.username]
+    assert all(isinstance(o, Contractor) for o in outcomes[:2])
+    assert isinstance(outcomes[2], StaleState)
+    assert sorted(a.username for a in store.unrevoked_accounts()) == sorted(
+        [kept.username, unproven.username]
+    )
     assert store.apply_many([], at=LATER) == []
 
 

@@ -6,8 +6,7 @@ from bot.core import issuing, revocation
 from bot.core.errors import NotAllowed
 from bot.core.queries import find_contractor
 from bot.core.roles import Role
-from bot.core.sweep import SweepOptions
-from bot.core.sweep import sweep as run_sweep
+from bot.core.sweep import SweepOptions, exclusive_sweep
 from bot.slack import messages
 from bot.slack.deps import Deps
 from bot.slack.directory import SlackDirectory
@@ -34,12 +33,16 @@ def reissue(deps: Deps, user_id: str, command: Reissue) -> str:
 
 
 def sweep(deps: Deps, user_id: str, command: Sweep) -> str:
-    """Admins: the same sweep as ``credbot sweep`` (revocations due, interrupted ones,
-    departures Slack reports, reconciliation with Vault), reported in the channel."""
+    """Admins: the same sweep as ``credbot sweep`` (access reviews when on, revocations due,
+    interrupted ones, departures Slack reports, reconciliation with Vault), reported in the
+    channel; like it, a real run holds the sweep lease, so it waits for no replica's
+    scheduled sweep but says that one is running."""
     deps.require(user_id, Role.ADMIN, action="run the sweep")
-    report = run_sweep(
+    report = exclusive_sweep(
         deps.core,
         SweepOptions(worker=f"slack:{user_id}", dry_run=command.dry_run),
+        leases=deps.leases,
         directory=SlackDirectory(client=deps.client),
+        reviews=deps.reviews,
     )
     return messages.sweep_report(report)

@@ -1,8 +1,7 @@
 """``credbot review status|export``: open access reviews, and the auditors' evidence of who
 decided what, when.
 
-Registered on ``credbot`` by ``bot.cli`` (which imports this module at its end, once
-``main``, ``Context`` and ``exits_cleanly`` exist). Reads the database only: no Vault, no Slack.
+Reads the database only: no Vault, no Slack.
 """
 
 from __future__ import annotations
@@ -15,11 +14,8 @@ from typing import IO, Any
 
 import click
 
-from bot.cli import Context, exits_cleanly
+from bot.cli.context import Context, exits_cleanly, minute, pass_context
 from bot.core.review_interfaces import AccessReview
-
-pass_context = click.make_pass_decorator(Context, ensure=True)
-"""``bot.cli``'s decorator, made here: mypy cannot type a variable across the import cycle."""
 
 EXPORT_FIELDS = (
     "id",
@@ -60,15 +56,15 @@ def review_status(ctx: Context, as_json: bool) -> None:
         click.echo("no access review has started yet")
         return
     click.echo(
-        f"latest round {latest.number}: started {_time(latest.started_at)}, "
-        f"answers due by {_time(latest.deadline)}; {len(open_reviews)} open review(s)"
+        f"latest round {latest.number}: started {minute(latest.started_at)}, "
+        f"answers due by {minute(latest.deadline)}; {len(open_reviews)} open review(s)"
     )
     for item in open_reviews:
         who = "the admins" if item.recipient == "admins" else f"manager {item.manager}"
         sent = "reminded" if item.reminded_at else "sent" if item.sent_at else "not sent yet"
         click.echo(
             f"  {item.id}  {item.contractor_name} ({item.contractor_slack_id}): {who} must "
-            f"answer by {_time(item.deadline)} [{sent}]"
+            f"answer by {minute(item.deadline)} [{sent}]"
         )
 
 
@@ -104,7 +100,3 @@ def _record(item: AccessReview) -> dict[str, Any]:
         name: data[name].isoformat() if isinstance(data[name], datetime) else data[name]
         for name in EXPORT_FIELDS
     }
-
-
-def _time(moment: datetime) -> str:
-    return f"{moment:%Y-%m-%d %H:%M} UTC"
