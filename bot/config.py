@@ -432,7 +432,8 @@ class Settings(BaseSettings):
     @property
     def vault_verify(self) -> bool | str:
         """How Vault's TLS certificate is checked: against ``VAULT_CACERT`` or
-        ``VAULT_CAPATH`` when set, else the system's CAs (``True``)."""
+        ``VAULT_CAPATH`` when set, else ``certifi``'s CA bundle (``True``; ``REQUESTS_CA_BUNDLE``
+        replaces it)."""
         ca = self.vault_cacert or self.vault_capath
         return str(ca) if ca is not None else True
 

@@ -173,7 +173,7 @@ def connect(
     use the returned token; otherwise use ``token`` (or no token at all, which is enough for
     :func:`vault.health.read_health_status`). ``VAULT_TOKEN``, ``~/.vault-token`` and hvac's own
     reading of ``VAULT_CACERT``/``VAULT_NAMESPACE`` are deliberately bypassed: everything comes
-    from the arguments. ``verify`` is ``True`` (the system's CAs), a CA bundle file or an
+    from the arguments. ``verify`` is ``True`` (``certifi``'s CA bundle), a CA bundle file or an
     OpenSSL-hashed CA directory; ``namespace`` goes with every request as
     ``X-Vault-Namespace``; ``retries`` applies to the calls :func:`request` may repeat.
 

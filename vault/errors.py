@@ -15,6 +15,19 @@ class VaultError(Exception):
     """Base class for every failure talking to Vault."""
 
 
+class UnsupportedProxy(ValueError):
+    """The environment names a proxy for Vault that credbot cannot speak to: only ``http://``
+    and ``https://`` proxies are (``socks5://`` is not). A setting to fix, before any call."""
+
+    def __init__(self, scheme: str) -> None:
+        super().__init__(
+            f"the proxy the environment names for Vault (HTTPS_PROXY, HTTP_PROXY or ALL_PROXY) "
+            f"is a {scheme}:// proxy; credbot reaches Vault through http:// or https:// "
+            "proxies only (or set NO_PROXY to Vault's host)"
+        )
+        self.scheme = scheme
+
+
 class VaultUnavailable(VaultError):
     """Vault cannot be reached, is sealed, or is on standby: the operation may be retried."""
 

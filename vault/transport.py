@@ -40,7 +40,12 @@ import requests.utils
 import urllib3
 import urllib3.exceptions as u3
 
+from vault.errors import UnsupportedProxy
+
 __all__ = ["MAX_REDIRECTS", "Urllib3Session", "environment_session"]
+
+PROXY_SCHEMES = ("http", "https")
+"""The proxies ``urllib3`` speaks to without extra packages (``socks5`` needs PySocks)."""
 
 MAX_REDIRECTS = 30
 """As ``requests`` (``Session.max_redirects``)."""
@@ -72,6 +77,7 @@ def environment_session(
     ``VAULT_CACERT``/``VAULT_CAPATH`` given as ``verify`` wins) and a ``~/.netrc`` login for
     its host. ``cert`` is the client certificate, if any. The environment is read with
     ``requests``' own functions, so it means what it meant when ``requests`` sent the calls.
+    Raises ``UnsupportedProxy`` when that proxy is not ``http(s)://``.
 
     Reading them per call walks the whole environment several times and stats files. What the
     environment said when the client was made holds for its life, a redirect to another node
@@ -79,10 +85,15 @@ def environment_session(
     """
     settings = requests.Session().merge_environment_settings(url, {}, None, verify, None)
     proxies: dict[str, str] = settings["proxies"]
+    proxy = requests.utils.select_proxy(url, proxies)
+    if proxy is not None:
+        proxy = requests.utils.prepend_scheme_if_needed(proxy, "http")
+        if (scheme := urlsplit(proxy).scheme.lower()) not in PROXY_SCHEMES:
+            raise UnsupportedProxy(scheme)  # named by its scheme: its URL may hold a password
     return Urllib3Session(
         verify=settings["verify"],
         cert=cert,
-        proxy=requests.utils.select_proxy(url, proxies),
+        proxy=proxy,
         proxies=proxies,
         netrc=requests.utils.get_netrc_auth(url),
     )
@@ -180,7 +191,6 @@ def _pool_manager(
     options: dict[str, Any] = {"num_pools": POOL_SIZE, "maxsize": POOL_SIZE, **tls}
     if proxy is None:
         return urllib3.PoolManager(**options)
-    proxy = requests.utils.prepend_scheme_if_needed(proxy, "http")  # http and https only
     userinfo = urlsplit(proxy)
     proxy_headers = {}
     if userinfo.username:

@@ -20,7 +20,7 @@ from bot.core.errors import CredbotError, RevocationPending
 from bot.core.health import DatabaseMisconfigured, DatabaseUnavailable, NotReady
 from bot.core.messages import explain
 from bot.logs import configure_logging
-from vault.errors import VaultError, VaultUnavailable
+from vault.errors import UnsupportedProxy, VaultError, VaultUnavailable
 
 EXIT_PROBLEM_FOUND = 1
 EXIT_SETTINGS = 3
@@ -50,7 +50,13 @@ def exits_cleanly(command: Callable[P, R]) -> Callable[P, R]:
         try:
             with wiring.database_answers():
                 return command(*args, **kwargs)
-        except (SettingsError, CheckConfigError, NotReady, DatabaseMisconfigured) as exc:
+        except (
+            SettingsError,
+            CheckConfigError,
+            NotReady,
+            DatabaseMisconfigured,
+            UnsupportedProxy,
+        ) as exc:
             fail(str(exc), EXIT_SETTINGS)
         except VaultUnavailable as exc:
             fail(f"Vault is unavailable: {exc}", EXIT_UNAVAILABLE)

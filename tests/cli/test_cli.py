@@ -133,6 +133,26 @@ def test_secret_id_rotation_destroys_the_earlier_ones(
     assert again.exit_code == 3 and len(list_secret_id_accessors(root)) == 1
 
 
+def test_a_socks_proxy_for_vault_is_a_setting_to_fix_named_without_its_password() -> None:
+    proxies = {
+        name: "" for name in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "NO_PROXY")
+    }
+    env = {
+        **proxies,
+        "no_proxy": "",
+        "ALL_PROXY": "socks5://ops:hunter2@127.0.0.1:1080",
+        "all_proxy": "socks5://ops:hunter2@127.0.0.1:1080",
+        "VAULT_ADDR": "http://127.0.0.1:9",
+        "VAULT_TOKEN": "root",
+    }
+    result = run(env, "vault", "init", "--dry-run")
+    assert result.exit_code == 3, result.output
+    assert (
+        "is a socks5:// proxy; credbot reaches Vault through http:// or https://" in result.output
+    )
+    assert "hunter2" not in result.output
+
+
 def test_unreachable_vault_exits_4(tmp_path: Path) -> None:
     env = {"VAULT_ADDR": "http://127.0.0.1:9", "VAULT_TOKEN": "root"}
     result = run(env, "vault", "init")
