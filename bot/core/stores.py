@@ -150,10 +150,6 @@ class LinkRecords(Protocol):
         """Store a new link (hash and sealed wrapping token only)."""
         ...
 
-    def get_link(self, link_hash: str) -> LinkRecord | None:
-        """Return the link with this hash, if any."""
-        ...
-
     def get_link_with_contractor(self, link_hash: str) -> tuple[LinkRecord, Contractor] | None:
         """Return the link with this hash and its contractor, read together (one statement:
         every page of a link needs both), if the link exists."""

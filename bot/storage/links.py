@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from bot.core.models import Contractor, LinkRecord
-from bot.storage.mapping import to_link, to_link_and_contractor
+from bot.storage.mapping import to_link_and_contractor
 from bot.storage.tables import contractors, links
 from bot.storage.transactions import SqlTransactions
 
@@ -46,12 +46,6 @@ class SqlLinks(SqlTransactions):
                     {column.name: getattr(link, column.name) for column in links.columns}
                 )
             )
-
-    def get_link(self, link_hash: str) -> LinkRecord | None:
-        """Return the link with this hash, if any."""
-        with self._reader() as connection:
-            row = connection.execute(sa.select(links).where(links.c.link_hash == link_hash)).first()
-        return None if row is None else to_link(row)
 
     def get_link_with_contractor(self, link_hash: str) -> tuple[LinkRecord, Contractor] | None:
         """Return the link with this hash and its contractor, if any: one ``SELECT`` joining

@@ -62,11 +62,6 @@ def to_account(row: Row[Any]) -> VaultAccountRecord:
     return VaultAccountRecord(**row._mapping)
 
 
-def to_link(row: Row[Any]) -> LinkRecord:
-    """A ``links`` row as a ``LinkRecord``."""
-    return LinkRecord(**row._mapping)
-
-
 def to_link_and_contractor(row: Row[Any]) -> tuple[LinkRecord, Contractor]:
     """A row of ``links`` joined with ``contractors`` (the links' columns first) as the link
     and its contractor. Split by position: both tables have columns of the same name."""

@@ -15,6 +15,7 @@ from bot.core.models import Contractor
 from bot.core.states import State
 from tests.support.contractor import prove, prove_while_vault_is_down
 from tests.support.core import APPROVER, approved_contractor, link_secret
+from tests.support.links import stored_link
 from tests.support.notifier import RecordingNotifier
 from tests.support.openbao import OpenBaoServer
 from vault.errors import VaultUnavailable
@@ -28,7 +29,7 @@ def test_status_follows_the_link_and_consumes_nothing(
     _, secret = issued()
     for _ in range(3):
         assert enrolment.link_status(core, secret) == "ready"
-    link = core.store.get_link(links.link_hash(secret))
+    link = stored_link(core.store, links.link_hash(secret))
     assert link is not None and link.claimed_at is None and link.failed_confirmations == 0
 
     revealed = enrolment.reveal(core, secret, notifier.code_for(secret))
@@ -75,7 +76,7 @@ def test_vault_outage_during_reveal_leaves_the_link_usable(
     throwaway_openbao.seal()
     with pytest.raises(VaultUnavailable):
         enrolment.reveal(core, secret, issued.code)
-    link = core.store.get_link(links.link_hash(secret))
+    link = stored_link(core.store, links.link_hash(secret))
     assert link is not None and link.claimed_at is None
     assert enrolment.link_status(core, secret) == "ready"
 
@@ -121,6 +122,6 @@ def test_a_code_that_cannot_be_one_is_refused_without_counting(
     for _ in range(enrolment.MAX_CONFIRMATION_FAILURES + 1):
         with pytest.raises(InvalidRequest):
             enrolment.reveal(core, secret, junk)
-    link = core.store.get_link(links.link_hash(secret))
+    link = stored_link(core.store, links.link_hash(secret))
     assert link is not None and link.failed_confirmations == 0
     assert enrolment.reveal(core, secret, notifier.code_for(secret).lower()).secrets.password

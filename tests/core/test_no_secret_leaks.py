@@ -15,6 +15,7 @@ from bot.core.context import Core
 from bot.core.errors import CredbotError
 from tests.support.contractor import prove
 from tests.support.core import APPROVER, MANAGER, approved_contractor, link_secret, request_for
+from tests.support.links import stored_link
 from tests.support.logs import capture_debug
 from tests.support.notifier import RecordingNotifier
 
@@ -43,7 +44,7 @@ def test_lifecycle_leaves_no_secret_behind(
     for _ in range(2):  # issue, then reissue: two sets of secrets
         issued = issuing.issue(core, contractor.id, actor=APPROVER)
         secret = link_secret(issued.url)
-        link = core.store.get_link(links.link_hash(secret))
+        link = stored_link(core.store, links.link_hash(secret))
         assert link is not None
         revealed = enrolment.reveal(core, secret, notifier.code_for(secret))
         secrets = revealed.secrets

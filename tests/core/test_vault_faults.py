@@ -14,6 +14,7 @@ from bot.core.models import Contractor
 from bot.core.states import State
 from tests.support.contractor import enrol, login, login_fails, token_rejected
 from tests.support.core import APPROVER, MANAGER, approved_contractor, link_secret
+from tests.support.links import stored_link
 from tests.support.notifier import RecordingNotifier
 from tests.support.openbao import OpenBaoServer
 
@@ -84,7 +85,7 @@ def test_wrapping_token_unwrapped_by_someone_else_is_an_interception(
     core: Core, issued: Issued, notifier: RecordingNotifier, openbao: OpenBaoServer, which: str
 ) -> None:
     contractor, secret = issued()
-    link = core.store.get_link(links.link_hash(secret))
+    link = stored_link(core.store, links.link_hash(secret))
     assert link is not None
     stolen = getattr(links.unseal_delivery(secret, link.sealed_delivery), which)
     openbao.root_client().sys.unwrap(stolen)  # the attacker got there first
@@ -102,7 +103,7 @@ def test_wrapping_token_from_another_path_is_refused(
     core: Core, issued: Issued, notifier: RecordingNotifier, openbao: OpenBaoServer, which: str
 ) -> None:
     contractor, secret = issued()
-    link = core.store.get_link(links.link_hash(secret))
+    link = stored_link(core.store, links.link_hash(secret))
     assert link is not None
     root = openbao.root_client()
     forged = root.sys.wrap({"password": "attacker-chosen"}, ttl="5m")["wrap_info"]["token"]

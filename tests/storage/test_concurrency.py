@@ -20,6 +20,7 @@ from bot.storage.engine import make_engine
 from bot.storage.store import SqlStore
 from tests.storage import factories, workers
 from tests.storage.factories import T0
+from tests.support.links import stored_link
 
 THREADS = 50
 
@@ -81,7 +82,7 @@ def test_a_right_code_never_claims_a_link_that_wrong_codes_locked(database_url: 
             link = factories.link(contractor.id, failed_confirmations=4)
             store.add_link(link)
             claimed, counted = race_right_and_wrong_code(store, link)
-            stored = store.get_link(link.link_hash)
+            stored = stored_link(store, link.link_hash)
             assert stored is not None
             if claimed:
                 assert counted is None and stored.invalidated_at is None

@@ -18,6 +18,7 @@ from bot.storage.store import SqlStore
 from bot.storage.tables import LIVE_PREDICATE, metadata
 from tests.storage import factories
 from tests.storage.test_concurrency import run_two_appenders
+from tests.support.links import stored_link
 
 
 def test_upgrade_is_idempotent_and_reports_head(empty_database_url: str) -> None:
@@ -89,7 +90,7 @@ def test_accounts_and_links_from_before_login_mfa_are_marked_as_such(
         store = SqlStore(engine=engine)
         (account,) = store.unrevoked_accounts("c-1")
         assert account.second_factor == "totp_engine"
-        link = store.get_link("h")
+        link = stored_link(store, "h")
         assert link is not None
         assert (link.sealed_delivery, link.mfa_wrapping_accessor) == ("sealed", None)
         assert link.wrapping_accessors == ("acc",)

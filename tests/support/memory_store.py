@@ -348,11 +348,6 @@ class MemoryStore:
                 raise ValueError("link exists")
             self._links[link.link_hash] = link
 
-    def get_link(self, link_hash: str) -> LinkRecord | None:
-        """The link with this hash, if any."""
-        with self._lock:
-            return self._links.get(link_hash)
-
     def get_link_with_contractor(self, link_hash: str) -> tuple[LinkRecord, Contractor] | None:
         """The link with this hash and its contractor, if any."""
         with self._lock:

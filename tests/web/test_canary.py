@@ -16,6 +16,7 @@ from bot.core.audit import entry_as_json
 from bot.core.context import Core
 from tests.core.test_no_secret_leaks import dump_database
 from tests.support.contractor import fresh_code, wrong_code
+from tests.support.links import stored_link
 from tests.support.logs import capture_debug
 from tests.support.notifier import RecordingNotifier
 from tests.web.conftest import Issued
@@ -34,7 +35,7 @@ def test_revealed_secrets_leave_no_trace(
     for as_json in (True, False):  # the fetch path and the form path
         _, secret = issued()
         code = notifier.code_for(secret)
-        link = core.store.get_link(links.link_hash(secret))
+        link = stored_link(core.store, links.link_hash(secret))
         assert link is not None
         delivery = links.unseal_delivery(secret, link.sealed_delivery)
         send = (

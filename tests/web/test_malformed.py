@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from bot.core import enrolment, links
 from bot.core.context import Core
+from tests.support.links import stored_link
 from tests.web.conftest import Issued
 
 PATHS = ["/enroll/status", "/enroll/reveal", "/enroll/confirm"]
@@ -141,6 +142,6 @@ def test_junk_never_burns_the_link(client: httpx.Client, core: Core, real_link: 
     for code in ["", "?", "0000000", "OOO-III", "<script>", "ABC-DE"]:
         client.post("/enroll/reveal", json={"secret": real_link, "code": code})
         client.post("/enroll/reveal", data={"secret": real_link, "code": code})
-    link = core.store.get_link(links.link_hash(real_link))
+    link = stored_link(core.store, links.link_hash(real_link))
     assert link is not None and link.failed_confirmations == 0
     assert enrolment.link_status(core, real_link) == "ready"

@@ -8,6 +8,7 @@ import pytest
 
 from bot.core import enrolment, links
 from bot.core.context import Core
+from tests.support.links import stored_link
 from tests.support.notifier import RecordingNotifier
 from tests.web.conftest import Issued
 
@@ -44,7 +45,7 @@ def test_get_head_and_range_leave_the_link_valid(
     for _ in range(3):
         assert client.post("/enroll/status", json={"secret": secret}).json() == {"status": "ready"}
 
-    link = core.store.get_link(links.link_hash(secret))
+    link = stored_link(core.store, links.link_hash(secret))
     assert link is not None
     assert link.claimed_at is None and link.failed_confirmations == 0
     assert enrolment.reveal(core, secret, notifier.code_for(secret)).secrets.password

@@ -27,6 +27,7 @@ from bot.web.enrollment import pages
 from bot.wiring import build_slack_client
 from tests.support.contractor import fresh_code, wrong_code
 from tests.support.core import APPROVER, PUBLIC_URL, approved_contractor, link_secret
+from tests.support.links import stored_link
 from tests.support.notifier import RecordingNotifier
 from tests.support.openbao import OpenBaoServer
 from vault.credentials import read_credential_lifetimes
@@ -135,7 +136,7 @@ def test_an_interception_is_counted_with_its_alert(
     client = app_client(counted)
     before = scrape(client)
     secret = issue(counted, notifier)
-    link = counted.store.get_link(links.link_hash(secret))
+    link = stored_link(counted.store, links.link_hash(secret))
     assert link is not None
     openbao.root_client().sys.unwrap(links.unseal_delivery(secret, link.sealed_delivery).password)
     answer = client.post(

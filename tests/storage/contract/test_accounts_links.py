@@ -13,6 +13,7 @@ from bot.core.states import State
 from bot.core.stores import Store
 from tests.storage import factories
 from tests.storage.factories import T0
+from tests.support.links import stored_link
 
 
 @pytest.fixture
@@ -46,8 +47,8 @@ def test_account_round_trip_and_revocation(store: Store, contractor: Contractor)
 def test_link_round_trip(store: Store, contractor: Contractor) -> None:
     link = factories.link(contractor.id)
     store.add_link(link)
-    assert store.get_link(link.link_hash) == link
-    assert store.get_link("unknown") is None
+    assert stored_link(store, link.link_hash) == link
+    assert stored_link(store, "unknown") is None
     assert store.get_link_with_contractor(link.link_hash) == (link, contractor)
     assert store.get_link_with_contractor("unknown") is None
 
@@ -77,7 +78,9 @@ def test_claim_link_once(store: Store, contractor: Contractor) -> None:
     now = T0 + timedelta(minutes=5)
     assert store.claim_link(link.link_hash, now=now, proof_digest="p" * 64, max_failures=5) is True
     assert store.claim_link(link.link_hash, now=now, proof_digest="p" * 64, max_failures=5) is False
-    assert store.get_link(link.link_hash) == replace(link, claimed_at=now, proof_digest="p" * 64)
+    assert stored_link(store, link.link_hash) == replace(
+        link, claimed_at=now, proof_digest="p" * 64
+    )
     assert store.claim_link("unknown", now=now, proof_digest="p" * 64, max_failures=5) is False
 
 
@@ -97,7 +100,7 @@ def test_expired_link_cannot_be_claimed(store: Store, contractor: Contractor) ->
         )
         is False
     )
-    assert store.get_link(link.link_hash) == link
+    assert stored_link(store, link.link_hash) == link
     assert store.claim_link(
         link.link_hash,
         now=link.expires_at - timedelta(microseconds=1),
@@ -119,11 +122,11 @@ def test_invalidated_link_cannot_be_claimed(store: Store, contractor: Contractor
     assert (
         store.claim_link(pending.link_hash, now=at, proof_digest="p" * 64, max_failures=5) is False
     )
-    assert store.get_link(pending.link_hash) == replace(pending, invalidated_at=at)
-    assert store.get_link(claimed.link_hash) == replace(
+    assert stored_link(store, pending.link_hash) == replace(pending, invalidated_at=at)
+    assert stored_link(store, claimed.link_hash) == replace(
         claimed, claimed_at=T0, proof_digest="p" * 64
     )
-    assert store.get_link(unrelated.link_hash) == unrelated
+    assert stored_link(store, unrelated.link_hash) == unrelated
 
 
 def test_naive_times_are_refused(store: Store, contractor: Contractor) -> None:
@@ -140,7 +143,7 @@ def test_failed_confirmations_are_counted_atomically(store: Store, contractor: C
     store.add_link(link)
     count = [store.record_failed_confirmation(link.link_hash, limit=5, now=T0) for _ in range(3)]
     assert count == [1, 2, 3]
-    stored = store.get_link(link.link_hash)
+    stored = stored_link(store, link.link_hash)
     assert stored is not None and stored.failed_confirmations == 3
     assert stored.invalidated_at is None
     assert store.record_failed_confirmation("unknown", limit=5, now=T0) is None
@@ -158,7 +161,7 @@ def test_the_count_that_reaches_the_limit_invalidates_the_link(
         2,
         None,  # invalidated by the second: nothing more is counted
     ]
-    stored = store.get_link(link.link_hash)
+    stored = stored_link(store, link.link_hash)
     assert stored is not None and stored.invalidated_at == T0
     assert not store.claim_link(link.link_hash, now=T0, proof_digest="p" * 64, max_failures=5)
 
@@ -168,7 +171,7 @@ def test_a_claimed_link_counts_no_wrong_code(store: Store, contractor: Contracto
     store.add_link(link)
     assert store.claim_link(link.link_hash, now=T0, proof_digest="p" * 64, max_failures=5)
     assert store.record_failed_confirmation(link.link_hash, limit=5, now=T0) is None
-    stored = store.get_link(link.link_hash)
+    stored = stored_link(store, link.link_hash)
     assert stored is not None
     assert (stored.failed_confirmations, stored.invalidated_at, stored.proof_digest) == (
         0,
