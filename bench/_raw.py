@@ -31,6 +31,7 @@ from vault.layout import (
     USERPASS_MOUNT,
 )
 from vault.models import DEFAULT_TOKEN_RULES
+from vault.transport import Urllib3Session
 
 POOL_THREADS = 5
 """As ``VaultAccounts``: the calls of one round run concurrently on five threads."""
@@ -59,10 +60,13 @@ class RawProof:
 class RawVault:
     """A plain ``hvac.Client`` logged in through AppRole (the bot's role and policy, its own
     SecretID and HTTP session), a pool of :data:`POOL_THREADS` threads, and what credbot reads
-    once and caches: the userpass mount's accessor and the login-MFA method id."""
+    once and caches: the userpass mount's accessor and the login-MFA method id. Its HTTP
+    session is hvac's own (``requests``) unless ``session`` is given (credbot's transport)."""
 
-    def __init__(self, addr: str, *, role_id: str, secret_id: str) -> None:
-        self.client = hvac.Client(url=addr)
+    def __init__(
+        self, addr: str, *, role_id: str, secret_id: str, session: Urllib3Session | None = None
+    ) -> None:
+        self.client = hvac.Client(url=addr, session=session)
         self.pool = ThreadPoolExecutor(max_workers=POOL_THREADS, thread_name_prefix="raw-vault")
         self._role_id = role_id
         self._secret_id = secret_id

@@ -50,6 +50,7 @@ from vault.client import connect
 from vault.login import login_with_totp
 from vault.models import AccountSecrets
 from vault.setup import generate_secret_id, initialize, read_role_id
+from vault.transport import environment_session
 
 LINK_TTL = timedelta(hours=1)
 PUBLIC_URL = "https://credbot.bench"
@@ -240,11 +241,14 @@ class BaoEnv:
         client.auth.approle.login(role_id=self.role_id, secret_id=secret_id)
         return client
 
-    def raw_vault(self) -> RawVault:
+    def raw_vault(self, *, transport: str = "requests") -> RawVault:
         """The raw side: a plain hvac client on its own AppRole login, with a pool of five
-        threads as credbot's (``bench._raw.RawVault``)."""
+        threads as credbot's (``bench._raw.RawVault``); its requests go through hvac's own
+        ``requests`` session, or with ``transport="urllib3"`` through credbot's
+        (``vault.transport``), so that only the calls and not the HTTP client differ."""
         secret_id, _ = generate_secret_id(self.root)
-        return RawVault(self.addr, role_id=self.role_id, secret_id=secret_id)
+        session = environment_session(self.addr, True) if transport == "urllib3" else None
+        return RawVault(self.addr, role_id=self.role_id, secret_id=secret_id, session=session)
 
 
 @contextmanager

@@ -61,6 +61,8 @@ from vault.accounts import VaultAccounts
 
 GOAL = 1.25
 """credbot may take at most this many times the raw hvac calls, per contractor."""
+RAW_TRANSPORTS = ("requests", "urllib3")
+"""The raw side's HTTP client: hvac's own, or credbot's (``--raw-transport``)."""
 
 MANAGER = "UBENCHMGR"
 APPROVER = "UBENCHAPR"
@@ -102,13 +104,13 @@ class Bench:
 
 @contextmanager
 def bench_environment(
-    bao: BaoEnv, kind: str, workdir: Path, pg: PostgresServer | None
+    bao: BaoEnv, kind: str, workdir: Path, pg: PostgresServer | None, *, raw_transport: str
 ) -> Iterator[Bench]:
     """credbot on a fresh AppRole login and a new migrated database of ``kind``; the raw side
     on its own AppRole login (same role, same ``credbot-bot`` policy, its own HTTP session and
     its own pool of five threads)."""
     accounts = bao.bot_accounts()
-    raw = bao.raw_vault()
+    raw = bao.raw_vault(transport=raw_transport)
     with database(kind, workdir, pg) as (_, engine):
         store_watch, vault_watch = Stopwatch(), Stopwatch()
         core = make_core(
@@ -228,7 +230,13 @@ def run_round(
 
 
 def build_report(
-    samples: Samples, *, kind: str, contractors: int, rounds: int, load: tuple[float, float]
+    samples: Samples,
+    *,
+    kind: str,
+    contractors: int,
+    rounds: int,
+    load: tuple[float, float],
+    raw_transport: str,
 ) -> dict[str, Any]:
     credbot, raw = Summary.of(samples.credbot_ns), Summary.of(samples.raw_ns)
     store, vault = Summary.of(samples.store_ns), Summary.of(samples.vault_ns)
@@ -247,6 +255,7 @@ def build_report(
         "load_average_1min": {"before": load[0], "after": load[1]},
         "credbot": asdict(credbot),
         "raw_hvac": asdict(raw),
+        "raw_transport": raw_transport,
         "ratio_mean": ratio_mean,
         "ratio_p50": ratio_p50,
         "goal": GOAL,
@@ -282,7 +291,7 @@ def render(report: dict[str, Any]) -> str:
 
     def row(name: str, s: dict[str, float]) -> str:
         return (
-            f"  {name:<24}{s['p50_ms']:>9.2f}{s['p90_ms']:>9.2f}{s['mean_ms']:>9.2f}"
+            f"  {name:<28}{s['p50_ms']:>9.2f}{s['p90_ms']:>9.2f}{s['mean_ms']:>9.2f}"
             f"{s['min_ms']:>9.2f}{s['max_ms']:>9.2f}"
         )
 
@@ -290,9 +299,9 @@ def render(report: dict[str, Any]) -> str:
         f"revocation per contractor on {report['database']}: {report['contractors']} "
         f"contractors x {report['rounds']} round(s) = {report['samples_per_side']} samples "
         f"per side (ms); load average {load['before']:.2f} -> {load['after']:.2f}",
-        f"  {'':<24}{'p50':>9}{'p90':>9}{'mean':>9}{'min':>9}{'max':>9}",
+        f"  {'':<28}{'p50':>9}{'p90':>9}{'mean':>9}{'min':>9}{'max':>9}",
         row("credbot offboard", credbot),
-        row("raw hvac calls (anchor)", raw),
+        row(f"raw hvac calls ({report['raw_transport']})", raw),
         "",
         "inside credbot offboard:",
         row("database (core.store)", parts["store"]),
@@ -331,6 +340,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default="both",
         help="credbot's database: a SQLite file, a throwaway PostgreSQL, or each in turn (both)",
     )
+    parser.add_argument(
+        "--raw-transport",
+        choices=RAW_TRANSPORTS,
+        default="requests",
+        help="the raw side's HTTP client: hvac's own (requests), or credbot's (urllib3), which "
+        "leaves only the calls to compare (requests)",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     args = parser.parse_args(argv)
     if args.contractors < 1 or args.rounds < 1:
@@ -348,7 +364,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         pg = stack.enter_context(postgres()) if "postgres" in kinds else None
         for kind in kinds:
             samples = Samples()
-            with bench_environment(bao, kind, workdir, pg) as bench:
+            with bench_environment(
+                bao, kind, workdir, pg, raw_transport=args.raw_transport
+            ) as bench:
                 before = load_average()
                 for round_no in range(1, args.rounds + 1):
                     run_round(bench, args.contractors, samples, round_no=round_no, kind=kind)
@@ -360,6 +378,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     contractors=args.contractors,
                     rounds=args.rounds,
                     load=(before, after),
+                    raw_transport=args.raw_transport,
                 )
             )
     if args.json:
