@@ -4,6 +4,7 @@ tests, benchmarks): the real server, configured as ``credbot serve`` configures 
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -12,23 +13,25 @@ from typing import Self
 import uvicorn
 from starlette.types import ASGIApp
 
-from bot.dev.openbao import free_port
 from bot.web.bodies import DEFAULT_READ_TIMEOUT_S
-from bot.web.serving import server_config
+from bot.web.serving import listen, server_config
 
 START_TIMEOUT_S = 15.0
 
 
 @dataclass
 class BackgroundServer:
-    """``start()`` serves ``app`` at ``url`` until ``stop()``."""
+    """``start()`` serves ``app`` at ``url`` until ``stop()``. ``port`` 0 (the default): one
+    the kernel picks as the socket is bound, so two servers (parallel test workers) are never
+    handed the same one, as they can be by a port found free a moment before."""
 
     app: ASGIApp
     host: str = "127.0.0.1"
-    port: int = field(default_factory=free_port)
+    port: int = 0
     read_timeout_s: float = DEFAULT_READ_TIMEOUT_S
     _server: uvicorn.Server | None = None
     _thread: threading.Thread | None = None
+    _socket: socket.socket | None = field(default=None, repr=False)
 
     @property
     def url(self) -> str:
@@ -37,6 +40,8 @@ class BackgroundServer:
 
     def start(self) -> Self:
         """Start uvicorn and wait until it accepts connections."""
+        self._socket = listen(self.host, self.port)
+        self.port = self._socket.getsockname()[1]
         config = server_config(
             self.app,
             host=self.host,
@@ -49,7 +54,9 @@ class BackgroundServer:
             lifespan="auto",
         )
         self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, name="uvicorn", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [self._socket]}, name="uvicorn", daemon=True
+        )
         self._thread.start()
         deadline = time.monotonic() + START_TIMEOUT_S
         while not self._server.started:
@@ -64,4 +71,6 @@ class BackgroundServer:
             self._server.should_exit = True
         if self._thread is not None:
             self._thread.join(timeout=10)
-        self._server = self._thread = None
+        if self._socket is not None:
+            self._socket.close()
+        self._server = self._thread = self._socket = None

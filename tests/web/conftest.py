@@ -16,9 +16,9 @@ from starlette.types import ASGIApp
 from bot.config import Settings, load_settings
 from bot.core.context import Core
 from bot.core.models import Contractor
-from bot.dev.openbao import free_port
 from bot.web.app import build_web_app
 from bot.web.enrollment import pages
+from bot.web.serving import listen
 from tests.support.core import PUBLIC_URL
 
 Issued = Callable[[], tuple[Contractor, str]]
@@ -31,12 +31,15 @@ def serve(app: ASGIApp) -> Iterator[str]:
     ``log_config=None`` leaves logging alone, so uvicorn's access log propagates to the root
     logger, where ``caplog`` sees it.
     """
-    port = free_port()
+    sock = listen("127.0.0.1", 0)  # the kernel picks the port: no other worker can have it
+    port = sock.getsockname()[1]
     config = uvicorn.Config(
         app, host="127.0.0.1", port=port, log_config=None, access_log=True, lifespan="off"
     )
     server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [sock]}, name=f"uvicorn-{port}", daemon=True
+    )
     thread.start()
     deadline = time.monotonic() + 15
     while not server.started:
@@ -48,6 +51,7 @@ def serve(app: ASGIApp) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=15)
+        sock.close()
 
 
 @pytest.fixture
