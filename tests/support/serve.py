@@ -10,7 +10,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,28 +80,36 @@ class Served:
         """The most resident memory the process ever had (``VmHWM``)."""
         return self._status_kib("VmHWM") / 1024
 
-    def open_connections(self) -> int:
-        """TCP connections the process holds open on the public port (from ``/proc``)."""
-        return self._sockets_on(self.port, state=ESTABLISHED)
+    def open_connections(self, client_ports: Collection[int]) -> int:
+        """TCP connections the process holds open on the public port (from ``/proc``) with
+        the clients on ``client_ports``: only those, so that a connection another test left
+        closing is not counted."""
+        return self._sockets_on(self.port, state=ESTABLISHED, peer_ports=client_ports)
 
     def listens_on(self, port: int) -> bool:
         """Whether this process (not some other one) holds the socket listening on ``port``."""
         return self._sockets_on(port, state=LISTEN) > 0
 
-    def _sockets_on(self, port: int, *, state: str) -> int:
-        """The process's TCP sockets whose local port is ``port`` and whose state (as
-        ``/proc/net/tcp`` writes it) is ``state``."""
+    def _sockets_on(
+        self, port: int, *, state: str, peer_ports: Collection[int] | None = None
+    ) -> int:
+        """The process's TCP sockets whose local port is ``port``, whose state (as
+        ``/proc/net/tcp`` writes it) is ``state`` and, if ``peer_ports`` is given, whose
+        remote port is one of them."""
         inodes = {
             target.removeprefix("socket:[").rstrip("]")
             for target in self._open_files()
             if target.startswith("socket:")
         }
         local = f":{port:04X}"
+        peers = None if peer_ports is None else {f":{peer:04X}" for peer in peer_ports}
         count = 0
         for table in ("/proc/net/tcp", "/proc/net/tcp6"):
             for line in Path(table).read_text().splitlines()[1:]:
                 fields = line.split()
-                if fields[1].endswith(local) and fields[3] == state and fields[9] in inodes:
+                ours = fields[1].endswith(local) and fields[9] in inodes
+                with_peer = peers is None or fields[2][-5:] in peers
+                if ours and fields[3] == state and with_peer:
                     count += 1
         return count
 

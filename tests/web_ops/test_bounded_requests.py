@@ -183,26 +183,31 @@ def test_a_head_still_incomplete_at_16_kib_is_400(served: Served) -> None:
     assert answer.closed
 
 
-def _until_open_connections(served: Served, count: int, *, within: float = 10) -> None:
-    """Wait (polling every 0.05 s) until the process holds ``count`` connections, or the time
-    is up; the caller asserts the count."""
+def _until_open_connections(
+    served: Served, socks: list[socket.socket], count: int, *, within: float
+) -> None:
+    """Wait (polling every 0.05 s) until the process holds ``count`` connections with
+    ``socks``, or the time is up; the caller asserts the count."""
     deadline = time.monotonic() + within
-    while served.open_connections() != count and time.monotonic() < deadline:
+    while _open_with(served, socks) != count and time.monotonic() < deadline:
         time.sleep(0.05)
 
 
+def _open_with(served: Served, socks: list[socket.socket]) -> int:
+    return served.open_connections(client_ports=[sock.getsockname()[1] for sock in socks])
+
+
 def test_fifty_half_sent_request_heads_are_dropped(served: Served) -> None:
-    _until_open_connections(served, 0)  # an earlier test's connection may still be closing
     socks = [socket.create_connection(("127.0.0.1", served.port)) for _ in range(50)]
     try:
         for sock in socks:
             sock.sendall(b"POST /slack/events HTTP/1.1\r\nHost: credbot.test\r\nX-Slow: ")
-        _until_open_connections(served, 50, within=5)
-        assert served.open_connections() == 50
+        _until_open_connections(served, socks, 50, within=5)
+        assert _open_with(served, socks) == 50
         started = time.monotonic()
         assert all(closed_soon(sock, within=READ_TIMEOUT_S + 3) for sock in socks)
         assert time.monotonic() - started < READ_TIMEOUT_S + 3
-        assert served.open_connections() == 0
+        assert _open_with(served, socks) == 0
     finally:
         for sock in socks:
             sock.close()
