@@ -15,10 +15,10 @@ from bot.core import issuing, onboarding
 from bot.core.context import Core
 from bot.core.identity import webhook_verification
 from bot.core.states import State
-from bot.dev.openbao import free_port
 from tests.support.cli import run
 from tests.support.core import APPROVER, MANAGER, FixedCheck, approved_contractor, request_for
 from tests.support.openbao import OpenBaoServer
+from tests.support.ports import free_port
 from vault.approle import list_secret_id_accessors
 from vault.client import connect
 from vault.errors import VaultPermissionDenied

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
-from bot.dev.openbao import free_port
 from tests.support.cli import run
+from tests.support.ports import free_port
 
 COMMANDS = [
     ("list",),

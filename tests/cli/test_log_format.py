@@ -7,8 +7,8 @@ from __future__ import annotations
 import json
 import signal
 
-from bot.dev.openbao import free_port
 from tests.support.cli import credbot_process, get, wait_for_http
+from tests.support.ports import free_port
 
 
 def test_serve_logs_one_json_object_per_line(bot_env: dict[str, str]) -> None:

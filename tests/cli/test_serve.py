@@ -10,11 +10,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.core.sweep import SWEEP_LEASE
-from bot.dev.openbao import free_port
 from bot.storage.engine import make_engine
 from bot.storage.leases import SqlLeases
 from bot.storage.migrate import current_revision, head_revision
 from tests.support.cli import credbot_process, get, run, wait_for_http
+from tests.support.ports import free_port
 
 
 def test_serve_refuses_a_database_never_migrated_in_one_line(tmp_path: Path) -> None:

@@ -8,12 +8,12 @@ import urllib.request
 
 from bot.core import issuing
 from bot.core.context import Core
-from bot.dev.openbao import free_port
 from tests.support.cli import credbot_process, wait_for_http
 from tests.support.contractor import enrol, login
 from tests.support.core import APPROVER, approved_contractor, link_secret
 from tests.support.notifier import RecordingNotifier
 from tests.support.openbao import OpenBaoServer
+from tests.support.ports import free_port
 
 
 def alerts_counted(base: str) -> float:

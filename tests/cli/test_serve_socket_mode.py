@@ -9,9 +9,9 @@ import time
 
 import pytest
 
-from bot.dev.openbao import free_port
 from bot.dev.slack_standin import STANDIN_APP_TOKEN, SlackStandIn
 from tests.support.cli import credbot_process, get, run, wait_for_http
+from tests.support.ports import free_port
 from tests.support.slack import MANAGER, slack_env
 from tests.support.slack_socket import SocketModeStandIn
 

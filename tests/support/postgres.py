@@ -47,7 +47,6 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from bot.dev.openbao import free_port
 from bot.storage.agencies import SqlAgencies
 from bot.storage.engine import make_engine
 from bot.storage.leases import SqlLeases
@@ -55,6 +54,7 @@ from bot.storage.migrate import upgrade
 from bot.storage.seen_requests import SqlSeenRequests
 from bot.storage.store import SqlStore
 from tests.support.layers import refuse_in_fast_layer
+from tests.support.ports import free_port
 
 T = TypeVar("T")
 

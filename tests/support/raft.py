@@ -29,7 +29,8 @@ from typing import Any, Self
 import httpx
 import hvac
 
-from bot.dev.openbao import find_bao, free_port
+from bot.dev.openbao import find_bao
+from tests.support.ports import free_port
 from vault.client import connect
 
 READY_TIMEOUT_S = 60.0

@@ -17,10 +17,10 @@ from pathlib import Path
 import httpx
 
 from bot.cli.context import EXIT_UNAVAILABLE
-from bot.dev.openbao import free_port
 from bot.dev.slack_standin import SlackStandIn
 from tests.support.cli import clean_env, run
 from tests.support.openbao import OpenBaoServer
+from tests.support.ports import free_port
 from tests.support.slack import slack_env
 from vault.setup import generate_secret_id, read_role_id
 
@@ -140,10 +140,10 @@ def start_serve(env: dict[str, str], *args: str, ops_port: int | None = None) ->
     ports and ``/healthz`` answers 200 (on the ops port when there is one, from the option or
     ``CREDBOT_OPS_PORT``).
 
-    ``free_port`` can hand the same port to two test workers at once: the loser exits with 4
-    (``PORT_TAKEN``) while the winner's ``/healthz`` answers for it. So the health answer
-    counts only once this process holds the listening sockets, and a start that lost a port
-    is tried again on fresh ones."""
+    A process outside the test run can still take a port between ``free_port`` and the bind:
+    this one then exits with 4 (``PORT_TAKEN``) while the other answers on the port. So the
+    health answer counts only once this process holds the listening sockets, and a start that
+    lost a port is tried again on fresh ones."""
     for attempt in range(PORT_ATTEMPTS):
         if attempt:
             ops_port = ops_port and free_port()

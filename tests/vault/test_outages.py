@@ -7,8 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from bot.dev.openbao import free_port
 from tests.support.openbao import OpenBaoServer, accounts_for
+from tests.support.ports import free_port
 from vault import identity, policies, userpass
 from vault.accounts import VaultAccounts
 from vault.client import connect, request

@@ -17,7 +17,6 @@ from bot.core import issuing, links, revocation
 from bot.core.context import Core
 from bot.core.errors import RevocationPending
 from bot.core.sweep import SweepOptions, sweep
-from bot.dev.openbao import free_port
 from bot.dev.slack_standin import SlackStandIn
 from bot.metrics import PrometheusMetrics
 from bot.storage.engine import make_engine
@@ -30,6 +29,7 @@ from tests.support.core import APPROVER, PUBLIC_URL, approved_contractor, link_s
 from tests.support.links import stored_link
 from tests.support.notifier import RecordingNotifier
 from tests.support.openbao import OpenBaoServer
+from tests.support.ports import free_port
 from vault.credentials import read_credential_lifetimes
 
 Sample = dict[tuple[str, tuple[tuple[str, str], ...]], float]

@@ -10,11 +10,11 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from bot.dev.openbao import free_port
 from bot.dev.slack_requests import FORM, command_body, signed_headers
 from bot.dev.slack_standin import SlackStandIn
 from tests.support.cli import run
 from tests.support.openbao import OpenBaoServer
+from tests.support.ports import free_port
 from tests.support.serve import serve_env, start_serve
 from tests.support.slack import MANAGER, SECRET
 
