@@ -28,6 +28,7 @@ from bot.core.states import State
 from bot.storage.store import SqlStore
 from tests.faults.support import Holder, access_survives, active_holder, state_of
 from tests.support.core import make_core
+from tests.support.failover_proxy import FailoverProxy
 from tests.support.notifier import RecordingNotifier
 from tests.support.openbao import OpenBaoServer, accounts_for
 from vault.setup import generate_secret_id, read_role_id
@@ -104,12 +105,20 @@ def test_sigkilled_sweeps_converge(
     env = cli_env(throwaway_openbao, database_url)
 
     rng = random.Random(20240606)
-    # The first run dies right after a revocation started (a contractor is "revoking", Vault
-    # half done); the others at random moments of start-up or work.
-    process = start_sweep(env)
-    wait_for_revoking(store, process)
-    time.sleep(rng.uniform(0, 0.05))
-    kill(process)
+    # The first run dies in the middle of a revocation: a contractor is "revoking" and Vault
+    # has deleted a user but answered nothing yet (the proxy holds everything after the first
+    # DELETE, so a fast sweep on a slow machine cannot finish before the kill). The others die
+    # at random moments of start-up or work.
+    vault = FailoverProxy([("127.0.0.1", throwaway_openbao.port)]).start()
+    vault.hold_after(b"DELETE ")
+    try:
+        process = start_sweep({**env, "VAULT_ADDR": vault.addr})
+        wait_for_revoking(store, process)
+        time.sleep(rng.uniform(0, 0.05))
+        kill(process)
+    finally:
+        vault.release()
+        vault.stop()
     interrupted = [h for h in holders if state_of(core, h) is State.REVOKING]
     assert interrupted, "the kill was meant to interrupt a revocation"
     for _ in range(KILLS - 1):

@@ -11,7 +11,9 @@ business, and that standbys forward is part of what the failover test proves.
 
 In front of one node, ``drop`` makes it a Vault behind a flaky network: the connections open
 now and the next few are reset (RST, before a byte reaches Vault), as when a load balancer
-restarts; the transport tests use it to show which calls credbot retries.
+restarts; the transport tests use it to show which calls credbot retries. ``hold_after`` stops
+the traffic right after a given request reached Vault, so a test can catch a client between
+two of its calls however fast it runs.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import contextlib
 import socket
 import struct
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Self
 
@@ -42,6 +44,11 @@ class FailoverProxy:
     _to_drop: int | None = 0
     _open: list[socket.socket] = field(default_factory=list, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _hold_after: bytes | None = None
+    _flowing: threading.Event = field(default_factory=threading.Event, repr=False)
+
+    def __post_init__(self) -> None:
+        self._flowing.set()
 
     def start(self) -> Self:
         self._listener = socket.create_server(("127.0.0.1", 0))
@@ -68,6 +75,23 @@ class FailoverProxy:
                 _reset(client)
             self._open.clear()
 
+    def hold_after(self, marker: bytes) -> None:
+        """Forward the first piece of a request that holds ``marker`` (e.g. ``b"DELETE "``),
+        then no byte more either way (that request's answer included) until ``release``."""
+        with self._lock:
+            self._hold_after = marker
+
+    def release(self) -> None:
+        """Forward again what ``hold_after`` held, and everything after it."""
+        with self._lock:
+            self._hold_after = None
+        self._flowing.set()
+
+    def _sent_upstream(self, data: bytes) -> None:
+        with self._lock:
+            if self._hold_after is not None and self._hold_after in data:
+                self._flowing.clear()
+
     def _accept(self) -> None:
         listener = self._listener
         assert listener is not None
@@ -93,15 +117,36 @@ class FailoverProxy:
             return
         with self._lock:
             self._open.append(client)
-        back = threading.Thread(target=_copy, args=(upstream, client), daemon=True)
+        back = threading.Thread(target=self._copy, args=(upstream, client), daemon=True)
         back.start()
-        _copy(client, upstream)
+        self._copy(client, upstream, sent=self._sent_upstream)
         back.join()
         with self._lock:
             if client in self._open:
                 self._open.remove(client)
         client.close()
         upstream.close()
+
+    def _copy(
+        self,
+        source: socket.socket,
+        target: socket.socket,
+        sent: Callable[[bytes], None] = lambda data: None,
+    ) -> None:
+        """Copy until ``source`` ends, then end ``target``'s side too; a reset ends both ways
+        (``shutdown`` also wakes the thread copying the other way). Nothing is copied while
+        a hold is on; ``sent`` sees each piece after it went."""
+        source.settimeout(None)
+        try:
+            while data := source.recv(CHUNK):
+                self._flowing.wait()
+                target.sendall(data)
+                sent(data)
+            target.shutdown(socket.SHUT_WR)
+        except OSError:
+            for end in (source, target):
+                with contextlib.suppress(OSError):
+                    end.shutdown(socket.SHUT_RDWR)
 
     def _connect(self) -> socket.socket | None:
         """A connection to the next node that accepts one, or None when all refuse."""
@@ -123,17 +168,3 @@ def _reset(sock: socket.socket) -> None:
     with contextlib.suppress(OSError):
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     sock.close()
-
-
-def _copy(source: socket.socket, target: socket.socket) -> None:
-    """Copy until ``source`` ends, then end ``target``'s side too; a reset ends both ways
-    (``shutdown`` also wakes the thread copying the other way)."""
-    source.settimeout(None)
-    try:
-        while data := source.recv(CHUNK):
-            target.sendall(data)
-        target.shutdown(socket.SHUT_WR)
-    except OSError:
-        for end in (source, target):
-            with contextlib.suppress(OSError):
-                end.shutdown(socket.SHUT_RDWR)
