@@ -103,15 +103,15 @@ class Served:
         }
         local = f":{port:04X}"
         peers = None if peer_ports is None else {f":{peer:04X}" for peer in peer_ports}
-        count = 0
+        matched = set()  # by inode: a table that changes while it is read can list a socket twice
         for table in ("/proc/net/tcp", "/proc/net/tcp6"):
             for line in Path(table).read_text().splitlines()[1:]:
                 fields = line.split()
                 ours = fields[1].endswith(local) and fields[9] in inodes
                 with_peer = peers is None or fields[2][-5:] in peers
                 if ours and fields[3] == state and with_peer:
-                    count += 1
-        return count
+                    matched.add(fields[9])
+        return len(matched)
 
     def _open_files(self) -> Iterator[str]:
         """What each of the process's file descriptors points at; one closed while being

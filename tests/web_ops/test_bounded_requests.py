@@ -185,12 +185,13 @@ def test_a_head_still_incomplete_at_16_kib_is_400(served: Served) -> None:
 
 def _until_open_connections(
     served: Served, socks: list[socket.socket], count: int, *, within: float
-) -> None:
+) -> int:
     """Wait (polling every 0.05 s) until the process holds ``count`` connections with
-    ``socks``, or the time is up; the caller asserts the count."""
+    ``socks``, or the time is up; return the last count, for the caller to assert."""
     deadline = time.monotonic() + within
-    while _open_with(served, socks) != count and time.monotonic() < deadline:
+    while (held := _open_with(served, socks)) != count and time.monotonic() < deadline:
         time.sleep(0.05)
+    return held
 
 
 def _open_with(served: Served, socks: list[socket.socket]) -> int:
@@ -202,8 +203,7 @@ def test_fifty_half_sent_request_heads_are_dropped(served: Served) -> None:
     try:
         for sock in socks:
             sock.sendall(b"POST /slack/events HTTP/1.1\r\nHost: credbot.test\r\nX-Slow: ")
-        _until_open_connections(served, socks, 50, within=5)
-        assert _open_with(served, socks) == 50
+        assert _until_open_connections(served, socks, 50, within=5) == 50
         started = time.monotonic()
         assert all(closed_soon(sock, within=READ_TIMEOUT_S + 3) for sock in socks)
         assert time.monotonic() - started < READ_TIMEOUT_S + 3
